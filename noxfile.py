@@ -1,0 +1,43 @@
+"""Developer tasks: `nox -s tests`, `nox -s lint`, `nox -s docs`, `nox -s bench`.
+
+Each session builds its own virtualenv from the project's own files, so a fresh machine needs only
+Python 3.11+ and nox.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite. The scale-out tests use the Redis server at 127.0.0.1:6379."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, mypy --strict on vendorkit/."""
+    session.install("-e", ".[lint,test]")
+    session.run("ruff", "check", "vendorkit", "tests", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "vendorkit", "tests", "bench", "noxfile.py")
+    session.run("mypy", "vendorkit")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks; figures are printed as ratios against a baseline measured in the same run."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "bench", *session.posargs)

@@ -1,0 +1,85 @@
+"""The public surface is what the contract names, and nothing leaks from private modules."""
+
+from __future__ import annotations
+
+import vendorkit
+import vendorkit.errors
+
+
+def public_names(module: object) -> list[str]:
+    return sorted(
+        (n for n in vars(module) if not n.startswith("_") and n not in {"annotations"}),
+        key=str.casefold,
+    )
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert vendorkit.__all__ == sorted(vendorkit.__all__, key=str.casefold)
+    for name in ("MakeLeaps", "Leady", "LeadDesk", "LeanLaw", "errors", "__version__"):
+        assert name in vendorkit.__all__, name
+        assert getattr(vendorkit, name) is not None
+
+
+def test_clients_are_presented_as_vendorkit_names() -> None:
+    for name in ("MakeLeaps", "Leady", "LeadDesk", "LeanLaw"):
+        assert getattr(vendorkit, name).__module__ == "vendorkit"
+
+
+def test_errors_module_exports_the_contract_tree() -> None:
+    e = vendorkit.errors
+    expected = {
+        "VendorkitError",
+        "TransportError",
+        "PaginationError",
+        "APIError",
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "ConflictError",
+        "UnprocessableEntityError",
+        "RateLimitError",
+        "ServerError",
+    }
+    assert expected <= set(e.__all__)
+    assert e.__all__ == sorted(e.__all__, key=str.casefold)
+    for name in e.__all__:
+        obj = getattr(e, name)
+        if isinstance(obj, type):
+            assert issubclass(obj, e.VendorkitError)
+    statuses = {
+        e.BadRequestError: 400,
+        e.AuthenticationError: 401,
+        e.PermissionDeniedError: 403,
+        e.NotFoundError: 404,
+        e.ConflictError: 409,
+        e.UnprocessableEntityError: 422,
+        e.RateLimitError: 429,
+        e.ServerError: 503,
+    }
+    for cls, status in statuses.items():
+        assert issubclass(cls, e.APIError)
+        assert e.error_class_for_status(status) is cls
+
+
+def test_sandbox_exports_sandbox() -> None:
+    from vendorkit.sandbox import Sandbox
+
+    assert Sandbox.__name__ == "Sandbox"
+
+
+def test_core_names_no_vendor() -> None:
+    import pathlib
+    import re
+
+    core = pathlib.Path(vendorkit.__file__).parent / "core"
+    pattern = re.compile(r"makeleaps|leady|leaddesk|leanlaw", re.I)
+    offenders = [p.name for p in core.glob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_version_and_py_typed() -> None:
+    import pathlib
+
+    assert vendorkit.__version__.count(".") >= 2
+    assert (pathlib.Path(vendorkit.__file__).parent / "py.typed").exists()

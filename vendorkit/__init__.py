@@ -1,0 +1,16 @@
+"""vendorkit: async clients for MakeLeaps, Leady, LeadDesk and LeanLaw.
+
+```python
+from vendorkit import MakeLeaps, Leady, LeadDesk, LeanLaw, errors
+```
+"""
+
+from vendorkit import errors
+from vendorkit._version import __version__
+from vendorkit.vendors.leady import Leady
+from vendorkit.vendors.leanlaw import LeanLaw
+
+__all__ = ["Leady", "LeanLaw", "__version__", "errors"]
+
+for _cls in (Leady, LeanLaw):
+    _cls.__module__ = "vendorkit"

@@ -1,0 +1,3 @@
+from vendorkit._cli import main
+
+main()

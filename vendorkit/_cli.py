@@ -1,0 +1,359 @@
+"""The ``vendorkit`` command: a thin layer over the public API (click parses, rich renders)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vendorkit._version import __version__
+
+VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
+
+
+def _client_class(vendor: str) -> Any:
+    import vendorkit
+
+    return {
+        "makeleaps": vendorkit.MakeLeaps,
+        "leady": vendorkit.Leady,
+        "leaddesk": vendorkit.LeadDesk,
+        "leanlaw": vendorkit.LeanLaw,
+    }[vendor]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vendorkit")
+def cli() -> None:
+    """vendorkit: async clients, local emulators and bulk exports for MakeLeaps, Leady,
+    LeadDesk and LeanLaw.
+
+    \b
+    Examples:
+      vendorkit demo
+      vendorkit export leanlaw --out ./export
+      vendorkit export makeleaps documents clients --out ./export --format csv --resume
+      vendorkit get leanlaw clients 6f1c...
+      vendorkit sandbox serve --vendor leanlaw --port 8080
+    """
+
+
+@cli.group()
+def sandbox() -> None:
+    """The embedded emulators of all four vendors."""
+
+
+# -- progress rendering --------------------------------------------------------------------------
+
+
+class _PlainProgress:
+    """Log lines when stdout is not a terminal: starts, ends, problems, and a heartbeat."""
+
+    def __init__(self, every: float = 2.0) -> None:
+        self.every = every
+        self.last = 0.0
+        self.latest: dict[str, Any] = {}
+
+    def __enter__(self) -> _PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: Any) -> None:
+        self.latest[event.job] = event
+        if event.event in ("start", "plan", "done", "stopped", "failed"):
+            extra = f" ({event.message})" if event.message else ""
+            click.echo(f"{event.job}: {event.event} {event.records} records{extra}")
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            running = [e for e in self.latest.values() if e.event not in ("done", "failed")]
+            if running:
+                total = sum(e.records for e in self.latest.values())
+                click.echo(f"... {total} records so far, {len(running)} jobs running")
+
+
+class _RichProgress:
+    """Bars per job on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"),
+            TimeRemainingColumn(),
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _RichProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def __call__(self, event: Any) -> None:
+        task = self.tasks.get(event.job)
+        if task is None:
+            task = self.progress.add_task(event.job, total=event.total, note="")
+            self.tasks[event.job] = task
+        note = ""
+        if event.retries:
+            note = f"{event.retries} retries"
+        if event.event in ("stopped", "failed"):
+            note = event.event
+        self.progress.update(task, completed=event.records, total=event.total, note=note)
+        if event.event == "done":
+            self.progress.update(task, total=event.records, completed=event.records)
+
+
+def _renderer() -> Any:
+    return _RichProgress() if sys.stdout.isatty() else _PlainProgress()
+
+
+def _summary(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
+    for col in ("vendor", "resource", "records", "pages", "retries", "seconds", "status"):
+        table.add_column(
+            col, justify="right" if col in ("records", "pages", "retries", "seconds") else "left"
+        )
+    for j in result.jobs:
+        table.add_row(
+            j.vendor,
+            j.resource,
+            str(j.records),
+            str(j.pages),
+            str(j.retries),
+            f"{j.seconds:.1f}",
+            j.status if not j.error else f"{j.status}: {j.error[:60]}",
+        )
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    console.print(f"files in {result.out}")
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+async def _export(
+    clients: dict[str, Any],
+    resources: Mapping[str, Sequence[str]],
+    out: Path,
+    fmt: str,
+    concurrency: int,
+    resume: bool,
+    page_size: int | None,
+    on_progress: Callable[[Any], None],
+) -> Any:
+    from vendorkit.export import Job, export
+
+    jobs = [
+        Job(client=clients[vendor], resource=name)
+        for vendor, names in resources.items()
+        for name in names
+    ]
+    return await export(
+        jobs,
+        out=out,
+        format=fmt,
+        concurrency=concurrency,
+        resume=resume,
+        page_size=page_size,
+        on_progress=on_progress,
+    )
+
+
+@cli.command("export")
+@click.argument("vendor", type=click.Choice(VENDORS))
+@click.argument("resources", nargs=-1)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
+@click.option("--page-size", type=click.IntRange(1), default=None)
+def export_cmd(
+    vendor: str,
+    resources: tuple[str, ...],
+    out: Path,
+    fmt: str,
+    concurrency: int,
+    resume: bool,
+    page_size: int | None,
+) -> None:
+    """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/.
+
+    Credentials come from VENDORKIT_<VENDOR>_<FIELD> variables (e.g. VENDORKIT_LEANLAW_API_KEY).
+
+    \b
+    Examples:
+      vendorkit export leanlaw --out ./export
+      vendorkit export makeleaps documents --out ./export --format csv
+      vendorkit export leaddesk calls --out ./export --resume
+    """
+    from vendorkit.errors import VendorkitError
+    from vendorkit.export import exportable_resources
+
+    async def run() -> Any:
+        async with _client_class(vendor).from_env() as client:
+            known = exportable_resources(client)
+            chosen = list(resources) or known
+            unknown = [r for r in chosen if r not in known]
+            if unknown:
+                raise click.BadParameter(
+                    f"unknown resource(s) {', '.join(unknown)}; {vendor} has: {', '.join(known)}"
+                )
+            with _renderer() as render:
+                return await _export(
+                    {vendor: client},
+                    {vendor: chosen},
+                    out,
+                    fmt,
+                    concurrency,
+                    resume,
+                    page_size,
+                    render,
+                )
+
+    try:
+        result = asyncio.run(run())
+    except click.BadParameter:
+        raise
+    except VendorkitError as exc:
+        _fail(str(exc), 2)
+    _summary(result)
+    if not result.ok:
+        bad = next(j for j in result.jobs if j.status not in ("done", "skipped"))
+        _fail(f"{bad.job} {bad.status}: {bad.error}")
+
+
+@cli.command("get")
+@click.argument("vendor", type=click.Choice(VENDORS))
+@click.argument("resource")
+@click.argument("id")
+def get_cmd(vendor: str, resource: str, id: str) -> None:
+    """Print one record of VENDOR's RESOURCE as JSON (credentials from VENDORKIT_* variables).
+
+    \b
+    Example:
+      vendorkit get leanlaw clients 0d6c4c3e-...
+    """
+    from vendorkit.core import Record
+    from vendorkit.errors import VendorkitError
+
+    async def run() -> Any:
+        async with _client_class(vendor).from_env() as client:
+            if resource not in type(client).resource_names():
+                names = ", ".join(type(client).resource_names())
+                raise click.BadParameter(f"unknown resource {resource}; {vendor} has: {names}")
+            res = getattr(client, resource)
+            if not hasattr(res, "get"):
+                raise click.BadParameter(f"{vendor} {resource} cannot be read one by one")
+            return await res.get(id)
+
+    try:
+        record = asyncio.run(run())
+    except click.BadParameter:
+        raise
+    except VendorkitError as exc:
+        _fail(str(exc), 2)
+    raw = record.raw if isinstance(record, Record) else record
+    click.echo(json.dumps(raw, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: a new temporary folder).",
+)
+@click.option(
+    "--records",
+    type=click.IntRange(1),
+    default=500,
+    show_default=True,
+    help="Records per main collection in the sandbox.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 0.5),
+    default=0.02,
+    show_default=True,
+    help="Share of requests that meet an injected fault (retried by the clients).",
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+def demo(
+    out: Path | None, records: int, seed: int, fault_rate: float, concurrency: int, fmt: str
+) -> None:
+    """Start the embedded sandbox and export every resource of all four vendors, concurrently.
+
+    Needs no credentials and no network: the sandbox emulates all four APIs on 127.0.0.1, with a
+    few injected faults (5xx, 429, dropped connections) that the clients retry.
+    """
+    from vendorkit.export import exportable_resources
+    from vendorkit.sandbox import FaultProfile, Sandbox
+
+    target = out or Path(tempfile.mkdtemp(prefix="vendorkit-demo-"))
+    # Faults that a client may safely retry on a read; an export only reads.
+    faults = FaultProfile(
+        rate=fault_rate,
+        kinds=("503", "429", "html", "drop_before", "truncated"),
+        retry_after=0.2,
+        seed=seed,
+    )
+
+    async def run() -> Any:
+        async with Sandbox(vendors=list(VENDORS), records=records, seed=seed, faults=faults) as sb:
+            clients: dict[str, Any] = {}
+            try:
+                for vendor in VENDORS:
+                    clients[vendor] = await sb.client(vendor).__aenter__()
+                resources = {v: exportable_resources(c) for v, c in clients.items()}
+                click.echo(
+                    f"sandbox up: exporting {sum(map(len, resources.values()))} resources "
+                    f"of {len(VENDORS)} vendors to {target}"
+                )
+                with _renderer() as render:
+                    return await _export(
+                        clients, resources, target, fmt, concurrency, False, None, render
+                    )
+            finally:
+                for c in clients.values():
+                    await c.aclose()
+
+    result = asyncio.run(run())
+    _summary(result)
+    if not result.ok:
+        bad = next(j for j in result.jobs if j.status not in ("done", "skipped"))
+        _fail(f"{bad.job} {bad.status}: {bad.error}")
+
+
+def main() -> None:
+    cli(prog_name="vendorkit")

@@ -1,0 +1,115 @@
+"""The vendor-neutral engine. Adapters build on these names; nothing here knows a vendor.
+
+Pure decisions (no I/O): ``Envelope``, the paginators, ``retry_decision``/``parse_retry_after``,
+``error_from_response``, the converter. I/O: ``BaseClient`` (the only module that awaits aiohttp),
+``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+"""
+
+from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
+from ._client import DEFAULT, BaseClient, Hooks, RequestInfo
+from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
+from ._envelope import Envelope, RawPage, select
+from ._errors import (
+    ErrorInfo,
+    ErrorParser,
+    as_messages,
+    default_error_parser,
+    error_from_response,
+    field_error_parser,
+)
+from ._pagination import (
+    NextLink,
+    OffsetLimit,
+    Page,
+    PageNumber,
+    Pager,
+    PageRequest,
+    Paginator,
+    ResumePoint,
+)
+from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._resource import (
+    CreateMixin,
+    CrudResource,
+    DeleteMixin,
+    GetMixin,
+    ListMixin,
+    ListResource,
+    ReadOnlyResource,
+    Resource,
+    UpdateMixin,
+    resource,
+)
+from ._retry import (
+    FailureKind,
+    RetryDecision,
+    RetryPolicy,
+    backoff_delay,
+    parse_retry_after,
+    retry_decision,
+)
+from ._spec import Endpoint, VendorSpec
+from ._wire import WireRequest, WireResponse, redact_url, same_origin
+
+__all__ = [
+    "DEFAULT",
+    "Auth",
+    "BaseClient",
+    "CreateMixin",
+    "CrudResource",
+    "DeleteMixin",
+    "Endpoint",
+    "Envelope",
+    "ErrorInfo",
+    "ErrorParser",
+    "FailureKind",
+    "GetMixin",
+    "HeaderAuth",
+    "Hooks",
+    "ListMixin",
+    "ListResource",
+    "MemoryTokenStore",
+    "NextLink",
+    "NoAuth",
+    "OAuth2",
+    "OffsetLimit",
+    "Page",
+    "PageNumber",
+    "PageRequest",
+    "Pager",
+    "Paginator",
+    "Quota",
+    "QuotaExhausted",
+    "RateLimiter",
+    "RawPage",
+    "ReadOnlyResource",
+    "Record",
+    "RequestInfo",
+    "Resource",
+    "ResumePoint",
+    "RetryDecision",
+    "RetryPolicy",
+    "Token",
+    "TokenStore",
+    "UpdateMixin",
+    "VendorSpec",
+    "WireRequest",
+    "WireResponse",
+    "as_messages",
+    "backoff_delay",
+    "changed_fields",
+    "default_error_parser",
+    "error_from_response",
+    "field_error_parser",
+    "make_converter",
+    "parse_quotas",
+    "parse_retry_after",
+    "redact_url",
+    "resource",
+    "retry_decision",
+    "same_origin",
+    "select",
+    "structure",
+    "to_camel",
+    "to_wire",
+]

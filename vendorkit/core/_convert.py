@@ -1,0 +1,180 @@
+"""Records in, wire JSON out: one cattrs converter per key style. Pure: no I/O.
+
+Money is ``Decimal`` (strings on the wire, never floats), timestamps are timezone-aware
+``datetime`` (``Z`` and offsets; a naive timestamp is taken as UTC, which is what every vendor here
+documents), dates are ``date``. Wire names are snake_case or camelCase by the vendor's
+``key_style``; the model classes stay snake_case. Unknown fields are never lost: ``record.raw``
+is the exact object received.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from vendorkit.errors import DecodeError
+
+__all__ = ["Record", "changed_fields", "make_converter", "structure", "to_camel", "to_wire"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class Record:
+    """Base of every model. ``raw`` is the JSON object the vendor sent, unknown fields included;
+    it takes no part in equality."""
+
+    raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+_PLAIN: tuple[Any, ...] = (int, str, float, bool, type(None))
+
+_CAMEL = re.compile(r"_([a-z0-9])")
+
+
+def to_camel(name: str) -> str:
+    return _CAMEL.sub(lambda m: m.group(1).upper(), name)
+
+
+def _decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        value = repr(value)  # the shortest repr, not the binary expansion
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {value!r}") from None
+
+
+def _datetime(value: Any, _: Any) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value)
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def _date(value: Any, _: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    return date.fromisoformat(text[:10])
+
+
+def _dt_out(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def make_converter(key_style: str = "snake") -> cattrs.Converter:
+    """A converter for one vendor's wire names (``"snake"`` or ``"camel"``)."""
+    if key_style not in ("snake", "camel"):
+        raise ValueError("key_style must be 'snake' or 'camel'")
+    conv = cattrs.Converter()
+    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(datetime, _datetime)
+    conv.register_unstructure_hook(datetime, _dt_out)
+    conv.register_structure_hook(date, _date)
+    conv.register_unstructure_hook(date, lambda d: d.isoformat())
+    conv.register_structure_hook(Any, lambda v, _: v)
+
+    # Unions of plain JSON types (``int | str | None``): keep the value if it is one of them.
+    def is_plain_union(tp: Any) -> bool:
+        args = typing.get_args(tp)
+        return (
+            typing.get_origin(tp) in (typing.Union, types.UnionType)
+            and bool(args)
+            and all(a in _PLAIN for a in args)
+        )
+
+    def plain_union(value: Any, tp: Any) -> Any:
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        if any(type(value) is a for a in args if a is not type(None)):
+            return value
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return a(value)
+            except (TypeError, ValueError):
+                continue
+        raise ValueError(f"{value!r} is none of {tp}")
+
+    conv.register_structure_hook_func(is_plain_union, plain_union)
+
+    def wire(name: str) -> str:
+        return to_camel(name) if key_style == "camel" else name
+
+    def is_record(cls: Any) -> bool:
+        return isinstance(cls, type) and issubclass(cls, Record)
+
+    def structure_factory(cls: Any) -> Any:
+        overrides = {
+            a.name: override(rename="__raw__") if a.name == "raw" else override(rename=wire(a.name))
+            for a in attrs.fields(cls)
+        }
+        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+    def unstructure_factory(cls: Any) -> Any:
+        overrides = {
+            a.name: override(omit=True) if a.name == "raw" else override(rename=wire(a.name))
+            for a in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+    conv.register_structure_hook_factory(is_record, structure_factory)
+    conv.register_unstructure_hook_factory(is_record, unstructure_factory)
+    return conv
+
+
+def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
+    """``data`` (a JSON object) as a ``cls`` record with ``raw`` set; ``DecodeError`` if it does
+    not fit (the message gives the path of each problem, e.g. ``$.total``)."""
+    if not isinstance(data, Mapping):
+        raise DecodeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+    try:
+        return converter.structure({**data, "__raw__": data}, cls)
+    except Exception as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            problems = "; ".join(cattrs.transform_error(exc))
+        else:
+            problems = str(exc)
+        raise DecodeError(f"{cls.__name__} does not fit the data: {problems}") from exc
+
+
+def to_wire(converter: cattrs.Converter, data: Any) -> Any:
+    """A model (wire names, money as strings) or a dict (sent exactly as given) as JSON data."""
+    if isinstance(data, Record):
+        out = converter.unstructure(data)
+        return {k: v for k, v in out.items() if v is not None}
+    return data
+
+
+def changed_fields(converter: cattrs.Converter, record: Record) -> dict[str, Any]:
+    """What differs between a (modified) record and the ``raw`` it was read from: what an update
+    should send. A record built by hand (empty ``raw``) sends its non-None fields."""
+    out = converter.unstructure(record)
+    if not record.raw:
+        return {k: v for k, v in out.items() if v is not None}
+    baseline: dict[str, Any] = converter.unstructure(
+        converter.structure({**record.raw, "__raw__": record.raw}, type(record))
+    )
+    return {k: v for k, v in out.items() if baseline.get(k) != v}

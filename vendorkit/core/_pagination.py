@@ -1,0 +1,522 @@
+"""Pagination: pure strategies that say what to fetch next, and the ``Pager`` that fetches.
+
+A strategy (``NextLink``, ``PageNumber``, ``OffsetLimit``) is a frozen value with no I/O. Given the
+request just made and the page it returned, it answers the next ``PageRequest`` or ``None``; where
+the first page reveals the total it can also list every remaining request up front, so the
+``Pager`` can fetch them concurrently. Every request carries its *resume point* (``{"url": ...}``,
+``{"cursor": ...}``, ``{"page": n}``, ``{"offset": n}``), a JSON-able value from which a walk can
+be started again.
+
+``Pager`` is the I/O shell: it guards against loops and foreign-origin links before sending
+anything, keeps one page in flight ahead of the consumer (next-link walks cannot fan out), or a
+bounded window of pages when fanning out, and always yields records in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+from yarl import URL
+
+from vendorkit.errors import PaginationError
+
+from ._envelope import RawPage
+from ._wire import redact_url, same_origin
+
+__all__ = [
+    "NextLink",
+    "OffsetLimit",
+    "Page",
+    "PageNumber",
+    "PageRequest",
+    "Pager",
+    "Paginator",
+    "ResumePoint",
+]
+
+log = logging.getLogger("vendorkit")
+
+T = TypeVar("T")
+ResumePoint = dict[str, Any]
+
+
+@attrs.frozen
+class PageRequest:
+    """One page to fetch: the absolute URL, its 0-based index in the walk, and its resume point."""
+
+    url: URL
+    index: int
+    resume: ResumePoint
+    # The page size actually asked for (None where the style has none).
+    size: int | None = None
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """A page of records. ``total`` is None where the vendor does not say."""
+
+    records: list[T]
+    total: int | None
+    index: int
+    resume: ResumePoint
+
+
+class Paginator(Protocol):
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        """The first request of a walk over ``url`` (which carries the caller's filters)."""
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        """The request after ``request``, given the page it returned; None when the walk is over."""
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
+        """Every remaining request, if ``page`` (the first) lets us know them all; else None."""
+
+
+def _clamp(size: int | None, default: int | None, maximum: int | None) -> int | None:
+    value = size if size is not None else default
+    if value is not None and maximum is not None:
+        value = min(value, maximum)
+    if value is not None and value < 1:
+        raise ValueError("page_size must be at least 1")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class NextLink:
+    """Follow the envelope's next value: an URL (absolute or relative), or with ``cursor_param``
+    set, an opaque cursor placed in that query parameter. The walk ends when it is absent."""
+
+    size_param: str | None = None
+    default_size: int | None = None
+    max_size: int | None = None
+    cursor_param: str | None = None
+
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        size = _clamp(page_size, self.default_size, self.max_size)
+        base = url.update_query({self.size_param: str(size)}) if self.size_param and size else url
+        if resume and "url" in resume:
+            return PageRequest(URL(resume["url"]), 0, dict(resume), size)
+        if resume and "cursor" in resume and self.cursor_param:
+            target = base.update_query({self.cursor_param: str(resume["cursor"])})
+            return PageRequest(target, 0, dict(resume), size)
+        return PageRequest(base, 0, {"url": str(base)}, size)
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        if page.next is None:
+            return None
+        value = page.next
+        if self.cursor_param and "://" not in value and not value.startswith("/"):
+            target = request.url.update_query({self.cursor_param: value})
+            return PageRequest(target, request.index + 1, {"cursor": value}, request.size)
+        # A next link is followed exactly as given: its query replaces ours, nothing carries over.
+        target = request.url.join(URL(value))
+        return PageRequest(target, request.index + 1, {"url": str(target)}, request.size)
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
+        return None
+
+
+def _effective_size(request: PageRequest, page: RawPage) -> int | None:
+    """The page size the server really used. If it served fewer than asked while more remain, it
+    capped our size: continue with its size, or pages would be skipped."""
+    n = len(page.records)
+    if request.size is None:
+        return n or None
+    if n < request.size and page.total is not None and n > 0 and page.total > n:
+        return n
+    return request.size
+
+
+@attrs.frozen(kw_only=True)
+class PageNumber:
+    """``?page=N&per_page=M``. Ends when the total is reached; where no total is sent, at the
+    first short or empty page (the only signal left); where the envelope has a next link and no
+    total, when the next link is absent."""
+
+    page_param: str = "page"
+    size_param: str = "per_page"
+    first_page: int = 1
+    default_size: int | None = None
+    max_size: int | None = None
+
+    def _request(self, url: URL, number: int, size: int | None, index: int) -> PageRequest:
+        q: dict[str, str] = {self.page_param: str(number)}
+        if size is not None:
+            q[self.size_param] = str(size)
+        return PageRequest(url.update_query(q), index, {"page": number}, size)
+
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        size = _clamp(page_size, self.default_size, self.max_size)
+        number = int(resume["page"]) if resume and "page" in resume else self.first_page
+        if resume and "size" in resume:
+            size = int(resume["size"])
+        return self._request(url, number, size, 0)
+
+    def _number(self, request: PageRequest) -> int:
+        return int(request.resume["page"])
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        n = len(page.records)
+        if n == 0:
+            return None
+        size = _effective_size(request, page)
+        number = self._number(request)
+        if page.total is not None:
+            seen = (number - self.first_page) * (size or n) + n
+            if seen >= page.total:
+                return None
+        elif page.next is None and page.next_declared:
+            return None
+        elif size is not None and n < size:
+            return None
+        nxt = self._request(request.url, number + 1, size, request.index + 1)
+        if size != request.size:
+            nxt = attrs.evolve(nxt, resume={**nxt.resume, "size": size})
+        return nxt
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
+        if page.total is None or not page.records:
+            return None
+        size = _effective_size(request, page) or len(page.records)
+        number = self._number(request)
+        done = (number - self.first_page) * size + len(page.records)
+        remaining = max(0, page.total - done)
+        count = -(-remaining // size)
+        url = request.url
+
+        def gen() -> Iterator[PageRequest]:
+            for i in range(1, count + 1):
+                r = self._request(url, number + i, size, request.index + i)
+                yield (
+                    r
+                    if size == request.size
+                    else attrs.evolve(r, resume={**r.resume, "size": size})
+                )
+
+        return gen()
+
+
+@attrs.frozen(kw_only=True)
+class OffsetLimit:
+    """``?offset=N&limit=M``. The next offset counts the records actually received, so a server
+    that caps ``limit`` never makes us skip any."""
+
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    default_size: int | None = None
+    max_size: int | None = None
+
+    def _request(self, url: URL, offset: int, size: int | None, index: int) -> PageRequest:
+        q: dict[str, str] = {self.offset_param: str(offset)}
+        if size is not None:
+            q[self.limit_param] = str(size)
+        return PageRequest(url.update_query(q), index, {"offset": offset}, size)
+
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        size = _clamp(page_size, self.default_size, self.max_size)
+        offset = int(resume["offset"]) if resume and "offset" in resume else 0
+        return self._request(url, offset, size, 0)
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        n = len(page.records)
+        if n == 0:
+            return None
+        offset = int(request.resume["offset"]) + n
+        if page.total is not None:
+            if offset >= page.total:
+                return None
+        elif page.next is None and page.next_declared:
+            return None
+        elif request.size is not None and n < request.size:
+            return None
+        return self._request(request.url, offset, request.size, request.index + 1)
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
+        if page.total is None or not page.records:
+            return None
+        size = _effective_size(request, page) or len(page.records)
+        start = int(request.resume["offset"]) + len(page.records)
+        url, total, base_index = request.url, page.total, request.index
+
+        def gen() -> Iterator[PageRequest]:
+            for i, offset in enumerate(range(start, total, size), start=1):
+                yield self._request(url, offset, request.size, base_index + i)
+
+        return gen()
+
+
+Fetch = Callable[[URL], Awaitable[RawPage]]
+
+
+def _key(url: URL) -> str:
+    return str(url.with_query(sorted(url.query.items())).with_fragment(None))
+
+
+class Pager(Generic[T]):
+    """Walks a paginated list. Nothing is fetched until it is iterated.
+
+    ``async for record in pager``, ``async for page in pager.pages()``, ``await pager.all()``.
+    ``resume_point`` is where the walk would continue (None once it is complete);
+    ``pager.resume(point)`` is a new pager starting there. Resume points are page-granular: a
+    page counts as consumed once the caller asks for the one after it.
+    """
+
+    def __init__(
+        self,
+        *,
+        fetch: Fetch,
+        paginator: Paginator,
+        url: URL | Callable[[], Awaitable[URL]],
+        origin: URL,
+        transform: Callable[[Any], T],
+        page_size: int | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+        resume: ResumePoint | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if max_items is not None and max_items < 0:
+            raise ValueError("max_items must be >= 0")
+        if max_pages is not None and max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        self._fetch = fetch
+        self._paginator = paginator
+        self._url = url
+        self._origin = origin
+        self._transform = transform
+        self.page_size = page_size
+        self.max_items = max_items
+        self.max_pages = max_pages
+        self.concurrency = concurrency
+        self._start = resume
+        self._resume: ResumePoint | None = dict(resume) if resume else None
+        self._started = False
+        self._done = False
+
+    def __repr__(self) -> str:
+        where = redact_url(self._url) if isinstance(self._url, URL) else "(lazy URL)"
+        return f"<Pager {where} concurrency={self.concurrency}>"
+
+    @property
+    def resume_point(self) -> ResumePoint | None:
+        """Where this walk continues: the next link, cursor, page or offset not yet consumed.
+        None before the walk starts (from the beginning, or from the point it was given) and once
+        it is complete; ``done`` tells the two apart."""
+        return None if self._resume is None else dict(self._resume)
+
+    @property
+    def done(self) -> bool:
+        """True once every page has been consumed."""
+        return self._done
+
+    async def _first_request(self) -> PageRequest:
+        url = self._url if isinstance(self._url, URL) else await self._url()
+        return self._paginator.first(url, self.page_size, self._start)
+
+    def resume(self, point: ResumePoint | None) -> Pager[T]:
+        """A fresh pager with the same settings that starts at ``point`` (None: the beginning)."""
+        return Pager(
+            fetch=self._fetch,
+            paginator=self._paginator,
+            url=self._url,
+            origin=self._origin,
+            transform=self._transform,
+            page_size=self.page_size,
+            max_items=self.max_items,
+            max_pages=self.max_pages,
+            concurrency=self.concurrency,
+            resume=point,
+        )
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._records()
+
+    async def _records(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for record in page.records:
+                yield record
+
+    async def all(self) -> list[T]:
+        """Every record (up to ``max_items``) as a list."""
+        return [r async for r in self]
+
+    def _check(self, request: PageRequest, seen: set[str]) -> None:
+        """Refuse a foreign origin or a repeated URL before anything is sent."""
+        if not same_origin(self._origin, request.url):
+            raise PaginationError(
+                f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)}; "
+                "refusing to follow it"
+            )
+        key = _key(request.url)
+        if key in seen:
+            raise PaginationError(
+                f"pagination loop: {redact_url(request.url)} was already fetched in this walk"
+            )
+        seen.add(key)
+
+    def _page(self, request: PageRequest, raw: RawPage, left: int | None) -> Page[T]:
+        records = raw.records if left is None else raw.records[: max(0, left)]
+        return Page([self._transform(r) for r in records], raw.total, request.index, request.resume)
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Each page in order; the last one is truncated to ``max_items``."""
+        if self._started:
+            raise RuntimeError("a Pager can be iterated once; use pager.resume(point) to restart")
+        self._started = True
+        if self.max_items == 0:
+            return
+        seen: set[str] = set()
+        request = await self._first_request()
+        self._resume = dict(request.resume)
+        self._check(request, seen)
+        raw = await self._fetch(request.url)
+        fan = (
+            self._paginator.fan_out(request, raw)
+            if self.concurrency > 1 and raw.total is not None
+            else None
+        )
+        walk = (
+            self._fanned(request, raw, fan, seen)
+            if fan is not None
+            else self._sequential(request, raw, seen)
+        )
+        left = self.max_items
+        pages = 0
+        async with contextlib.aclosing(walk):
+            async for req, page_raw, nxt in walk:
+                page = self._page(req, page_raw, left)
+                pages += 1
+                if left is not None:
+                    left -= len(page.records)
+                done = (
+                    nxt is None
+                    or (left is not None and left <= 0)
+                    or (self.max_pages is not None and pages >= self.max_pages)
+                )
+                yield page
+                self._resume = None if nxt is None else dict(nxt.resume)
+                self._done = nxt is None
+                if done:
+                    return
+
+    def _budget(self) -> int | None:
+        """How many pages may be fetched after the first (None: no cap)."""
+        return None if self.max_pages is None else self.max_pages - 1
+
+    async def _sequential(
+        self, request: PageRequest, raw: RawPage, seen: set[str]
+    ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None], None]:
+        """One page ahead: the next page is in flight while the caller reads this one."""
+        budget = self._budget()
+        received = 0
+        pending: asyncio.Task[RawPage] | None = None
+        try:
+            while True:
+                received += len(raw.records)
+                nxt = self._paginator.next(request, raw)
+                more_wanted = (self.max_items is None or received < self.max_items) and (
+                    budget is None or budget > 0
+                )
+                if nxt is not None and more_wanted:
+                    self._check(nxt, seen)
+                    pending = asyncio.ensure_future(self._fetch(nxt.url))
+                    if budget is not None:
+                        budget -= 1
+                yield request, raw, nxt
+                if pending is None or nxt is None:
+                    return
+                request, raw = nxt, await pending
+                pending = None
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+
+    async def _fanned(
+        self,
+        request: PageRequest,
+        raw: RawPage,
+        requests: Iterator[PageRequest],
+        seen: set[str],
+    ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None], None]:
+        """The first page, then the rest fetched ``concurrency`` at a time, yielded in order.
+        Memory holds at most ``concurrency`` pages however large the total."""
+        window: deque[tuple[PageRequest, asyncio.Task[RawPage]]] = deque()
+        peeked: deque[PageRequest] = deque()
+        budget = self._budget()
+        expected = len(raw.records)
+
+        def upcoming() -> PageRequest | None:
+            if not peeked:
+                nxt = next(requests, None)
+                if nxt is None:
+                    return None
+                peeked.append(nxt)
+            return peeked[0]
+
+        def fill() -> None:
+            nonlocal budget, expected
+            while len(window) < self.concurrency:
+                if budget is not None and budget <= 0:
+                    return
+                if self.max_items is not None and expected >= self.max_items:
+                    return
+                req = upcoming()
+                if req is None:
+                    return
+                peeked.popleft()
+                self._check(req, seen)
+                window.append((req, asyncio.ensure_future(self._fetch(req.url))))
+                expected += req.size or len(raw.records) or 1
+                if budget is not None:
+                    budget -= 1
+
+        try:
+            fill()
+            while True:
+                nxt = window[0][0] if window else upcoming()
+                yield request, raw, nxt
+                if not window:
+                    return
+                request, task = window.popleft()
+                raw = await task
+                fill()
+        finally:
+            for _, task in window:
+                task.cancel()
+            for _, task in window:
+                with contextlib.suppress(BaseException):
+                    await task
+
+
+def merge_params(url: URL, params: Mapping[str, Any] | None) -> URL:
+    """``url`` plus ``params``: lists become repeated keys, booleans lower-case, None dropped."""
+    if not params:
+        return url
+    items: list[tuple[str, str]] = []
+    for k, v in params.items():
+        if v is None:
+            continue
+        values = v if isinstance(v, list | tuple) else [v]
+        for one in values:
+            items.append((k, _param(one)))
+    keys = {k for k, _ in items}
+    kept = [(k, v) for k, v in url.query.items() if k not in keys]
+    return url.with_query(kept + items)
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)

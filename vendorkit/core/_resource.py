@@ -1,0 +1,272 @@
+"""Resources: ``list``/``get``/``create``/``update``/``delete`` written once, offered per endpoint.
+
+A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasattr(ml.currencies,
+"delete")`` is False), built from small mixins. Records come back as the endpoint's attrs model
+(``record.raw`` is what the vendor sent) or as plain dicts when no model is declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from vendorkit.errors import DecodeError
+
+from ._convert import Record, changed_fields, structure, to_wire
+from ._pagination import Pager
+from ._spec import Endpoint
+
+if TYPE_CHECKING:
+    from ._client import BaseClient
+
+__all__ = [
+    "CreateMixin",
+    "CrudResource",
+    "DeleteMixin",
+    "GetMixin",
+    "ListMixin",
+    "ListResource",
+    "ReadOnlyResource",
+    "Resource",
+    "ResourceDescriptor",
+    "UpdateMixin",
+    "resource",
+    "resource_class",
+]
+
+T = TypeVar("T")
+_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
+
+
+class Resource(Generic[T]):
+    """One vendor resource bound to a client. Subclasses mix in the allowed actions."""
+
+    operations: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, client: BaseClient, endpoint: Endpoint, name: str = "") -> None:
+        self._client = client
+        self._endpoint = endpoint
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self._client.spec.name}.{self.name} {sorted(self._endpoint.actions)}>"
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self._endpoint
+
+    # -- shared helpers -------------------------------------------------------------------------
+
+    def _record(self, data: Any) -> T:
+        model = self._endpoint.model
+        if model is None:
+            return data  # type: ignore[no-any-return]
+        return structure(self._client.converter, data, model)  # type: ignore[no-any-return]
+
+    def _wire(self, data: Any, *, changes_only: bool = False) -> Any:
+        if isinstance(data, Record):
+            if changes_only:
+                return changed_fields(self._client.converter, data)
+            return to_wire(self._client.converter, data)
+        if isinstance(data, dict):
+            return data
+        raise TypeError(f"expected a dict or a model instance, got {type(data).__name__}")
+
+    async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
+        values = {**params, "id": id}
+        path = await self._client._resolve(self._endpoint.item, values)
+        params.clear()
+        params.update({k: v for k, v in values.items() if k != "id"})
+        return path
+
+    def _unwrap(self, body: Any) -> Any:
+        env = self._endpoint.envelope or self._client.spec.envelope
+        return env.unwrap(body)
+
+    async def _fetch_one(
+        self, id: Any, params: dict[str, Any], headers: Mapping[str, str] | None = None
+    ) -> T:
+        path = await self._item_url_parts(id, params)
+        url = self._client.url_for(path, params)
+        _, body = await self._client._checked("GET", url, headers=headers)
+        if body is None:
+            raise DecodeError(f"{self._client.spec.name} {self.name} {id}: empty answer")
+        return self._record(self._unwrap(body))
+
+    def _created_id(self, payload: Any) -> Any:
+        """Where the vendor answers a create with only ``{"id": N}`` (LeadDesk), the id to GET."""
+        if isinstance(payload, dict) and set(payload) <= {"id", "_links"} and "id" in payload:
+            return payload["id"]
+        return None
+
+
+class ListMixin(Resource[T]):
+    def list(self, **params: Any) -> Pager[T]:
+        """Every record, across all pages (nothing is fetched until iterated). Filters are passed
+        through under the vendor's own names; ``page_size``, ``max_items``, ``concurrency``,
+        ``max_pages`` and ``resume`` shape the walk."""
+        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
+        headers = params.pop("headers", None)
+        merged = {**self._endpoint.list_params, **params}
+        return self._client._pager(
+            self._endpoint.path,
+            merged,
+            transform=self._record,
+            envelope=self._endpoint.envelope,
+            paginator=self._endpoint.paginator,
+            headers=headers,
+            **pager_args,
+        )
+
+    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+        """Like ``list`` but yields the vendor's JSON objects as plain dicts, skipping model
+        conversion: the fast path for bulk exports."""
+        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
+        headers = params.pop("headers", None)
+        merged = {**self._endpoint.list_params, **params}
+        return self._client._pager(
+            self._endpoint.path,
+            merged,
+            transform=_as_dict,
+            envelope=self._endpoint.envelope,
+            paginator=self._endpoint.paginator,
+            headers=headers,
+            **pager_args,
+        )
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise DecodeError(f"expected a JSON object in a list, got {type(data).__name__}")
+    return data
+
+
+class GetMixin(Resource[T]):
+    async def get(self, id: Any, *, headers: Mapping[str, str] | None = None, **params: Any) -> T:
+        """One record by its id. ``headers`` adds request headers for this call only."""
+        return await self._fetch_one(id, dict(params), headers)
+
+
+class CreateMixin(Resource[T]):
+    async def create(
+        self, data: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+    ) -> T:
+        """Create a record from a model instance or a dict (sent as given); returns it."""
+        original = dict(params)
+        path = await self._client._resolve(self._endpoint.path, params)
+        url = self._client.url_for(path, params)
+        _, body = await self._client._checked("POST", url, json=self._wire(data), headers=headers)
+        payload = self._unwrap(body) if body is not None else None
+        new_id = self._created_id(payload)
+        if new_id is not None and "get" in self._endpoint.actions:
+            return await self._fetch_one(new_id, original, headers)
+        if payload is None:
+            raise DecodeError(f"{self._client.spec.name} {self.name}: create answered no record")
+        return self._record(payload)
+
+
+class UpdateMixin(Resource[T]):
+    async def update(
+        self, id: Any, data: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+    ) -> T:
+        """Partial update the vendor's way (PATCH, or a sparse PUT). A model instance sends only
+        the fields that differ from what was read; a dict is sent as given. Returns the record
+        (read back with a GET where the vendor answers 204)."""
+        query = dict(params)
+        path = await self._item_url_parts(id, query)
+        url = self._client.url_for(path, query)
+        method = self._endpoint.update_method
+        payload_out = self._wire(data, changes_only=True)
+        _, body = await self._client._checked(method, url, json=payload_out, headers=headers)
+        payload = self._unwrap(body) if body is not None else None
+        if (payload is None or self._created_id(payload) is not None) and (
+            "get" in self._endpoint.actions
+        ):
+            return await self._fetch_one(id, dict(params), headers)
+        if payload is None:
+            raise DecodeError(f"{self._client.spec.name} {self.name}: update answered no record")
+        return self._record(payload)
+
+
+class DeleteMixin(Resource[T]):
+    async def delete(
+        self, id: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+    ) -> None:
+        """Delete a record. Returns None."""
+        query = dict(params)
+        path = await self._item_url_parts(id, query)
+        await self._client._checked("DELETE", self._client.url_for(path, query), headers=headers)
+
+
+_MIXINS: dict[str, type[Resource[Any]]] = {
+    "list": ListMixin,
+    "get": GetMixin,
+    "create": CreateMixin,
+    "update": UpdateMixin,
+    "delete": DeleteMixin,
+}
+_CLASSES: dict[frozenset[str], type[Resource[Any]]] = {}
+
+
+def resource_class(actions: frozenset[str]) -> type[Resource[Any]]:
+    """The resource class offering exactly ``actions`` (cached per set)."""
+    cls = _CLASSES.get(actions)
+    if cls is None:
+        order = ("list", "get", "create", "update", "delete")
+        bases = tuple(_MIXINS[a] for a in order if a in actions)
+        name = "Resource_" + "_".join(sorted(actions))
+        cls = type(name, bases or (Resource,), {"operations": actions})
+        _CLASSES[actions] = cls
+    return cls
+
+
+R = TypeVar("R")
+
+
+class ResourceDescriptor(Generic[R]):
+    """Declares a resource on a client class; the attribute is created once per client."""
+
+    def __init__(self, endpoint: Endpoint, cls: type[Any] | None = None) -> None:
+        self.endpoint = endpoint
+        self.cls: type[Any] = cls or resource_class(endpoint.actions)
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> ResourceDescriptor[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> R: ...
+    def __get__(self, obj: object | None, owner: type) -> Any:
+        if obj is None:
+            return self
+        cache: dict[str, Any] = obj.__dict__.setdefault("_resources", {})
+        res = cache.get(self.name)
+        if res is None:
+            res = self.cls(obj, self.endpoint, self.name)  # obj is the BaseClient
+            cache[self.name] = res
+        return res
+
+
+def resource(endpoint: Endpoint, cls: type[Any] | None = None) -> Any:
+    """Declare a resource attribute: ``documents: Documents = resource(Endpoint(...))``."""
+    return ResourceDescriptor[Any](endpoint, cls)
+
+
+class ListResource(ListMixin[T]):
+    """list only."""
+
+    operations = frozenset({"list"})
+
+
+class ReadOnlyResource(ListMixin[T], GetMixin[T]):
+    """list and get."""
+
+    operations = frozenset({"list", "get"})
+
+
+class CrudResource(ListMixin[T], GetMixin[T], CreateMixin[T], UpdateMixin[T], DeleteMixin[T]):
+    """list, get, create, update, delete."""
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})

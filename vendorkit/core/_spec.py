@@ -1,0 +1,80 @@
+"""What an adapter declares: its ``VendorSpec`` and one ``Endpoint`` per resource. No I/O.
+
+An adapter is a declaration, as in Airbyte's manifests or dlt's REST client: base URL, envelope,
+paginator, error parser, trace-id header, quotas, key style, and resources that say only what
+differs from the spec's defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._envelope import Envelope
+from ._errors import ErrorParser, default_error_parser
+from ._pagination import Paginator
+from ._ratelimit import Quota
+
+__all__ = ["Endpoint", "VendorSpec"]
+
+ALL_ACTIONS = frozenset({"list", "get", "create", "update", "delete"})
+
+
+@attrs.frozen(kw_only=True)
+class VendorSpec:
+    """One vendor's wire conventions."""
+
+    name: str
+    base_url: str
+    envelope: Envelope
+    paginator: Paginator
+    error_parser: ErrorParser = default_error_parser
+    trace_id_header: str | None = None
+    quotas: tuple[Quota, ...] = ()
+    key_style: str = "snake"
+    default_headers: Mapping[str, str] = attrs.field(factory=dict)
+    # Query parameters whose list values are sent comma-joined (``select=a,-b``, ``expand=x,y``)
+    # instead of as repeated keys.
+    comma_params: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class Endpoint:
+    """One resource.
+
+    ``path`` is the collection path, relative to the base URL, with ``{placeholders}`` filled from
+    call arguments or the client's path variables (``{partner_mid}``). ``item_path`` defaults to
+    ``path`` + ``{id}`` (keeping a trailing slash if ``path`` has one). ``actions`` lists what the
+    vendor allows; the resource object has exactly those methods. ``update_method`` is ``PATCH``
+    or ``PUT`` (a sparse PUT). ``model`` is the attrs record class (None: plain dicts).
+    """
+
+    path: str
+    model: type[Any] | None = None
+    item_path: str | None = None
+    actions: frozenset[str] = ALL_ACTIONS
+    update_method: str = "PATCH"
+    envelope: Envelope | None = None
+    paginator: Paginator | None = None
+    list_params: Mapping[str, Any] = attrs.field(factory=dict)
+    # A child collection listed per parent record: (parent resource, parent field, argument),
+    # e.g. ("resources", "domain", "resource") lists sessions for every tracked website. Used by
+    # bulk exports to reach every record; direct calls pass the argument themselves.
+    partition: tuple[str, str, str] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        unknown = set(self.actions) - ALL_ACTIONS
+        if unknown:
+            raise ValueError(f"unknown actions {sorted(unknown)}")
+        if self.update_method not in ("PATCH", "PUT"):
+            raise ValueError("update_method must be PATCH or PUT")
+
+    @property
+    def item(self) -> str:
+        if self.item_path is not None:
+            return self.item_path
+        if self.path.endswith("/"):
+            return self.path + "{id}/"
+        return self.path + "/{id}"

@@ -1,0 +1,114 @@
+"""Plain values for one HTTP exchange, and the redaction rules for showing them. No I/O.
+
+Every decision in the core (retry or not, where the next page is, which error this is) is a function
+of these values, so it can be tested without a network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+__all__ = ["SENSITIVE_KEYS", "WireRequest", "WireResponse", "redact_url", "same_origin"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+# Query/form keys whose values never reach a log line, an error or a repr.
+SENSITIVE_KEYS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "client_secret",
+        "key",
+        "password",
+        "refresh_token",
+        "secret",
+        "token",
+    }
+)
+
+
+def redact_url(url: URL | str) -> str:
+    """The URL with user-info removed and sensitive query values replaced by ``***``."""
+    u = URL(url) if isinstance(url, str) else url
+    if u.user is not None or u.password is not None:
+        u = u.with_user(None)
+    if u.query and any(k.lower() in SENSITIVE_KEYS for k in u.query):
+        u = u.with_query(
+            [(k, "***" if k.lower() in SENSITIVE_KEYS else v) for k, v in u.query.items()]
+        )
+    return str(u)
+
+
+def same_origin(a: URL, b: URL) -> bool:
+    """Scheme, host and (effective) port equal, and no user-info smuggled into ``b``."""
+    if b.user is not None or b.password is not None:
+        return False
+    return (
+        a.scheme.lower() == b.scheme.lower()
+        and (a.host or "").lower() == (b.host or "").lower()
+        and a.port == b.port
+    )
+
+
+@attrs.frozen
+class WireRequest:
+    """An HTTP request as data. ``url`` is absolute; ``params`` are merged into its query."""
+
+    method: str
+    url: URL
+    params: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    json: Any = attrs.field(default=None, repr=False)
+    form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+
+    @property
+    def full_url(self) -> URL:
+        return self.url.extend_query(list(self.params)) if self.params else self.url
+
+    @property
+    def safe_url(self) -> str:
+        return redact_url(self.full_url)
+
+    def with_headers(self, extra: Mapping[str, str]) -> WireRequest:
+        merged = dict(self.headers)
+        merged.update(extra)
+        return attrs.evolve(self, headers=merged)
+
+
+def _ci(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:
+    if isinstance(headers, CIMultiDictProxy):
+        return headers
+    return CIMultiDictProxy(CIMultiDict(headers))
+
+
+@attrs.frozen
+class WireResponse:
+    """An HTTP response as data: status, case-insensitive headers, raw body bytes."""
+
+    status: int
+    headers: CIMultiDictProxy[str] = attrs.field(converter=_ci, repr=False)
+    body: bytes = attrs.field(default=b"", repr=False)
+    url: URL = attrs.field(factory=URL, repr=False)
+    elapsed: float = attrs.field(default=0.0, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def is_json(self) -> bool:
+        ctype = self.headers.get("Content-Type", "")
+        return "json" in ctype.lower() or (not ctype and self.body[:1] in (b"{", b"["))
+
+    def json(self) -> Any:
+        """The body as JSON (``None`` when empty). Raises ``ValueError`` if it is not JSON."""
+        if not self.body.strip():
+            return None
+        return json.loads(self.body)

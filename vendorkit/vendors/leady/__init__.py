@@ -1,0 +1,111 @@
+"""Leady (B2B visitor and lead tracking): ``Leady(token=...)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from vendorkit.core import (
+    BaseClient,
+    CreateMixin,
+    CrudResource,
+    DeleteMixin,
+    HeaderAuth,
+    ListMixin,
+    ListResource,
+    NoAuth,
+    Pager,
+    ReadOnlyResource,
+    resource,
+)
+from vendorkit.errors import ConfigurationError, DecodeError
+
+from . import models
+from ._spec import ENDPOINTS, SPEC
+
+__all__ = ["Leady", "models"]
+
+
+class Sessions(ListResource[models.Session]):
+    """Visits to one tracked website: ``list(resource="example.com", period_start=...,
+    period_end=...)``, and each session's actions."""
+
+    def actions(self, session: int | str, **params: Any) -> Pager[models.Action]:
+        """The actions (page views, events) of one session."""
+        return self._client.actions.list(session=session, **params)  # type: ignore[attr-defined,no-any-return]
+
+
+class Blacklist(
+    ListMixin[models.BlacklistEntry],
+    CreateMixin[models.BlacklistEntry],
+    DeleteMixin[models.BlacklistEntry],
+):
+    """Companies excluded from tracking: list, add (``create``), delete."""
+
+    operations = frozenset({"list", "create", "delete"})
+
+
+class _Anonymous(BaseClient):
+    spec = SPEC
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(auth=NoAuth(), **options)
+
+
+class Leady(BaseClient):
+    """Leady's open API. Every call carries ``Authorization: Token <token>``."""
+
+    spec = SPEC
+    env_fields = (("token", True),)
+
+    resources: ReadOnlyResource[models.Resource] = resource(ENDPOINTS["resources"])
+    sessions: Sessions = resource(ENDPOINTS["sessions"], Sessions)
+    actions: ListResource[models.Action] = resource(ENDPOINTS["actions"])
+    companies: ReadOnlyResource[models.Company] = resource(ENDPOINTS["companies"])
+    persons: ReadOnlyResource[models.Person] = resource(ENDPOINTS["persons"])
+    saved_filters: CrudResource[models.SavedFilter] = resource(ENDPOINTS["saved_filters"])
+    blacklist: Blacklist = resource(ENDPOINTS["blacklist"], Blacklist)
+    turnovers: ListResource[models.Turnover] = resource(ENDPOINTS["turnovers"])
+    magnitudes: ListResource[models.Magnitude] = resource(ENDPOINTS["magnitudes"])
+
+    def __init__(self, *, token: str, **options: Any) -> None:
+        if not token:
+            raise ConfigurationError("Leady needs token= (see Leady.obtain_token)")
+        self._header_auth = HeaderAuth(token, scheme="Token")
+        super().__init__(auth=self._header_auth, **options)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Leady:
+        """From ``VENDORKIT_LEADY_TOKEN`` (and optional ``VENDORKIT_LEADY_BASE_URL``)."""
+        return cls(**cls._env(**overrides))
+
+    @classmethod
+    async def obtain_token(
+        cls,
+        *,
+        email: str,
+        password: str,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        **options: Any,
+    ) -> str:
+        """Call api-token-get with a user's e-mail and password; returns the API token."""
+        async with _Anonymous(base_url=base_url, session=session, rate_limit=None, **options) as c:
+            body = await c.request(
+                "POST", "/api-token-get/", json={"email": email, "password": password}
+            )
+        return _token_of(body)
+
+    async def reset_token(self) -> str:
+        """Call api-token-reset: the old token dies at once; this client uses the new one."""
+        body = await self.request("POST", "/api-token-reset/")
+        token = _token_of(body)
+        self._header_auth.set_token(token)
+        return token
+
+
+def _token_of(body: Any) -> str:
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+        raise DecodeError("Leady answered without a token")
+    return str(body["token"])

@@ -1,0 +1,50 @@
+"""Leady as a declaration (``leady.txt`` plus the contract's assumed DRF paths): ``Token`` header,
+``{"next", "previous", "results"}`` lists followed by their next link (opaque cursor, no total),
+``{"detail"}`` or field-keyed errors, trailing slashes."""
+
+from __future__ import annotations
+
+from vendorkit.core import Endpoint, Envelope, NextLink, VendorSpec, field_error_parser
+
+from . import models
+
+__all__ = ["ENDPOINTS", "SPEC"]
+
+SPEC = VendorSpec(
+    name="leady",
+    base_url="https://api.leady.com/v1",
+    envelope=Envelope(records="results", next="next"),
+    # ``page_size`` is only sent when the caller asks for one (DRF ignores it where disabled).
+    paginator=NextLink(size_param="page_size", cursor_param="cursor"),
+    error_parser=field_error_parser,
+    # "The limits are set individually for different types of data": no published numbers, so
+    # no client-side quota by default; 429s are honoured through Retry-After.
+    quotas=(),
+)
+
+_READ = frozenset({"list", "get"})
+
+ENDPOINTS = {
+    "resources": Endpoint(path="/resources/", model=models.Resource, actions=_READ),
+    "sessions": Endpoint(
+        path="/resources/{resource}/sessions/",
+        item_path="/sessions/{id}/",
+        model=models.Session,
+        actions=frozenset({"list"}),
+    ),
+    "actions": Endpoint(
+        path="/sessions/{session}/actions/", model=models.Action, actions=frozenset({"list"})
+    ),
+    "companies": Endpoint(path="/companies/", model=models.Company, actions=_READ),
+    "persons": Endpoint(path="/persons/", model=models.Person, actions=_READ),
+    "saved_filters": Endpoint(path="/saved-filters/", model=models.SavedFilter),
+    "blacklist": Endpoint(
+        path="/blacklist/",
+        model=models.BlacklistEntry,
+        actions=frozenset({"list", "create", "delete"}),
+    ),
+    "turnovers": Endpoint(path="/turnovers/", model=models.Turnover, actions=frozenset({"list"})),
+    "magnitudes": Endpoint(
+        path="/magnitudes/", model=models.Magnitude, actions=frozenset({"list"})
+    ),
+}

@@ -1,0 +1,95 @@
+"""Leady records. The docs name the resources, not their fields: each model names the fields a
+Leady client needs most, everything else stays in ``record.raw``. All times are UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from vendorkit.core import Record
+
+__all__ = [
+    "Action",
+    "BlacklistEntry",
+    "Company",
+    "Magnitude",
+    "Person",
+    "Resource",
+    "SavedFilter",
+    "Session",
+    "Turnover",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Resource(Record):
+    """A tracked website."""
+
+    id: int | str | None = None
+    domain: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Session(Record):
+    id: int | str | None = None
+    company: Any = None
+    start: datetime | None = None
+    end: datetime | None = None
+    duration: Decimal | None = None
+    referrer: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Action(Record):
+    id: int | str | None = None
+    session: Any = None
+    time: datetime | None = None
+    url: str | None = None
+    title: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Company(Record):
+    id: int | str | None = None
+    name: str | None = None
+    domain: str | None = None
+    country: str | None = None
+    turnover: Any = None
+    magnitude: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Person(Record):
+    id: int | str | None = None
+    name: str | None = None
+    email: str | None = None
+    company: Any = None
+    position: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SavedFilter(Record):
+    id: int | str | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BlacklistEntry(Record):
+    id: int | str | None = None
+    domain: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Turnover(Record):
+    code: str | int | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Magnitude(Record):
+    code: str | int | None = None
+    name: str | None = None

@@ -1,0 +1,40 @@
+"""LeanLaw (legal time and billing): ``LeanLaw(api_key=...)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendorkit.core import BaseClient, CrudResource, HeaderAuth, resource
+from vendorkit.errors import ConfigurationError
+
+from . import models
+from ._spec import ENDPOINTS, SPEC
+
+__all__ = ["LeanLaw", "models"]
+
+
+class LeanLaw(BaseClient):
+    """LeanLaw's v2 API. ``select=`` takes a string or a list (``["contact", "-meta"]``) on
+    ``list`` and ``get``; ``update`` is LeanLaw's sparse PUT (only the fields sent change)."""
+
+    spec = SPEC
+    env_fields = (("api_key", True),)
+
+    clients: CrudResource[models.Client] = resource(ENDPOINTS["clients"])
+    matters: CrudResource[models.Matter] = resource(ENDPOINTS["matters"])
+    time_entries: CrudResource[models.TimeEntry] = resource(ENDPOINTS["time_entries"])
+    expenses: CrudResource[models.Expense] = resource(ENDPOINTS["expenses"])
+    fixed_fees: CrudResource[models.FixedFee] = resource(ENDPOINTS["fixed_fees"])
+    invoices: CrudResource[models.Invoice] = resource(ENDPOINTS["invoices"])
+    users: CrudResource[models.User] = resource(ENDPOINTS["users"])
+    practice_areas: CrudResource[models.PracticeArea] = resource(ENDPOINTS["practice_areas"])
+
+    def __init__(self, *, api_key: str, **options: Any) -> None:
+        if not api_key:
+            raise ConfigurationError("LeanLaw needs api_key=")
+        super().__init__(auth=HeaderAuth(api_key, scheme="Bearer"), **options)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LeanLaw:
+        """From ``VENDORKIT_LEANLAW_API_KEY`` (and optional ``VENDORKIT_LEANLAW_BASE_URL``)."""
+        return cls(**cls._env(**overrides))
