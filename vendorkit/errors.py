@@ -34,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DecodeError",
+    "error_class_for_status",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
@@ -43,7 +44,6 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "VendorkitError",
-    "error_class_for_status",
 ]
 
 

@@ -624,7 +624,7 @@ class BaseClient:
 
     async def path_vars(self) -> Mapping[str, str]:
         """Values for ``{placeholders}`` in endpoint paths. Adapters override to discover them
-        (MakeLeaps: ``partner_mid``)."""
+        (for example a partner or account id)."""
         return self._path_vars
 
     def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> URL:

@@ -1,7 +1,7 @@
 """Where a vendor puts the records, the total, the next link and a single object. Pure: no I/O.
 
 An ``Envelope`` is a declaration of dotted paths (``"meta.next"``), each a tuple of alternatives
-tried in order (LeadDesk sends ``_meta.total`` or ``_meta.count``). ``None`` for ``records`` or
+tried in order (a vendor may send ``_meta.total`` or ``_meta.count``). ``None`` for ``records`` or
 ``item`` means the body itself is the list or the object.
 """
 

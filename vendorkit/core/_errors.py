@@ -141,7 +141,8 @@ def error_from_response(
         vendor=vendor,
         method=method,
         url=redact_url(response.url),
-        code=info.code,
+        # A parser may pass a vendor's numeric code through: ``str(error)`` needs a string.
+        code=None if info.code is None else str(info.code),
         field_errors={k: list(v) for k, v in info.field_errors.items()},
         non_field_errors=list(info.non_field_errors),
         trace_id=response.headers.get(trace_id_header) if trace_id_header else None,

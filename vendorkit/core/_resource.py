@@ -94,7 +94,7 @@ class Resource(Generic[T]):
         return self._record(self._unwrap(body))
 
     def _created_id(self, payload: Any) -> Any:
-        """Where the vendor answers a create with only ``{"id": N}`` (LeadDesk), the id to GET."""
+        """Where the vendor answers a create with only ``{"id": N}``, the id to GET."""
         if isinstance(payload, dict) and set(payload) <= {"id", "_links"} and "id" in payload:
             return payload["id"]
         return None

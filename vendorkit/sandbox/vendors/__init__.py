@@ -1,0 +1,1 @@
+"""One module per emulated vendor; ``Sandbox`` imports them by name (``EMULATORS``)."""

@@ -1,0 +1,329 @@
+"""What every emulator shares: state, counters, tokens, the vendor's quota, fault injection.
+
+A vendor's emulator (``vendors/<vendor>.py``) subclasses ``Emulator`` and declares its routes,
+its seed data, its error body and its credentials. Everything that is the same for all four (the
+middleware that counts, throttles and injects faults; token bookkeeping; determinism) is here.
+
+The emulators simulate the vendors' servers, so they deliberately do not import the client side
+(``vendorkit.core``): a bug there must not be mirrored here.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import json
+import math
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+from aiohttp import web
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from ._faults import FaultPlan, FaultProfile
+
+__all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_json"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A JSON answer that keeps non-ASCII text as is (Japanese names stay readable on the wire)."""
+    return web.Response(
+        body=json.dumps(data, ensure_ascii=False, default=str).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body, ``None`` when empty; raises ``ValueError`` when malformed."""
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    return json.loads(raw)
+
+
+@attrs.define
+class Counters:
+    """What a test can assert on. Routes are keyed ``"METHOD /path/{pattern}"``."""
+
+    requests: Counter[str] = attrs.Factory(Counter)
+    token_requests: Counter[str] = attrs.Factory(Counter)
+    writes: Counter[str] = attrs.Factory(Counter)
+    faults: Counter[str] = attrs.Factory(Counter)
+    throttled: int = 0
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    @property
+    def total_writes(self) -> int:
+        return sum(self.writes.values())
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.token_requests.clear()
+        self.writes.clear()
+        self.faults.clear()
+        self.throttled = 0
+
+
+@attrs.define
+class _Issued:
+    info: dict[str, Any]
+    expires_at: float | None
+
+
+class Tokens:
+    """Bearer or API tokens an emulator has issued, with their lifetimes."""
+
+    def __init__(self, ttl: float | None) -> None:
+        self.ttl = ttl
+        self._issued: dict[str, _Issued] = {}
+
+    def issue(self, prefix: str = "", *, ttl: float | None = None, **info: Any) -> str:
+        token = prefix + secrets.token_hex(16)
+        lifetime = self.ttl if ttl is None else ttl
+        expires = time.monotonic() + lifetime if lifetime is not None else None
+        self._issued[token] = _Issued(dict(info), expires)
+        return token
+
+    def lookup(self, token: str | None) -> dict[str, Any] | None:
+        """The token's info if it exists and has not expired; ``None`` otherwise."""
+        issued = self._issued.get(token or "")
+        if issued is None:
+            return None
+        if issued.expires_at is not None and time.monotonic() >= issued.expires_at:
+            return None
+        return issued.info
+
+    def revoke(self, token: str) -> bool:
+        return self._issued.pop(token, None) is not None
+
+    def revoke_where(self, **match: Any) -> int:
+        """Revoke every token whose info has these values; returns how many."""
+        doomed = [
+            t for t, i in self._issued.items() if all(i.info.get(k) == v for k, v in match.items())
+        ]
+        for t in doomed:
+            del self._issued[t]
+        return len(doomed)
+
+    def expire_all(self) -> None:
+        """Make every issued token expire now (a test of the client's renewal)."""
+        for issued in self._issued.values():
+            issued.expires_at = time.monotonic()
+
+    def clear(self) -> None:
+        self._issued.clear()
+
+    def __len__(self) -> int:
+        return len(self._issued)
+
+
+class _Default:
+    pass
+
+
+DEFAULT: Any = _Default()
+
+
+class Emulator(abc.ABC):
+    """One vendor's API as an ``aiohttp.web`` application with in-memory state.
+
+    ``records`` sizes the main collections; ``seed`` makes the data (and the fault dice)
+    reproducible; ``quota`` is the vendor's throttle (``"120/minute;5000/day"``, ``None`` for none,
+    default: the vendor's documented one); ``token_ttl`` overrides token lifetimes in seconds.
+    """
+
+    name: ClassVar[str]
+    #: Path prefix of the API on the emulator's origin ("/v1" for Leady, "" for MakeLeaps).
+    base_path: ClassVar[str] = ""
+    default_quota: ClassVar[str | None] = None
+    default_token_ttl: ClassVar[float | None] = 3600.0
+    #: Paths (under ``base_path``) of token endpoints: counted, never faulted by default.
+    auth_paths: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        *,
+        records: int = 100,
+        seed: int = 0,
+        faults: FaultProfile | None = None,
+        quota: str | None = DEFAULT,
+        token_ttl: float | None = None,
+    ) -> None:
+        self.records = records
+        self.seed = seed
+        self.faults = FaultPlan(faults)
+        self.counters = Counters()
+        self.tokens = Tokens(token_ttl if token_ttl is not None else self.default_token_ttl)
+        self.quota: str | None = self.default_quota if quota is DEFAULT else quota
+        self._limits: list[RateLimitItem] = parse_many(self.quota) if self.quota else []
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.store: dict[str, dict[Any, dict[str, Any]]] = {}
+        self.rng = random.Random(f"{self.name}:{seed}")
+        self.seed_data()
+
+    # -- what a vendor declares ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    def seed_data(self) -> None:
+        """Fill ``self.store`` deterministically from ``self.rng`` and ``self.records``."""
+
+    @abc.abstractmethod
+    def add_routes(self, app: web.Application) -> None:
+        """Register the vendor's routes (paths include ``self.base_path``)."""
+
+    @abc.abstractmethod
+    def credentials(self, base_url: str) -> dict[str, Any]:
+        """Keyword arguments that make a working client, ``base_url`` included."""
+
+    @abc.abstractmethod
+    def error_response(
+        self,
+        request: web.Request,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.Response:
+        """An error in the vendor's own body shape."""
+
+    def login(self) -> dict[str, str] | None:
+        """A user login where the vendor has one (what its token endpoint accepts)."""
+        return None
+
+    # -- shared machinery ---------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the freshly seeded state: data, counters, tokens, throttle, scripted faults."""
+        self.store.clear()
+        self.counters.clear()
+        self.tokens.clear()
+        self.faults.clear()
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.rng = random.Random(f"{self.name}:{self.seed}")
+        self.seed_data()
+
+    def inject(self, *kinds: str, path: str | None = None) -> None:
+        """Script faults for the next matching requests, e.g. ``inject("503", "503")``."""
+        self.faults.inject(*kinds, path=path)
+
+    def make_app(self) -> web.Application:
+        app = web.Application(
+            middlewares=[self._count, self._throttle, self._fault, self._vendor_errors]
+        )
+        self.add_routes(app)
+        return app
+
+    def _route_key(self, request: web.Request) -> str:
+        resource = request.match_info.route.resource
+        canonical = resource.canonical if resource is not None else request.path
+        return f"{request.method} {canonical}"
+
+    def _is_auth(self, request: web.Request) -> bool:
+        return request.path[len(self.base_path) :] in self.auth_paths
+
+    def count_write(self, request: web.Request) -> None:
+        """Emulators call this when a write has been applied to the store."""
+        self.counters.writes[self._route_key(request)] += 1
+
+    @web.middleware
+    async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.counters.requests[self._route_key(request)] += 1
+        return await handler(request)
+
+    @web.middleware
+    async def _throttle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        for item in self._limits:
+            if not self._limiter.test(item, "account"):
+                reset_at, _ = self._limiter.get_window_stats(item, "account")
+                wait = max(1, math.ceil(reset_at - time.time()))
+                self.counters.throttled += 1
+                return self.error_response(
+                    request,
+                    429,
+                    f"Request was throttled. Expected available in {wait} seconds.",
+                    code="throttled",
+                    headers={"Retry-After": str(wait)},
+                )
+        for item in self._limits:
+            self._limiter.hit(item, "account")
+        return await handler(request)
+
+    @web.middleware
+    async def _fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        kind = self.faults.next_fault(request.path, is_auth=self._is_auth(request))
+        if kind is None:
+            return await handler(request)
+        self.counters.faults[kind] += 1
+        profile = self.faults.profile
+        if kind == "slow":
+            await asyncio.sleep(profile.slow_seconds)
+            return await handler(request)
+        if kind == "drop_before":
+            await request.read()
+            _drop(request)
+            return web.Response(status=500)
+        if kind == "drop_after":
+            await handler(request)
+            _drop(request)
+            return web.Response(status=500)
+        if kind == "truncated":
+            response = await handler(request)
+            body = getattr(response, "body", None)
+            if isinstance(body, bytes) and len(body) > 1:
+                return web.Response(
+                    body=body[: len(body) // 2], status=200, content_type="application/json"
+                )
+            return web.Response(body=b'{"trunc', status=200, content_type="application/json")
+        if kind == "html":
+            return web.Response(text=HTML_ERROR_PAGE, status=502, content_type="text/html")
+        status = int(kind)
+        headers = {"Retry-After": f"{profile.retry_after:g}"} if status == 429 else None
+        return self.error_response(
+            request, status, _REASONS.get(status, "Server error"), headers=headers
+        )
+
+    @web.middleware
+    async def _vendor_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return self.error_response(request, exc.status, exc.reason)
+
+
+_REASONS = {
+    429: "Too many requests.",
+    500: "A server error occurred.",
+    502: "Bad gateway.",
+    503: "Service temporarily unavailable.",
+    504: "Gateway timeout.",
+}
+
+
+def _drop(request: web.Request) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.close()

@@ -1,0 +1,171 @@
+"""``Sandbox``: the four emulators running on 127.0.0.1, one port each."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from ._emulator import DEFAULT, Emulator
+from ._faults import FaultProfile
+
+__all__ = ["CLIENT_CLASSES", "EMULATORS", "VENDORS", "Sandbox", "emulator_class"]
+
+VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
+
+#: ``vendor -> "module:Class"`` of each emulator, imported when first used.
+EMULATORS: dict[str, str] = {
+    "makeleaps": "vendorkit.sandbox.vendors.makeleaps:MakeLeapsEmulator",
+    "leady": "vendorkit.sandbox.vendors.leady:LeadyEmulator",
+    "leaddesk": "vendorkit.sandbox.vendors.leaddesk:LeadDeskEmulator",
+    "leanlaw": "vendorkit.sandbox.vendors.leanlaw:LeanLawEmulator",
+}
+
+CLIENT_CLASSES = {
+    "makeleaps": "MakeLeaps",
+    "leady": "Leady",
+    "leaddesk": "LeadDesk",
+    "leanlaw": "LeanLaw",
+}
+
+T = TypeVar("T")
+
+
+def emulator_class(vendor: str) -> type[Emulator]:
+    try:
+        module, _, name = EMULATORS[vendor].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}") from None
+    cls: type[Emulator] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def _per_vendor(value: T | Mapping[str, T], vendor: str, default: T) -> T:
+    if isinstance(value, Mapping):
+        return value.get(vendor, default)
+    return value
+
+
+class Sandbox:
+    """Local emulators of the vendors, for demos, tests and manual exploration.
+
+    ``vendors``: which to start (default all four). ``records``: size of each main collection.
+    ``seed``: same seed, same data. ``faults``: a ``FaultProfile`` for all vendors or a mapping
+    per vendor. ``quotas``: per-vendor throttle override (``{"makeleaps": "10/second"}``, or
+    ``None`` for no throttle). ``token_ttl``: token lifetime in seconds, for all or per vendor.
+    ``ports``: fixed ports per vendor (default: free ports chosen by the OS).
+
+    ```python
+    async with Sandbox(vendors=["leanlaw"], records=50) as sb:
+        async with sb.client("leanlaw") as ll:
+            clients = await ll.clients.list().all()
+    ```
+    """
+
+    def __init__(
+        self,
+        vendors: Iterable[str] = VENDORS,
+        *,
+        records: int = 100,
+        seed: int = 0,
+        faults: FaultProfile | Mapping[str, FaultProfile] | None = None,
+        quotas: Mapping[str, str | None] | None = None,
+        token_ttl: float | Mapping[str, float] | None = None,
+        host: str = "127.0.0.1",
+        ports: Mapping[str, int] | None = None,
+    ) -> None:
+        self.vendors = tuple(dict.fromkeys(v.lower() for v in vendors))
+        self.emulators: dict[str, Emulator] = {}
+        for vendor in self.vendors:
+            cls = emulator_class(vendor)
+            quota = (quotas or {}).get(vendor, DEFAULT)
+            self.emulators[vendor] = cls(
+                records=records,
+                seed=seed,
+                faults=_per_vendor(faults, vendor, None),
+                quota=quota,
+                token_ttl=_per_vendor(token_ttl, vendor, None),
+            )
+        self._quota_overrides = dict(quotas or {})
+        self._host = host
+        self._ports = dict(ports or {})
+        self._runners: dict[str, web.AppRunner] = {}
+        self._origins: dict[str, str] = {}
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        try:
+            for vendor, emu in self.emulators.items():
+                runner = web.AppRunner(emu.make_app(), access_log=None, handle_signals=False)
+                await runner.setup()
+                self._runners[vendor] = runner
+                site = web.TCPSite(runner, self._host, self._ports.get(vendor, 0))
+                await site.start()
+                port = runner.addresses[0][1]
+                self._origins[vendor] = f"http://{self._host}:{port}"
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        runners, self._runners = self._runners, {}
+        for runner in runners.values():
+            await runner.cleanup()
+        self._origins.clear()
+
+    def _emu(self, vendor: str) -> Emulator:
+        try:
+            return self.emulators[vendor]
+        except KeyError:
+            raise ValueError(f"{vendor!r} is not running in this sandbox: {self.vendors}") from None
+
+    def emulator(self, vendor: str) -> Emulator:
+        """The running emulator: its ``store``, ``counters``, ``tokens``, ``inject()``."""
+        return self._emu(vendor)
+
+    def url(self, vendor: str) -> str:
+        """Base URL of the vendor's emulated API (what ``base_url=`` takes)."""
+        emu = self._emu(vendor)
+        if vendor not in self._origins:
+            raise RuntimeError("the sandbox is not started (use `async with Sandbox(...)`)")
+        return self._origins[vendor] + emu.base_path
+
+    def credentials(self, vendor: str) -> dict[str, Any]:
+        """Keyword arguments for a working client: ``LeanLaw(**sb.credentials("leanlaw"))``."""
+        return self._emu(vendor).credentials(self.url(vendor))
+
+    def login(self, vendor: str) -> dict[str, str]:
+        """A user login: ``{"email", "password"}`` for Leady, ``{"username", "password"}`` for
+        LeadDesk."""
+        login = self._emu(vendor).login()
+        if login is None:
+            raise ValueError(f"{vendor} has no user login")
+        return login
+
+    def client(self, vendor: str, **options: Any) -> Any:
+        """A client of the emulated vendor, not yet entered: ``async with sb.client(v) as c``.
+
+        Where the sandbox's throttle was overridden, the client's own quota follows it, so the
+        client waits instead of meeting 429s; pass ``rate_limit=`` to choose otherwise.
+        """
+        import vendorkit
+
+        cls = getattr(vendorkit, CLIENT_CLASSES[vendor])
+        kwargs = self.credentials(vendor)
+        if vendor in self._quota_overrides:
+            kwargs["rate_limit"] = self._quota_overrides[vendor]
+        kwargs.update(options)
+        return cls(**kwargs)
+
+    def reset(self, vendor: str | None = None) -> None:
+        """Back to the seeded state (one vendor or all)."""
+        for v in [vendor] if vendor else self.vendors:
+            self._emu(v).reset()
