@@ -55,6 +55,66 @@ def sandbox() -> None:
     """The embedded emulators of all four vendors."""
 
 
+@sandbox.command("serve")
+@click.option(
+    "--vendor",
+    "vendors",
+    multiple=True,
+    type=click.Choice(VENDORS),
+    help="Vendor to emulate (repeatable; default: all four).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of the first vendor; the others take the next ones (default: free ports).",
+)
+@click.option("--records", type=click.IntRange(0), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of API requests answered with an injected 503, 429 or HTML error page.",
+)
+def sandbox_serve(
+    vendors: tuple[str, ...],
+    host: str,
+    port: int | None,
+    records: int,
+    seed: int,
+    fault_rate: float,
+) -> None:
+    """Serve the emulators on 127.0.0.1 until interrupted; prints base URLs and credentials.
+
+    The credentials are the sandbox's own, made up at start: safe to print.
+
+    \b
+    Examples:
+      vendorkit sandbox serve
+      vendorkit sandbox serve --vendor leanlaw --port 8080 --records 1000
+      curl -H "Authorization: Bearer <api_key>" http://127.0.0.1:8080/v2/clients
+    """
+    from vendorkit.sandbox._serve import serve
+
+    def echo(line: str) -> None:
+        click.echo(line)
+
+    asyncio.run(
+        serve(
+            vendors or VENDORS,
+            host=host,
+            port=port or None,
+            records=records,
+            seed=seed,
+            fault_rate=fault_rate,
+            echo=echo,
+        )
+    )
+
+
 # -- progress rendering --------------------------------------------------------------------------
 
 

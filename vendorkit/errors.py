@@ -34,7 +34,6 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "DecodeError",
-    "error_class_for_status",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
@@ -44,6 +43,7 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "VendorkitError",
+    "error_class_for_status",
 ]
 
 

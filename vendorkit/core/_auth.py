@@ -217,8 +217,9 @@ def parse_token(response: WireResponse, *, now: float, previous: Token | None = 
 class OAuth2(Auth):
     """An OAuth2 token endpoint with one grant, plus refresh with rotation.
 
-    ``client_auth="basic"`` sends the client id and secret as HTTP Basic (as some token endpoints require);
-    ``"body"`` puts them in the request body. ``encoding`` is ``"form"`` (RFC 6749) or ``"json"``.
+    ``client_auth="basic"`` sends the client id and secret as HTTP Basic (as some token
+    endpoints require); ``"body"`` puts them in the request body. ``encoding`` is ``"form"``
+    (RFC 6749) or ``"json"``.
     ``grant`` holds the grant's fields (``{"grant_type": "password", "username": ..., ...}``).
     ``refresh_margin`` (seconds): renew this long before expiry.
     """
