@@ -21,12 +21,13 @@ VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
 def _client_class(vendor: str) -> Any:
     import vendorkit
 
-    return {
-        "makeleaps": vendorkit.MakeLeaps,
-        "leady": vendorkit.Leady,
-        "leaddesk": vendorkit.LeadDesk,
-        "leanlaw": vendorkit.LeanLaw,
-    }[vendor]
+    names = {
+        "makeleaps": "MakeLeaps",
+        "leady": "Leady",
+        "leaddesk": "LeadDesk",
+        "leanlaw": "LeanLaw",
+    }
+    return getattr(vendorkit, names[vendor])
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -1,0 +1,163 @@
+"""Bulk exports against the sandbox: exactly once under faults, resumable, quota-aware."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vendorkit.export import Job, Progress, export, exportable_resources
+from vendorkit.sandbox import FaultProfile, Sandbox
+
+from .conftest import output_ids, read_jsonl, store_ids
+
+READ_FAULTS = FaultProfile(
+    rate=0.15,
+    kinds=("500", "502", "503", "504", "429", "html", "drop_before", "truncated", "slow"),
+    retry_after=0.05,
+    slow_seconds=0.05,
+    seed=7,
+)
+
+
+async def test_every_record_exactly_once_under_faults(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=180, seed=3, faults=READ_FAULTS) as sb:
+        async with sb.client("leanlaw", max_retries=12) as ll:
+            jobs = [Job(client=ll, resource=name) for name in ("clients", "time_entries")]
+            result = await export(jobs, out=tmp_path, concurrency=4, page_size=16)
+        emu = sb.emulator("leanlaw")
+        assert result.ok, [j.error for j in result.jobs]
+        assert sum(j.retries for j in result.jobs) > 0  # the faults were really met
+        for job in result.jobs:
+            assert job.path is not None and job.path.name.endswith(".jsonl")
+            ids = output_ids(job.path)
+            assert ids == store_ids(emu, job.resource)
+            assert max(ids.values()) == 1
+            assert job.records == sum(ids.values())
+        assert sum(emu.counters.faults.values()) > 0
+
+
+async def test_every_resource_of_a_vendor_with_relations(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leady"], records=60, seed=1) as sb:
+        async with sb.client("leady") as ld:
+            names = exportable_resources(ld)
+            assert {"companies", "persons", "resources"} <= set(names)
+            result = await export(
+                [Job(client=ld, resource=n) for n in names], out=tmp_path, concurrency=6
+            )
+        assert result.ok, [(j.job, j.error) for j in result.jobs]
+        emu = sb.emulator("leady")
+        for name in ("companies", "persons"):
+            assert output_ids(tmp_path / "leady" / f"{name}.jsonl") == store_ids(emu, name)
+
+
+async def test_raw_json_lines_keep_every_field(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=10, seed=0) as sb:
+        emu = sb.emulator("leanlaw")
+        first = next(iter(emu.store["clients"].values()))
+        first["someFutureField"] = {"nested": [1, 2]}
+        async with sb.client("leanlaw") as ll:
+            await export([Job(client=ll, resource="clients")], out=tmp_path)
+    lines = read_jsonl(tmp_path / "leanlaw" / "clients.jsonl")
+    exported = next(r for r in lines if r["id"] == first["id"])
+    assert exported["someFutureField"] == {"nested": [1, 2]}
+
+
+async def test_csv_has_stable_flattened_columns(tmp_path: Path) -> None:
+    import csv
+
+    async with Sandbox(vendors=["leanlaw"], records=30, seed=0) as sb:
+        async with sb.client("leanlaw") as ll:
+            result = await export(
+                [Job(client=ll, resource="clients")], out=tmp_path, format="csv", page_size=7
+            )
+        with open(tmp_path / "leanlaw" / "clients.csv", newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == 30 == result.records
+        assert {r["id"] for r in rows} == set(sb.emulator("leanlaw").store["clients"])
+
+
+async def test_cancelled_export_resumes_without_duplicates(tmp_path: Path) -> None:
+    slow = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.02)
+    async with Sandbox(vendors=["leanlaw"], records=150, seed=2, faults=slow) as sb:
+        pages_seen = asyncio.Event()
+        count = 0
+
+        def on_progress(event: Progress) -> None:
+            nonlocal count
+            if event.event == "page":
+                count += 1
+                if count == 3:
+                    pages_seen.set()
+
+        async with sb.client("leanlaw") as ll:
+            job = Job(client=ll, resource="clients")
+            task = asyncio.create_task(
+                export([job], out=tmp_path, page_size=10, concurrency=1, on_progress=on_progress)
+            )
+            await pages_seen.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            final = tmp_path / "leanlaw" / "clients.jsonl"
+            assert not final.exists()  # nothing half-written under the real name
+            assert (tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json").exists()
+            requests_before = sb.emulator("leanlaw").counters.total_requests
+
+            result = await export([job], out=tmp_path, page_size=10, resume=True)
+        assert result.ok
+        emu = sb.emulator("leanlaw")
+        assert output_ids(final) == store_ids(emu, "clients")
+        # The resumed run did not start over: 15 pages in all, at least 3 were done before.
+        assert emu.counters.total_requests - requests_before <= 13
+
+
+async def test_daily_budget_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=100, seed=5) as sb:
+        events: list[Progress] = []
+        async with sb.client("leanlaw", rate_limit="4/day") as ll:
+            job = Job(client=ll, resource="clients")
+            result = await export(
+                [job], out=tmp_path, page_size=10, on_progress=events.append, max_quota_wait=1
+            )
+        assert [j.status for j in result.jobs] == ["stopped"]
+        assert any(e.event == "plan" for e in events)  # said so up front
+        assert result.jobs[0].records == 40
+        assert sb.emulator("leanlaw").counters.throttled == 0  # waited on our side, no 429s
+
+        async with sb.client("leanlaw", rate_limit=None) as ll:
+            result = await export(
+                [Job(client=ll, resource="clients")], out=tmp_path, page_size=10, resume=True
+            )
+        assert result.ok
+        ids = output_ids(tmp_path / "leanlaw" / "clients.jsonl")
+        assert ids == store_ids(sb.emulator("leanlaw"), "clients")
+
+
+async def test_one_concurrency_bound_across_vendors(tmp_path: Path) -> None:
+    in_flight = 0
+    peak = 0
+
+    async with Sandbox(vendors=["leanlaw", "leady"], records=80, seed=0) as sb:
+
+        async def on_request(info: Any) -> None:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+
+        async def on_response(info: Any, *rest: Any) -> None:
+            nonlocal in_flight
+            in_flight -= 1
+
+        clients = [
+            sb.client(v, on_request=on_request, on_response=on_response)
+            for v in ("leanlaw", "leady")
+        ]
+        async with clients[0] as ll, clients[1] as ld:
+            jobs = [Job(client=ll, resource=n) for n in exportable_resources(ll)]
+            jobs += [Job(client=ld, resource=n) for n in ("companies", "persons")]
+            result = await export(jobs, out=tmp_path, concurrency=3, page_size=10)
+        assert result.ok
+        assert 1 <= peak <= 3

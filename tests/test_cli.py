@@ -1,0 +1,167 @@
+"""The ``vendorkit`` command, run as a real subprocess against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from vendorkit.sandbox import FaultProfile, Sandbox
+
+from .export.conftest import output_ids, store_ids
+
+VENDORKIT = [sys.executable, "-m", "vendorkit"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VENDORKIT_")}
+    env.update(extra)
+    return env
+
+
+async def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env or clean_env(),
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()
+
+
+def leanlaw_env(sb: Sandbox) -> dict[str, str]:
+    creds = sb.credentials("leanlaw")
+    return clean_env(
+        VENDORKIT_LEANLAW_API_KEY=creds["api_key"], VENDORKIT_LEANLAW_BASE_URL=creds["base_url"]
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["export"], ["get"], ["sandbox", "serve"]])
+async def test_help_everywhere_with_examples(command: list[str]) -> None:
+    code, out = await run(*command, "--help")
+    assert code == 0, out
+    assert "Usage:" in out
+    if command in ([], ["export"], ["sandbox", "serve"]):
+        assert "Examples" in out
+
+
+async def test_demo_exports_all_four_vendors(tmp_path: Path) -> None:
+    code, out = await run("demo", "--records", "30", "--out", str(tmp_path), timeout=120)
+    assert code == 0, out
+    assert "vendorkit export:" in out and str(tmp_path) in out.replace("\n", "")
+    for vendor in ("makeleaps", "leady", "leaddesk", "leanlaw"):
+        files = list((tmp_path / vendor).glob("*.jsonl"))
+        assert files, f"no output for {vendor}: {out}"
+    assert not list(tmp_path.rglob("*.part"))
+
+
+async def test_export_names_a_missing_variable(tmp_path: Path) -> None:
+    code, out = await run("export", "leanlaw", "--out", str(tmp_path))
+    assert code != 0
+    assert "VENDORKIT_LEANLAW_API_KEY" in out
+    assert len(out.strip().splitlines()) == 1
+
+
+async def test_export_and_get_against_the_sandbox(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=40, seed=4) as sb:
+        env = leanlaw_env(sb)
+        code, out = await run(
+            "export", "leanlaw", "clients", "matters", "--out", str(tmp_path), env=env
+        )
+        assert code == 0, out
+        emu = sb.emulator("leanlaw")
+        for name in ("clients", "matters"):
+            assert output_ids(tmp_path / "leanlaw" / f"{name}.jsonl") == store_ids(emu, name)
+
+        some_id = next(iter(emu.store["clients"]))
+        code, out = await run("get", "leanlaw", "clients", str(some_id), env=env)
+        assert code == 0, out
+        assert json.loads(out)["id"] == some_id
+        assert sb.credentials("leanlaw")["api_key"] not in out
+
+        code, out = await run("get", "leanlaw", "clients", "no-such-id", env=env)
+        assert code != 0 and "404" in out
+
+
+async def test_export_unknown_resource_fails_with_one_line(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=5) as sb:
+        code, out = await run(
+            "export", "leanlaw", "nonsense", "--out", str(tmp_path), env=leanlaw_env(sb)
+        )
+    assert code != 0
+    assert "nonsense" in out
+
+
+async def test_sigkilled_export_resumes_to_a_complete_duplicate_free_output(
+    tmp_path: Path,
+) -> None:
+    slow = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.03)
+    async with Sandbox(vendors=["leanlaw"], records=400, seed=9, faults=slow) as sb:
+        env = leanlaw_env(sb)
+        args = ["export", "leanlaw", "clients", "--out", str(tmp_path), "--page-size", "10"]
+        proc = await asyncio.create_subprocess_exec(
+            *VENDORKIT,
+            *args,
+            "--concurrency",
+            "1",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        checkpoint = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if checkpoint.exists() and json.loads(checkpoint.read_text())["pages"] >= 5:
+                break
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        assert json.loads(checkpoint.read_text())["done"] is False
+        final = tmp_path / "leanlaw" / "clients.jsonl"
+        assert not final.exists()
+
+        code, out = await run(*args, "--resume", env=env)
+        assert code == 0, out
+        ids = output_ids(final)
+        assert ids == store_ids(sb.emulator("leanlaw"), "clients")
+        assert max(ids.values()) == 1
+
+
+async def test_sandbox_serve_talks_to_any_http_client() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        "sandbox",
+        "serve",
+        "--vendor",
+        "leanlaw",
+        "--records",
+        "7",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=clean_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)\s+credentials: (\{.*\})", line)
+        assert match, line
+        url, creds = match.group(1), json.loads(match.group(2))
+        headers = {"Authorization": f"Bearer {creds['api_key']}"}
+        async with aiohttp.ClientSession() as s, s.get(url + "/v2/clients", headers=headers) as r:
+            assert r.status == 200
+            assert len((await r.json())["data"]) == 7
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    assert code == 0
