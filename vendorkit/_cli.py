@@ -80,6 +80,7 @@ def sandbox() -> None:
     show_default=True,
     help="Share of API requests answered with an injected 503, 429 or HTML error page.",
 )
+@click.option("--no-throttle", is_flag=True, help="Turn the vendors' emulated quotas off.")
 def sandbox_serve(
     vendors: tuple[str, ...],
     host: str,
@@ -87,6 +88,7 @@ def sandbox_serve(
     records: int,
     seed: int,
     fault_rate: float,
+    no_throttle: bool,
 ) -> None:
     """Serve the emulators on 127.0.0.1 until interrupted; prints base URLs and credentials.
 
@@ -111,6 +113,7 @@ def sandbox_serve(
             records=records,
             seed=seed,
             fault_rate=fault_rate,
+            throttle=not no_throttle,
             echo=echo,
         )
     )

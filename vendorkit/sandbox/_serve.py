@@ -21,6 +21,7 @@ async def serve(
     records: int = 100,
     seed: int = 0,
     fault_rate: float = 0.0,
+    throttle: bool = True,
     echo: Callable[[str], None] = print,
     stop: asyncio.Event | None = None,
 ) -> None:
@@ -39,8 +40,9 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - not on the main thread
             pass
+    quotas = None if throttle else dict.fromkeys(vendors)
     async with Sandbox(
-        vendors, records=records, seed=seed, faults=faults, host=host, ports=ports
+        vendors, records=records, seed=seed, faults=faults, quotas=quotas, host=host, ports=ports
     ) as sb:
         for vendor in sb.vendors:
             creds = sb.credentials(vendor)

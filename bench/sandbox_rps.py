@@ -1,0 +1,126 @@
+"""Requests per second one sandbox emulator serves for list pages, against a trivial aiohttp
+server (the ceiling) under the same load. The emulator runs in its own process
+(``vendorkit sandbox serve``), so the load generator does not steal its CPU."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+
+DURATION = 3.0
+CONCURRENCY = 16
+SERVE = [sys.executable, "-m", "vendorkit", "sandbox", "serve"]
+
+
+@contextlib.contextmanager
+def serve(vendor: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    proc = subprocess.Popen(
+        [*SERVE, "--vendor", vendor, "--records", "1000", "--no-throttle"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"(http://\S+)\s+credentials: (\{.*?\})", line)
+        if not match:
+            raise RuntimeError(f"unexpected sandbox output: {line!r}")
+        yield match.group(1), json.loads(match.group(2))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def trivial() -> Iterator[str]:
+    code = (
+        "import sys\nfrom aiohttp import web\n"
+        "async def h(r): return web.json_response({'results': [{'id': i} for i in range(20)]})\n"
+        "app = web.Application(); app.router.add_get('/', h)\n"
+        "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)\n"
+    )
+    from bench.__main__ import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
+    try:
+        time.sleep(1.0)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def prepare(vendor: str, base: str, creds: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The URL of a list page and the headers that authorise it, using the vendor's auth flow."""
+    async with aiohttp.ClientSession() as s:
+        if vendor == "leanlaw":
+            return base + "/v2/time-entries", {"Authorization": f"Bearer {creds['api_key']}"}
+        if vendor == "leady":
+            return base + "/companies/", {"Authorization": f"Token {creds['token']}"}
+        if vendor == "leaddesk":
+            body = {
+                "grant_type": "password",
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+                "username": creds["username"],
+                "password": creds["password"],
+            }
+            async with s.post(base + "/oauth/access-token", json=body) as r:
+                token = (await r.json())["access_token"]
+            return base + "/contacts", {"Authorization": f"Bearer {token}"}
+        basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode())
+        async with s.post(
+            base + "/user/oauth2/token/",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": "Basic " + basic.decode()},
+        ) as r:
+            token = (await r.json())["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with s.get(base + "/api/partner/", headers=headers) as r:
+            mid = (await r.json())["response"][0]["mid"]
+        return f"{base}/api/partner/{mid}/document/", headers
+
+
+async def load(url: str, headers: dict[str, str]) -> float:
+    count = 0
+    deadline = time.perf_counter() + DURATION
+    async with aiohttp.ClientSession() as s:
+
+        async def one() -> None:
+            nonlocal count
+            while time.perf_counter() < deadline:
+                async with s.get(url, headers=headers) as r:
+                    await r.read()
+                    if r.status != 200:
+                        raise RuntimeError(f"{url}: {r.status}")
+                count += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(CONCURRENCY)))
+        return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    with trivial() as url:
+        ceiling = asyncio.run(load(url, {}))
+    print(f"trivial aiohttp server (ceiling): {ceiling:,.0f} req/s, concurrency {CONCURRENCY}")
+    for vendor in ("makeleaps", "leady", "leaddesk", "leanlaw"):
+        with serve(vendor) as (base, creds):
+            page_url, headers = asyncio.run(prepare(vendor, base, creds))
+            rps = asyncio.run(load(page_url, headers))
+        print(f"{vendor:>10}: {rps:>7,.0f} list pages/s ({rps / ceiling:.2f}x ceiling)")
+
+
+if __name__ == "__main__":
+    main()
