@@ -7,10 +7,11 @@ from vendorkit import MakeLeaps, Leady, LeadDesk, LeanLaw, errors
 
 from vendorkit import errors
 from vendorkit._version import __version__
+from vendorkit.vendors.leaddesk import LeadDesk
 from vendorkit.vendors.leady import Leady
 from vendorkit.vendors.leanlaw import LeanLaw
 
-__all__ = ["Leady", "LeanLaw", "__version__", "errors"]
+__all__ = ["LeadDesk", "Leady", "LeanLaw", "__version__", "errors"]
 
-for _cls in (Leady, LeanLaw):
+for _cls in (LeadDesk, Leady, LeanLaw):
     _cls.__module__ = "vendorkit"

@@ -109,6 +109,9 @@ def make_converter(key_style: str = "snake") -> cattrs.Converter:
             return None
         if any(type(value) is a for a in args if a is not type(None)):
             return value
+        if not isinstance(value, str | int | float):
+            # Coerce scalars only: ``str()`` of a JSON object or list is not the vendor's value.
+            raise ValueError(f"{value!r} is none of {tp}")
         for a in args:
             if a is type(None):
                 continue

@@ -122,13 +122,14 @@ class NextLink:
         return None
 
 
-def _effective_size(request: PageRequest, page: RawPage) -> int | None:
-    """The page size the server really used. If it served fewer than asked while more remain, it
-    capped our size: continue with its size, or pages would be skipped."""
+def _effective_size(request: PageRequest, page: RawPage, before: int) -> int | None:
+    """The page size the server really used. If it served fewer than asked while more remain after
+    this page (``before``: how many records precede it), it capped our size: continue with its
+    size, or pages would be skipped. A short last page is just the end."""
     n = len(page.records)
     if request.size is None:
         return n or None
-    if n < request.size and page.total is not None and n > 0 and page.total > n:
+    if n < request.size and page.total is not None and n > 0 and before + n < page.total:
         return n
     return request.size
 
@@ -161,18 +162,22 @@ class PageNumber:
     def _number(self, request: PageRequest) -> int:
         return int(request.resume["page"])
 
+    def _before(self, request: PageRequest) -> int:
+        return (self._number(request) - self.first_page) * (request.size or 0)
+
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
         n = len(page.records)
         if n == 0:
             return None
-        size = _effective_size(request, page)
+        size = _effective_size(request, page, self._before(request))
         number = self._number(request)
         if page.total is not None:
             seen = (number - self.first_page) * (size or n) + n
             if seen >= page.total:
                 return None
-        elif page.next is None and page.next_declared:
-            return None
+        elif page.next_declared:
+            if page.next is None:
+                return None  # a present next link says more exists, even after a short page
         elif size is not None and n < size:
             return None
         nxt = self._request(request.url, number + 1, size, request.index + 1)
@@ -183,7 +188,7 @@ class PageNumber:
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
         if page.total is None or not page.records:
             return None
-        size = _effective_size(request, page) or len(page.records)
+        size = _effective_size(request, page, self._before(request)) or len(page.records)
         number = self._number(request)
         done = (number - self.first_page) * size + len(page.records)
         remaining = max(0, page.total - done)
@@ -231,8 +236,9 @@ class OffsetLimit:
         if page.total is not None:
             if offset >= page.total:
                 return None
-        elif page.next is None and page.next_declared:
-            return None
+        elif page.next_declared:
+            if page.next is None:
+                return None  # a present next link says more exists, even after a short page
         elif request.size is not None and n < request.size:
             return None
         return self._request(request.url, offset, request.size, request.index + 1)
@@ -240,8 +246,9 @@ class OffsetLimit:
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
         if page.total is None or not page.records:
             return None
-        size = _effective_size(request, page) or len(page.records)
-        start = int(request.resume["offset"]) + len(page.records)
+        offset = int(request.resume["offset"])
+        size = _effective_size(request, page, offset) or len(page.records)
+        start = offset + len(page.records)
         url, total, base_index = request.url, page.total, request.index
 
         def gen() -> Iterator[PageRequest]:

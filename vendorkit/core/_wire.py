@@ -76,6 +76,10 @@ class WireRequest:
     def safe_url(self) -> str:
         return redact_url(self.full_url)
 
+    def __repr__(self) -> str:
+        # Only the redacted URL: the raw URL and params may carry a secret query value.
+        return f"<WireRequest {self.method} {self.safe_url}>"
+
     def with_headers(self, extra: Mapping[str, str]) -> WireRequest:
         merged = dict(self.headers)
         merged.update(extra)

@@ -1,0 +1,374 @@
+"""Pins envelopes (where records, total and next live) and pagination: each strategy's next
+request, where a walk ends, server-capped page sizes, resume points, query hygiene when following
+next links, and the Pager's refusal of loops and foreign-origin links before anything is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from yarl import URL
+
+from vendorkit.core import Envelope, NextLink, OffsetLimit, PageNumber, Pager, RawPage, select
+from vendorkit.core._pagination import PageRequest, Paginator, merge_params
+from vendorkit.errors import PaginationError
+
+BASE = URL("https://api.example.com/v1/items?status=open")
+
+# -- envelope -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("a", {"b": {"c": 0}}), ("a.b.c", 0), ("a.x", None), ("a.b.c.d", None), ("z", None)],
+)
+def test_select(path: str, expected: Any) -> None:
+    assert select({"a": {"b": {"c": 0}}}, path) == expected
+
+
+def test_envelope_reads_records_total_and_next_with_alternatives() -> None:
+    env = Envelope(records="data", total=("_meta.total", "_meta.count"), next="links.next")
+    page = env.page({"data": [{"id": 1}], "_meta": {"count": "12"}, "links": {"next": "/p2"}})
+    assert page == RawPage([{"id": 1}], total=12, next="/p2", next_declared=True)
+
+
+def test_a_total_of_zero_is_not_missing() -> None:
+    env = Envelope(records="data", total=("meta.total", "meta.count"))
+    assert env.page({"data": [], "meta": {"total": 0, "count": 5}}).total == 0
+
+
+@pytest.mark.parametrize("nxt", [None, ""])
+def test_empty_or_null_next_ends_the_walk(nxt: str | None) -> None:
+    page = Envelope(records="r", next="next").page({"r": [], "next": nxt})
+    assert page.next is None and page.next_declared
+
+
+def test_a_numeric_cursor_is_read_as_text() -> None:
+    assert Envelope(records="r", next="cursor").page({"r": [], "cursor": 40}).next == "40"
+
+
+def test_bare_list_body() -> None:
+    assert Envelope().page([1, 2]) == RawPage([1, 2])
+
+
+@pytest.mark.parametrize(
+    ("env", "body", "match"),
+    [
+        (Envelope(records="data"), {"data": {"id": 1}}, "data is not a list"),
+        (Envelope(records="data"), {"items": []}, "data is not a list"),
+        (Envelope(), {"id": 1}, "the body is not a list"),
+        (Envelope(records="d", total="n"), {"d": [], "n": "many"}, "total"),
+        (Envelope(records="d", next="n"), {"d": [], "n": {"href": "/x"}}, "next link"),
+    ],
+)
+def test_malformed_pages_raise_pagination_error(env: Envelope, body: Any, match: str) -> None:
+    with pytest.raises(PaginationError, match=match):
+        env.page(body)
+
+
+def test_unwrap() -> None:
+    env = Envelope(item="data")
+    assert env.unwrap({"data": {"id": 1}}) == {"id": 1}
+    assert env.unwrap({"id": 1}) == {"id": 1}  # not wrapped after all
+    assert env.unwrap({"data": None}) is None
+    assert Envelope().unwrap({"data": 1}) == {"data": 1}
+
+
+# -- NextLink ------------------------------------------------------------------------------------
+
+
+def test_next_link_first_request_sets_the_clamped_page_size() -> None:
+    p = NextLink(size_param="limit", default_size=50, max_size=100)
+    assert p.first(BASE, None, None).url.query["limit"] == "50"
+    first = p.first(BASE, 500, None)
+    assert first.url.query["limit"] == "100" and first.size == 100
+    assert first.url.query["status"] == "open"
+    assert first.resume == {"url": str(first.url)}
+    with pytest.raises(ValueError):
+        p.first(BASE, 0, None)
+
+
+def test_next_link_is_followed_exactly_without_carrying_stale_params() -> None:
+    p = NextLink(size_param="per_page")
+    first = p.first(BASE, 25, None)
+    nxt = p.next(first, RawPage([1], next="?page=2&per_page=25"))
+    assert nxt is not None
+    assert nxt.url == URL("https://api.example.com/v1/items?page=2&per_page=25")
+    assert nxt.url.query.getall("per_page") == ["25"]
+    assert (nxt.index, nxt.resume) == (1, {"url": str(nxt.url)})
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://api.example.com/v1/items?status=open&page=3", "/v1/items?status=open&page=3"],
+)
+def test_absolute_and_root_relative_next_links(link: str) -> None:
+    req = PageRequest(BASE.update_query(page="2"), 1, {})
+    nxt = NextLink().next(req, RawPage([1], next=link))
+    assert nxt is not None
+    assert nxt.url == URL("https://api.example.com/v1/items?status=open&page=3")
+    assert list(nxt.url.query.items()) == [("status", "open"), ("page", "3")]
+
+
+def test_cursor_replaces_the_previous_cursor() -> None:
+    p = NextLink(cursor_param="after", size_param="limit")
+    req = p.first(BASE, 10, None)
+    for cursor in ("c1", "c2"):
+        nxt = p.next(req, RawPage([1], next=cursor))
+        assert nxt is not None
+        assert nxt.url.query.getall("after") == [cursor]
+        assert nxt.url.query["limit"] == "10" and nxt.url.query["status"] == "open"
+        assert nxt.resume == {"cursor": cursor}
+        req = nxt
+    assert p.next(req, RawPage([1], next=None)) is None
+
+
+def test_next_link_resumes_from_url_or_cursor() -> None:
+    p = NextLink(cursor_param="after")
+    r = p.first(BASE, None, {"url": "https://api.example.com/v1/items?page=9"})
+    assert r.url.query["page"] == "9"
+    r = p.first(BASE, None, {"cursor": "xyz"})
+    assert r.url.query["after"] == "xyz" and r.url.query["status"] == "open"
+
+
+# -- PageNumber / OffsetLimit: where a walk ends --------------------------------------------------
+
+
+def walk(
+    p: Paginator,
+    sizes: list[int],
+    *,
+    total: int | None,
+    page_size: int | None,
+    next_declared: bool = False,
+) -> list[URL]:
+    """The URLs a sequential walk requests when the server serves ``sizes`` records per page."""
+    req = p.first(BASE, page_size, None)
+    urls = [req.url]
+    for n in sizes:
+        more = next_declared and len(urls) < len(sizes)
+        nxt = p.next(req, RawPage(list(range(n)), total, "x" if more else None, next_declared))
+        if nxt is None:
+            return urls
+        req = nxt
+        urls.append(req.url)
+    raise AssertionError(f"walk did not end: {urls}")
+
+
+def q(url: URL, *keys: str) -> tuple[str, ...]:
+    return tuple(url.query.get(k, "") for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "total", "requested"),
+    [
+        ([10, 10, 5], 25, [("1", "10"), ("2", "10"), ("3", "10")]),  # short last page, total known
+        ([10, 10], 20, [("1", "10"), ("2", "10")]),  # exact multiple: no empty extra request
+        ([10, 10, 5], None, [("1", "10"), ("2", "10"), ("3", "10")]),  # short page, no total
+        ([10, 10, 0], None, [("1", "10"), ("2", "10"), ("3", "10")]),  # empty page, no total
+        ([0], 0, [("1", "10")]),
+        # The server capped per_page at 10: continue at its size, or records would be skipped.
+        ([10, 10, 10, 5], 35, [("1", "100"), ("2", "10"), ("3", "10"), ("4", "10")]),
+    ],
+)
+def test_page_number_walks(
+    sizes: list[int], total: int | None, requested: list[tuple[str, str]]
+) -> None:
+    urls = walk(
+        PageNumber(max_size=100),
+        sizes,
+        total=total,
+        page_size=int(requested[0][1]),
+    )
+    assert [q(u, "page", "per_page") for u in urls] == requested
+
+
+def test_page_number_with_next_link_and_no_total_ends_when_the_link_is_absent() -> None:
+    urls = walk(PageNumber(), [10, 10, 10], total=None, page_size=10, next_declared=True)
+    assert [q(u, "page") for u in urls] == [("1",), ("2",), ("3",)]
+
+
+def test_page_number_without_a_size_learns_it_from_the_first_page() -> None:
+    urls = walk(PageNumber(), [20, 20, 5], total=45, page_size=None)
+    assert [q(u, "page", "per_page") for u in urls] == [("1", ""), ("2", "20"), ("3", "20")]
+
+
+def test_page_number_resume_point_carries_a_learned_size() -> None:
+    p = PageNumber(first_page=0)
+    first = p.first(BASE, 100, None)
+    nxt = p.next(first, RawPage(list(range(10)), total=35))
+    assert nxt is not None and nxt.resume == {"page": 1, "size": 10}
+    again = p.first(BASE, 100, nxt.resume)
+    assert q(again.url, "page", "per_page", "status") == ("1", "10", "open")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "total", "offsets"),
+    [
+        ([10, 10, 5], 25, ["0", "10", "20"]),
+        ([10, 10], 20, ["0", "10"]),
+        ([10, 3], None, ["0", "10"]),
+        ([7, 7, 7, 4], 25, ["0", "7", "14", "21"]),  # capped limit: offsets count what arrived
+    ],
+)
+def test_offset_limit_walks(sizes: list[int], total: int | None, offsets: list[str]) -> None:
+    urls = walk(OffsetLimit(), sizes, total=total, page_size=10)
+    assert [u.query["offset"] for u in urls] == offsets
+    assert all(u.query.getall("limit") == ["10"] for u in urls)
+
+
+# -- fan-out --------------------------------------------------------------------------------------
+
+
+def test_page_number_fan_out_lists_the_remaining_pages() -> None:
+    p = PageNumber()
+    first = p.first(BASE, 10, None)
+    fan = p.fan_out(first, RawPage(list(range(10)), total=35))
+    assert fan is not None
+    assert [(r.index, q(r.url, "page", "per_page")) for r in fan] == [
+        (1, ("2", "10")),
+        (2, ("3", "10")),
+        (3, ("4", "10")),
+    ]
+
+
+def test_fan_out_from_a_resumed_last_page_asks_for_nothing_more() -> None:
+    p = PageNumber()
+    last = p.first(BASE, 10, {"page": 3})
+    assert list(p.fan_out(last, RawPage(list(range(5)), total=25)) or []) == []
+
+
+def test_offset_limit_fan_out() -> None:
+    p = OffsetLimit()
+    first = p.first(BASE, 10, None)
+    fan = p.fan_out(first, RawPage(list(range(10)), total=25))
+    assert fan is not None
+    assert [r.url.query["offset"] for r in fan] == ["10", "20"]
+
+
+@pytest.mark.parametrize("p", [PageNumber(), OffsetLimit(), NextLink()])
+def test_no_fan_out_without_a_total(p: Paginator) -> None:
+    first = p.first(BASE, 10, None)
+    assert p.fan_out(first, RawPage(list(range(10)))) is None
+
+
+# -- merge_params ---------------------------------------------------------------------------------
+
+
+def test_merge_params() -> None:
+    url = merge_params(
+        URL("https://h.example/x?status=open&page=1"),
+        {
+            "status": ["paid", "sent"],
+            "archived": False,
+            "since": date(2024, 1, 2),
+            "at": datetime(2024, 1, 2, 3, 4, tzinfo=UTC),
+            "skip": None,
+        },
+    )
+    assert list(url.query.items()) == [
+        ("page", "1"),
+        ("status", "paid"),
+        ("status", "sent"),
+        ("archived", "false"),
+        ("since", "2024-01-02"),
+        ("at", "2024-01-02T03:04:00+00:00"),
+    ]
+    assert merge_params(url, None) is url
+
+
+# -- Pager: guards before sending ----------------------------------------------------------------
+
+
+ORIGIN = URL("https://api.example.com/")
+
+
+def pager(links: dict[str, str | None], fetched: list[str], **kw: Any) -> Pager[Any]:
+    """A next-link pager over fake pages: ``links`` maps each URL to the next link it returns."""
+
+    async def fetch(url: URL) -> RawPage:
+        fetched.append(str(url))
+        return RawPage([str(url)], next=links[str(url)], next_declared=True)
+
+    transform: Callable[[Any], Any] = lambda r: r  # noqa: E731
+    return Pager(
+        fetch=fetch,
+        paginator=NextLink(),
+        url=URL(next(iter(links))),
+        origin=ORIGIN,
+        transform=transform,
+        **kw,
+    )
+
+
+A = "https://api.example.com/v1/a"
+B = "https://api.example.com/v1/b"
+
+
+async def test_pager_follows_links_to_the_end() -> None:
+    fetched: list[str] = []
+    p = pager({A: "/v1/b", B: None}, fetched)
+    assert await p.all() == [A, B]
+    assert p.done and p.resume_point is None
+
+
+async def test_a_link_seen_before_is_a_loop() -> None:
+    fetched: list[str] = []
+    with pytest.raises(PaginationError, match="loop"):
+        await pager({A: B, B: A}, fetched).all()
+    assert fetched == [A, B]  # A was not fetched a second time
+
+
+async def test_the_same_url_with_reordered_query_is_a_loop() -> None:
+    first, again = A + "?x=1&y=2", A + "?y=2&x=1"
+    with pytest.raises(PaginationError, match="loop"):
+        await pager({first: again, again: None}, []).all()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://api.example.com/v1/b",  # scheme
+        "https://api.example.com:8443/v1/b",  # port
+        "https://evil.example/v1/b",  # host
+        "https://api.example.com.evil.example/v1/b",
+        "//evil.example/v1/b",  # scheme-relative
+        "http://api.example.com@evil.example/",  # user-info trick
+        "https://api.example.com:443@evil.example/",
+        "https://user:pw@api.example.com/v1/b",  # same host, but user-info smuggled in
+    ],
+)
+async def test_a_link_to_another_origin_is_refused_before_sending(link: str) -> None:
+    fetched: list[str] = []
+    with pytest.raises(PaginationError, match="refusing"):
+        await pager({A: link}, fetched).all()
+    assert fetched == [A]
+
+
+async def test_the_first_url_is_checked_too() -> None:
+    fetched: list[str] = []
+    with pytest.raises(PaginationError):
+        await pager({"https://evil.example/v1/a": None}, fetched).all()
+    assert fetched == []
+
+
+async def test_max_items_and_max_pages_stop_the_walk() -> None:
+    links: dict[str, str | None] = {f"{A}{i}": f"{A}{i + 1}" for i in range(10)}
+    fetched: list[str] = []
+    assert len(await pager(links, fetched, max_pages=3).all()) == 3
+    assert fetched == [f"{A}{i}" for i in range(3)]
+    assert await pager(links, [], max_items=2).all() == [f"{A}0", f"{A}1"]
+
+
+def test_fan_out_after_a_capped_first_page_uses_the_servers_size() -> None:
+    p = PageNumber()
+    first = p.first(BASE, 100, None)
+    fan = p.fan_out(first, RawPage(list(range(10)), total=35))
+    assert fan is not None
+    assert [(q(r.url, "page", "per_page"), r.resume) for r in fan] == [
+        (("2", "10"), {"page": 2, "size": 10}),
+        (("3", "10"), {"page": 3, "size": 10}),
+        (("4", "10"), {"page": 4, "size": 10}),
+    ]

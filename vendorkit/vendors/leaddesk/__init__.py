@@ -1,0 +1,267 @@
+"""LeadDesk (contact-centre dialer): ``LeadDesk(client_id=, client_secret=, username=,
+password=)`` and the other OAuth2 grants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+from vendorkit.core import (
+    BaseClient,
+    CreateMixin,
+    DeleteMixin,
+    GetMixin,
+    ListMixin,
+    OAuth2,
+    Pager,
+    ReadOnlyResource,
+    Record,
+    UpdateMixin,
+    resource,
+    structure,
+)
+from vendorkit.errors import ConfigurationError
+
+from . import models
+from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH
+
+__all__ = ["Campaigns", "ContactLists", "LeadDesk", "LeadDeskResource", "Relation", "models"]
+
+T = TypeVar("T")
+
+_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
+
+RelatedId = int | str | Record | Mapping[str, Any]
+
+
+class LeadDeskResource(
+    ListMixin[T], GetMixin[T], CreateMixin[T], UpdateMixin[T], DeleteMixin[T], Generic[T]
+):
+    """list, get, create, update (PATCH), delete.
+
+    LeadDesk answers a create with ``200 {"id": N}`` (possibly with more values; the id is always
+    there) and an update with ``204``: both are read back with a GET, so they return the record.
+    """
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})
+
+    def _created_id(self, payload: Any) -> Any:
+        if isinstance(payload, dict) and payload.get("id") is not None:
+            return payload["id"]
+        return None
+
+    def _relation(self, parent_id: Any, name: str) -> Relation[Any]:
+        related = RELATIONS[self.name][name]
+        model = ENDPOINTS[related].model
+        path = f"{self._endpoint.path}/{quote(str(parent_id), safe='')}/{name}"
+        return Relation(self._client, path, model, f"{self.name}.{name}")
+
+
+class Relation(Generic[T]):
+    """The records related to one parent, e.g. ``campaigns/<id>/users``.
+
+    ```python
+    users = await ld.campaigns.users(7).list().all()   # the related records (paged)
+    await ld.campaigns.users(7).add([3, 4])             # POST [{"id": 3}, {"id": 4}]: adds
+    await ld.campaigns.users(7).replace([3])            # PATCH [{"id": 3}]: replaces all
+    await ld.campaigns.users(7).remove([4])             # DELETE .../users/4 per id
+    ```
+
+    Ids may be given as ints, records or ``{"id": ..}`` dicts, one or many.
+    """
+
+    def __init__(self, client: BaseClient, path: str, model: type[Any] | None, name: str) -> None:
+        self._client = client
+        self.path = path
+        self._model = model
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self._client.spec.name}.{self.name} {self.path}>"
+
+    def _record(self, data: Any) -> T:
+        if self._model is None:
+            return data  # type: ignore[no-any-return]
+        return structure(self._client.converter, data, self._model)  # type: ignore[no-any-return]
+
+    def list(self, **params: Any) -> Pager[T]:
+        """The related records, across all pages (same options as a resource's ``list``)."""
+        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
+        headers = params.pop("headers", None)
+        return self._client._pager(
+            self.path, params, transform=self._record, headers=headers, **pager_args
+        )
+
+    async def add(self, ids: RelatedId | Iterable[RelatedId]) -> None:
+        """Relate these records too (POST): those already related are left as they are."""
+        body = _id_objects(ids)
+        if not body:
+            return
+        await self._client._checked("POST", self._client.url_for(self.path), json=body)
+
+    async def replace(self, ids: RelatedId | Iterable[RelatedId]) -> None:
+        """Relate exactly these records (PATCH): every other relation is removed. ``[]`` clears."""
+        body = _id_objects(ids)
+        await self._client._checked("PATCH", self._client.url_for(self.path), json=body)
+
+    async def remove(self, ids: RelatedId | Iterable[RelatedId]) -> None:
+        """Remove these relations: one ``DELETE <relation>/<id>`` each, in order (the docs:
+        "the URI itself will describe what should be removed"). A record that is not related
+        raises ``NotFoundError``."""
+        for item in _id_objects(ids):
+            url = self._client.url_for(f"{self.path}/{quote(str(item['id']), safe='')}")
+            await self._client._checked("DELETE", url)
+
+
+def _id_of(value: RelatedId) -> Any:
+    if isinstance(value, Record):
+        ident = getattr(value, "id", None)
+        if ident is None:
+            ident = value.raw.get("id")
+    elif isinstance(value, Mapping):
+        ident = value.get("id")
+    else:
+        ident = value
+    if ident is None or isinstance(ident, bool):
+        raise ValueError(f"not an id: {value!r}")
+    if isinstance(ident, str) and ident.isdigit():
+        return int(ident)
+    return ident
+
+
+def _id_objects(ids: RelatedId | Iterable[RelatedId]) -> list[dict[str, Any]]:
+    """``[{"id": 1}, {"id": 2}]``: the body LeadDesk's relation endpoints take."""
+    if isinstance(ids, int | str | Record | Mapping):
+        items: list[RelatedId] = [ids]
+    else:
+        items = list(ids)
+    return [{"id": _id_of(i)} for i in items]
+
+
+class Campaigns(LeadDeskResource[models.Campaign]):
+    """Campaigns, and their users, products and contact lists."""
+
+    def users(self, campaign_id: int | str) -> Relation[models.User]:
+        """The agents assigned to a campaign: ``campaigns/<id>/users``."""
+        return self._relation(campaign_id, "users")
+
+    def products(self, campaign_id: int | str) -> Relation[models.Product]:
+        """The products sold in a campaign: ``campaigns/<id>/products``."""
+        return self._relation(campaign_id, "products")
+
+    def contact_lists(self, campaign_id: int | str) -> Relation[models.ContactList]:
+        """The contact lists a campaign calls: ``campaigns/<id>/contact_lists``."""
+        return self._relation(campaign_id, "contact_lists")
+
+
+class ContactLists(LeadDeskResource[models.ContactList]):
+    """Contact lists, and the contacts in each."""
+
+    def contacts(self, contact_list_id: int | str) -> Relation[models.Contact]:
+        """The contacts of a list: ``contact_lists/<id>/contacts``."""
+        return self._relation(contact_list_id, "contacts")
+
+
+def _grant(
+    username: str | None, password: str | None, leaddesk_client_id: int | str | None
+) -> dict[str, Any]:
+    """The initial grant the given credentials select."""
+    ld_client = leaddesk_client_id
+    if isinstance(ld_client, str):
+        ld_client = int(ld_client) if ld_client.strip().isdigit() else ld_client.strip()
+    if ld_client == "":
+        ld_client = None
+    if username and password and ld_client is None:
+        return {"grant_type": "password", "username": username, "password": password}
+    if ld_client is not None and username and not password:
+        return {"grant_type": "client_user", "username": username, "leaddesk_client_id": ld_client}
+    if ld_client is not None and not username and not password:
+        return {"grant_type": "leaddesk_client_id", "leaddesk_client_id": ld_client}
+    raise ConfigurationError(
+        "LeadDesk needs one of: username= and password= (password grant); "
+        "leaddesk_client_id= (leaddesk_client_id grant); username= and leaddesk_client_id= "
+        "(client_user grant)"
+    )
+
+
+class LeadDesk(BaseClient):
+    """LeadDesk's REST API (``stable``), OAuth2 with the grant the credentials select:
+
+    - ``LeadDesk(client_id=, client_secret=, username=, password=)``: password grant;
+    - ``LeadDesk(client_id=, client_secret=, leaddesk_client_id=)``: leaddesk_client_id grant;
+    - ``LeadDesk(client_id=, client_secret=, username=, leaddesk_client_id=)``: client_user grant.
+
+    Tokens are obtained on first use (one request however many tasks start at once), renewed
+    with the ``refresh_token`` grant when they expire (LeadDesk rotates: the new refresh token
+    replaces the old one, which dies with its access token), and obtained afresh with the
+    original grant if a refresh is refused.
+    """
+
+    spec = SPEC
+    env_fields = (
+        ("client_id", True),
+        ("client_secret", True),
+        ("username", False),
+        ("password", False),
+        ("leaddesk_client_id", False),
+    )
+
+    users: LeadDeskResource[models.User] = resource(ENDPOINTS["users"], LeadDeskResource)
+    campaigns: Campaigns = resource(ENDPOINTS["campaigns"], Campaigns)
+    contact_lists: ContactLists = resource(ENDPOINTS["contact_lists"], ContactLists)
+    contacts: LeadDeskResource[models.Contact] = resource(ENDPOINTS["contacts"], LeadDeskResource)
+    products: LeadDeskResource[models.Product] = resource(ENDPOINTS["products"], LeadDeskResource)
+    calls: ReadOnlyResource[models.Call] = resource(ENDPOINTS["calls"])
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        username: str | None = None,
+        password: str | None = None,
+        leaddesk_client_id: int | str | None = None,
+        **options: Any,
+    ) -> None:
+        if not client_id or not client_secret:
+            raise ConfigurationError("LeadDesk needs client_id= and client_secret=")
+        grant = _grant(username, password, leaddesk_client_id)
+        identity = f"{grant['grant_type']}|{grant.get('username', '')}|"
+        identity += str(grant.get("leaddesk_client_id", ""))
+        self._oauth = OAuth2(
+            token_path=TOKEN_PATH,
+            client_id=client_id,
+            client_secret=client_secret,
+            grant=grant,
+            client_auth="body",
+            encoding="json",
+            identity=identity,
+        )
+        super().__init__(auth=self._oauth, **options)
+
+    @property
+    def grant_type(self) -> str:
+        """The initial grant in use: ``password``, ``leaddesk_client_id`` or ``client_user``."""
+        return self._oauth.grant_type
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LeadDesk:
+        """From ``VENDORKIT_LEADDESK_CLIENT_ID`` and ``VENDORKIT_LEADDESK_CLIENT_SECRET``, plus
+        ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
+        or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);
+        optional ``VENDORKIT_LEADDESK_BASE_URL``."""
+        kwargs = cls._env(**overrides)
+        if not kwargs.get("leaddesk_client_id") and not (
+            kwargs.get("username") and kwargs.get("password")
+        ):
+            missing = [
+                f"VENDORKIT_LEADDESK_{f.upper()}"
+                for f in ("username", "password")
+                if not kwargs.get(f)
+            ]
+            raise ConfigurationError(
+                f"environment variable {' and '.join(missing)} is not set "
+                "(or set VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID for the leaddesk_client_id grant)"
+            )
+        return cls(**kwargs)

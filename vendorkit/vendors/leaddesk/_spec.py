@@ -1,0 +1,83 @@
+"""LeadDesk as a declaration (``leaddesk.txt``): OAuth2 bearer tokens, ``{"collection",
+"_links", "_meta"}`` lists walked by ``page``/``per_page`` (max 500), objects at the root,
+``{"error", "error_description", "error_validation"}`` errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendorkit.core import (
+    Endpoint,
+    Envelope,
+    ErrorInfo,
+    PageNumber,
+    VendorSpec,
+    as_messages,
+    default_error_parser,
+)
+
+from . import models
+
+__all__ = ["ENDPOINTS", "RELATIONS", "SPEC", "TOKEN_PATH", "parse_error"]
+
+TOKEN_PATH = "/oauth/access-token"
+
+
+def parse_error(status: int, body: Any) -> ErrorInfo:
+    """``{"error": "<id>", "error_description": "..", "error_validation": {field: [..]}}``: the id
+    is the error's ``code``, the validation object its ``field_errors``."""
+    if not isinstance(body, dict):
+        return default_error_parser(status, body)
+    code = body.get("error")
+    message = body.get("error_description")
+    if not isinstance(message, str):
+        message = body.get("message") if isinstance(body.get("message"), str) else ""
+    fields: dict[str, list[str]] = {}
+    validation = body.get("error_validation")
+    non_field: list[str] = []
+    if isinstance(validation, dict):
+        fields = {str(k): as_messages(v) for k, v in validation.items()}
+    elif validation is not None:
+        non_field = as_messages(validation)
+    if not message and isinstance(code, str):
+        message = code
+    return ErrorInfo(
+        message=str(message),
+        code=None if code is None else str(code),
+        field_errors=fields,
+        non_field_errors=non_field,
+    )
+
+
+SPEC = VendorSpec(
+    name="leaddesk",
+    base_url="https://restapi-nor.leaddesk.com/stable",
+    # ``_meta.total`` as documented; ``_meta.count`` accepted as well. Objects are at the root.
+    envelope=Envelope(
+        records="collection", total=("_meta.total", "_meta.count"), next="_links.next"
+    ),
+    # LeadDesk's default page is 25, its maximum 500: we ask for 500 unless told otherwise.
+    paginator=PageNumber(page_param="page", size_param="per_page", default_size=500, max_size=500),
+    error_parser=parse_error,
+    # The docs publish no quota: none client-side by default; 429s are retried honouring
+    # Retry-After. Pass rate_limit="N/second" to add one.
+    quotas=(),
+)
+
+_CRUD = frozenset({"list", "get", "create", "update", "delete"})
+
+ENDPOINTS = {
+    "users": Endpoint(path="/users", model=models.User, actions=_CRUD),
+    "campaigns": Endpoint(path="/campaigns", model=models.Campaign, actions=_CRUD),
+    "contact_lists": Endpoint(path="/contact_lists", model=models.ContactList, actions=_CRUD),
+    "contacts": Endpoint(path="/contacts", model=models.Contact, actions=_CRUD),
+    "products": Endpoint(path="/products", model=models.Product, actions=_CRUD),
+    # Calls are the dialer's log: read-only (assumed; the docs name no write on them).
+    "calls": Endpoint(path="/calls", model=models.Call, actions=frozenset({"list", "get"})),
+}
+
+#: Sub-resources (relations): parent resource -> {relation name: related resource}.
+RELATIONS: dict[str, dict[str, str]] = {
+    "campaigns": {"users": "users", "products": "products", "contact_lists": "contact_lists"},
+    "contact_lists": {"contacts": "contacts"},
+}
