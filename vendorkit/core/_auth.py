@@ -152,6 +152,9 @@ class HeaderAuth(Auth):
         self._token = token
         self.scheme = scheme
         self.header = header
+        # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
+        # construction: a token reset (``set_token``) is still the same account.
+        self.store_key = "account:" + _fingerprint(token)
 
     def __repr__(self) -> str:
         return f"<HeaderAuth {self.header}: {self.scheme} ***>"
