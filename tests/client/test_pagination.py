@@ -303,9 +303,7 @@ async def test_short_page_with_next_link_does_not_end_the_walk(serve: Any, make:
     assert server.hits() == 4
 
 
-async def test_short_page_with_next_link_does_not_end_next_link_walk(
-    serve: Any, make: Any
-) -> None:
+async def test_short_page_with_next_link_does_not_end_next_link_walk(serve: Any, make: Any) -> None:
     async def items(request: web.Request) -> web.StreamResponse:
         n = _int(request, "cursor", 0)
         return page([{"id": n}], next=f"/items?cursor={n + 1}" if n < 4 else None)
@@ -335,19 +333,20 @@ def _fetch_counts(server: Server, key: str) -> Counter[str]:
 
 
 @pytest.mark.parametrize(
-    ("cls", "handler", "key", "consumed"),
+    ("cls", "handler", "key", "consumed", "concurrency"),
     [
-        (PagedClient, page_number_handler(ROWS), "page", ["1", "2"]),
-        (OffsetClient, offset_handler(ROWS), "offset", ["0", "10"]),
-        (TokenClient, next_link_handler(ROWS), "cursor", ["", "10"]),
+        (PagedClient, page_number_handler(ROWS), "page", ["1", "2"], 1),
+        (PagedClient, page_number_handler(ROWS), "page", ["1", "2"], 3),
+        (OffsetClient, offset_handler(ROWS), "offset", ["0", "10"], 1),
+        (TokenClient, next_link_handler(ROWS), "cursor", ["", "10"], 1),
     ],
 )
 async def test_resume_point_continues_without_refetching(
-    serve: Any, make: Any, cls: Any, handler: Any, key: str, consumed: list[str]
+    serve: Any, make: Any, cls: Any, handler: Any, key: str, consumed: list[str], concurrency: int
 ) -> None:
     server = await serve({"GET /items": handler})
     client = make(cls, server)
-    pager = client.paginate("/items")
+    pager = client.paginate("/items", concurrency=concurrency)
     first: list[Any] = []
     async for p in pager.pages():
         first.extend(p.records)
@@ -366,6 +365,38 @@ async def test_resume_point_continues_without_refetching(
     after = _fetch_counts(server, key)
     assert [after[c] for c in consumed] == [1, 1]
     assert resumed.done and resumed.resume_point is None
+
+
+async def test_resume_after_max_items_cut_leaves_no_gap(serve: Any, make: Any) -> None:
+    server = await serve({"GET /items": page_number_handler(ROWS)})
+    client = make(PagedClient, server)
+    pager = client.paginate("/items", max_items=15)
+    first = ids(await pager.all())
+    assert first == list(range(15))
+    assert not pager.done
+    # Page 2 was cut short: the walk continues at page 2 (page-granular), never at page 3.
+    assert pager.resume_point == {"page": 2}
+    rest = ids(await client.paginate("/items", resume=pager.resume_point).all())
+    assert rest == list(range(10, 25))
+
+
+@pytest.mark.parametrize(("stop_at", "expected"), [(14, {"page": 2}), (19, {"page": 3})])
+async def test_record_iteration_resume_point(
+    serve: Any, make: Any, stop_at: int, expected: dict[str, int]
+) -> None:
+    """Iterating records, a page counts as consumed once its last record was handed over."""
+    server = await serve({"GET /items": page_number_handler(ROWS)})
+    client = make(PagedClient, server)
+    pager = client.paginate("/items")
+    got: list[int] = []
+    async for row in pager:
+        got.append(row["id"])
+        if row["id"] == stop_at:
+            break
+    assert pager.resume_point == expected
+    rest = ids(await client.paginate("/items", resume=pager.resume_point).all())
+    assert sorted(set(got) | set(rest)) == list(range(25))
+    assert rest[0] == (expected["page"] - 1) * 10
 
 
 async def test_pager_resume_method(serve: Any, make: Any) -> None:

@@ -369,6 +369,8 @@ class BaseClient:
             headers.setdefault("Content-Type", "application/json")
         elif request.form is not None:
             data = dict(request.form)
+        elif request.content is not None:
+            body = request.content
         started = time.monotonic()
         try:
             async with session.request(
@@ -599,13 +601,16 @@ class BaseClient:
         *,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> tuple[WireResponse, Any]:
-        """Send with auth and retries; raise the typed error for an error status."""
+        """Send with auth and retries; raise the typed error for an error status. ``content``:
+        a body sent as these bytes instead of ``json`` (its Content-Type in ``headers``)."""
         request = WireRequest(
             method.upper(),
             url,
             headers={"Accept": "application/json", **self.spec.default_headers, **(headers or {})},
             json=json,
+            content=content,
         )
         response, body = await self._perform(request, authenticate=True)
         if response.status >= 300:

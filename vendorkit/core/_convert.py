@@ -134,7 +134,15 @@ def make_converter(key_style: str = "snake") -> cattrs.Converter:
             a.name: override(rename="__raw__") if a.name == "raw" else override(rename=wire(a.name))
             for a in attrs.fields(cls)
         }
-        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        fn = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+        def structure_record(data: Any, tp: Any) -> Any:
+            # Nested records (line items, addresses) keep their own JSON object as ``raw`` too.
+            if isinstance(data, Mapping) and "__raw__" not in data:
+                data = {**data, "__raw__": data}
+            return fn(data, tp)
+
+        return structure_record
 
     def unstructure_factory(cls: Any) -> Any:
         overrides = {

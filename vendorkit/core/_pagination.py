@@ -271,7 +271,9 @@ class Pager(Generic[T]):
     ``async for record in pager``, ``async for page in pager.pages()``, ``await pager.all()``.
     ``resume_point`` is where the walk would continue (None once it is complete);
     ``pager.resume(point)`` is a new pager starting there. Resume points are page-granular: a
-    page counts as consumed once the caller asks for the one after it.
+    page counts as consumed once it has been handed over (iterating records: its last record), so
+    a walk stopped after a page continues with the next one. A page cut short by ``max_items``
+    is not consumed: the walk continues at it again, never after it.
     """
 
     def __init__(
@@ -348,8 +350,15 @@ class Pager(Generic[T]):
 
     async def _records(self) -> AsyncIterator[T]:
         async for page in self.pages():
-            for record in page.records:
+            if not page.records:
+                continue
+            # Until its last record is handed over, the walk would continue at this page.
+            after, done = self._resume, self._done
+            self._resume, self._done = dict(page.resume), False
+            for record in page.records[:-1]:
                 yield record
+            self._resume, self._done = after, done
+            yield page.records[-1]
 
     async def all(self) -> list[T]:
         """Every record (up to ``max_items``) as a list."""
@@ -408,9 +417,13 @@ class Pager(Generic[T]):
                     or (left is not None and left <= 0)
                     or (self.max_pages is not None and pages >= self.max_pages)
                 )
+                if len(page.records) < len(page_raw.records):
+                    # Cut short by max_items: the rest of this page was never handed over.
+                    self._resume, self._done = dict(req.resume), False
+                else:
+                    self._resume = None if nxt is None else dict(nxt.resume)
+                    self._done = nxt is None
                 yield page
-                self._resume = None if nxt is None else dict(nxt.resume)
-                self._done = nxt is None
                 if done:
                     return
 

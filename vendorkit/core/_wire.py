@@ -67,6 +67,8 @@ class WireRequest:
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     json: Any = attrs.field(default=None, repr=False)
     form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    # A body sent as these exact bytes (a multipart upload); its Content-Type goes in ``headers``.
+    content: bytes | None = attrs.field(default=None, repr=False)
 
     @property
     def full_url(self) -> URL:

@@ -1,0 +1,143 @@
+"""MakeLeaps as a declaration (``makeleaps.txt``).
+
+OAuth2 client_credentials (HTTP Basic to ``/user/oauth2/token/``, Bearer afterwards); the API
+under ``/api/``, most of it keyed by the partner (``/api/partner/{partner_mid}/...``);
+``{"meta": {...}, "response": ...}`` envelopes; lists walked along ``meta.next`` with the total in
+``meta.count``; Django REST Framework style field errors; 120 requests/minute and 5000/day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendorkit.core import (
+    Endpoint,
+    Envelope,
+    ErrorInfo,
+    NextLink,
+    VendorSpec,
+    as_messages,
+    default_error_parser,
+    parse_quotas,
+)
+
+from . import models
+
+__all__ = ["DOCUMENT_TYPES", "ENDPOINTS", "PARTNER", "SPEC", "parse_error"]
+
+#: Every document type MakeLeaps knows (some may be disabled for a company).
+DOCUMENT_TYPES = (
+    "order",
+    "quote",
+    "orderslip",
+    "orderconfirmation",
+    "deliveryslip",
+    "acceptance",
+    "invoice",
+    "receipt",
+    "timesheet",
+)
+
+_META_KEYS = frozenset({"status_code", "status", "detail", "non_field_errors", "code", "message"})
+
+
+def parse_error(status: int, body: Any) -> ErrorInfo:
+    """MakeLeaps' error bodies:
+
+    - 4xx: ``{"meta": {"status_code": 400}, "response": {"<field>": [..], "non_field_errors":
+      [..]}}`` (messages in English, or Japanese with ``Accept-Language: ja``);
+    - 5xx: a ``detail`` (in ``response``, or at the top level);
+    - 401 may be un-enveloped: ``{"status_code": 401, "detail": ".."}``;
+    - the token endpoint: ``{"error": "invalid_client"}`` (OAuth2, RFC 6749).
+
+    Assumed where the docs are silent: a ``detail`` inside ``response`` (404, 403, 429 from the
+    framework) is the message; a string ``response`` is the message.
+    """
+    if not isinstance(body, dict):
+        return default_error_parser(status, body)
+    if isinstance(body.get("error"), str) and "response" not in body:
+        message = body.get("error_description") or body.get("detail") or body["error"]
+        return ErrorInfo(message=str(message), code=body["error"])
+    inner: Any = body.get("response", body) if "meta" in body or "response" in body else body
+    if isinstance(inner, str):
+        return ErrorInfo(message=inner)
+    if isinstance(inner, list):
+        return ErrorInfo(message=" ".join(as_messages(inner)), non_field_errors=as_messages(inner))
+    if not isinstance(inner, dict):
+        return default_error_parser(status, body)
+    message = inner.get("detail") if isinstance(inner.get("detail"), str) else None
+    if message is None and isinstance(body.get("detail"), str):
+        message = body["detail"]
+    if message is None and isinstance(inner.get("message"), str):
+        message = inner["message"]
+    code = inner.get("code") if isinstance(inner.get("code"), str) else None
+    fields = {str(k): as_messages(v) for k, v in inner.items() if k not in _META_KEYS}
+    if inner is body:
+        fields.pop("meta", None)
+    return ErrorInfo(
+        message=message or "",
+        code=code,
+        field_errors=fields,
+        non_field_errors=as_messages(inner.get("non_field_errors")),
+    )
+
+
+SPEC = VendorSpec(
+    name="makeleaps",
+    base_url="https://api.makeleaps.com",
+    envelope=Envelope(records="response", total="meta.count", next="meta.next", item="response"),
+    # No page size parameter is documented: ``page_size=`` is sent as ``?page_size=N`` only when
+    # the caller asks for one (a server without it ignores it). Pages are followed by meta.next.
+    paginator=NextLink(size_param="page_size"),
+    error_parser=parse_error,
+    quotas=tuple(parse_quotas("120/minute;5000/day")),
+    # ``expand=client,client_contact`` and ``tags=a,b`` take comma-separated lists.
+    comma_params=frozenset({"expand", "tags"}),
+)
+
+PARTNER = "/api/partner/{partner_mid}"
+
+_LIST = frozenset({"list"})
+_READ = frozenset({"list", "get"})
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "partners": Endpoint(path="/api/partner/", model=models.Partner, actions=_READ),
+    "currencies": Endpoint(path="/api/currency/", model=models.Currency, actions=_LIST),
+    "employees": Endpoint(path=f"{PARTNER}/employee/", model=models.Employee, actions=_READ),
+    "documents": Endpoint(path=f"{PARTNER}/document/", model=models.Document),
+    "catalog_items": Endpoint(
+        path=f"{PARTNER}/item/",
+        model=models.CatalogItem,
+        actions=frozenset({"list", "get", "create", "update"}),
+    ),
+    "clients": Endpoint(path=f"{PARTNER}/client/", model=models.Client),
+    "contacts": Endpoint(path=f"{PARTNER}/contact/", model=models.Contact),
+    "sending_orders": Endpoint(path=f"{PARTNER}/sending/order/", model=models.SendingOrder),
+    "history": Endpoint(
+        path=f"{PARTNER}/history/",
+        model=models.HistoryEntry,
+        actions=frozenset({"list", "get", "create"}),
+    ),
+    "inbox": Endpoint(path=f"{PARTNER}/inbox/inbox/", model=models.InboxEntry, actions=_LIST),
+    "pickup_links": Endpoint(
+        path=f"{PARTNER}/document/{{document_mid}}/pickup-link/",
+        item_path=f"{PARTNER}/secureinbox/pickup-link/{{id}}/",
+        model=models.PickupLink,
+        actions=frozenset({"list", "get", "create"}),
+        partition=("documents", "mid", "document_mid"),
+    ),
+    "tasks": Endpoint(
+        path=f"{PARTNER}/task/", model=models.Task, actions=frozenset({"get"})
+    ),
+    "templates": Endpoint(
+        path=f"{PARTNER}/template/{{document_type}}/", model=models.Template, actions=_LIST
+    ),
+}
+
+#: Other object URLs ``follow()`` recognises (path template -> model): sub-objects that are not
+#: resources of their own.
+EXTRA_ITEMS: dict[str, type[Any]] = {
+    f"{PARTNER}/client/{{client_mid}}/settings/": models.ClientSettings,
+    f"{PARTNER}/client/{{client_mid}}/contact/": models.Contact,
+    f"{PARTNER}/employee/me/": models.Employee,
+}
