@@ -10,8 +10,9 @@ from vendorkit._version import __version__
 from vendorkit.vendors.leaddesk import LeadDesk
 from vendorkit.vendors.leady import Leady
 from vendorkit.vendors.leanlaw import LeanLaw
+from vendorkit.vendors.makeleaps import MakeLeaps
 
-__all__ = ["LeadDesk", "Leady", "LeanLaw", "__version__", "errors"]
+__all__ = ["LeadDesk", "Leady", "LeanLaw", "MakeLeaps", "__version__", "errors"]
 
-for _cls in (LeadDesk, Leady, LeanLaw):
+for _cls in (LeadDesk, Leady, LeanLaw, MakeLeaps):
     _cls.__module__ = "vendorkit"

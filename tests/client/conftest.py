@@ -166,6 +166,7 @@ def make_spec(**overrides: Any) -> VendorSpec:
         base_url="https://vendor.invalid",
         envelope=ENVELOPE,
         paginator=NextLink(size_param="per_page"),
+        trace_id_header="X-Request-Id",
     )
     args.update(overrides)
     return VendorSpec(**args)

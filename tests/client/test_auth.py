@@ -129,12 +129,13 @@ async def test_token_is_refreshed_before_expiry(serve: Any, make: Any) -> None:
     assert (await client.request("GET", "/me"))["token"] == "access-1-S3CRET"
     assert backend.grants == ["client_credentials"]
     await asyncio.sleep(0.5)
-    assert (await client.request("GET", "/me"))["token"] == "access-2-S3CRET"
-    # Renewed with the refresh token before sending: the server never had to say 401.
+    results = await asyncio.gather(*(client.request("GET", "/me") for _ in range(20)))
+    assert {r["token"] for r in results} == {"access-2-S3CRET"}
+    # Renewed once, with the refresh token, before sending: the server never had to say 401.
     assert backend.grants == ["client_credentials", "refresh_token"]
     assert backend.presented_refresh == ["refresh-1-S3CRET"]
     assert backend.unauthorized == 0
-    assert server.hits("GET", "/me") == 3
+    assert server.hits("GET", "/me") == 22
 
 
 async def test_401_causes_one_refresh_and_one_replay(serve: Any, make: Any) -> None:
@@ -147,6 +148,23 @@ async def test_401_causes_one_refresh_and_one_replay(serve: Any, make: Any) -> N
     assert backend.grants == ["client_credentials", "refresh_token"]
     assert backend.used == ["access-1-S3CRET", "access-1-S3CRET", "access-2-S3CRET"]
     assert backend.unauthorized == 1
+
+
+async def test_401_on_a_write_is_replayed_once(serve: Any, make: Any) -> None:
+    backend = OAuthBackend()
+    bodies: list[bytes] = []
+
+    async def create(request: web.Request) -> web.StreamResponse:
+        bodies.append(await request.read())
+        return await backend.me(request)
+
+    server = await serve({**backend.routes(), "POST /things": create})
+    client = make(OAuthClient, server)
+    await client.request("GET", "/me")
+    backend.revoke_all()
+    # A 401 is a refusal before processing: replaying a write after it is safe.
+    assert await client.request("POST", "/things", json={"a": 1}) == {"token": "access-2-S3CRET"}
+    assert bodies == [b'{"a": 1}', b'{"a": 1}']
 
 
 async def test_401_after_replay_raises_without_looping(serve: Any, make: Any) -> None:

@@ -65,6 +65,16 @@ async def test_borrowed_session_is_used_and_never_closed(serve: Any) -> None:
     assert server.seen[0].headers["User-Agent"] == f"vendorkit/{__version__}"
 
 
+async def test_closed_borrowed_session_raises_client_state_error(serve: Any) -> None:
+    server = await serve({"GET /x": _echo})
+    session = aiohttp.ClientSession()
+    await session.close()
+    async with TokenClient(base_url=server.url, session=session) as client:
+        with pytest.raises(ClientStateError, match="session is closed"):
+            await client.request("GET", "/x")
+    assert server.hits() == 0
+
+
 async def test_user_agent_is_sent(serve: Any, make: Any) -> None:
     server = await serve({"GET /x": _echo})
     client = make(TokenClient, server)
@@ -245,6 +255,18 @@ async def test_paginate_walks_pages(serve: Any, make: Any) -> None:
     assert [r["id"] for r in rows] == [0, 1, 2, 3, 4, 5]
     assert server.hits("GET", "/things") == 3
     assert server.seen[0].query == {"status": "open"}
+
+
+async def test_base_url_with_path_prefix(serve: Any) -> None:
+    async def items(request: web.Request) -> web.StreamResponse:
+        n = int(request.query.get("cursor", "0"))
+        return page([{"id": n}], next=f"/api/v2/items?cursor={n + 1}" if n < 2 else None)
+
+    server = await serve({"GET /api/v2/x": _echo, "GET /api/v2/items": items})
+    async with TokenClient(base_url=server.url + "/api/v2/") as client:
+        data = await client.request("GET", "/x?a=1", params={"b": 2})
+        assert data == {"path": "/api/v2/x", "query": {"a": "1", "b": "2"}}
+        assert [r["id"] for r in await client.paginate("items").all()] == [0, 1, 2]
 
 
 async def test_absolute_url_on_own_origin_is_allowed(serve: Any, make: Any) -> None:

@@ -217,6 +217,40 @@ async def test_malformed_page_raises_pagination_error(serve: Any, make: Any) -> 
         await client.paginate("/items").all()
 
 
+async def test_resume_point_on_foreign_origin_is_refused(serve: Any, make: Any) -> None:
+    other = await serve({"GET /items": next_link_handler(ROWS)})
+    server = await serve({"GET /items": next_link_handler(ROWS)})
+    client = make(TokenClient, server)
+    with pytest.raises(PaginationError, match="refusing to follow"):
+        await client.paginate("/items", resume={"url": other.url + "/items?cursor=10"}).all()
+    assert other.hits() == 0 and server.hits() == 0
+
+
+async def test_cancelling_a_fanned_out_walk_propagates(serve: Any, make: Any) -> None:
+    first_served = asyncio.Event()
+    release = asyncio.Event()
+    rows = [{"id": i} for i in range(50)]
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        number = _int(request, "page", 1)
+        if number > 1:
+            first_served.set()
+            await release.wait()
+        return page(rows[(number - 1) * 10 : number * 10], total=len(rows))
+
+    server = await serve({"GET /items": items})
+    client = make(PagedClient, server)
+    task = asyncio.create_task(client.paginate("/items", concurrency=4).all())
+    await asyncio.wait_for(first_served.wait(), 2)
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    await asyncio.sleep(0.05)
+    assert server.hits() == 5  # the first page, then four in flight; nothing retried or resent
+
+
 # -- caps -----------------------------------------------------------------------------------------
 
 

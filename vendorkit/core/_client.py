@@ -403,7 +403,7 @@ class BaseClient:
 
     # -- one attempt ----------------------------------------------------------------------------
 
-    async def _respect_pause(self) -> None:
+    async def _respect_pause(self, request: WireRequest) -> None:
         """Every request waits out a 429's Retry-After, not only the one that got it."""
         while True:
             wait = self._pause_until - time.monotonic()
@@ -415,6 +415,8 @@ class BaseClient:
                     f"max_retry_wait={self.retry_policy.max_retry_wait:g}s",
                     status=429,
                     vendor=self.spec.name,
+                    method=request.method,
+                    url=request.safe_url,
                     retry_after=wait,
                 )
             await self.hooks.fire("on_rate_limit", wait, "429 pause")
@@ -429,7 +431,7 @@ class BaseClient:
     ) -> tuple[WireResponse, Any]:
         attempt_box[0] += 1
         attempt = attempt_box[0]
-        await self._respect_pause()
+        await self._respect_pause(request)
         if self.rate_limiter is not None:
             try:
                 await self.rate_limiter.acquire(self._on_quota_wait, self.max_quota_wait)

@@ -264,7 +264,8 @@ _EPOCH = datetime(2023, 1, 2, 16, 0, tzinfo=UTC)
 
 
 def _ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2024-01-08T06:30:00Z``: UTC, whole seconds."""
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _money(value: Decimal | int | float | str) -> str:
@@ -294,7 +295,7 @@ class LeanLawEmulator(Emulator):
 
     def __init__(self, **kwargs: Any) -> None:
         self._trace_rng = random.Random()
-        self._lists: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._lists: dict[tuple[Any, ...], list[str]] = {}
         self._numbers: dict[str, int] = {}
         super().__init__(**kwargs)
 
@@ -625,18 +626,18 @@ class LeanLawEmulator(Emulator):
                 out.append((name, value))
         return tuple(sorted(out))
 
-    def _matching(
-        self, collection: str, filters: tuple[tuple[str, str], ...]
-    ) -> list[dict[str, Any]]:
+    def _matching(self, collection: str, filters: tuple[tuple[str, str], ...]) -> list[str]:
+        """The ids of the matching records in order, cached until the collection changes
+        (through the API, or in size when a test edits ``store`` directly)."""
         coll = self.store[collection]
         key = (collection, filters, len(coll))
         cached = self._lists.get(key)
         if cached is not None:
             return cached
         if not filters:
-            result = list(coll.values())
+            result = list(coll)
         else:
-            result = [r for r in coll.values() if all(_matches(r.get(f), v) for f, v in filters)]
+            result = [k for k, r in coll.items() if all(_matches(r.get(f), v) for f, v in filters)]
         self._lists[key] = result
         return result
 
@@ -674,7 +675,8 @@ class LeanLawEmulator(Emulator):
         filters = tuple(sorted({*self._filters(request, collection), *extra}))
         rows = self._matching(collection, filters)
         blocks = SCHEMAS[collection].blocks
-        page = [self._shape(r, blocks, chosen) for r in rows[offset : offset + limit]]
+        coll = self.store[collection]
+        page = [self._shape(coll[k], blocks, chosen) for k in rows[offset : offset + limit]]
         return json_response(
             {"data": page, "pagination": {"limit": limit, "offset": offset, "total": len(rows)}}
         )

@@ -3,9 +3,13 @@ password=)`` and the other OAuth2 grants."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
+
+import attrs
+import cattrs
 
 from vendorkit.core import (
     BaseClient,
@@ -15,28 +19,87 @@ from vendorkit.core import (
     ListMixin,
     OAuth2,
     Pager,
-    ReadOnlyResource,
     Record,
     UpdateMixin,
     resource,
     structure,
 )
-from vendorkit.errors import ConfigurationError
+from vendorkit.errors import ConfigurationError, DecodeError
 
 from . import models
 from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH
 
-__all__ = ["Campaigns", "ContactLists", "LeadDesk", "LeadDeskResource", "Relation", "models"]
+__all__ = [
+    "Calls",
+    "Campaigns",
+    "ContactLists",
+    "LeadDesk",
+    "LeadDeskResource",
+    "Relation",
+    "models",
+]
+
+log = logging.getLogger("vendorkit")
 
 T = TypeVar("T")
 
 _PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
 
-RelatedId = int | str | Record | Mapping[str, Any]
+# ``None`` is accepted by the types (a model's ``id`` is optional) and refused at run time.
+RelatedId = int | str | Record | Mapping[str, Any] | None
+
+_NAME_BY_PATH = {endpoint.path: name for name, endpoint in ENDPOINTS.items()}
+
+
+def lenient_structure(converter: cattrs.Converter, data: Any, model: type[T]) -> T:
+    """``data`` as a ``model`` record. The docs name no fields, so the models' field types are
+    assumptions: a field whose value does not fit its type is left ``None`` (the value is still
+    in ``record.raw``) instead of failing the whole read."""
+    try:
+        return structure(converter, data, model)
+    except DecodeError:
+        if not isinstance(data, Mapping):
+            raise
+    kept: dict[str, Any] = {}
+    for field in attrs.fields(model):  # type: ignore[arg-type]
+        if field.name == "raw" or field.name not in data:
+            continue
+        try:
+            structure(converter, {field.name: data[field.name]}, model)
+        except DecodeError:
+            log.debug(
+                "vendorkit: leaddesk %s.%s does not fit; left None", model.__name__, field.name
+            )
+            continue
+        kept[field.name] = data[field.name]
+    record = structure(converter, kept, model)
+    return attrs.evolve(record, raw=data)  # type: ignore[misc]
+
+
+class _Lenient(Generic[T]):
+    """Records through ``lenient_structure`` (a mixin for the resource classes)."""
+
+    def _record(self, data: Any) -> T:
+        model = self._endpoint.model  # type: ignore[attr-defined]
+        if model is None:
+            return data  # type: ignore[no-any-return]
+        return lenient_structure(self._client.converter, data, model)  # type: ignore[attr-defined,no-any-return]
+
+
+class Calls(_Lenient[models.Call], ListMixin[models.Call], GetMixin[models.Call]):
+    """The dialer's call log: list and get (read-only, assumed: the docs name no writes)."""
+
+    operations = frozenset({"list", "get"})
 
 
 class LeadDeskResource(
-    ListMixin[T], GetMixin[T], CreateMixin[T], UpdateMixin[T], DeleteMixin[T], Generic[T]
+    _Lenient[T],
+    ListMixin[T],
+    GetMixin[T],
+    CreateMixin[T],
+    UpdateMixin[T],
+    DeleteMixin[T],
+    Generic[T],
 ):
     """list, get, create, update (PATCH), delete.
 
@@ -52,7 +115,8 @@ class LeadDeskResource(
         return None
 
     def _relation(self, parent_id: Any, name: str) -> Relation[Any]:
-        related = RELATIONS[self.name][name]
+        parent = _NAME_BY_PATH[self._endpoint.path]
+        related = RELATIONS[parent][name]
         model = ENDPOINTS[related].model
         path = f"{self._endpoint.path}/{quote(str(parent_id), safe='')}/{name}"
         return Relation(self._client, path, model, f"{self.name}.{name}")
@@ -83,7 +147,7 @@ class Relation(Generic[T]):
     def _record(self, data: Any) -> T:
         if self._model is None:
             return data  # type: ignore[no-any-return]
-        return structure(self._client.converter, data, self._model)  # type: ignore[no-any-return]
+        return lenient_structure(self._client.converter, data, self._model)  # type: ignore[no-any-return]
 
     def list(self, **params: Any) -> Pager[T]:
         """The related records, across all pages (same options as a resource's ``list``)."""
@@ -132,7 +196,7 @@ def _id_of(value: RelatedId) -> Any:
 
 def _id_objects(ids: RelatedId | Iterable[RelatedId]) -> list[dict[str, Any]]:
     """``[{"id": 1}, {"id": 2}]``: the body LeadDesk's relation endpoints take."""
-    if isinstance(ids, int | str | Record | Mapping):
+    if ids is None or isinstance(ids, int | str | Record | Mapping):
         items: list[RelatedId] = [ids]
     else:
         items = list(ids)
@@ -163,26 +227,53 @@ class ContactLists(LeadDeskResource[models.ContactList]):
         return self._relation(contact_list_id, "contacts")
 
 
+#: Each initial grant and the fields it sends (besides client_id and client_secret).
+GRANTS: dict[str, tuple[str, ...]] = {
+    "password": ("username", "password"),
+    "leaddesk_client_id": ("leaddesk_client_id",),
+    "client_user": ("username", "leaddesk_client_id"),
+}
+
+
 def _grant(
-    username: str | None, password: str | None, leaddesk_client_id: int | str | None
+    username: str | None,
+    password: str | None,
+    leaddesk_client_id: int | str | None,
+    grant_type: str | None = None,
 ) -> dict[str, Any]:
-    """The initial grant the given credentials select."""
-    ld_client = leaddesk_client_id
+    """The initial grant: ``grant_type`` if given, else the one the credentials select
+    (username and password: ``password``; username and leaddesk_client_id: ``client_user``;
+    leaddesk_client_id alone: ``leaddesk_client_id``)."""
+    ld_client: int | str | None = leaddesk_client_id
     if isinstance(ld_client, str):
-        ld_client = int(ld_client) if ld_client.strip().isdigit() else ld_client.strip()
-    if ld_client == "":
-        ld_client = None
-    if username and password and ld_client is None:
-        return {"grant_type": "password", "username": username, "password": password}
-    if ld_client is not None and username and not password:
-        return {"grant_type": "client_user", "username": username, "leaddesk_client_id": ld_client}
-    if ld_client is not None and not username and not password:
-        return {"grant_type": "leaddesk_client_id", "leaddesk_client_id": ld_client}
-    raise ConfigurationError(
-        "LeadDesk needs one of: username= and password= (password grant); "
-        "leaddesk_client_id= (leaddesk_client_id grant); username= and leaddesk_client_id= "
-        "(client_user grant)"
-    )
+        ld_client = ld_client.strip()
+        ld_client = int(ld_client) if ld_client.isdigit() else (ld_client or None)
+    values: dict[str, Any] = {
+        "username": username or None,
+        "password": password or None,
+        "leaddesk_client_id": ld_client,
+    }
+    if not grant_type:
+        if username and password:
+            grant_type = "password"
+        elif ld_client is not None and username:
+            grant_type = "client_user"
+        elif ld_client is not None:
+            grant_type = "leaddesk_client_id"
+        else:
+            raise ConfigurationError(
+                "LeadDesk needs one of: username= and password= (password grant); "
+                "leaddesk_client_id= (leaddesk_client_id grant); username= and "
+                "leaddesk_client_id= (client_user grant)"
+            )
+    if grant_type not in GRANTS:
+        raise ConfigurationError(
+            f"unknown LeadDesk grant_type {grant_type!r}; known: {', '.join(GRANTS)}"
+        )
+    missing = [f"{f}=" for f in GRANTS[grant_type] if values[f] is None]
+    if missing:
+        raise ConfigurationError(f"the LeadDesk {grant_type} grant needs {' and '.join(missing)}")
+    return {"grant_type": grant_type, **{f: values[f] for f in GRANTS[grant_type]}}
 
 
 class LeadDesk(BaseClient):
@@ -191,6 +282,9 @@ class LeadDesk(BaseClient):
     - ``LeadDesk(client_id=, client_secret=, username=, password=)``: password grant;
     - ``LeadDesk(client_id=, client_secret=, leaddesk_client_id=)``: leaddesk_client_id grant;
     - ``LeadDesk(client_id=, client_secret=, username=, leaddesk_client_id=)``: client_user grant.
+
+    ``grant_type=`` picks one explicitly where more credentials are given than one grant needs
+    (by default username and password mean the password grant).
 
     Tokens are obtained on first use (one request however many tasks start at once), renewed
     with the ``refresh_token`` grant when they expire (LeadDesk rotates: the new refresh token
@@ -205,6 +299,7 @@ class LeadDesk(BaseClient):
         ("username", False),
         ("password", False),
         ("leaddesk_client_id", False),
+        ("grant_type", False),
     )
 
     users: LeadDeskResource[models.User] = resource(ENDPOINTS["users"], LeadDeskResource)
@@ -212,7 +307,7 @@ class LeadDesk(BaseClient):
     contact_lists: ContactLists = resource(ENDPOINTS["contact_lists"], ContactLists)
     contacts: LeadDeskResource[models.Contact] = resource(ENDPOINTS["contacts"], LeadDeskResource)
     products: LeadDeskResource[models.Product] = resource(ENDPOINTS["products"], LeadDeskResource)
-    calls: ReadOnlyResource[models.Call] = resource(ENDPOINTS["calls"])
+    calls: Calls = resource(ENDPOINTS["calls"], Calls)
 
     def __init__(
         self,
@@ -222,11 +317,12 @@ class LeadDesk(BaseClient):
         username: str | None = None,
         password: str | None = None,
         leaddesk_client_id: int | str | None = None,
+        grant_type: str | None = None,
         **options: Any,
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("LeadDesk needs client_id= and client_secret=")
-        grant = _grant(username, password, leaddesk_client_id)
+        grant = _grant(username, password, leaddesk_client_id, grant_type)
         identity = f"{grant['grant_type']}|{grant.get('username', '')}|"
         identity += str(grant.get("leaddesk_client_id", ""))
         self._oauth = OAuth2(
@@ -250,7 +346,7 @@ class LeadDesk(BaseClient):
         """From ``VENDORKIT_LEADDESK_CLIENT_ID`` and ``VENDORKIT_LEADDESK_CLIENT_SECRET``, plus
         ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
         or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);
-        optional ``VENDORKIT_LEADDESK_BASE_URL``."""
+        optional ``VENDORKIT_LEADDESK_GRANT_TYPE`` and ``VENDORKIT_LEADDESK_BASE_URL``."""
         kwargs = cls._env(**overrides)
         if not kwargs.get("leaddesk_client_id") and not (
             kwargs.get("username") and kwargs.get("password")

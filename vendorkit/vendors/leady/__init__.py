@@ -90,8 +90,11 @@ class Leady(BaseClient):
         session: aiohttp.ClientSession | None = None,
         **options: Any,
     ) -> str:
-        """Call api-token-get with a user's e-mail and password; returns the API token."""
-        async with _Anonymous(base_url=base_url, session=session, rate_limit=None, **options) as c:
+        """Call api-token-get with a user's e-mail and password; returns the API token (the
+        user's long-lasting token: the same one each time until it is reset). Wrong credentials
+        raise ``BadRequestError`` (Leady answers 400 with ``non_field_errors``)."""
+        options.setdefault("rate_limit", None)
+        async with _Anonymous(base_url=base_url, session=session, **options) as c:
             body = await c.request(
                 "POST", "/api-token-get/", json={"email": email, "password": password}
             )

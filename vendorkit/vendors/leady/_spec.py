@@ -31,9 +31,15 @@ ENDPOINTS = {
         item_path="/sessions/{id}/",
         model=models.Session,
         actions=frozenset({"list"}),
+        # A bulk export lists the sessions of every tracked website.
+        partition=("resources", "domain", "resource"),
     ),
     "actions": Endpoint(
-        path="/sessions/{session}/actions/", model=models.Action, actions=frozenset({"list"})
+        path="/sessions/{session}/actions/",
+        model=models.Action,
+        actions=frozenset({"list"}),
+        # ...and the actions of every session (one list per session: a long walk).
+        partition=("sessions", "id", "session"),
     ),
     "companies": Endpoint(path="/companies/", model=models.Company, actions=_READ),
     "persons": Endpoint(path="/persons/", model=models.Person, actions=_READ),

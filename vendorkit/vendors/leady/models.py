@@ -4,7 +4,6 @@ Leady client needs most, everything else stays in ``record.raw``. All times are 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -35,11 +34,15 @@ class Resource(Record):
 
 @attrs.frozen(kw_only=True)
 class Session(Record):
+    """A visit to a tracked website. ``duration`` is kept as sent: seconds (a number) or a
+    Django ``DurationField`` string (``"00:02:21"``); the docs do not say which."""
+
     id: int | str | None = None
+    resource: str | None = None
     company: Any = None
     start: datetime | None = None
     end: datetime | None = None
-    duration: Decimal | None = None
+    duration: int | float | str | None = None
     referrer: str | None = None
 
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from vendorkit.core import BaseClient, CrudResource, HeaderAuth, resource
+from vendorkit.core import BaseClient, CrudResource, HeaderAuth, Pager, resource
 from vendorkit.errors import ConfigurationError
 
 from . import models
 from ._spec import ENDPOINTS, SPEC
 
-__all__ = ["LeanLaw", "models"]
+__all__ = ["Clients", "LeanLaw", "models"]
+
+
+class Clients(CrudResource[models.Client]):
+    """LeanLaw's clients, plus ``matters(client_id)``: the matters of one client."""
+
+    def matters(self, client_id: str, **params: Any) -> Pager[models.Matter]:
+        """The matters of one client (``/v2/matters?clientId=...``); takes ``list()``'s options."""
+        return self._client.matters.list(clientId=client_id, **params)  # type: ignore[attr-defined,no-any-return]
 
 
 class LeanLaw(BaseClient):
@@ -20,7 +28,7 @@ class LeanLaw(BaseClient):
     spec = SPEC
     env_fields = (("api_key", True),)
 
-    clients: CrudResource[models.Client] = resource(ENDPOINTS["clients"])
+    clients: Clients = resource(ENDPOINTS["clients"], Clients)
     matters: CrudResource[models.Matter] = resource(ENDPOINTS["matters"])
     time_entries: CrudResource[models.TimeEntry] = resource(ENDPOINTS["time_entries"])
     expenses: CrudResource[models.Expense] = resource(ENDPOINTS["expenses"])

@@ -20,31 +20,52 @@ from . import models
 __all__ = ["ENDPOINTS", "SPEC", "parse_error"]
 
 
+_FIELD_KEYS = ("field", "property", "propertyName", "name", "path", "param")
+_MESSAGE_KEYS = ("message", "messages", "errorMessage", "error", "msg", "detail")
+
+
+def _problems(value: Any) -> tuple[dict[str, list[str]], list[str]]:
+    """Field errors and other messages out of a ``details``/``errors`` value in any of the usual
+    shapes: ``{field: [..]}``, ``[{"field", "message"}]`` (or ``property``/``errorMessage``...),
+    or a list of strings."""
+    fields: dict[str, list[str]] = {}
+    other: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            fields.setdefault(str(k), []).extend(as_messages(v))
+    elif isinstance(value, list):
+        for item in value:
+            if not isinstance(item, dict):
+                other.extend(as_messages(item))
+                continue
+            field = next((item[k] for k in _FIELD_KEYS if item.get(k)), None)
+            text = next((item[k] for k in _MESSAGE_KEYS if item.get(k)), None)
+            if field is not None:
+                fields.setdefault(str(field), []).extend(as_messages(text))
+            elif text is not None:
+                other.extend(as_messages(text))
+    return fields, other
+
+
 def parse_error(status: int, body: Any) -> ErrorInfo:
     """LeanLaw's docs do not show an error body. Assumed, in order: ``{"error": {"code",
-    "message", "details": [{"field", "message"}]}}``; ASP.NET problem details (``title``,
-    ``errors: {field: [..]}``); ``{"message"}``/``{"error": ".."}``; anything else is summarised."""
+    "message", "details": [{"field", "message"}]}}`` (details may also be ``{field: [..]}``);
+    ASP.NET problem details (``title``, ``errors: {field: [..]}``); ``{"message"}`` or
+    ``{"error": ".."}`` with optional ``errors``/``details``; anything else is summarised."""
     if not isinstance(body, dict):
         return default_error_parser(status, body)
     err = body.get("error")
-    fields: dict[str, list[str]] = {}
     if isinstance(err, dict):
-        for d in err.get("details") or []:
-            if isinstance(d, dict) and d.get("field"):
-                fields.setdefault(str(d["field"]), []).extend(as_messages(d.get("message")))
+        fields, other = _problems(err.get("details") or err.get("errors"))
         code = err.get("code")
+        message = err.get("message") or err.get("title") or err.get("detail")
         return ErrorInfo(
-            message=str(err.get("message") or ""),
+            message=str(message or ""),
             code=str(code) if code is not None else None,
             field_errors=fields,
+            non_field_errors=other,
         )
-    errors = body.get("errors")
-    if isinstance(errors, dict):
-        fields = {str(k): as_messages(v) for k, v in errors.items()}
-    elif isinstance(errors, list):
-        for e in errors:
-            if isinstance(e, dict) and e.get("field"):
-                fields.setdefault(str(e["field"]), []).extend(as_messages(e.get("message")))
+    fields, other = _problems(body.get("errors") or body.get("details"))
     message = body.get("message") or body.get("title") or body.get("detail")
     code = body.get("code") or (err if isinstance(err, str) else None)
     if not message and isinstance(err, str):
@@ -53,6 +74,7 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
         message=str(message or ""),
         code=str(code) if code is not None else None,
         field_errors=fields,
+        non_field_errors=other,
     )
 
 

@@ -126,9 +126,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         actions=frozenset({"list", "get", "create"}),
         partition=("documents", "mid", "document_mid"),
     ),
-    "tasks": Endpoint(
-        path=f"{PARTNER}/task/", model=models.Task, actions=frozenset({"get"})
-    ),
+    "tasks": Endpoint(path=f"{PARTNER}/task/", model=models.Task, actions=frozenset({"get"})),
     "templates": Endpoint(
         path=f"{PARTNER}/template/{{document_type}}/", model=models.Template, actions=_LIST
     ),

@@ -13,7 +13,8 @@ while they are flags (``is_organization``, ``has_seat``, ...) accept a boolean o
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -225,10 +226,10 @@ class Document(Record):
     lineitems: list[LineItem] | None = None
     autocalculate: bool | None = None
     round_tax_down: bool | None = None
-    date: date | None = None
-    date_due: date | None = None
-    date_valid: date | None = None
-    date_shipped: date | None = None
+    date: dt.date | None = None
+    date_due: dt.date | None = None
+    date_valid: dt.date | None = None
+    date_shipped: dt.date | None = None
     date_paid: datetime | None = None
     date_sent: datetime | None = None
     date_cancelled: datetime | None = None

@@ -1,0 +1,1040 @@
+"""MakeLeaps (Japanese invoicing and document sending): ``MakeLeaps(client_id=, client_secret=)``.
+
+What is MakeLeaps-specific lives here: the partner id discovered from ``/api/partner/``, the
+``Accept-Language`` switch, HATEOAS ``follow()``, background tasks (``wait_for_task``), sending
+orders (items, file upload, validation, send, cancel), pickup links, per-type templates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import builtins
+import inspect
+import re
+import secrets
+import string
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
+from yarl import URL
+
+from vendorkit.core import (
+    BaseClient,
+    CreateMixin,
+    CrudResource,
+    GetMixin,
+    ListMixin,
+    NextLink,
+    OAuth2,
+    Pager,
+    PageRequest,
+    RawPage,
+    Record,
+    Resource,
+    ResumePoint,
+    UpdateMixin,
+    WireRequest,
+    WireResponse,
+    resource,
+    select,
+    structure,
+)
+from vendorkit.errors import (
+    ConfigurationError,
+    DecodeError,
+    PaginationError,
+    TaskTimeoutError,
+)
+
+from . import models
+from ._spec import DOCUMENT_TYPES, ENDPOINTS, EXTRA_ITEMS, PARTNER, SPEC
+
+__all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
+
+T = TypeVar("T")
+
+_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
+TOKEN_PATH = "/user/oauth2/token/"
+REVOKE_PATH = "/user/oauth2/revoke-token/"
+
+OnProgress = Callable[[models.Task], Any]
+
+
+def _ref(value: Any) -> Any:
+    """A reference as given by the caller: a record or dict (its ``url``, else its ``mid``), a
+    URL, or a mid."""
+    if isinstance(value, Record):
+        return getattr(value, "url", None) or getattr(value, "mid", None)
+    if isinstance(value, Mapping):
+        return value.get("url") or value.get("mid")
+    return value
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and "://" in value
+
+
+def _mid(value: Any) -> str:
+    """The mid of a reference (a record, dict, URL or mid)."""
+    ref = _ref(value)
+    if _is_url(ref):
+        mid = models.mid_from_url(ref)
+        if mid:
+            return mid
+    if ref is None or ref == "":
+        raise ConfigurationError(f"expected a MakeLeaps mid, URL or record, got {value!r}")
+    return str(ref)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no", "none", "null")
+    return bool(value)
+
+
+def _task_done(state: Mapping[str, Any]) -> bool:
+    """A task is done when ``finished`` is set, its progress record says finished, or
+    ``completion`` reached 100."""
+    if _truthy(state.get("finished")):
+        return True
+    progress = state.get("uilongtask")
+    if isinstance(progress, Mapping) and _truthy(progress.get("finished")):
+        return True
+    try:
+        return float(state.get("completion") or 0) >= 100
+    except (TypeError, ValueError):
+        return False
+
+
+def _split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
+    return pager_args, params.pop("headers", None)
+
+
+# -- resources ------------------------------------------------------------------------------------
+
+
+class _Resource(Resource[T]):
+    """Resources whose ``id`` may also be a record, a dict, or an object URL (MakeLeaps
+    references are URLs)."""
+
+    @property
+    def _ml(self) -> MakeLeaps:
+        client = self._client
+        assert isinstance(client, MakeLeaps)
+        return client
+
+    async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
+        ref = _ref(id)
+        if _is_url(ref):
+            return str(ref)
+        return await super()._item_url_parts(ref, params)
+
+
+class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[models.Partner]):
+    """Your company (an API key sees one partner)."""
+
+    operations = frozenset({"list", "get"})
+
+
+class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
+    """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
+    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``)."""
+
+    operations = frozenset({"list"})
+
+    def _record(self, data: Any) -> models.Currency:
+        if isinstance(data, str):
+            return models.Currency(code=data, raw={"code": data})
+        return super()._record(data)
+
+    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+        pager_args, headers = _split_pager_args(params)
+        return self._client._pager(
+            self._endpoint.path,
+            params,
+            transform=lambda d: {"code": d} if isinstance(d, str) else d,
+            headers=headers,
+            **pager_args,
+        )
+
+
+class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
+    """Your team; ``me()`` is the employee the API key acts as."""
+
+    operations = frozenset({"list", "get"})
+
+    async def me(self, *, headers: Mapping[str, str] | None = None) -> models.Employee:
+        """The authenticated employee (``employee/me/``)."""
+        return await self._fetch_one("me", {}, headers)
+
+
+class Documents(_Resource[models.Document], CrudResource[models.Document]):
+    """Invoices, quotes, order slips, ... ``list`` passes filters through: ``document_type=``,
+    ``client=``, ``paid=True``, range filters (``date__gte=``, ``date__lt=``, ``__lte``,
+    ``__gt``), ``search=``, ``tags=[..]``; ``list`` and ``get`` take ``expand=["client"]``.
+    ``update`` is a PATCH (a model instance sends only the fields you changed; ``None``
+    unmarks a ``date_paid``/``date_sent``/... mark)."""
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})
+
+
+class CatalogItems(
+    _Resource[models.CatalogItem],
+    ListMixin[models.CatalogItem],
+    GetMixin[models.CatalogItem],
+    CreateMixin[models.CatalogItem],
+    UpdateMixin[models.CatalogItem],
+):
+    """The Line Item Catalog (no delete in the API). Filters: ``product_code=``,
+    ``product_code__contains=``."""
+
+    operations = frozenset({"list", "get", "create", "update"})
+
+
+class Clients(_Resource[models.Client], CrudResource[models.Client]):
+    """Client organisations, their contacts and their document settings."""
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})
+
+    def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
+        """The contacts of one client (``client/<mid>/contact/``)."""
+        return self._ml._list_of(
+            f"{PARTNER}/client/{{client_mid}}/contact/",
+            models.Contact,
+            {**params, "client_mid": _mid(client)},
+        )
+
+    def _settings_path(self, client: Any) -> tuple[str, dict[str, Any]]:
+        url = getattr(client, "settings", None) if isinstance(client, models.Client) else None
+        if _is_url(url):
+            return str(url), {}
+        return f"{PARTNER}/client/{{client_mid}}/settings/", {"client_mid": _mid(client)}
+
+    async def settings(
+        self, client: Any, *, headers: Mapping[str, str] | None = None
+    ) -> models.ClientSettings:
+        """A client's default sending methods and Secure Send options."""
+        path, values = self._settings_path(client)
+        return await self._ml._call("GET", path, values, models.ClientSettings, headers=headers)
+
+    async def update_settings(
+        self, client: Any, data: Any, *, headers: Mapping[str, str] | None = None
+    ) -> models.ClientSettings:
+        """PATCH a client's settings: a dict is sent as given; a ``ClientSettings`` read before
+        sends only the fields you changed."""
+        path, values = self._settings_path(client)
+        return await self._ml._call(
+            "PATCH",
+            path,
+            values,
+            models.ClientSettings,
+            json=self._wire(data, changes_only=True),
+            headers=headers,
+        )
+
+
+class Contacts(_Resource[models.Contact], CrudResource[models.Contact]):
+    """Contacts (persons and organisations). ``search=`` filters the list."""
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})
+
+
+class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingOrder]):
+    """Sending documents by Secure Send and/or Japan Post.
+
+    The flow: ``create`` an order, ``add_item`` (a document) or ``add_file`` (a PDF), ``validate``
+    (wait for MakeLeaps to check it), ``send``; afterwards ``cancel`` where still possible.
+    """
+
+    operations = frozenset({"list", "get", "create", "update", "delete"})
+
+    async def _order(
+        self, order: Any, headers: Mapping[str, str] | None = None
+    ) -> models.SendingOrder:
+        if isinstance(order, models.SendingOrder) and order.items_url and order.send_url:
+            return order
+        return await self.get(order, headers=headers)
+
+    def items(self, order: Any, **params: Any) -> Pager[models.SendingOrderItem]:
+        """The order's items, read from its ``items_url``."""
+        pager_args, headers = _split_pager_args(params)
+        holder: dict[str, str] = {}
+
+        async def url() -> str:
+            if "url" not in holder:
+                holder["url"] = _required(
+                    (await self._order(order, headers)).items_url, "items_url"
+                )
+            return holder["url"]
+
+        return self._ml._lazy_pager(url, models.SendingOrderItem, params, headers, pager_args)
+
+    async def add_item(
+        self,
+        order: Any,
+        *,
+        document: Any = None,
+        position: int | None = None,
+        filename: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **fields: Any,
+    ) -> models.SendingOrderItem:
+        """Add an in-app ``document`` (a URL, mid or record), or announce a custom file by
+        ``filename`` (then ``upload_file`` it). POSTs to the order's ``items_url``."""
+        target = await self._order(order, headers)
+        body: dict[str, Any] = dict(fields)
+        if position is not None:
+            body["position"] = position
+        if document is not None:
+            body["document"] = await self._ml._document_url(document)
+        if filename is not None:
+            body["filename"] = filename
+        return await self._ml._call(
+            "POST",
+            _required(target.items_url, "items_url"),
+            {},
+            models.SendingOrderItem,
+            json=body,
+            headers=headers,
+        )
+
+    async def upload_file(
+        self,
+        item: Any,
+        content: bytes,
+        *,
+        filename: str | None = None,
+        content_type: str = "application/pdf",
+        headers: Mapping[str, str] | None = None,
+    ) -> models.SendingOrderItem:
+        """PUT the file's bytes to the item's ``upload_url`` as ``multipart/form-data`` (field
+        ``content_file``). Returns the item (read back when the upload answers no record)."""
+        if not isinstance(item, models.SendingOrderItem):
+            item = await self._ml._call(
+                "GET", _required(_ref(item), "item url"), {}, models.SendingOrderItem
+            )
+        upload_url = _required(item.upload_url, "upload_url")
+        name = filename or item.filename or "file.pdf"
+        body, ctype = _multipart("content_file", name, content, content_type)
+        _, payload = await self._ml._raw(
+            "PUT", upload_url, headers={**(headers or {}), "Content-Type": ctype}, content=body
+        )
+        if isinstance(payload, dict) and payload:
+            return self._ml._structure(payload, models.SendingOrderItem)
+        return await self._ml._call(
+            "GET", _required(item.url, "item url"), {}, models.SendingOrderItem, headers=headers
+        )
+
+    async def add_file(
+        self,
+        order: Any,
+        filename: str,
+        content: bytes,
+        *,
+        position: int | None = None,
+        content_type: str = "application/pdf",
+        headers: Mapping[str, str] | None = None,
+    ) -> models.SendingOrderItem:
+        """Add a custom file to the order: the item, then its upload."""
+        item = await self.add_item(order, filename=filename, position=position, headers=headers)
+        return await self.upload_file(
+            item, content, filename=filename, content_type=content_type, headers=headers
+        )
+
+    async def delete_item(self, item: Any, *, headers: Mapping[str, str] | None = None) -> None:
+        """Remove an item from its order (DELETE the item's URL)."""
+        url = _required(_ref(item), "item url")
+        await self._ml._raw("DELETE", url, headers=headers)
+
+    async def validate(
+        self,
+        order: Any,
+        *,
+        timeout: float = 60.0,  # noqa: ASYNC109
+        poll_interval: float = 1.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> models.SendingOrder:
+        """Wait for MakeLeaps to validate the order: polls it until ``ready_to_order`` is true
+        or ``validation_errors`` lists problems, and returns it (check ``order.is_ready`` and
+        ``order.validation_errors``). MakeLeaps validates by itself; there is no validate call.
+        Raises ``TaskTimeoutError`` after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        current = order if isinstance(order, models.SendingOrder) else None
+        while True:
+            if current is not None and (current.is_ready or current.validation_errors):
+                return current
+            if current is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TaskTimeoutError(
+                        f"makeleaps sending order {current.mid or current.url} was not validated "
+                        f"within {timeout:g}s"
+                    )
+                await asyncio.sleep(min(poll_interval, remaining))
+            current = await self.get(order, headers=headers)
+
+    async def send(
+        self, order: Any, *, headers: Mapping[str, str] | None = None
+    ) -> models.SendingOrder | models.Task | dict[str, Any]:
+        """Execute the order (POST ``{}`` to its ``send_url``). Returns what MakeLeaps answers:
+        the order, a ``Task`` (a 202, see ``ml.wait_for_task``), or a dict."""
+        target = await self._order(order, headers)
+        _, payload = await self._ml._raw(
+            "POST", _required(target.send_url, "send_url"), json={}, headers=headers
+        )
+        reply: models.SendingOrder | models.Task | dict[str, Any] = self._ml._reply(
+            payload, models.SendingOrder
+        )
+        return reply
+
+    async def cancel(
+        self,
+        order: Any,
+        *,
+        securesend: bool = True,
+        sendbypost: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Cancel a sent order, all methods or one (POST to ``status.url``). Returns the
+        answer (the status object)."""
+        target = await self.get(order, headers=headers)
+        url = _required(target.status_url, "status.url")
+        body = {"securesend_cancelled": securesend, "sendbypost_cancelled": sendbypost}
+        _, payload = await self._ml._raw("POST", url, json=body, headers=headers)
+        return payload
+
+
+class History(
+    _Resource[models.HistoryEntry],
+    ListMixin[models.HistoryEntry],
+    GetMixin[models.HistoryEntry],
+    CreateMixin[models.HistoryEntry],
+):
+    """History entries. Filter by ``date=`` or by ``date_start=``/``date_end=`` (datetimes as
+    ``yyyy-mm-ddThh:mm:ss.00Z``; a ``datetime`` is sent as ISO 8601)."""
+
+    operations = frozenset({"list", "get", "create"})
+
+
+class Inbox(_Resource[models.InboxEntry], ListMixin[models.InboxEntry]):
+    """The Secure Inbox, most recent first. Filters: ``total_from``, ``total_to``,
+    ``issued_date_from``, ``issued_date_to``, ``sender_name``, ``is_unconverted``."""
+
+    operations = frozenset({"list"})
+
+
+class PickupLinks(
+    _Resource[models.PickupLink], ListMixin[models.PickupLink], GetMixin[models.PickupLink]
+):
+    """Shareable links to a document: ``list(document=doc)`` (or ``document_mid=``), ``get``,
+    ``create(doc)`` (a background ``Task``), ``create_and_wait(doc)``, ``cancel``,
+    ``uncancel``."""
+
+    operations = frozenset({"list", "get", "create"})
+
+    @staticmethod
+    def _args(params: dict[str, Any]) -> dict[str, Any]:
+        if "document" in params:
+            params["document_mid"] = _mid(params.pop("document"))
+        return params
+
+    def list(self, **params: Any) -> Pager[models.PickupLink]:
+        return super().list(**self._args(params))
+
+    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+        return super().list_raw(**self._args(params))
+
+    async def create(
+        self, document: Any, *, headers: Mapping[str, str] | None = None
+    ) -> models.Task:
+        """Ask MakeLeaps to create a pickup link for ``document``: POST without a body. The
+        answer is a ``Task``; its result (``wait_for_task``) is the new link."""
+        _, payload = await self._ml._raw(
+            "POST", self.endpoint.path, {"document_mid": _mid(document)}, headers=headers
+        )
+        return self._ml._structure(payload, models.Task)
+
+    async def create_and_wait(
+        self,
+        document: Any,
+        *,
+        timeout: float = 60.0,  # noqa: ASYNC109
+        poll_interval: float = 1.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> builtins.list[models.PickupLink]:
+        """``create`` and wait for its task; returns the new pickup link(s)."""
+        _, payload = await self._ml._raw(
+            "POST", self.endpoint.path, {"document_mid": _mid(document)}, headers=headers
+        )
+        result: Any = payload
+        if isinstance(payload, dict) and ("result_url" in payload or "completion" in payload):
+            result = await self._ml.wait_for_task(
+                payload, timeout=timeout, poll_interval=poll_interval
+            )
+        rows = result if isinstance(result, list) else [result]
+        return [self._ml._structure(r, models.PickupLink) for r in rows if isinstance(r, dict)]
+
+    async def _toggle(self, link: Any, action: str, headers: Mapping[str, str] | None) -> Any:
+        url = getattr(link, f"{action}_url", None) if isinstance(link, models.PickupLink) else None
+        if isinstance(link, Mapping):
+            url = link.get(f"{action}_url")
+        if not _is_url(url):
+            ref = _ref(link)
+            url = (
+                str(ref).rstrip("/") + f"/{action}/"
+                if _is_url(ref)
+                else f"{PARTNER}/secureinbox/pickup-link/{_mid(link)}/{action}/"
+            )
+        _, payload = await self._ml._raw("POST", str(url), headers=headers)
+        return self._ml._reply(payload, models.PickupLink)
+
+    async def cancel(self, link: Any, *, headers: Mapping[str, str] | None = None) -> Any:
+        """Cancel a pickup link (POST without a body). Returns MakeLeaps' answer."""
+        return await self._toggle(link, "cancel", headers)
+
+    async def uncancel(self, link: Any, *, headers: Mapping[str, str] | None = None) -> Any:
+        """Re-enable a cancelled or expired pickup link."""
+        return await self._toggle(link, "uncancel", headers)
+
+
+class Tasks(_Resource[models.Task], GetMixin[models.Task]):
+    """Background tasks: ``get`` one, read its ``results``, or ``wait`` for it."""
+
+    operations = frozenset({"get"})
+
+    async def results(self, task: Any, *, headers: Mapping[str, str] | None = None) -> Any:
+        """The task's result (GET its ``result_url``): usually a list of dicts."""
+        return await self._ml._get_all(await self._ml._result_url(task), headers)
+
+    async def wait(self, task: Any, **options: Any) -> Any:
+        """Same as ``ml.wait_for_task(task, ...)``."""
+        return await self._ml.wait_for_task(task, **options)
+
+
+class _TypeChain:
+    """Pagination over one URL per document type, one after the other (templates of every
+    type). Each type's pages are walked by the vendor's paginator; resume points add
+    ``"chain": i``."""
+
+    def __init__(self, inner: NextLink) -> None:
+        self.inner = inner
+        self.urls: list[URL] = []
+
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        i = int(resume.get("chain", 0)) if resume else 0
+        inner_resume = {k: v for k, v in resume.items() if k != "chain"} if resume else None
+        req = self.inner.first(self.urls[i], page_size, inner_resume or None)
+        return attrs.evolve(req, resume={**req.resume, "chain": i})
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        i = int(request.resume.get("chain", 0))
+        nxt = self.inner.next(request, page)
+        if nxt is not None:
+            return attrs.evolve(nxt, resume={**nxt.resume, "chain": i})
+        if i + 1 >= len(self.urls):
+            return None
+        req = self.inner.first(self.urls[i + 1], request.size, None)
+        return PageRequest(req.url, request.index + 1, {**req.resume, "chain": i + 1}, req.size)
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> None:
+        return None
+
+
+class Templates(_Resource[models.Template], ListMixin[models.Template]):
+    """Document templates per document type: ``list(document_type="invoice")``; without
+    ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
+    other (``page.total`` is then None). Filters such as ``is_archived=False`` pass through."""
+
+    operations = frozenset({"list"})
+
+    def list(self, **params: Any) -> Pager[models.Template]:
+        return self._chained(params, self._record)
+
+    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+        return self._chained(params, lambda d: d)
+
+    def _chained(self, params: dict[str, Any], transform: Callable[[Any], Any]) -> Pager[Any]:
+        params = dict(params)
+        if params.get("document_type") is not None:
+            return (
+                super().list(**params) if transform == self._record else super().list_raw(**params)
+            )
+        params.pop("document_type", None)
+        pager_args, headers = _split_pager_args(params)
+        client = self._ml
+        chain = _TypeChain(NextLink(size_param="page_size"))
+        path = self.endpoint.path
+
+        async def url() -> URL:
+            chain.urls = []
+            for kind in DOCUMENT_TYPES:
+                values = {**params, "document_type": kind}
+                resolved = await client._resolve(path, values)
+                chain.urls.append(client.url_for(resolved, values))
+            return chain.urls[0]
+
+        async def fetch(target: URL) -> RawPage:
+            _, body = await client._checked("GET", target, headers=headers)
+            return attrs.evolve(SPEC.envelope.page(body), total=None)
+
+        return Pager(
+            fetch=fetch,
+            paginator=chain,
+            url=url,
+            origin=client._origin,
+            transform=transform,
+            **pager_args,
+        )
+
+
+# -- the client -----------------------------------------------------------------------------------
+
+
+class MakeLeaps(BaseClient):
+    """MakeLeaps' REST API.
+
+    ``partner_mid=None`` discovers the partner on first use from ``/api/partner/`` (the first
+    partner: an API key sees only its own company). ``accept_language="ja"`` asks for Japanese
+    names and error messages on every call; ``headers={"Accept-Language": "ja"}`` does it for
+    one call. Quota: 120 requests/minute and 5000/day, client-side by default.
+    """
+
+    spec = SPEC
+    env_fields = (
+        ("client_id", True),
+        ("client_secret", True),
+        ("partner_mid", False),
+        ("accept_language", False),
+    )
+
+    partners: Partners = resource(ENDPOINTS["partners"], Partners)
+    currencies: Currencies = resource(ENDPOINTS["currencies"], Currencies)
+    employees: Employees = resource(ENDPOINTS["employees"], Employees)
+    documents: Documents = resource(ENDPOINTS["documents"], Documents)
+    catalog_items: CatalogItems = resource(ENDPOINTS["catalog_items"], CatalogItems)
+    clients: Clients = resource(ENDPOINTS["clients"], Clients)
+    contacts: Contacts = resource(ENDPOINTS["contacts"], Contacts)
+    sending_orders: SendingOrders = resource(ENDPOINTS["sending_orders"], SendingOrders)
+    history: History = resource(ENDPOINTS["history"], History)
+    inbox: Inbox = resource(ENDPOINTS["inbox"], Inbox)
+    pickup_links: PickupLinks = resource(ENDPOINTS["pickup_links"], PickupLinks)
+    tasks: Tasks = resource(ENDPOINTS["tasks"], Tasks)
+    templates: Templates = resource(ENDPOINTS["templates"], Templates)
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        partner_mid: str | None = None,
+        accept_language: str | None = None,
+        **options: Any,
+    ) -> None:
+        if not client_id or not client_secret:
+            raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        auth = OAuth2(
+            token_path=TOKEN_PATH,
+            client_id=client_id,
+            client_secret=client_secret,
+            grant={"grant_type": "client_credentials"},
+            client_auth="basic",
+            encoding="form",
+        )
+        super().__init__(auth=auth, **options)
+        self._partner_mid: str | None = partner_mid or None
+        self._partner_lock = asyncio.Lock()
+        self.accept_language = accept_language or None
+        _install_nested_hooks(self.converter)
+
+    def __repr__(self) -> str:
+        return f"<MakeLeaps {self._base_url} partner={self._partner_mid or '(not yet known)'}>"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> MakeLeaps:
+        """From ``VENDORKIT_MAKELEAPS_CLIENT_ID`` and ``_CLIENT_SECRET`` (optional:
+        ``_PARTNER_MID``, ``_ACCEPT_LANGUAGE``, ``_BASE_URL``)."""
+        return cls(**cls._env(**overrides))
+
+    # -- partner ------------------------------------------------------------------------------
+
+    @property
+    def partner_mid(self) -> str | None:
+        """The partner mid, once given or discovered (None before the first call)."""
+        return self._partner_mid
+
+    async def get_partner_mid(self) -> str:
+        """The partner mid, discovering it from ``/api/partner/`` (the first partner) if it was
+        not given. One discovery request however many tasks ask at once."""
+        if self._partner_mid is None:
+            async with self._partner_lock:
+                if self._partner_mid is None:
+                    self._partner_mid = await self._discover_partner()
+        return self._partner_mid
+
+    async def _discover_partner(self) -> str:
+        payload = await self.request("GET", "/api/partner/")
+        rows = payload if isinstance(payload, list) else [payload]
+        for row in rows:
+            if isinstance(row, dict):
+                mid = row.get("mid") or models.mid_from_url(row.get("url"))
+                if mid:
+                    return str(mid)
+        raise ConfigurationError(
+            "makeleaps: /api/partner/ lists no partner for these credentials; pass partner_mid="
+        )
+
+    async def path_vars(self) -> Mapping[str, str]:
+        return {**self._path_vars, "partner_mid": await self.get_partner_mid()}
+
+    # -- wire ---------------------------------------------------------------------------------
+
+    async def _checked(
+        self,
+        method: str,
+        url: URL,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> tuple[WireResponse, Any]:
+        if self.accept_language and not any(
+            k.lower() == "accept-language" for k in (headers or {})
+        ):
+            headers = {"Accept-Language": self.accept_language, **(headers or {})}
+        return await super()._checked(method, url, json=json, headers=headers, content=content)
+
+    async def _raw(
+        self,
+        method: str,
+        path: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[WireResponse, Any]:
+        """Send to ``path`` (a template filled from ``values`` and the partner, or a URL on
+        MakeLeaps' origin); returns the response and the unwrapped payload."""
+        vals = dict(values or {})
+        resolved = await self._resolve(path, vals)
+        url = self.url_for(resolved, {**vals, **(params or {})})
+        response, body = await self._checked(
+            method, url, json=json, headers=headers, content=content
+        )
+        return response, (self.spec.envelope.unwrap(body) if body is not None else None)
+
+    def _structure(self, data: Any, model: type[T]) -> T:
+        if not isinstance(data, Mapping):
+            raise DecodeError(f"makeleaps: expected a {model.__name__} object, got {data!r:.80}")
+        return structure(self.converter, data, model)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        values: Mapping[str, Any],
+        model: type[T],
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        _, payload = await self._raw(method, path, values, json=json, headers=headers)
+        return self._structure(payload, model)
+
+    def _reply(self, payload: Any, model: type[Any]) -> Any:
+        """A write's answer: a ``Task`` for a 202 task, the ``model`` for an object, else as is."""
+        if isinstance(payload, Mapping):
+            if "result_url" in payload and ("completion" in payload or "uilongtask" in payload):
+                return self._structure(payload, models.Task)
+            return self._structure(payload, model)
+        return payload
+
+    def _list_of(self, path: str, model: type[T], params: dict[str, Any]) -> Pager[T]:
+        params = dict(params)
+        pager_args, headers = _split_pager_args(params)
+        return self._pager(
+            path,
+            params,
+            transform=lambda d: self._structure(d, model),
+            headers=headers,
+            **pager_args,
+        )
+
+    def _lazy_pager(
+        self,
+        url: Callable[[], Any],
+        model: type[T],
+        params: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+        pager_args: Mapping[str, Any],
+    ) -> Pager[T]:
+        """A pager over a URL known only after a request (an order's ``items_url``)."""
+        env = self.spec.envelope
+
+        async def first() -> URL:
+            return self.url_for(await url(), params)
+
+        async def fetch(target: URL) -> RawPage:
+            _, body = await self._checked("GET", target, headers=headers)
+            return env.page(body)
+
+        return Pager(
+            fetch=fetch,
+            paginator=self.spec.paginator,
+            url=first,
+            origin=self._origin,
+            transform=lambda d: self._structure(d, model),
+            **pager_args,
+        )
+
+    async def _get_all(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+        """GET ``url``; a list answer is read to its last page (following ``meta.next``)."""
+        target = self.url_for(url)
+        _, body = await self._checked("GET", target, headers=headers)
+        payload = self.spec.envelope.unwrap(body) if body is not None else None
+        if not isinstance(payload, list):
+            return payload
+        rows = list(payload)
+        seen = {str(target)}
+        nxt = select(body, "meta.next")
+        while isinstance(nxt, str) and nxt:
+            target = target.join(URL(nxt))
+            if str(target) in seen:
+                raise PaginationError(f"pagination loop at {target}")
+            seen.add(str(target))
+            self.url_for(str(target))  # same origin only
+            _, body = await self._checked("GET", target, headers=headers)
+            page = self.spec.envelope.page(body)
+            rows.extend(page.records)
+            nxt = page.next
+        return rows
+
+    async def _document_url(self, document: Any) -> str:
+        ref = _ref(document)
+        if _is_url(ref):
+            return str(ref)
+        values: dict[str, Any] = {"id": _mid(document)}
+        path = await self._resolve(ENDPOINTS["documents"].item, values)
+        return str(self.url_for(path))
+
+    # -- HATEOAS ------------------------------------------------------------------------------
+
+    async def follow(
+        self, ref: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+    ) -> Any:
+        """Fetch what a reference points to: ``await ml.follow(doc.client)``.
+
+        ``ref`` is a URL (absolute on MakeLeaps' origin, or a path), an expanded object or a
+        record (its ``url``). Returns the record for an object URL MakeLeaps documents (a
+        ``Client`` for ``.../client/<mid>/``), a list of records for a list URL (every page),
+        and plain dicts for anything else. ``params`` go into the query (``expand=...``).
+        A URL on another origin raises ``ConfigurationError`` before anything is sent.
+        """
+        url = _ref(ref)
+        if not isinstance(url, str) or not (_is_url(url) or url.startswith("/")):
+            raise ConfigurationError(f"makeleaps: cannot follow {ref!r}: not a URL")
+        target = self.url_for(url, params)
+        model = self._model_for(target)
+        payload = await self._get_all(str(target), headers)
+        if model is None:
+            return payload
+        if isinstance(payload, list):
+            return [self._structure(r, model) if isinstance(r, Mapping) else r for r in payload]
+        if isinstance(payload, Mapping):
+            return self._structure(payload, model)
+        return payload
+
+    def _model_for(self, url: URL) -> type[Any] | None:
+        path = url.path
+        base = self._base_url.path.rstrip("/")
+        if base and path.startswith(base):
+            path = path[len(base) :]
+        for pattern, model in _url_patterns():
+            if pattern.match(path):
+                return model
+        return None
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    async def _result_url(self, task: Any) -> str:
+        result = None
+        if isinstance(task, models.Task):
+            result = task.result_url
+        elif isinstance(task, Mapping):
+            result = task.get("result_url")
+        if _is_url(result):
+            return str(result)
+        return (await self._task_url(task)).rstrip("/") + "/results/"
+
+    async def _task_url(self, task: Any) -> str:
+        ref = _ref(task)
+        if _is_url(ref) or (isinstance(ref, str) and ref.startswith("/")):
+            return str(ref)
+        values: dict[str, Any] = {"id": _mid(task)}
+        return await self._resolve(ENDPOINTS["tasks"].item, values)
+
+    async def wait_for_task(
+        self,
+        task: Any,
+        *,
+        timeout: float = 300.0,  # noqa: ASYNC109
+        poll_interval: float = 1.0,
+        on_progress: OnProgress | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Wait for a background task and return its result (GET ``result_url``; usually a list
+        of dicts, every page).
+
+        ``task`` is a ``Task``, the task dict a 202 answered, the task's URL, or its mid. It is
+        polled every ``poll_interval`` seconds until ``completion`` reaches 100 (or ``finished``
+        is set); ``on_progress(task)`` (a function or coroutine function) sees each polled
+        ``Task``. After ``timeout`` seconds ``vendorkit.errors.TaskTimeoutError`` is raised. A
+        task that finished with errors (``task.errors``, ``failed_chunks``) still returns its
+        result: MakeLeaps reports partial success that way.
+        """
+        if timeout < 0 or poll_interval <= 0:
+            raise ConfigurationError("timeout must be >= 0 and poll_interval > 0 (seconds)")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        url = await self._task_url(task)
+        state: Mapping[str, Any] | None = None
+        if isinstance(task, models.Task):
+            state = task.raw
+        elif isinstance(task, Mapping):
+            state = task
+        if state is not None and state.get("result_url") is None:
+            state = None
+        while state is None or not _task_done(state):
+            if state is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TaskTimeoutError(
+                        f"makeleaps task {models.mid_from_url(url) or url} did not finish "
+                        f"within {timeout:g}s (completion {state.get('completion')})"
+                    )
+                await asyncio.sleep(min(poll_interval, remaining))
+            _, payload = await self._raw("GET", url, headers=headers)
+            if not isinstance(payload, Mapping):
+                raise DecodeError(f"makeleaps task {url}: expected a task object")
+            state = payload
+            if on_progress is not None:
+                outcome = on_progress(self._structure(payload, models.Task))
+                if inspect.isawaitable(outcome):
+                    await outcome
+        return await self._get_all(await self._result_url(state), headers)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    async def revoke_token(self) -> None:
+        """Revoke the current access token at MakeLeaps (``/user/oauth2/revoke-token/``) and
+        forget it; the next call obtains a new one."""
+        assert isinstance(self.auth, OAuth2)
+        token = await self.token_store.get(self.auth.store_key)
+        if token is None:
+            return
+        raw = f"{self._client_id}:{self._client_secret}".encode()
+        url = self._base_url.with_path(self._base_url.path.rstrip("/") + REVOKE_PATH, encoded=False)
+        request = WireRequest(
+            "POST",
+            url,
+            headers={
+                "Accept": "application/json",
+                "Authorization": "Basic " + base64.b64encode(raw).decode(),
+            },
+            form={"token": token.access_token},
+        )
+        response = await self._token_send(request)
+        await self.auth.revoke_local()
+        if response.status >= 400:
+            from vendorkit.core import error_from_response
+
+            raise error_from_response(
+                response, vendor=self.spec.name, method="POST", parser=self.spec.error_parser
+            )
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _required(value: Any, what: str) -> str:
+    if not value:
+        raise DecodeError(f"makeleaps: the record has no {what}")
+    return str(value)
+
+
+def _multipart(field: str, filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
+    """A one-file ``multipart/form-data`` body and its Content-Type."""
+    boundary = "vendorkit-" + secrets.token_hex(16)
+    safe_name = (
+        filename.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
+    )
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="{field}"; filename="{safe_name}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    return head + content + tail, f"multipart/form-data; boundary={boundary}"
+
+
+_PATTERNS: list[tuple[re.Pattern[str], type[Any]]] = []
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    out = ""
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out += re.escape(literal)
+        if name:
+            out += "[^/]+"
+    return re.compile("^" + out + "$")
+
+
+def _url_patterns() -> list[tuple[re.Pattern[str], type[Any]]]:
+    """(path regex, model) for every object and list URL MakeLeaps documents."""
+    if not _PATTERNS:
+        for endpoint in ENDPOINTS.values():
+            if endpoint.model is None:
+                continue
+            _PATTERNS.append((_template_regex(endpoint.item), endpoint.model))
+            _PATTERNS.append((_template_regex(endpoint.path), endpoint.model))
+        for template, model in EXTRA_ITEMS.items():
+            _PATTERNS.append((_template_regex(template), model))
+    return _PATTERNS
+
+
+#: Value objects nested in records: sent back as read (unknown fields included), and fields left
+#: None on a new one are not sent at all (MakeLeaps rejects e.g. a null ``price`` with
+#: ``autocalculate``).
+_NESTED: tuple[type[Record], ...] = (
+    models.LineItem,
+    models.Money,
+    models.TaxRateTotal,
+    models.Email,
+    models.Address,
+    models.PostalAddress,
+)
+
+
+def _install_nested_hooks(conv: Any) -> None:
+    for cls in _NESTED:
+        base = make_dict_unstructure_fn(cls, conv, raw=override(omit=True))
+        names = frozenset(a.name for a in attrs.fields(cls))
+
+        def hook(
+            obj: Record, base: Callable[[Any], dict[str, Any]] = base, names: frozenset[str] = names
+        ) -> dict[str, Any]:
+            out = base(obj)
+            raw = obj.raw or {}
+            merged = {k: v for k, v in raw.items() if k not in names}
+            merged.update({k: v for k, v in out.items() if v is not None or k in raw})
+            return merged
+
+        conv.register_unstructure_hook(cls, hook)
