@@ -258,3 +258,22 @@ async def test_real_throttle_is_survived(vendorkit_sandbox_factory: Any) -> None
         codes = await leady.magnitudes.list(page_size=4).all()
     assert len(codes) == 15
     assert sb.emulator("leady").counters.throttled >= 1
+
+
+async def test_bulk_export_reaches_every_session_and_action(
+    vendorkit_sandbox_factory: Any, tmp_path: Any
+) -> None:
+    from vendorkit.export import Job, export, exportable_resources
+
+    sb = await vendorkit_sandbox_factory(vendors=["leady"], records=15)
+    emu = sb.emulator("leady")
+    async with sb.client("leady") as leady:
+        names = exportable_resources(leady)
+        assert {"sessions", "actions"} <= set(names)
+        result = await export([Job(client=leady, resource=n) for n in names], out=tmp_path)
+    by_name = {r.resource: r for r in result.jobs}
+    assert all(r.status == "done" for r in result.jobs), result.jobs
+    for name in ("sessions", "actions", "companies", "persons"):
+        assert by_name[name].records == len(emu.store[name]), name
+    lines = (tmp_path / "leady" / "actions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(emu.store["actions"])
