@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
 from vendorkit import Leady, errors
+from vendorkit.export import Job, export, exportable_resources
 from vendorkit.sandbox import FaultProfile, Sandbox
 from vendorkit.vendors.leady import models
 
@@ -261,10 +263,8 @@ async def test_real_throttle_is_survived(vendorkit_sandbox_factory: Any) -> None
 
 
 async def test_bulk_export_reaches_every_session_and_action(
-    vendorkit_sandbox_factory: Any, tmp_path: Any
+    vendorkit_sandbox_factory: Any, tmp_path: Path
 ) -> None:
-    from vendorkit.export import Job, export, exportable_resources
-
     sb = await vendorkit_sandbox_factory(vendors=["leady"], records=15)
     emu = sb.emulator("leady")
     async with sb.client("leady") as leady:

@@ -834,6 +834,7 @@ class MakeLeapsEmulator(Emulator):
             self._cols[name] = col
             self.store[name] = col.items
         self._json_cache: dict[str, tuple[Record, str]] = {}
+        self._filter_cache: dict[str, tuple[list[str], list[str]]] = {}
         self._viewed: set[str] = set()
         self._doc_links: dict[str, list[str]] = {}
         self._order_items: dict[str, list[str]] = {}
@@ -1445,13 +1446,13 @@ class MakeLeapsEmulator(Emulator):
             doc["date_shipped"] = day.isoformat()
         age = (ANCHOR - created).days
         if age > 2 and rng.random() < 0.85:
-            sent = created + timedelta(hours=rng.randint(1, 48))
+            sent = created + timedelta(hours=rng.randint(1, 48)) + self._jitter()
             doc["date_sent"] = _ts(sent)
             doc["approval_status"] = "approved"
             if rng.random() < 0.6:
                 self._viewed.add(mid)
             supported = D.MARKING_DATES[doc_type]
-            later = sent + timedelta(days=rng.randint(3, 40), hours=rng.randint(0, 23))
+            later = sent + timedelta(days=rng.randint(3, 40)) + self._jitter(86400)
             if later < ANCHOR:
                 if "date_paid" in supported and doc_type == "invoice" and rng.random() < 0.8:
                     doc["date_paid"] = _ts(later)
@@ -1465,7 +1466,9 @@ class MakeLeapsEmulator(Emulator):
                     doc["date_confirmed"] = _ts(later)
                     doc["is_confirmed"] = True
         if rng.random() < 0.03:
-            doc["date_cancelled"] = _ts(created + timedelta(days=rng.randint(1, 10)))
+            doc["date_cancelled"] = _ts(
+                created + timedelta(days=rng.randint(1, 10)) + self._jitter()
+            )
         self._set_display(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc_type, number)] = mid
@@ -1497,6 +1500,12 @@ class MakeLeapsEmulator(Emulator):
             "recipient_fax_number": contact.get("fax_number", ""),
         }
 
+    def _jitter(self, seconds: int = 3600) -> timedelta:
+        """Some seconds and microseconds, so seeded timestamps look like recorded ones."""
+        return timedelta(
+            seconds=self.rng.randrange(seconds), microseconds=self.rng.randrange(10**6)
+        )
+
     @staticmethod
     def _set_display(doc: Record) -> None:
         en, _ja = D.DOCUMENT_TYPES[doc["document_type"]]
@@ -1513,7 +1522,9 @@ class MakeLeapsEmulator(Emulator):
             if doc["date_sent"] is None or rng.random() >= 0.25:
                 continue
             created = datetime.fromisoformat(doc["date_sent"])
-            clicked = created + timedelta(hours=rng.randint(1, 72)) if mid in self._viewed else None
+            clicked = None
+            if mid in self._viewed:
+                clicked = created + timedelta(hours=rng.randint(1, 72)) + self._jitter()
             by = employees[rng.choice(self._active_employees)]["name"]
             source = rng.choice(("Secure Send", "Shareable Link Panel"))
             self._make_pickup_link(mid, created, by, source, clicked)
@@ -1817,8 +1828,8 @@ class MakeLeapsEmulator(Emulator):
                 (_ts(when), "client_created", 1, client["display_name"], self._meta_client(client))
             )
         for doc in self._cols["documents"].items.values():
-            created = datetime.fromisoformat(doc["date"]).replace(tzinfo=UTC) + timedelta(
-                hours=rng.randint(0, 9)
+            created = datetime.fromisoformat(doc["date"]).replace(tzinfo=UTC) + self._jitter(
+                9 * 3600
             )
             meta = self._meta_doc(doc)
             events.append((_ts(created), "document_created", 1, doc["display_name"], meta))
@@ -2173,11 +2184,12 @@ class MakeLeapsEmulator(Emulator):
     def count_write(self, request: web.Request) -> None:
         """Count the write and forget cached JSON (records may have changed in place)."""
         super().count_write(request)
-        self._json_cache.clear()
+        self.invalidate()
 
     def invalidate(self) -> None:
-        """Forget cached JSON: call after editing ``store`` records in place from a test."""
+        """Forget cached JSON and filter results: call after editing ``store`` in place."""
         self._json_cache.clear()
+        self._filter_cache.clear()
 
     def _get(self, collection: str, mid: str) -> Record:
         record = self._cols[collection].items.get(mid)
@@ -2543,10 +2555,20 @@ class MakeLeapsEmulator(Emulator):
     async def _documents(self, request: web.Request) -> web.StreamResponse:
         col = self._cols["documents"]
         ids = col.ordered()
-        pred = self._document_filter(request)
-        if pred is not None:
-            items = col.items
-            ids = [m for m in ids if pred(items[m])]
+        key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
+        if key:
+            cached = self._filter_cache.get(key)
+            if cached is not None and cached[0] is ids:
+                ids = cached[1]
+            else:
+                pred = self._document_filter(request)
+                if pred is not None:
+                    items = col.items
+                    filtered = [m for m in ids if pred(items[m])]
+                    if len(self._filter_cache) > 256:
+                        self._filter_cache.clear()
+                    self._filter_cache[key] = (ids, filtered)
+                    ids = filtered
         return self._page(request, ids, col.items, self._doc_renderer(request, _expand(request)))
 
     def _document_filter(self, request: web.Request) -> Callable[[Record], bool] | None:

@@ -364,19 +364,18 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         Raises ``TaskTimeoutError`` after ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        current = order if isinstance(order, models.SendingOrder) else None
         while True:
-            if current is not None and (current.is_ready or current.validation_errors):
-                return current
-            if current is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TaskTimeoutError(
-                        f"makeleaps sending order {current.mid or current.url} was not validated "
-                        f"within {timeout:g}s"
-                    )
-                await asyncio.sleep(min(poll_interval, remaining))
+            # Always read it afresh: a record in hand predates the last change to the order.
             current = await self.get(order, headers=headers)
+            if current.is_ready or current.validation_errors:
+                return current
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TaskTimeoutError(
+                    f"makeleaps sending order {current.mid or current.url} was not validated "
+                    f"within {timeout:g}s"
+                )
+            await asyncio.sleep(min(poll_interval, remaining))
 
     async def send(
         self, order: Any, *, headers: Mapping[str, str] | None = None
@@ -402,7 +401,9 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     ) -> Any:
         """Cancel a sent order, all methods or one (POST to ``status.url``). Returns the
         answer (the status object)."""
-        target = await self.get(order, headers=headers)
+        target = order if isinstance(order, models.SendingOrder) and order.status_url else None
+        if target is None:
+            target = await self.get(order, headers=headers)
         url = _required(target.status_url, "status.url")
         body = {"securesend_cancelled": securesend, "sendbypost_cancelled": sendbypost}
         _, payload = await self._ml._raw("POST", url, json=body, headers=headers)
