@@ -15,7 +15,7 @@ from .conftest import output_ids, read_jsonl, store_ids
 
 READ_FAULTS = FaultProfile(
     rate=0.15,
-    kinds=("502", "503", "504", "429", "html", "drop_before", "truncated", "slow"),
+    kinds=("502", "503", "504", "429", "html", "drop_before", "drop_after", "truncated", "slow"),
     retry_after=0.05,
     slow_seconds=0.05,
     seed=7,

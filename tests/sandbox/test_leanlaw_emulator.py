@@ -65,7 +65,7 @@ class Wire:
         json: Any = None,
         data: bytes | None = None,
         params: dict[str, str] | None = None,
-    ) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
+    ) -> tuple[int, Any, Any]:
         headers = {}
         if key == "default":
             key = self.key

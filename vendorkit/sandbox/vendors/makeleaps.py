@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -645,7 +645,7 @@ _DOC_SPEC: Spec = {
     "date_due": ("date", None),
     "date_valid": ("date", None),
     "date_shipped": ("date", None),
-    "lineitems": ("lineitems", None),
+    "lineitems": ("skip", None),  # validated by _clean_lineitems
     "purchase_order_ids": ("strlist", None),
     "source_received_document": ("ref", "received_documents"),
     **{f: ("str", None) for f in _DOC_STRINGS},
@@ -810,10 +810,10 @@ class MakeLeapsEmulator(Emulator):
     default_token_ttl = 36000.0
     auth_paths = frozenset({"/user/oauth2/token/", "/user/oauth2/revoke-token/"})
 
-    page_size: ClassVar[int] = 20
-    task_polls: ClassVar[int] = 2
-    validation_polls: ClassVar[int] = 1
-    post_cancel_window: ClassVar[float] = 1800.0
+    page_size: int = 20
+    task_polls: int = 2
+    validation_polls: int = 1
+    post_cancel_window: float = 1800.0
 
     client_id: str
     client_secret: str
@@ -2258,6 +2258,8 @@ class MakeLeapsEmulator(Emulator):
             if kind_arg is None:
                 continue
             kind, arg = kind_arg
+            if kind == "skip":
+                continue
             key = field or name
             where = f"{path}{name}" if field else ""
             ok, cleaned = self._coerce(kind, arg, value, errs, key, where)

@@ -1039,3 +1039,14 @@ def _install_nested_hooks(conv: Any) -> None:
             return merged
 
         conv.register_unstructure_hook(cls, hook)
+
+    # A Task's ``finished`` is documented as a timestamp (null while running); a server that
+    # sends a flag instead still gives a Task (``finished=None``; the flag stays in ``raw``).
+    task_hook = conv.get_structure_hook(models.Task)
+
+    def structure_task(data: Any, tp: Any) -> models.Task:
+        if isinstance(data, Mapping) and not isinstance(data.get("finished"), str | None):
+            data = {**data, "finished": None}
+        return task_hook(data, tp)  # type: ignore[no-any-return]
+
+    conv.register_structure_hook(models.Task, structure_task)
