@@ -809,3 +809,32 @@ async def test_reset_restores_the_seeded_state(ml: Wire) -> None:
     await ml.login()
     assert await ml.ok("GET", "/contact/") == before
     assert ml.emu.counters.total_writes == 0
+
+
+async def test_small_wire_details(ml: Wire) -> None:
+    colon = {"Authorization": f"Bearer: {ml.token}"}
+    async with ml.session.get(f"{ml.partner}/", headers=colon) as r:
+        assert r.status == 200  # the docs spell the header "Bearer: <token>"
+    status, body, _ = await ml.call("GET", "/document/", params={"page": "last"})
+    assert status == 200 and body["meta"]["page"] == 3 and body["meta"]["next"] is None
+    doc = await ml.ok("GET", f"/document/{next(iter(ml.emu.store['documents']))}/")
+    status, pdf, headers = await ml.call("GET", doc["pdf_content_url"])
+    assert (
+        status == 200 and headers["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF")
+    )
+    status, body, _ = await ml.call(
+        "POST", "/contact/", data="name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert status == 415 and body["meta"] == {"status_code": 415}
+    status, body, _ = await ml.call(
+        "POST", "/contact/", data="{oops", headers={"Content-Type": "application/json"}
+    )
+    assert status == 400 and body["response"]["detail"].startswith("JSON parse error")
+    status, body, _ = await ml.call("POST", "/contact/", json_body=[1, 2])
+    assert status == 400 and body["response"]["non_field_errors"]
+    partner = await ml.ok("GET", "/")
+    tags = await ml.ok("GET", partner["tags"])
+    assert {t["name"] for t in tags} >= {"monthly", "retainer"}
+    orders = await ml.ok("GET", "/sending/order/", params={"expand": "recipient_organization"})
+    assert all(isinstance(o["recipient_organization"], dict) for o in orders)
+    assert all("mid" not in o for o in orders)  # the docs list no mid on sending orders

@@ -202,7 +202,8 @@ async def test_relation_validation_error(sb: Sandbox, ld: LeadDesk) -> None:
     with pytest.raises(errors.UnprocessableEntityError) as info:
         await ld.campaigns.users(cid).add([123456789])
     assert info.value.code == "validation_failed"
-    assert info.value.field_errors == {"0.id": ["The selected 0.id is invalid."]}
+    # ``add`` POSTs to the campaign as the docs show ({"users": [..]}): the entry is users.0.id.
+    assert info.value.field_errors == {"users.0.id": ["The selected users.0.id is invalid."]}
 
 
 # -- errors ----------------------------------------------------------------------------------------

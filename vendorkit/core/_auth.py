@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import attrs
 from yarl import URL
 
-from vendorkit.errors import APIError, AuthenticationError, BadRequestError, DecodeError
+from vendorkit.errors import APIError, DecodeError
 
 from ._errors import ErrorInfo, as_messages, error_from_response
 from ._wire import WireRequest, WireResponse
@@ -239,6 +239,7 @@ class OAuth2(Auth):
         refresh: bool = True,
         refresh_margin: float = 60.0,
         identity: str = "",
+        error_parser: Callable[[int, Any], ErrorInfo] | None = None,
     ) -> None:
         if client_auth not in ("basic", "body"):
             raise ValueError("client_auth must be 'basic' or 'body'")
@@ -255,6 +256,9 @@ class OAuth2(Auth):
         self.refresh = refresh
         self.refresh_margin = refresh_margin
         self._identity = identity
+        # How the token endpoint's error bodies read (RFC 6749 ``error``/``error_description``
+        # by default; a vendor whose token endpoint adds field errors passes its own parser).
+        self._error_parser = error_parser or oauth2_error_parser
         self._base_url = URL()
         self._vendor = ""
         self._store: TokenStore = MemoryTokenStore()
@@ -305,7 +309,7 @@ class OAuth2(Auth):
         response = await send(request)
         if response.status >= 400:
             raise error_from_response(
-                response, vendor=self._vendor, method="POST", parser=oauth2_error_parser
+                response, vendor=self._vendor, method="POST", parser=self._error_parser
             )
         return parse_token(response, now=time.time(), previous=previous)
 
@@ -314,9 +318,13 @@ class OAuth2(Auth):
             fields = {"grant_type": "refresh_token", "refresh_token": previous.refresh_token}
             try:
                 return await self._call(send, fields, previous)
-            except (AuthenticationError, BadRequestError) as exc:
+            except APIError as exc:
                 # The refresh token was refused (expired, or rotated by someone else): start over
-                # with the original grant, whose credentials we hold.
+                # with the original grant, whose credentials we hold. Token endpoints differ in
+                # the status they use for that (400 invalid_grant per RFC 6749, 401, 403, 422), so
+                # any 4xx but a 429 counts; a 429 or 5xx is the endpoint's trouble, raised as is.
+                if not 400 <= exc.status < 500 or exc.status == 429:
+                    raise
                 log.debug("vendorkit: refresh refused (%s); using the original grant", exc.status)
         return await self._call(send, self._grant, None)
 

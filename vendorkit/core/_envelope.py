@@ -81,8 +81,18 @@ class Envelope:
             records=records,
             total=total,
             next=None if nxt in ("", None) else str(nxt),
-            next_declared=bool(self.next),
+            next_declared=self._declares_next(body),
         )
+
+    def _declares_next(self, body: Any) -> bool:
+        """Whether this page has a place for a next link (``_links`` for ``_links.next``, the
+        body itself for ``next``): then its absence ends the walk. A page that leaves the whole
+        container out says nothing about what follows."""
+        for path in self.next:
+            parent = path.rpartition(".")[0]
+            if isinstance(body if not parent else select(body, parent), dict):
+                return True
+        return False
 
     def unwrap(self, body: Any) -> Any:
         """A single object (or any non-list payload) out of its wrapper."""

@@ -89,8 +89,9 @@ def _clamp(size: int | None, default: int | None, maximum: int | None) -> int | 
 
 @attrs.frozen(kw_only=True)
 class NextLink:
-    """Follow the envelope's next value: an URL (absolute or relative), or with ``cursor_param``
-    set, an opaque cursor placed in that query parameter. The walk ends when it is absent."""
+    """Follow the envelope's next value: an URL (absolute, or relative: a path or a bare
+    ``?query``), or with ``cursor_param`` set, an opaque cursor placed in that query parameter
+    (a value that is not URL-like). The walk ends when it is absent."""
 
     size_param: str | None = None
     default_size: int | None = None
@@ -111,7 +112,7 @@ class NextLink:
         if page.next is None:
             return None
         value = page.next
-        if self.cursor_param and "://" not in value and not value.startswith("/"):
+        if self.cursor_param and "://" not in value and not value.startswith(("/", "?")):
             target = request.url.update_query({self.cursor_param: value})
             return PageRequest(target, request.index + 1, {"cursor": value}, request.size)
         # A next link is followed exactly as given: its query replaces ours, nothing carries over.
@@ -134,6 +135,15 @@ def _effective_size(request: PageRequest, page: RawPage, before: int) -> int | N
     return request.size
 
 
+def _int_param(url: URL, name: str) -> int | None:
+    """The integer value of query parameter ``name``, or None (absent or not an integer)."""
+    value = url.query.get(name)
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
 @attrs.frozen(kw_only=True)
 class PageNumber:
     """``?page=N&per_page=M``. Ends when the total is reached; where no total is sent, at the
@@ -153,8 +163,14 @@ class PageNumber:
         return PageRequest(url.update_query(q), index, {"page": number}, size)
 
     def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        # A caller who put the vendor's own parameters in the query (``per_page=50``, ``page=3``)
+        # gets them: they are the page size and the first page, unless page_size=/resume say.
+        if page_size is None:
+            page_size = _int_param(url, self.size_param)
         size = _clamp(page_size, self.default_size, self.max_size)
         number = int(resume["page"]) if resume and "page" in resume else self.first_page
+        if not resume:
+            number = _int_param(url, self.page_param) or number
         if resume and "size" in resume:
             size = int(resume["size"])
         return self._request(url, number, size, 0)
@@ -224,8 +240,15 @@ class OffsetLimit:
         return PageRequest(url.update_query(q), index, {"offset": offset}, size)
 
     def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        # As with PageNumber: the vendor's own ``limit=``/``offset=`` in the caller's query are
+        # the page size and the starting offset, unless page_size=/resume say otherwise.
+        if page_size is None:
+            page_size = _int_param(url, self.limit_param)
         size = _clamp(page_size, self.default_size, self.max_size)
-        offset = int(resume["offset"]) if resume and "offset" in resume else 0
+        if resume and "offset" in resume:
+            offset = int(resume["offset"])
+        else:
+            offset = max(0, _int_param(url, self.offset_param) or 0)
         return self._request(url, offset, size, 0)
 
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:

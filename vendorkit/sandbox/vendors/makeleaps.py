@@ -853,11 +853,11 @@ class MakeLeapsEmulator(Emulator):
         self._seed_templates()
         self._seed_employees()
         self._seed_catalog()
-        self._seed_clients(max(1, self.records))
+        self._seed_clients(self.records)
         self._seed_documents(self.records)
         self._seed_pickup_links()
         self._seed_sending_orders(self.records // 5)
-        self._seed_inbox(max(3, self.records // 10))
+        self._seed_inbox(min(self.records, max(3, self.records // 10)))
         self._seed_history()
         self._seed_tags()
         del self._client_currency, self._client_lang
@@ -2820,14 +2820,14 @@ class MakeLeapsEmulator(Emulator):
         contact = self._contact_by_url(cleaned.get("client_contact", client["default_contact"]))
         doc.update(self._recipient(client, contact))
         doc.update(cleaned)
-        self._apply_doc_derived(doc, cleaned)
+        self._apply_doc_derived(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc["document_type"], doc["document_number"])] = mid
         self._add_history("document_created", 1, doc["display_name"], self._meta_doc(doc))
         self.count_write(request)
         return self._ok(request, self._render_doc(request, doc), 201)
 
-    def _apply_doc_derived(self, doc: Record, cleaned: Record) -> None:
+    def _apply_doc_derived(self, doc: Record) -> None:
         for li in doc["lineitems"]:
             if not li.get("currency"):
                 li["currency"] = doc["currency"]
@@ -2843,8 +2843,12 @@ class MakeLeapsEmulator(Emulator):
         data = await self._body(request)
         cleaned = self._validate_document(data, doc, partial=request.method == "PATCH")
         old_key = (doc["document_type"], doc["document_number"])
+        if cleaned.get("client") and "client_contact" not in cleaned:
+            new_client = self._cols["clients"].items[_last(cleaned["client"])]
+            if doc["client_contact"] not in new_client["contacts"]:
+                cleaned["client_contact"] = new_client["default_contact"]
         doc.update(cleaned)
-        self._apply_doc_derived(doc, cleaned)
+        self._apply_doc_derived(doc)
         new_key = (doc["document_type"], doc["document_number"])
         if new_key != old_key:
             self._doc_numbers.pop(old_key, None)
@@ -3753,16 +3757,7 @@ class MakeLeapsEmulator(Emulator):
             b = _bool_param(q["is_unconverted"])
             if b is None:
                 errs.add("is_unconverted", "filter_choice", value=q["is_unconverted"])
-            checks.append(
-                lambda e: (
-                    (
-                        not (e.get("received_doc") or e.get("accepted_order") or {}).get(
-                            "generated_document_set"
-                        )
-                    )
-                    == b
-                )
-            )
+            checks.append(lambda e: _unconverted(e) == b)
         errs.check()
         if checks:
             ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
@@ -3839,6 +3834,11 @@ def _inbox_data(entry: Record) -> Record:
     nested = entry.get("received_doc") or entry.get("accepted_order") or {}
     data: Record = nested.get("document_data") or {}
     return data
+
+
+def _unconverted(entry: Record) -> bool:
+    nested = entry.get("received_doc") or entry.get("accepted_order") or {}
+    return not nested.get("generated_document_set")
 
 
 def _inbox_total(op: str, bound: Decimal) -> Callable[[Record], bool]:

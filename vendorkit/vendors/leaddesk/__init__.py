@@ -24,10 +24,10 @@ from vendorkit.core import (
     resource,
     structure,
 )
-from vendorkit.errors import ConfigurationError, DecodeError
+from vendorkit.errors import APIError, ConfigurationError, DecodeError
 
 from . import models
-from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH
+from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH, parse_error
 
 __all__ = [
     "Calls",
@@ -118,8 +118,15 @@ class LeadDeskResource(
         parent = _NAME_BY_PATH[self._endpoint.path]
         related = RELATIONS[parent][name]
         model = ENDPOINTS[related].model
-        path = f"{self._endpoint.path}/{quote(str(parent_id), safe='')}/{name}"
-        return Relation(self._client, path, model, f"{self.name}.{name}")
+        parent_path = f"{self._endpoint.path}/{quote(str(parent_id), safe='')}"
+        return Relation(self._client, parent_path, name, model, f"{self.name}.{name}")
+
+
+_IdObjects = list[dict[str, Any]]
+
+#: Statuses meaning "this server does not take that form of the request" (no such route, or not
+#: that method on it): the other documented form is tried.
+_OTHER_FORM = frozenset({404, 405})
 
 
 class Relation(Generic[T]):
@@ -127,17 +134,35 @@ class Relation(Generic[T]):
 
     ```python
     users = await ld.campaigns.users(7).list().all()   # the related records (paged)
-    await ld.campaigns.users(7).add([3, 4])             # POST [{"id": 3}, {"id": 4}]: adds
-    await ld.campaigns.users(7).replace([3])            # PATCH [{"id": 3}]: replaces all
-    await ld.campaigns.users(7).remove([4])             # DELETE .../users/4 per id
+    await ld.campaigns.users(7).add([3, 4])     # POST campaigns/7 {"users": [{"id": 3}, {"id": 4}]}
+    await ld.campaigns.users(7).replace([3])    # PATCH campaigns/7/users [{"id": 3}]
+    await ld.campaigns.users(7).remove([4])     # DELETE campaigns/7/users/4, one per id
     ```
 
     Ids may be given as ints, records or ``{"id": ..}`` dicts, one or many.
+
+    The writes are the requests LeadDesk documents. Adding is ``POST <parent> {"<relation>":
+    [{"id": ..}]}`` (the docs' only example of a POST on a relation); replacing is ``PATCH
+    <parent>/<relation> [{"id": ..}]``, which the docs call identical to ``PATCH <parent>
+    {"<relation>": [..]}``. A server that answers 404 or 405 to one form gets the other one
+    (``POST <parent>/<relation> [..]``, the contract's "POST on a relation adds"; ``PATCH <parent>
+    {..}``), and the form that worked goes first from then on. PATCH goes to the sub-resource
+    first because a server that does not take relation keys on the parent could store
+    ``{"users": ..}`` as a plain field and answer 204 with the relation unchanged.
     """
 
-    def __init__(self, client: BaseClient, path: str, model: type[Any] | None, name: str) -> None:
+    def __init__(
+        self,
+        client: BaseClient,
+        parent_path: str,
+        key: str,
+        model: type[Any] | None,
+        name: str,
+    ) -> None:
         self._client = client
-        self.path = path
+        self.parent_path = parent_path
+        self.key = key
+        self.path = f"{parent_path}/{key}"
         self._model = model
         self.name = name
 
@@ -157,17 +182,52 @@ class Relation(Generic[T]):
             self.path, params, transform=self._record, headers=headers, **pager_args
         )
 
+    async def _write(self, method: str, items: _IdObjects) -> None:
+        forms: list[tuple[str, str, Any]] = [
+            ("parent", self.parent_path, {self.key: items}),
+            ("sub", self.path, items),
+        ]
+        if method != "POST":
+            forms.reverse()
+        # The form this server took before (kept per client) is the only one tried: a 404 on it
+        # is a real "not found".
+        learned: dict[str, str] = self._client.__dict__.setdefault("_leaddesk_relation_forms", {})
+        slot = f"{method} {self.parent_path.rpartition('/')[0]}/{self.key}"
+        if slot in learned:
+            forms = [f for f in forms if f[0] == learned[slot]]
+        first: APIError | None = None
+        for form, path, body in forms:
+            try:
+                await self._client._checked(method, self._client.url_for(path), json=body)
+            except APIError as exc:
+                if exc.status not in _OTHER_FORM:
+                    raise
+                if first is None:
+                    log.debug(
+                        "vendorkit: leaddesk %s %s answered %s; trying the other documented form",
+                        method,
+                        path,
+                        exc.status,
+                    )
+                    first = exc
+                    continue
+                # Neither form was taken: a 404 (no such parent) says more than a 405.
+                raise (first if first.status == 404 or exc.status != 404 else exc) from None
+            learned[slot] = form
+            return
+        if first is not None:
+            raise first
+
     async def add(self, ids: RelatedId | Iterable[RelatedId]) -> None:
         """Relate these records too (POST): those already related are left as they are."""
         body = _id_objects(ids)
         if not body:
             return
-        await self._client._checked("POST", self._client.url_for(self.path), json=body)
+        await self._write("POST", body)
 
     async def replace(self, ids: RelatedId | Iterable[RelatedId]) -> None:
         """Relate exactly these records (PATCH): every other relation is removed. ``[]`` clears."""
-        body = _id_objects(ids)
-        await self._client._checked("PATCH", self._client.url_for(self.path), json=body)
+        await self._write("PATCH", _id_objects(ids))
 
     async def remove(self, ids: RelatedId | Iterable[RelatedId]) -> None:
         """Remove these relations: one ``DELETE <relation>/<id>`` each, in order (the docs:
@@ -333,6 +393,7 @@ class LeadDesk(BaseClient):
             client_auth="body",
             encoding="json",
             identity=identity,
+            error_parser=parse_error,
         )
         super().__init__(auth=self._oauth, **options)
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from vendorkit.core import (
     Endpoint,
     Envelope,
     ErrorInfo,
     PageNumber,
+    RawPage,
     VendorSpec,
     as_messages,
     default_error_parser,
@@ -18,7 +21,7 @@ from vendorkit.core import (
 
 from . import models
 
-__all__ = ["ENDPOINTS", "RELATIONS", "SPEC", "TOKEN_PATH", "parse_error"]
+__all__ = ["ENDPOINTS", "RELATIONS", "SPEC", "TOKEN_PATH", "CollectionEnvelope", "parse_error"]
 
 TOKEN_PATH = "/oauth/access-token"
 
@@ -49,11 +52,23 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
     )
 
 
+@attrs.frozen(kw_only=True)
+class CollectionEnvelope(Envelope):
+    """``{"collection", "_links", "_meta"}``. Assumed where the docs are silent: a list endpoint
+    answering a bare JSON array (a sub-resource read back in the shape its PATCH takes, ``[{"id":
+    1}, ..]``) is one complete page."""
+
+    def page(self, body: Any) -> RawPage:
+        if isinstance(body, list):
+            return RawPage(records=body, next_declared=True)
+        return super().page(body)
+
+
 SPEC = VendorSpec(
     name="leaddesk",
     base_url="https://restapi-nor.leaddesk.com/stable",
     # ``_meta.total`` as documented; ``_meta.count`` accepted as well. Objects are at the root.
-    envelope=Envelope(
+    envelope=CollectionEnvelope(
         records="collection", total=("_meta.total", "_meta.count"), next="_links.next"
     ),
     # LeadDesk's default page is 25, its maximum 500: we ask for 500 unless told otherwise.

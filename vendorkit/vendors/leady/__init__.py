@@ -29,10 +29,28 @@ __all__ = ["Leady", "models"]
 
 class Sessions(ListResource[models.Session]):
     """Visits to one tracked website: ``list(resource="example.com", period_start=...,
-    period_end=...)``, and each session's actions."""
+    period_end=...)``, and each session's actions. The website may also be given positionally
+    (``list("example.com")``), as ``domain=``, or as a ``models.Resource``."""
 
-    def actions(self, session: int | str, **params: Any) -> Pager[models.Action]:
-        """The actions (page views, events) of one session."""
+    def list(self, *website: Any, **params: Any) -> Pager[models.Session]:
+        """The sessions of one tracked website (``resources/<domain>/sessions/``); filters
+        ``period_start``/``period_end`` (datetimes, dates or strings) are passed through."""
+        if len(website) > 1:
+            raise TypeError("sessions.list() takes one website (its domain)")
+        if website:
+            if "resource" in params or "domain" in params:
+                raise TypeError("sessions.list() got the website twice")
+            params["resource"] = website[0]
+        elif "resource" not in params and "domain" in params:
+            params["resource"] = params.pop("domain")
+        if isinstance(params.get("resource"), models.Resource):
+            params["resource"] = params["resource"].domain
+        return super().list(**params)
+
+    def actions(self, session: Any, **params: Any) -> Pager[models.Action]:
+        """The actions (page views, events) of one session (its id or a ``models.Session``)."""
+        if isinstance(session, models.Session):
+            session = session.id
         return self._client.actions.list(session=session, **params)  # type: ignore[attr-defined,no-any-return]
 
 
@@ -101,8 +119,10 @@ class Leady(BaseClient):
         return _token_of(body)
 
     async def reset_token(self) -> str:
-        """Call api-token-reset: the old token dies at once; this client uses the new one."""
-        body = await self.request("POST", "/api-token-reset/")
+        """Call api-token-reset: the old token dies at once; this client uses the new one.
+        The POST carries an empty JSON object (``{}``): the call takes no input, and a server
+        that reads a JSON body from every POST must not trip over a missing one."""
+        body = await self.request("POST", "/api-token-reset/", json={})
         token = _token_of(body)
         self._header_auth.set_token(token)
         return token

@@ -4,16 +4,41 @@
 
 from __future__ import annotations
 
-from vendorkit.core import Endpoint, Envelope, NextLink, VendorSpec, field_error_parser
+from typing import Any
+
+import attrs
+
+from vendorkit.core import (
+    Endpoint,
+    Envelope,
+    NextLink,
+    RawPage,
+    VendorSpec,
+    field_error_parser,
+)
 
 from . import models
 
-__all__ = ["ENDPOINTS", "SPEC"]
+__all__ = ["ENDPOINTS", "SPEC", "DrfEnvelope"]
+
+
+@attrs.frozen(kw_only=True)
+class DrfEnvelope(Envelope):
+    """DRF list bodies. Assumed where the docs are silent: a list endpoint with pagination
+    switched off (short code lists such as turnovers and magnitudes) answers a bare JSON array,
+    read as one complete page; a page that carries DRF's ``count`` (page-number pagination)
+    reports it as the total."""
+
+    def page(self, body: Any) -> RawPage:
+        if isinstance(body, list):
+            return RawPage(records=body, next_declared=True)
+        return super().page(body)
+
 
 SPEC = VendorSpec(
     name="leady",
     base_url="https://api.leady.com/v1",
-    envelope=Envelope(records="results", next="next"),
+    envelope=DrfEnvelope(records="results", next="next", total="count"),
     # ``page_size`` is only sent when the caller asks for one (DRF ignores it where disabled).
     paginator=NextLink(size_param="page_size", cursor_param="cursor"),
     error_parser=field_error_parser,

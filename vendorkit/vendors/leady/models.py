@@ -1,5 +1,11 @@
 """Leady records. The docs name the resources, not their fields: each model names the fields a
-Leady client needs most, everything else stays in ``record.raw``. All times are UTC."""
+Leady client needs most, everything else stays in ``record.raw``. All times are UTC (a timestamp
+without an offset is read as UTC).
+
+Assumed, since the docs are silent on shapes: fields that may be a scalar or a nested object
+(references such as ``company``, ``resource``, ``session``, ``turnover``, ``magnitude``, and
+``country``) are typed ``Any`` and kept exactly as sent, so no shape of theirs can make a record
+unreadable."""
 
 from __future__ import annotations
 
@@ -38,7 +44,8 @@ class Session(Record):
     Django ``DurationField`` string (``"00:02:21"``); the docs do not say which."""
 
     id: int | str | None = None
-    resource: str | None = None
+    # The tracked website: its domain, its id or a nested object (kept as sent).
+    resource: Any = None
     company: Any = None
     start: datetime | None = None
     end: datetime | None = None
@@ -60,7 +67,8 @@ class Company(Record):
     id: int | str | None = None
     name: str | None = None
     domain: str | None = None
-    country: str | None = None
+    # A country code or a nested object: kept as sent.
+    country: Any = None
     turnover: Any = None
     magnitude: Any = None
 

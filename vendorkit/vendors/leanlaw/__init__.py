@@ -16,7 +16,7 @@ __all__ = ["Clients", "LeanLaw", "models"]
 class Clients(CrudResource[models.Client]):
     """LeanLaw's clients, plus ``matters(client_id)``: the matters of one client."""
 
-    def matters(self, client_id: str, **params: Any) -> Pager[models.Matter]:
+    def matters(self, client_id: str | int, **params: Any) -> Pager[models.Matter]:
         """The matters of one client (``/v2/matters?clientId=...``); takes ``list()``'s options."""
         return self._client.matters.list(clientId=client_id, **params)  # type: ignore[attr-defined,no-any-return]
 

@@ -13,6 +13,7 @@ from vendorkit.core import (
     VendorSpec,
     as_messages,
     default_error_parser,
+    field_error_parser,
 )
 
 from . import models
@@ -47,11 +48,17 @@ def _problems(value: Any) -> tuple[dict[str, list[str]], list[str]]:
     return fields, other
 
 
+def _field_keyed(body: dict[str, Any]) -> bool:
+    """A body whose every value is a list of messages (or a nested dict of them)."""
+    return bool(body) and all(isinstance(v, list | dict) for v in body.values())
+
+
 def parse_error(status: int, body: Any) -> ErrorInfo:
     """LeanLaw's docs do not show an error body. Assumed, in order: ``{"error": {"code",
     "message", "details": [{"field", "message"}]}}`` (details may also be ``{field: [..]}``);
     ASP.NET problem details (``title``, ``errors: {field: [..]}``); ``{"message"}`` or
-    ``{"error": ".."}`` with optional ``errors``/``details``; anything else is summarised."""
+    ``{"error": ".."}`` with optional ``errors``/``details``; a body of field-keyed message lists
+    (``{"clientId": ["..."]}``, DRF style); anything else is summarised."""
     if not isinstance(body, dict):
         return default_error_parser(status, body)
     err = body.get("error")
@@ -70,6 +77,9 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
     code = body.get("code") or (err if isinstance(err, str) else None)
     if not message and isinstance(err, str):
         message = body.get("error_description") or err
+    if not (message or code or fields or other) and _field_keyed(body):
+        # ``{"clientId": ["Unknown client."], "non_field_errors": [..]}``: every key a field.
+        return field_error_parser(status, body)
     return ErrorInfo(
         message=str(message or ""),
         code=str(code) if code is not None else None,

@@ -1,6 +1,10 @@
 """LeanLaw records. The public docs describe the envelope, not the fields, so each model names
 the fields LeanLaw's API is known to carry and everything else stays in ``record.raw``. Every
-field is optional: a record missing one is still read. Wire names are camelCase."""
+field is optional: a record missing one is still read. Wire names are camelCase.
+
+Ids (``id`` and the ``*_id`` references) are GUID strings per the contract, but the docs' own
+example shows ``"id": 123``: an id is kept exactly as sent, string or integer, so
+``record.id == record.raw["id"]`` always holds and the id can be passed back unchanged."""
 
 from __future__ import annotations
 
@@ -26,30 +30,31 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class Client(Record):
-    id: str | None = None
+    id: str | int | None = None
     name: str | None = None
     status: str | None = None
-    contact: dict[str, Any] | None = None
+    # With ``select=contact``: kept as sent (an object, or a list of contacts).
+    contact: Any = None
     meta: dict[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Matter(Record):
-    id: str | None = None
-    client_id: str | None = None
+    id: str | int | None = None
+    client_id: str | int | None = None
     name: str | None = None
     number: str | None = None
     status: str | None = None
-    practice_area_id: str | None = None
+    practice_area_id: str | int | None = None
     billing_type: str | None = None
     meta: dict[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
 class TimeEntry(Record):
-    id: str | None = None
-    matter_id: str | None = None
-    user_id: str | None = None
+    id: str | int | None = None
+    matter_id: str | int | None = None
+    user_id: str | int | None = None
     date: date | None = None
     hours: Decimal | None = None
     rate: Decimal | None = None
@@ -61,8 +66,8 @@ class TimeEntry(Record):
 
 @attrs.frozen(kw_only=True)
 class Expense(Record):
-    id: str | None = None
-    matter_id: str | None = None
+    id: str | int | None = None
+    matter_id: str | int | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -72,8 +77,8 @@ class Expense(Record):
 
 @attrs.frozen(kw_only=True)
 class FixedFee(Record):
-    id: str | None = None
-    matter_id: str | None = None
+    id: str | int | None = None
+    matter_id: str | int | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -82,9 +87,9 @@ class FixedFee(Record):
 
 @attrs.frozen(kw_only=True)
 class Invoice(Record):
-    id: str | None = None
-    client_id: str | None = None
-    matter_id: str | None = None
+    id: str | int | None = None
+    client_id: str | int | None = None
+    matter_id: str | int | None = None
     number: str | None = None
     status: str | None = None
     issue_date: date | None = None
@@ -96,7 +101,7 @@ class Invoice(Record):
 
 @attrs.frozen(kw_only=True)
 class User(Record):
-    id: str | None = None
+    id: str | int | None = None
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -106,6 +111,6 @@ class User(Record):
 
 @attrs.frozen(kw_only=True)
 class PracticeArea(Record):
-    id: str | None = None
+    id: str | int | None = None
     name: str | None = None
     meta: dict[str, Any] | None = None

@@ -1050,3 +1050,13 @@ def _install_nested_hooks(conv: Any) -> None:
         return task_hook(data, tp)  # type: ignore[no-any-return]
 
     conv.register_structure_hook(models.Task, structure_task)
+
+    # An e-mail is documented as ``{"address": ...}``; a bare string is read as its address.
+    email_hook = conv.get_structure_hook(models.Email)
+
+    def structure_email(data: Any, tp: Any) -> models.Email:
+        if isinstance(data, str):
+            return models.Email(address=data, raw={"address": data})
+        return email_hook(data, tp)  # type: ignore[no-any-return]
+
+    conv.register_structure_hook(models.Email, structure_email)
