@@ -16,6 +16,7 @@ import click
 from vendorkit._version import __version__
 
 VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
+DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
 
 
 def _client_class(vendor: str) -> Any:
@@ -373,8 +374,19 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option(
+    "--real-quotas",
+    is_flag=True,
+    help="Keep MakeLeaps' real 120 requests/minute (the demo then takes minutes).",
+)
 def demo(
-    out: Path | None, records: int, seed: int, fault_rate: float, concurrency: int, fmt: str
+    out: Path | None,
+    records: int,
+    seed: int,
+    fault_rate: float,
+    concurrency: int,
+    fmt: str,
+    real_quotas: bool,
 ) -> None:
     """Start the embedded sandbox and export every resource of all four vendors, concurrently.
 
@@ -394,7 +406,13 @@ def demo(
     )
 
     async def run() -> Any:
-        async with Sandbox(vendors=list(VENDORS), records=records, seed=seed, faults=faults) as sb:
+        # MakeLeaps allows 120 requests a minute: exporting its 13 resources (pickup links cost
+        # one request per document) would take minutes. The demo raises the emulated quota, and
+        # the client's own quota follows it, unless --real-quotas.
+        quotas = {} if real_quotas else {"makeleaps": DEMO_MAKELEAPS_QUOTA}
+        async with Sandbox(
+            vendors=list(VENDORS), records=records, seed=seed, faults=faults, quotas=quotas
+        ) as sb:
             clients: dict[str, Any] = {}
             try:
                 for vendor in VENDORS:
