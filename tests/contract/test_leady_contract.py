@@ -358,6 +358,9 @@ class LeadyServer:
 
     async def blacklist_add(self, request: web.Request) -> web.Response:
         data = await request.json()
+        if not isinstance(data, dict):
+            # DRF: a ValidationError raised in a view, outside any serializer.
+            return web.json_response(["Expected a JSON object."], status=400)
         if any(b["domain"] == data.get("domain") for b in self.blacklist.values()):
             return web.json_response(
                 {"domain": ["blacklist with this domain already exists."]}, status=400
@@ -643,6 +646,10 @@ async def test_blacklist_add_list_delete(leady: Leady, server: LeadyServer) -> N
     with pytest.raises(errors.BadRequestError) as info:
         await leady.blacklist.create(models.BlacklistEntry(domain="spam.example"))
     assert info.value.field_errors == {"domain": ["blacklist with this domain already exists."]}
+    with pytest.raises(errors.BadRequestError) as info:
+        await leady.request("POST", "/blacklist/", json=["spam.example"])
+    assert info.value.non_field_errors == ["Expected a JSON object."]
+    assert info.value.message == "Expected a JSON object." and info.value.field_errors == {}
     assert await leady.blacklist.delete(added.id) is None  # type: ignore[func-returns-value]
     assert [e.id for e in await leady.blacklist.list().all()] == [7]
 

@@ -11,15 +11,17 @@ import attrs
 from vendorkit.core import (
     Endpoint,
     Envelope,
+    ErrorInfo,
     NextLink,
     RawPage,
     VendorSpec,
+    as_messages,
     field_error_parser,
 )
 
 from . import models
 
-__all__ = ["ENDPOINTS", "SPEC", "DrfEnvelope"]
+__all__ = ["ENDPOINTS", "SPEC", "DrfEnvelope", "parse_error"]
 
 
 @attrs.frozen(kw_only=True)
@@ -35,13 +37,23 @@ class DrfEnvelope(Envelope):
         return super().page(body)
 
 
+def parse_error(status: int, body: Any) -> ErrorInfo:
+    """DRF error bodies: ``{"detail": ".."}``, field-keyed ``{"field": [..], "non_field_errors":
+    [..]}``, or a bare list of messages (a ``ValidationError`` raised outside a serializer), which
+    are non-field errors."""
+    if isinstance(body, list):
+        messages = as_messages(body)
+        return ErrorInfo(message="; ".join(messages), non_field_errors=messages)
+    return field_error_parser(status, body)
+
+
 SPEC = VendorSpec(
     name="leady",
     base_url="https://api.leady.com/v1",
     envelope=DrfEnvelope(records="results", next="next", total="count"),
     # ``page_size`` is only sent when the caller asks for one (DRF ignores it where disabled).
     paginator=NextLink(size_param="page_size", cursor_param="cursor"),
-    error_parser=field_error_parser,
+    error_parser=parse_error,
     # "The limits are set individually for different types of data": no published numbers, so
     # no client-side quota by default; 429s are honoured through Retry-After.
     quotas=(),
