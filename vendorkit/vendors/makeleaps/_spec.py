@@ -71,9 +71,16 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
     if message is None and isinstance(inner.get("message"), str):
         message = inner["message"]
     code = inner.get("code") if isinstance(inner.get("code"), str) else None
-    fields = {str(k): as_messages(v) for k, v in inner.items() if k not in _META_KEYS}
-    if inner is body:
-        fields.pop("meta", None)
+    # Field errors are lists (or nested dicts) of messages, whatever the field is called: a
+    # document's or sending order's ``message`` field, an order's ``status``. A key in
+    # ``_META_KEYS`` is a field only when it holds such a list or dict.
+    fields = {
+        str(k): as_messages(v)
+        for k, v in inner.items()
+        if k != "non_field_errors"
+        and (k not in _META_KEYS or isinstance(v, list | dict))
+        and not (inner is body and k == "meta")
+    }
     return ErrorInfo(
         message=message or "",
         code=code,
