@@ -1,6 +1,7 @@
-"""Requests per second one sandbox emulator serves for list pages, against a trivial aiohttp
-server (the ceiling) under the same load. The emulator runs in its own process
-(``vendorkit sandbox serve``), so the load generator does not steal its CPU."""
+"""Requests per second one sandbox emulator serves for list pages of 20 records (MakeLeaps' fixed
+page size; MakeLeaps documents are the heaviest records), against a trivial aiohttp server (the
+ceiling) under the same load. The emulator runs in its own process (``vendorkit sandbox serve``),
+so the load generator does not steal its CPU; both share this machine's cores."""
 
 from __future__ import annotations
 
@@ -65,9 +66,10 @@ async def prepare(vendor: str, base: str, creds: dict[str, Any]) -> tuple[str, d
     """The URL of a list page and the headers that authorise it, using the vendor's auth flow."""
     async with aiohttp.ClientSession() as s:
         if vendor == "leanlaw":
-            return base + "/v2/time-entries", {"Authorization": f"Bearer {creds['api_key']}"}
+            headers = {"Authorization": f"Bearer {creds['api_key']}"}
+            return base + "/v2/time-entries?limit=20", headers
         if vendor == "leady":
-            return base + "/companies/", {"Authorization": f"Token {creds['token']}"}
+            return base + "/companies/?page_size=20", {"Authorization": f"Token {creds['token']}"}
         if vendor == "leaddesk":
             body = {
                 "grant_type": "password",
@@ -78,7 +80,7 @@ async def prepare(vendor: str, base: str, creds: dict[str, Any]) -> tuple[str, d
             }
             async with s.post(base + "/oauth/access-token", json=body) as r:
                 token = (await r.json())["access_token"]
-            return base + "/contacts", {"Authorization": f"Bearer {token}"}
+            return base + "/contacts?per_page=20", {"Authorization": f"Bearer {token}"}
         basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode())
         async with s.post(
             base + "/user/oauth2/token/",
