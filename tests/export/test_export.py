@@ -161,3 +161,60 @@ async def test_one_concurrency_bound_across_vendors(tmp_path: Path) -> None:
             result = await export(jobs, out=tmp_path, concurrency=3, page_size=10)
         assert result.ok
         assert 1 <= peak <= 3
+
+
+class ListSink:
+    """A user's own sink: records into a list, the position being how many are durable."""
+
+    def __init__(self, store: dict[str, list[dict[str, Any]]], path: Path) -> None:
+        self.records = store.setdefault(f"{path.parent.name}/{path.name}", [])
+        self.committed = False
+
+    async def open(self, resume_at: Any | None) -> None:
+        if resume_at is not None:
+            del self.records[int(resume_at) :]
+
+    async def write(self, records: Any) -> int:
+        self.records.extend(records)
+        return len(records)
+
+    def position(self) -> Any:
+        return len(self.records)
+
+    async def commit(self) -> None:
+        self.committed = True
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_two_accounts_filters_and_a_custom_sink(tmp_path: Path) -> None:
+    collected: dict[str, list[dict[str, Any]]] = {}
+    async with (
+        Sandbox(vendors=["leanlaw"], records=30, seed=1) as one,
+        Sandbox(vendors=["leanlaw"], records=20, seed=2) as two,
+    ):
+        store_one = one.emulator("leanlaw").store
+        client_id = next(iter(store_one["clients"]))
+        async with one.client("leanlaw") as a, two.client("leanlaw") as b:
+            jobs = [
+                Job(client=a, resource="clients", name="acct-a/clients"),
+                Job(client=b, resource="clients", name="acct-b/clients"),
+                Job(
+                    client=a,
+                    resource="matters",
+                    filters={"clientId": client_id},
+                    name="acct-a/matters-of-one-client",
+                ),
+            ]
+            result = await export(
+                jobs, out=tmp_path, sink_factory=lambda path: ListSink(collected, path)
+            )
+        assert result.ok
+        assert {r["id"] for r in collected["acct-a/clients.jsonl"]} == set(store_one["clients"])
+        assert {r["id"] for r in collected["acct-b/clients.jsonl"]} == set(
+            two.emulator("leanlaw").store["clients"]
+        )
+        expected = {m["id"] for m in store_one["matters"].values() if m["clientId"] == client_id}
+        assert expected
+        assert {m["id"] for m in collected["acct-a/matters-of-one-client.jsonl"]} == expected
