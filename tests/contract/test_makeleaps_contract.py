@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import logging
+import operator
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -84,6 +85,10 @@ class MakeLeapsServer:
         self.failures: list[tuple[int, dict[str, Any]]] = []  # next API answers
         self.expire_tokens_now = False
         self.reject_tokens = False
+        self.currency_get_allowed = True  # the docs list only OPTIONS for /api/currency/
+        self.unavailable_types = {"timesheet": 404, "acceptance": 400}
+        self.task_finished_as_flag = False
+        self.next_origin: URL | None = None  # a (broken) server linking pages on another origin
         self.stuck_tasks = False
         self.counter = 5000
         self.ts: TestServer | None = None
@@ -404,6 +409,10 @@ class MakeLeapsServer:
         chunk = rows[start : start + self.page_size]
         more = start + self.page_size < len(rows)
         nxt = str(request.url.update_query(page=number + 1)) if more else None
+        if nxt is not None and self.next_origin is not None:
+            nxt = str(
+                URL(nxt).with_host(self.next_origin.host or "").with_port(self.next_origin.port)
+            )
         prev = str(request.url.update_query(page=number - 1)) if number > 1 else None
         return self.envelope(chunk, next=nxt, prev=prev, page=number, count=len(rows))
 
@@ -438,16 +447,16 @@ class MakeLeapsServer:
             ]
         for field in ("date", "date_due"):
             for op, test in (
-                ("", lambda a, b: a == b),
-                ("__lt", lambda a, b: a < b),
-                ("__lte", lambda a, b: a <= b),
-                ("__gt", lambda a, b: a > b),
-                ("__gte", lambda a, b: a >= b),
+                ("", operator.eq),
+                ("__lt", operator.lt),
+                ("__lte", operator.le),
+                ("__gt", operator.gt),
+                ("__gte", operator.ge),
             ):
                 if field + op in q:
                     bound = date.fromisoformat(q[field + op])  # dates only, as the docs say
                     rows = [r for r in rows if test(date.fromisoformat(r[field]), bound)]
-        for op, test in (("__lt", lambda a, b: a < b), ("__gte", lambda a, b: a >= b)):
+        for op, test in (("__lt", operator.lt), ("__gte", operator.ge)):
             if "date_sent" + op in q:
                 bound = _parse_ts(q["date_sent" + op])
                 rows = [r for r in rows if test(_parse_ts(r["date_sent"]), bound)]
@@ -560,7 +569,9 @@ class MakeLeapsServer:
                 else:
                     contacts.append(c)
             row["contacts"] = contacts
-            row["default_contact"] = body.get("default_contact") or (contacts or [None])[0]
+            row["default_contact"] = body.get("default_contact") or (
+                contacts[0] if contacts else None
+            )
             row["display_name"] = next(
                 (c.get("name") for c in body.get("contacts") or [] if isinstance(c, dict)),
                 "Client",
@@ -597,7 +608,7 @@ class MakeLeapsServer:
         if problem is not None:
             return problem
         if request.method == "PUT":
-            keep = {k: row[k] for k in ("url", "mid") if k in row}
+            keep: dict[str, Any] = {k: row[k] for k in ("url", "mid") if k in row}
             row.clear()
             row.update(keep)
         row.update({k: v for k, v in body.items() if k not in ("url", "mid")})
@@ -644,6 +655,8 @@ class MakeLeapsServer:
         raise web.HTTPNotFound()
 
     async def currencies(self, request: web.Request) -> web.Response:
+        if request.method == "GET" and not self.currency_get_allowed:
+            return self.error(405, {"detail": 'Method "GET" not allowed.'})
         return self.page(
             request, [{"code": "JPY", "name": "Japanese Yen"}, {"code": "USD", "name": "US Dollar"}]
         )
@@ -667,6 +680,10 @@ class MakeLeapsServer:
     async def templates(self, request: web.Request) -> web.Response:
         self._partner(request)
         kind = request.match_info["document_type"]
+        if kind in self.unavailable_types:
+            status = self.unavailable_types[kind]
+            detail = {"document_type": [f'"{kind}" is not a valid choice.']}
+            return self.error(status, {"detail": "Not found."} if status == 404 else detail)
         rows = [
             {
                 "template_code": f"ja_JP_pro_{n}",
@@ -768,7 +785,11 @@ class MakeLeapsServer:
             "result_url": self.p(f"/task/{tmid}/results/"),
             "completion": task["completion"],
             "failed_chunks": [],
-            "finished": "2021-02-03T05:28:43.271956Z" if done else None,
+            "finished": (
+                ("True" if done else "False")
+                if self.task_finished_as_flag
+                else ("2021-02-03T05:28:43.271956Z" if done else None)
+            ),
         }
 
     async def task(self, request: web.Request) -> web.Response:
@@ -828,6 +849,7 @@ class MakeLeapsServer:
         r.add_post("/user/oauth2/revoke-token/", self.revoke)
         r.add_get("/api/", self.root)
         r.add_get("/api/currency/", self.currencies)
+        r.add_route("OPTIONS", "/api/currency/", self.currencies)
         r.add_get("/api/partner/", self.partners)
         r.add_get("/api/partner/{partner}/", self.partner)
         base = "/api/partner/{partner}"
@@ -921,7 +943,7 @@ def _doc_mid(i: int) -> str:
 
 async def test_keyword_only_default_base_url_and_default_quota() -> None:
     with pytest.raises(TypeError):
-        MakeLeaps(CLIENT_ID, CLIENT_SECRET)  # type: ignore[misc]
+        MakeLeaps(CLIENT_ID, CLIENT_SECRET)  # type: ignore[call-arg]
     client = MakeLeaps(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     try:
         assert client.base_url == "https://api.makeleaps.com"
@@ -1121,6 +1143,20 @@ async def test_document_filters_pass_through(server: MakeLeapsServer, ml: MakeLe
     assert {d.title for d in found} == {"Maintenance makeleaps"}
     sent_before = await ml.documents.list(date_sent__lt=datetime(2014, 1, 1, tzinfo=UTC)).all()
     assert len(sent_before) == 7
+    jst = timezone(timedelta(hours=9))
+    assert (
+        len(
+            await ml.documents.list(date_sent__gte=datetime(2013, 11, 15, 15, 10, tzinfo=jst)).all()
+        )
+        == 7
+    )
+    assert (
+        await ml.documents.list(date_sent__gte=datetime(2013, 11, 15, 15, 11, tzinfo=jst)).all()
+        == []
+    )
+    assert {"date_sent__gte": "2013-11-15T15:11:00+09:00"} in [
+        s["query"] for s in server.requests("GET", f"/api/partner/{P1}/document/")
+    ]
     queries = [s["query"] for s in server.requests("GET", f"/api/partner/{P1}/document/")]
     assert {"date__lte": "2017-06-17"} in queries
     assert {"date__gte": "2017-06-16", "date__lt": "2017-06-18"} in queries
@@ -1275,11 +1311,15 @@ async def test_update_is_a_patch_of_the_changed_fields(
 
 
 async def test_delete_answers_204_and_returns_none(server: MakeLeapsServer, ml: MakeLeaps) -> None:
-    assert await ml.documents.delete(_doc_mid(6)) is None
+    await ml.documents.delete(_doc_mid(6))  # returns None (typed so)
     assert _doc_mid(6) not in server.data["document"]
     client = await ml.clients.get("13000000000000003")
-    assert await ml.clients.delete(client) is None
-    assert await ml.contacts.delete(server.p("/contact/12000000000000005/")) is None
+    await ml.clients.delete(client)
+    await ml.contacts.delete(server.p("/contact/12000000000000005/"))
+    assert "13000000000000003" not in server.data["client"]
+    assert "12000000000000005" not in server.data["contact"]
+    deletes = server.requests("DELETE")
+    assert all(s["method"] == "DELETE" and s["raw"] == b"" for s in deletes) and len(deletes) == 3
     with pytest.raises(errors.NotFoundError) as info:
         await ml.documents.get(_doc_mid(6))
     assert info.value.message == "Not found."
@@ -1352,10 +1392,11 @@ async def test_5xx_detail_is_a_server_error(server: MakeLeapsServer, ml: MakeLea
         (503, {"meta": {"status_code": 503}, "response": {"detail": "Maintenance."}}),
     ]
     assert len(await ml.currencies.list().all()) == 2  # a read is retried
-    server.failures = [(502, {"detail": "Bad gateway."})] * 5
-    with pytest.raises(errors.ServerError) as info:
-        await ml.currencies.list().all()
-    assert info.value.message == "Bad gateway."
+    server.failures = [(502, {"detail": "Bad gateway."})] * 2
+    async with make_client(server, partner_mid=P1, max_retries=1) as brief:
+        with pytest.raises(errors.ServerError) as info:
+            await brief.currencies.list().all()
+    assert info.value.message == "Bad gateway." and server.failures == []
 
 
 async def test_429_retry_after_is_honoured(server: MakeLeapsServer, ml: MakeLeaps) -> None:
@@ -1423,10 +1464,10 @@ async def test_every_resource_hits_its_documented_path(
     await check(
         ml.clients.update(cmid, {"client_external_id": "X"}), ("PATCH", f"{b}/client/{cmid}/")
     )
-    await check(ml.contacts.list(search="Family").all(), ("GET", f"{b}/contact/"))
+    await check(ml.contacts.list(search="Family5").all(), ("GET", f"{b}/contact/"))
     await check(ml.contacts.get("12000000000000001"), ("GET", f"{b}/contact/12000000000000001/"))
     await check(
-        ml.history.list(date_start="2023-01-02T00:00:00.00Z").all(), ("GET", f"{b}/history/")
+        ml.history.list(date_start="2023-01-03T00:00:00.00Z").all(), ("GET", f"{b}/history/")
     )
     await check(ml.history.get("16000000000000000"), ("GET", f"{b}/history/16000000000000000/"))
     await check(
@@ -1593,6 +1634,11 @@ async def test_follow_same_origin_only(server: MakeLeapsServer, ml: MakeLeaps) -
             await ml.request("GET", evil)
         with pytest.raises(errors.ConfigurationError):
             await ml.documents.get(evil)
+        server.next_origin = foreign.make_url("/")
+        with pytest.raises(errors.PaginationError):
+            await ml.documents.list().all()
+        with pytest.raises(errors.PaginationError):
+            await ml.follow(server.p("/document/"))
     finally:
         await foreign.close()
     assert foreign_hits == []
@@ -1633,3 +1679,60 @@ async def test_no_secret_in_logs_errors_or_reprs(
     for text in texts:
         for secret in (CLIENT_SECRET, BASIC, *tokens):
             assert secret not in text
+
+
+# -- where the docs leave room --------------------------------------------------------------------
+
+
+async def test_currencies_fall_back_to_options_when_get_is_not_allowed(
+    server: MakeLeapsServer, ml: MakeLeaps
+) -> None:
+    server.currency_get_allowed = False
+    currencies = await ml.currencies.list().all()
+    assert [(c.code, c.name) for c in currencies] == [("JPY", "Japanese Yen"), ("USD", "US Dollar")]
+    assert [s["method"] for s in server.requests(path="/api/currency/")] == ["GET", "OPTIONS"]
+    raw = await ml.currencies.list_raw().all()
+    assert raw[0] == {"code": "JPY", "name": "Japanese Yen"}
+
+
+async def test_templates_of_every_type_skip_types_the_company_lacks(
+    server: MakeLeapsServer, ml: MakeLeaps
+) -> None:
+    templates = await ml.templates.list(is_archived=False).all()
+    kinds = [t.document_type for t in templates]
+    assert "timesheet" not in kinds and "acceptance" not in kinds
+    assert len(templates) == 2 * 7 and kinds[:2] == ["order", "order"]
+    with pytest.raises(errors.NotFoundError):
+        await ml.templates.list(document_type="timesheet").all()
+
+
+async def test_task_finished_as_a_flag_and_other_ways_to_name_the_document(
+    server: MakeLeapsServer, ml: MakeLeaps
+) -> None:
+    server.task_finished_as_flag = True
+    task = await ml.pickup_links.create(document_mid=_doc_mid(3))
+    assert task.finished is None and task.raw["finished"] == "False"
+    result = await ml.tasks.wait(task, timeout=5, poll_interval=0.01)
+    assert len(result) == 1 and result[0]["mid"] in server.links
+    polled = await ml.tasks.get(task.mid)
+    assert polled.finished is None and polled.raw["finished"] == "True"
+    doc = await ml.documents.get(_doc_mid(4))
+    again = await ml.pickup_links.create({"document": doc.url})
+    assert isinstance(again, models.Task)
+    posts = [s["path"] for s in server.requests("POST") if s["path"].endswith("/pickup-link/")]
+    assert posts == [
+        f"/api/partner/{P1}/document/{_doc_mid(3)}/pickup-link/",
+        f"/api/partner/{P1}/document/{_doc_mid(4)}/pickup-link/",
+    ]
+    with pytest.raises(errors.ConfigurationError):
+        await ml.pickup_links.create()
+
+
+async def test_paginate_takes_headers_per_call(server: MakeLeapsServer, ml: MakeLeaps) -> None:
+    rows = await ml.paginate(
+        f"/api/partner/{P1}/document/", headers={"Accept-Language": "ja"}, document_type="quote"
+    ).all()
+    assert [r["display_name"] for r in rows] == ["見積書番号101"]
+    sent = server.requests("GET", f"/api/partner/{P1}/document/")[-1]
+    assert sent["query"] == {"document_type": "quote"}
+    assert sent["headers"]["Accept-Language"] == "ja"

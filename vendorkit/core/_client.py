@@ -703,9 +703,12 @@ class BaseClient:
         concurrency: int = 1,
         max_pages: int | None = None,
         resume: ResumePoint | None = None,
+        headers: Mapping[str, str] | None = None,
         **params: Any,
     ) -> Pager[Any]:
-        """A pager of plain dicts over any list endpoint, in the vendor's pagination style."""
+        """A pager of plain dicts over any list endpoint, in the vendor's pagination style.
+        ``headers`` adds request headers to every page (as ``request(headers=)`` and
+        ``list(headers=)`` do), never to the query."""
         return self._pager(
             path,
             params,
@@ -715,6 +718,7 @@ class BaseClient:
             concurrency=concurrency,
             max_pages=max_pages,
             resume=resume,
+            headers=headers,
         )
 
     def _pager(

@@ -1996,6 +1996,8 @@ class MakeLeapsEmulator(Emulator):
         api = self._api
         r.add_get("/api/", api(self._root))
         r.add_get("/api/currency/", api(self._currencies))
+        # The docs list only OPTIONS for the currency endpoint: it answers the same list.
+        r.add_route("OPTIONS", "/api/currency/", api(self._currencies))
         r.add_get("/api/partner/", api(self._partners))
         r.add_get("/api/taskprogress/{mid}/", api(self._task_progress))
         p = "/api/partner/{pmid}"

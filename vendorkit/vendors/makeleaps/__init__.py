@@ -15,6 +15,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -38,11 +39,14 @@ from vendorkit.core import (
     UpdateMixin,
     WireRequest,
     WireResponse,
+    redact_url,
     resource,
+    same_origin,
     select,
     structure,
 )
 from vendorkit.errors import (
+    APIError,
     ConfigurationError,
     DecodeError,
     PaginationError,
@@ -142,7 +146,11 @@ class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[mo
 
 class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
     """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
-    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``)."""
+    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``).
+
+    Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
+    ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
+    currencies are the ``response`` list (or a ``currencies`` list inside it)."""
 
     operations = frozenset({"list"})
 
@@ -151,13 +159,40 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
             return models.Currency(code=data, raw={"code": data})
         return super()._record(data)
 
+    def list(self, **params: Any) -> Pager[models.Currency]:
+        return self._currency_pager(params, self._record)
+
     def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+        return self._currency_pager(params, lambda d: {"code": d} if isinstance(d, str) else d)
+
+    def _currency_pager(self, params: dict[str, Any], transform: Callable[[Any], T]) -> Pager[T]:
+        params = dict(params)
         pager_args, headers = _split_pager_args(params)
-        return self._client._pager(
-            self._endpoint.path,
-            params,
-            transform=lambda d: {"code": d} if isinstance(d, str) else d,
-            headers=headers,
+        client = self._ml
+        method = ["GET"]
+
+        async def url() -> URL:
+            return client.url_for(self.endpoint.path, params)
+
+        async def fetch(target: URL) -> RawPage:
+            try:
+                _, body = await client._checked(method[0], target, headers=headers)
+            except APIError as exc:
+                if exc.status != 405 or method[0] != "GET":
+                    raise
+                method[0] = "OPTIONS"
+                _, body = await client._checked("OPTIONS", target, headers=headers)
+            inner = select(body, "response")
+            if isinstance(inner, Mapping) and isinstance(inner.get("currencies"), builtins.list):
+                body = {**body, "response": inner["currencies"]}
+            return SPEC.envelope.page(body)
+
+        return Pager(
+            fetch=fetch,
+            paginator=SPEC.paginator,
+            url=url,
+            origin=client._origin,
+            transform=transform,
             **pager_args,
         )
 
@@ -450,32 +485,52 @@ class PickupLinks(
     def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
         return super().list_raw(**self._args(params))
 
+    @staticmethod
+    def _document_of(document: Any, document_mid: Any) -> str:
+        """The document's mid from ``document`` (a mid, URL, record, or a dict naming its
+        ``document``/``document_mid``) or ``document_mid``."""
+        if isinstance(document, Mapping) and not (document.get("url") or document.get("mid")):
+            document = document.get("document") or document.get("document_mid")
+        if document is None:
+            document = document_mid
+        if document is None:
+            raise ConfigurationError("makeleaps pickup links: which document? pass document=")
+        return _mid(document)
+
     async def create(
-        self, document: Any, *, headers: Mapping[str, str] | None = None
+        self,
+        document: Any = None,
+        *,
+        document_mid: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> models.Task:
-        """Ask MakeLeaps to create a pickup link for ``document``: POST without a body. The
-        answer is a ``Task``; its result (``wait_for_task``) is the new link."""
+        """Ask MakeLeaps to create a pickup link for ``document`` (a mid, URL or record; or
+        ``document_mid=``): POST without a body. The answer is a ``Task``; its result
+        (``wait_for_task``) is the new link."""
+        mid = self._document_of(document, document_mid)
         _, payload = await self._ml._raw(
-            "POST", self.endpoint.path, {"document_mid": _mid(document)}, headers=headers
+            "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
         return self._ml._structure(payload, models.Task)
 
     async def create_and_wait(
         self,
-        document: Any,
+        document: Any = None,
         *,
+        document_mid: Any = None,
         timeout: float = 60.0,  # noqa: ASYNC109
         poll_interval: float = 1.0,
         headers: Mapping[str, str] | None = None,
     ) -> builtins.list[models.PickupLink]:
         """``create`` and wait for its task; returns the new pickup link(s)."""
+        mid = self._document_of(document, document_mid)
         _, payload = await self._ml._raw(
-            "POST", self.endpoint.path, {"document_mid": _mid(document)}, headers=headers
+            "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
         result: Any = payload
         if isinstance(payload, dict) and ("result_url" in payload or "completion" in payload):
             result = await self._ml.wait_for_task(
-                payload, timeout=timeout, poll_interval=poll_interval
+                payload, timeout=timeout, poll_interval=poll_interval, headers=headers
             )
         rows = result if isinstance(result, list) else [result]
         return [self._ml._structure(r, models.PickupLink) for r in rows if isinstance(r, dict)]
@@ -549,7 +604,8 @@ class _TypeChain:
 class Templates(_Resource[models.Template], ListMixin[models.Template]):
     """Document templates per document type: ``list(document_type="invoice")``; without
     ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
-    other (``page.total`` is then None). Filters such as ``is_archived=False`` pass through."""
+    other (``page.total`` is then None; a type the company does not have, answered with 404 or
+    400, is skipped). Filters such as ``is_archived=False`` pass through."""
 
     operations = frozenset({"list"})
 
@@ -580,7 +636,14 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
             return chain.urls[0]
 
         async def fetch(target: URL) -> RawPage:
-            _, body = await client._checked("GET", target, headers=headers)
+            try:
+                _, body = await client._checked("GET", target, headers=headers)
+            except APIError as exc:
+                # "Depending on your company's setup, some [types] might not be available": a
+                # type the server refuses (404, or 400 for an unknown type) has no templates.
+                if exc.status not in (400, 404):
+                    raise
+                return RawPage(records=[], total=None, next=None, next_declared=True)
             return attrs.evolve(SPEC.envelope.page(body), total=None)
 
         return Pager(
@@ -811,7 +874,10 @@ class MakeLeaps(BaseClient):
             if str(target) in seen:
                 raise PaginationError(f"pagination loop at {target}")
             seen.add(str(target))
-            self.url_for(str(target))  # same origin only
+            if not same_origin(self._origin, target):
+                raise PaginationError(
+                    f"makeleaps: refusing a next link on another origin: {redact_url(target)}"
+                )
             _, body = await self._checked("GET", target, headers=headers)
             page = self.spec.envelope.page(body)
             rows.extend(page.records)
@@ -1011,6 +1077,19 @@ def _url_patterns() -> list[tuple[re.Pattern[str], type[Any]]]:
     return _PATTERNS
 
 
+def _is_timestamp(value: Any) -> bool:
+    """None or an ISO 8601 timestamp (not a flag such as ``true`` or ``"True"``)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 #: Value objects nested in records: sent back as read (unknown fields included), and fields left
 #: None on a new one are not sent at all (MakeLeaps rejects e.g. a null ``price`` with
 #: ``autocalculate``).
@@ -1045,7 +1124,7 @@ def _install_nested_hooks(conv: Any) -> None:
     task_hook = conv.get_structure_hook(models.Task)
 
     def structure_task(data: Any, tp: Any) -> models.Task:
-        if isinstance(data, Mapping) and not isinstance(data.get("finished"), str | None):
+        if isinstance(data, Mapping) and not _is_timestamp(data.get("finished")):
             data = {**data, "finished": None}
         return task_hook(data, tp)  # type: ignore[no-any-return]
 
