@@ -9,13 +9,19 @@ from typing import Any
 
 from vendorkit.sandbox import Emulator
 
-ID_FIELDS = ("id", "mid", "domain")
+ID_FIELDS = ("id", "mid", "domain", "code")
 
 
 def record_id(record: dict[str, Any]) -> Any:
+    """The record's identity: its id field, or the last segment of its own URL (MakeLeaps
+    sending orders carry only ``url``; stored URLs and served ones differ in origin only)."""
     for field in ID_FIELDS:
         if field in record:
             return record[field]
+    if "template_code" in record:  # MakeLeaps templates: one per (document type, code)
+        return (record.get("document_type"), record["template_code"])
+    if isinstance(record.get("url"), str):
+        return record["url"].rstrip("/").rsplit("/", 1)[-1]
     raise AssertionError(f"record without an id: {record}")
 
 

@@ -218,3 +218,40 @@ async def test_two_accounts_filters_and_a_custom_sink(tmp_path: Path) -> None:
         expected = {m["id"] for m in store_one["matters"].values() if m["clientId"] == client_id}
         assert expected
         assert {m["id"] for m in collected["acct-a/matters-of-one-client.jsonl"]} == expected
+
+
+ALL_FAULTS = FaultProfile(
+    rate=0.08,
+    kinds=("502", "503", "504", "429", "html", "drop_before", "drop_after", "truncated", "slow"),
+    retry_after=0.05,
+    slow_seconds=0.05,
+    seed=11,
+)
+
+
+async def test_every_resource_of_every_vendor_exactly_once_under_faults(tmp_path: Path) -> None:
+    vendors = ["makeleaps", "leady", "leaddesk", "leanlaw"]
+    async with Sandbox(
+        vendors=vendors,
+        records=45,
+        seed=8,
+        faults=ALL_FAULTS,
+        quotas=dict.fromkeys(vendors),
+    ) as sb:
+        clients = [sb.client(v, max_retries=15) for v in vendors]
+        try:
+            jobs = []
+            for client in clients:
+                await client.__aenter__()
+                jobs += [Job(client=client, resource=n) for n in exportable_resources(client)]
+            result = await export(jobs, out=tmp_path, concurrency=8, page_size=10)
+        finally:
+            for client in clients:
+                await client.aclose()
+        assert result.ok, [(j.job, j.error) for j in result.jobs if j.status != "done"]
+        assert sum(j.retries for j in result.jobs) > 0
+        for job in result.jobs:
+            assert job.path is not None
+            ids = output_ids(job.path)
+            assert max(ids.values(), default=1) == 1, job.job
+            assert ids == store_ids(sb.emulator(job.vendor), job.resource), job.job
