@@ -209,3 +209,17 @@ def test_reset_restores_seeded_state() -> None:
     emu.reset()
     assert json.dumps(emu.store, sort_keys=True) == before
     assert emu.counters.total_requests == 0
+
+
+async def test_reset_keeps_account_keys_so_existing_clients_keep_working() -> None:
+    from vendorkit.sandbox import Sandbox
+
+    async with Sandbox(vendors=["leanlaw", "leady"], records=5) as sb:
+        before = {v: sb.credentials(v) for v in sb.vendors}
+        async with sb.client("leanlaw") as ll, sb.client("leady") as ld:
+            await ll.clients.list().all()
+            sb.emulator("leanlaw").store["clients"].clear()
+            sb.reset()
+            assert {v: sb.credentials(v) for v in sb.vendors} == before
+            assert len(await ll.clients.list().all()) == 5
+            assert len(await ld.companies.list().all()) == 5

@@ -98,8 +98,12 @@ class Tokens:
         self.ttl = ttl
         self._issued: dict[str, _Issued] = {}
 
-    def issue(self, prefix: str = "", *, ttl: float | None = None, **info: Any) -> str:
-        token = prefix + secrets.token_hex(16)
+    def issue(
+        self, prefix: str = "", *, ttl: float | None = None, value: str | None = None, **info: Any
+    ) -> str:
+        """A new token (random unless ``value`` is given: seeded account keys stay the same
+        across ``reset()``, so clients built before a reset keep working)."""
+        token = value if value is not None else prefix + secrets.token_hex(16)
         lifetime = self.ttl if ttl is None else ttl
         expires = time.monotonic() + lifetime if lifetime is not None else None
         self._issued[token] = _Issued(dict(info), expires)
@@ -213,6 +217,10 @@ class Emulator(abc.ABC):
         return None
 
     # -- shared machinery ---------------------------------------------------------------------
+
+    def seeded_key(self, prefix: str) -> str:
+        """An account credential drawn from the seeded ``rng``: the same after every reset."""
+        return prefix + f"{self.rng.getrandbits(128):032x}"
 
     def reset(self) -> None:
         """Back to the freshly seeded state: data, counters, tokens, throttle, scripted faults."""

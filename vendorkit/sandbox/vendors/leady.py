@@ -401,7 +401,7 @@ class LeadyEmulator(Emulator):
                 "created": _ts(_EPOCH - timedelta(days=20 - i)),
             }
         self._next_ids = {"saved_filters": len(filters), "blacklist": 3}
-        self.current_token = self.tokens.issue(user=self.email)
+        self.current_token = self.tokens.issue(value=self.seeded_key(""), user=self.email)
 
     # -- lists and cursors --------------------------------------------------------------------
 

@@ -552,7 +552,7 @@ class LeanLawEmulator(Emulator):
             t += timedelta(minutes=rng.randint(60, 3000))
         self._numbers["invoices"] = 10000 + n
 
-        self.api_key = self.tokens.issue("ll_", read_only=False)
+        self.api_key = self.tokens.issue(value=self.seeded_key("ll_"), read_only=False)
 
     # -- middleware and signals ---------------------------------------------------------------
 
