@@ -679,6 +679,25 @@ async def test_accept_language_ja_for_the_client_and_per_call(
     assert (await ml.documents.get(doc.mid)).display_name == doc.display_name
 
 
+async def test_language_block_applies_to_every_call_in_it_and_only_there(
+    vendorkit_sandbox: Sandbox, ml: MakeLeaps
+) -> None:
+    doc = (await ml.documents.list(max_items=1).all())[0]
+    with ml.language("ja"):
+        listed = await ml.documents.list(max_items=3).all()  # pages and prefetch included
+        fetched = await ml.documents.get(doc.mid)
+        other_task = asyncio.create_task(ml.documents.get(doc.mid))
+        assert (await other_task).display_name == fetched.display_name
+        english = await ml.documents.get(doc.mid, headers={"Accept-Language": "en"})
+    assert fetched.display_name and "番号" in fetched.display_name
+    assert listed[0].display_name and "番号" in listed[0].display_name
+    assert english.display_name == doc.display_name
+    assert (await ml.documents.get(doc.mid)).display_name == doc.display_name
+    async with vendorkit_sandbox.client("makeleaps", accept_language="ja") as ja:
+        with ja.language("en"):
+            assert (await ja.documents.get(doc.mid)).display_name == doc.display_name
+
+
 async def test_from_env(vendorkit_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     creds = vendorkit_sandbox.credentials("makeleaps")
     monkeypatch.setenv("VENDORKIT_MAKELEAPS_CLIENT_ID", creds["client_id"])

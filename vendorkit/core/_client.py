@@ -10,15 +10,18 @@ tenacity with the pure ``retry_decision``. Foreign exceptions end at the seam: a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import inspect
 import json
 import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 import aiohttp
@@ -226,6 +229,21 @@ class BaseClient:
         # A client-side quota wait longer than this raises RateLimitError instead of sleeping
         # (None: wait as long as it takes). Bulk jobs set it to stop cleanly at a daily limit.
         self.max_quota_wait: float | None = None
+        # Headers for every request made inside ``with client.scoped_headers(...)``, per task.
+        self._scoped: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+            f"vendorkit_scoped_headers_{id(self)}", default=_NO_HEADERS
+        )
+
+    @contextlib.contextmanager
+    def scoped_headers(self, headers: Mapping[str, str]) -> Iterator[None]:
+        """Send ``headers`` with every request this client makes inside the block, in this task
+        and the tasks it starts (a pager's prefetch included). Other tasks are unaffected;
+        a ``headers=`` argument on a call still wins."""
+        token = self._scoped.set({**self._scoped.get(), **headers})
+        try:
+            yield
+        finally:
+            self._scoped.reset(token)
 
     @classmethod
     def resource_names(cls) -> list[str]:
@@ -610,7 +628,12 @@ class BaseClient:
         request = WireRequest(
             method.upper(),
             url,
-            headers={"Accept": "application/json", **self.spec.default_headers, **(headers or {})},
+            headers={
+                "Accept": "application/json",
+                **self.spec.default_headers,
+                **self._scoped.get(),
+                **(headers or {}),
+            },
             json=json,
             content=content,
         )
@@ -761,6 +784,9 @@ class BaseClient:
             concurrency=concurrency,
             resume=resume,
         )
+
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 def _identity(x: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
+import contextlib
 import inspect
 import re
 import secrets
@@ -757,6 +758,11 @@ class MakeLeaps(BaseClient):
     async def path_vars(self) -> Mapping[str, str]:
         return {**self._path_vars, "partner_mid": await self.get_partner_mid()}
 
+    def language(self, code: str) -> contextlib.AbstractContextManager[None]:
+        """Ask for ``code`` (``"ja"``, ``"en"``) on every call inside the block, whatever the
+        client's ``accept_language``: ``with ml.language("ja"): await ml.documents.get(mid)``."""
+        return self.scoped_headers({"Accept-Language": code})
+
     # -- wire ---------------------------------------------------------------------------------
 
     async def _checked(
@@ -769,7 +775,7 @@ class MakeLeaps(BaseClient):
         content: bytes | None = None,
     ) -> tuple[WireResponse, Any]:
         if self.accept_language and not any(
-            k.lower() == "accept-language" for k in (headers or {})
+            k.lower() == "accept-language" for k in (*(headers or {}), *self._scoped.get())
         ):
             headers = {"Accept-Language": self.accept_language, **(headers or {})}
         return await super()._checked(method, url, json=json, headers=headers, content=content)
