@@ -479,10 +479,8 @@ class Pager(Generic[T]):
                 request, raw = nxt, await pending
                 pending = None
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
+            if pending is not None:
+                await _discard([pending])
 
     async def _fanned(
         self,
@@ -534,11 +532,19 @@ class Pager(Generic[T]):
                 raw = await task
                 fill()
         finally:
-            for _, task in window:
-                task.cancel()
-            for _, task in window:
-                with contextlib.suppress(BaseException):
-                    await task
+            await _discard([task for _, task in window])
+
+
+async def _discard(tasks: list[asyncio.Future[Any]]) -> None:
+    """Cancel fetches nobody will read and wait for them to end (so no connection outlives the
+    walk), without raising their errors; a cancellation of the caller itself still propagates."""
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" warning
 
 
 def merge_params(url: URL, params: Mapping[str, Any] | None) -> URL:
