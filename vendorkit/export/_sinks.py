@@ -4,11 +4,14 @@ complete (``commit``) or interrupted (``close``).
 The file sinks write ``<name>.<ext>.part`` and rename it to ``<name>.<ext>`` only on ``commit``, so
 a final file is never half-written. ``position()`` is a byte offset into the part file: the
 checkpoint stores it, and ``open(resume_at=...)`` truncates back to it, which drops any page
-written after the last checkpoint (it will be fetched again) instead of duplicating it.
+written after the last checkpoint (it will be fetched again) instead of duplicating it. A part
+file that is missing or shorter than that offset (deleted, or lost in a crash) cannot be
+continued: ``open`` raises ``ValueError`` and the export starts the job over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
@@ -22,9 +25,13 @@ __all__ = ["CsvSink", "JsonlSink", "Sink", "flatten"]
 class Sink(Protocol):
     """Receives one job's records. Implement it for a database, a queue, ...
 
-    ``open(resume_at)`` starts (or continues, from a position returned earlier by ``position()``),
-    ``write(records)`` takes one page of raw JSON objects, ``position()`` says how far the durable
-    output goes (any JSON-able value), ``commit()`` marks the output complete, ``close()`` releases
+    ``open(resume_at)`` starts (``None``: from nothing, discarding any earlier output) or
+    continues from a position returned earlier by ``position()``, and raises ``ValueError`` when
+    it cannot continue from there (the export then calls ``open(None)`` and starts the job over).
+    ``write(records)`` takes one page of raw JSON objects and returns a size for the progress
+    (bytes, or anything countable), ``position()`` says how far the output goes (any JSON-able
+    value, stored in the checkpoint after each page), ``commit()`` marks the output complete (it
+    may be called again after an interruption during a previous ``commit``), ``close()`` releases
     resources without completing it.
     """
 
@@ -39,8 +46,14 @@ class Sink(Protocol):
     async def close(self) -> None: ...
 
 
+# Characters JSON leaves alone but that ``str.splitlines()`` (and some JSONL readers) take for line
+# breaks; escaped, a record stays on one line and still decodes to the same string.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _dumps(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.translate(_LINE_BREAKS)
 
 
 class JsonlSink:
@@ -55,13 +68,19 @@ class JsonlSink:
 
     async def open(self, resume_at: Any | None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if resume_at is not None and self.part.exists():
-            self._fh = open(self.part, "r+b")
-            self._fh.truncate(int(resume_at))
-            self._fh.seek(int(resume_at))
-        else:
+        if resume_at is None:
             self._fh = open(self.part, "wb")
-        self._fh.flush()
+            return
+        at = int(resume_at)
+        try:
+            size = self.part.stat().st_size
+        except FileNotFoundError:
+            raise ValueError(f"{self.part} is gone: cannot continue at byte {at}") from None
+        if size < at:
+            raise ValueError(f"{self.part} has {size} bytes, fewer than the {at} recorded")
+        self._fh = open(self.part, "r+b")
+        self._fh.truncate(at)
+        self._fh.seek(at)
 
     async def write(self, records: Sequence[Mapping[str, Any]]) -> int:
         data = "".join(_dumps(r) + "\n" for r in records).encode()
@@ -73,13 +92,14 @@ class JsonlSink:
         return int(self._fh.tell()) if self._fh is not None else 0
 
     async def commit(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        self._fh = None
-        self._finish()
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            self._fh = None
+        await self._finish()
 
-    def _finish(self) -> None:
+    async def _finish(self) -> None:
         os.replace(self.part, self.path)
 
     async def close(self) -> None:
@@ -115,7 +135,9 @@ class CsvSink(JsonlSink):
 
     Records stream to a JSONL part file like ``JsonlSink``; ``commit`` then reads it twice (once
     for the union of columns, once to write rows), so memory stays flat however many records and
-    however late a new column first appears.
+    however late a new column first appears. That assembly runs in a worker thread, so a large
+    file does not stall the event loop (the other jobs' connections and progress); a cancelled
+    commit waits for it rather than leave a thread writing behind the caller's back.
     """
 
     suffix = ".csv"
@@ -130,7 +152,15 @@ class CsvSink(JsonlSink):
                 if line.strip():
                     yield flatten(json.loads(line))
 
-    def _finish(self) -> None:
+    async def _finish(self) -> None:
+        assembly = asyncio.ensure_future(asyncio.to_thread(self._assemble))
+        try:
+            await asyncio.shield(assembly)
+        except asyncio.CancelledError:
+            await asyncio.wait({assembly})
+            raise
+
+    def _assemble(self) -> None:
         columns: dict[str, None] = {}
         for row in self._rows():
             for key in row:
