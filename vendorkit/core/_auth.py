@@ -263,6 +263,7 @@ class OAuth2(Auth):
         self._vendor = ""
         self._store: TokenStore = MemoryTokenStore()
         self._key = ""
+        self._local_lock = asyncio.Lock()
         self.token_requests = 0
 
     def __repr__(self) -> str:
@@ -328,19 +329,32 @@ class OAuth2(Auth):
                 log.debug("vendorkit: refresh refused (%s); using the original grant", exc.status)
         return await self._call(send, self._grant, None)
 
+    @staticmethod
+    def _still_good(current: Token | None, rejected: str | None, margin: float) -> bool:
+        return (
+            current is not None
+            and current.access_token != rejected
+            and not current.expiring(time.time(), margin)
+        )
+
     async def _renew(self, send: Send, rejected: str | None) -> Token:
-        async with self._store.lock(self._key):
+        # Single flight in two stages: the tasks of this client queue on an in-process lock and
+        # look at the store again before taking the store's lock, which (on a shared store) is
+        # the cross-process one. So a cold start of N tasks in P processes makes P lock
+        # acquisitions and one token request, not N of each.
+        async with self._local_lock:
             current = await self._store.get(self._key)
-            now = time.time()
-            if (
-                current is not None
-                and current.access_token != rejected
-                and not current.expiring(now, self.refresh_margin)
-            ):
-                return current  # someone renewed it while we waited for the lock
-            token = await self._obtain(send, current)
-            await self._store.set(self._key, token)
-            return token
+            if self._still_good(current, rejected, self.refresh_margin):
+                assert current is not None
+                return current  # renewed while we waited
+            async with self._store.lock(self._key):
+                current = await self._store.get(self._key)
+                if self._still_good(current, rejected, self.refresh_margin):
+                    assert current is not None
+                    return current  # renewed elsewhere while we waited
+                token = await self._obtain(send, current)
+                await self._store.set(self._key, token)
+                return token
 
     async def current_token(self, send: Send) -> Token:
         token = await self._store.get(self._key)
@@ -353,17 +367,21 @@ class OAuth2(Auth):
         return {"Authorization": token.header()}, _fingerprint(token.access_token)
 
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
-        async with self._store.lock(self._key):
+        async with self._local_lock:
             current = await self._store.get(self._key)
             if current is not None and _fingerprint(current.access_token) != used:
-                return True  # already replaced by another task: replay with the new one
-            try:
-                token = await self._obtain(send, current)
-            except APIError:
-                await self._store.delete(self._key)
-                raise
-            await self._store.set(self._key, token)
-            return True
+                return True  # already replaced: replay with the new one
+            async with self._store.lock(self._key):
+                current = await self._store.get(self._key)
+                if current is not None and _fingerprint(current.access_token) != used:
+                    return True  # replaced elsewhere while we waited
+                try:
+                    token = await self._obtain(send, current)
+                except APIError:
+                    await self._store.delete(self._key)
+                    raise
+                await self._store.set(self._key, token)
+                return True
 
     async def revoke_local(self) -> None:
         """Forget the stored token (the next request obtains a new one)."""

@@ -214,6 +214,8 @@ class BaseClient:
             if hook is not None:
                 getattr(self.hooks, name).append(hook)
         self._redis_url = redis_url
+        # What redis_url builds is ours to close; a token_store= or RateLimiter passed in is not.
+        self._owns_store = token_store is None and redis_url is not None
         if token_store is None and redis_url is not None:
             from ._redis import RedisTokenStore
 
@@ -222,6 +224,7 @@ class BaseClient:
         self.auth = auth
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)
         self.rate_limiter = self._build_rate_limiter(rate_limit, redis_url)
+        self._owns_limiter = not isinstance(rate_limit, RateLimiter)
         self.converter: cattrs.Converter = make_converter(self.spec.key_style)
         self._path_vars: dict[str, str] = {}
         # Shared between clients to bound the requests in flight across all of them (bulk jobs).
@@ -321,8 +324,10 @@ class BaseClient:
         if self._session is not None and not self._borrowed and not self._session.closed:
             await self._session.close()
         closer = getattr(self.token_store, "aclose", None)
-        if closer is not None and self._redis_url is not None:
+        if closer is not None and self._owns_store:
             await closer()
+        if self.rate_limiter is not None and self._owns_limiter:
+            await self.rate_limiter.aclose()
 
     @property
     def closed(self) -> bool:
@@ -444,35 +449,48 @@ class BaseClient:
         log.debug("vendorkit: %s waits %.2fs for %s", self.spec.name, wait, reason)
         await self.hooks.fire("on_rate_limit", wait, reason)
 
+    async def _take_slot(self, request: WireRequest) -> bool:
+        """One slot of the client-side quota for ``request``; True if that meant waiting."""
+        if self.rate_limiter is None:
+            return False
+        try:
+            waited = await self.rate_limiter.acquire(self._on_quota_wait, self.max_quota_wait)
+        except QuotaExhausted as exc:
+            raise RateLimitError(
+                f"{self.spec.name}: client-side quota exhausted; next free slot in "
+                f"{exc.wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
+                status=429,
+                vendor=self.spec.name,
+                method=request.method,
+                url=request.safe_url,
+                retry_after=exc.wait,
+            ) from None
+        return waited > 0
+
     async def _attempt(
         self, request: WireRequest, authenticate: bool, attempt_box: list[int]
     ) -> tuple[WireResponse, Any]:
         attempt_box[0] += 1
         attempt = attempt_box[0]
         await self._respect_pause(request)
-        if self.rate_limiter is not None:
-            try:
-                await self.rate_limiter.acquire(self._on_quota_wait, self.max_quota_wait)
-            except QuotaExhausted as exc:
-                raise RateLimitError(
-                    f"{self.spec.name}: client-side quota exhausted; next free slot in "
-                    f"{exc.wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
-                    status=429,
-                    vendor=self.spec.name,
-                    method=request.method,
-                    url=request.safe_url,
-                    retry_after=exc.wait,
-                ) from None
         marker: str | None = None
-        current = request
+        auth_headers: Mapping[str, str] = {}
         if authenticate:
+            # Credentials first, then the quota slot: a token request takes a slot of its own,
+            # and a slot held while the token is fetched would count from long before its
+            # request reaches the server (which counts arrivals), or could leave the token
+            # request itself without a slot.
             auth_headers, marker = await self.auth.authorize(self._token_send)
-            current = request.with_headers(auth_headers)
+        if await self._take_slot(request) and authenticate:
+            # The token may have been renewed or have expired while we waited.
+            auth_headers, marker = await self.auth.authorize(self._token_send)
+        current = request.with_headers(auth_headers) if authenticate else request
         response = await self._send_slotted(current, attempt)
         if response.status == 401 and authenticate:
             # A 401 means the request was refused before it was processed: replaying it is safe,
             # writes included. Once only.
             if await self.auth.on_unauthorized(self._token_send, marker):
+                await self._take_slot(request)  # the vendor counts the replay too
                 auth_headers, marker = await self.auth.authorize(self._token_send)
                 current = request.with_headers(auth_headers)
                 response = await self._send_slotted(current, attempt)
@@ -488,6 +506,7 @@ class BaseClient:
                 break  # never carry credentials to another origin: surfaces as an APIError
             redirects += 1
             current = attrs.evolve(current, url=target, params=())
+            await self._take_slot(current)
             response = await self._send_slotted(current, attempt)
         if response.status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))

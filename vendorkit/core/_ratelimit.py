@@ -4,18 +4,31 @@ Built on the ``limits`` library (moving windows, async memory and Redis storage)
 hand-written buckets: it is maintained, its moving-window algorithm is exact, and its Redis storage
 lets processes on several hosts share one vendor account's budget. Waiting is ours: when a window is
 full we sleep until the oldest hit in it expires, then try again.
+
+The guard: a slot is taken when a request is about to be sent, but the vendor counts it when it
+arrives, and arrivals are not spaced like departures (a request that waited for a connection or
+met a busy server arrives later than one sent a second afterwards on a warm connection). So a
+client counting exactly the vendor's window can still make the vendor see one request too many.
+A freed slot is therefore taken again only ``guard`` seconds after the window lets it go (a
+tenth of the window, at most 0.25 s): the admission itself stays limits' atomic moving window,
+the guard only decides when to try. Two processes racing for one freed slot at the same instant
+can still shave the guard for that slot; the vendor's 429 and Retry-After remain the last line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, cast
 
 import attrs
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 __all__ = ["Quota", "QuotaExhausted", "RateLimiter", "parse_quotas"]
@@ -29,7 +42,9 @@ class Quota:
     per: float = attrs.field(validator=attrs.validators.gt(0))
 
     def item(self) -> RateLimitItem:
-        return RateLimitItemPerSecond(self.limit, max(1, round(self.per)))
+        # Whole seconds (limits' finest unit), rounded up: a window rounded down would let
+        # more requests through than the vendor allows.
+        return RateLimitItemPerSecond(self.limit, max(1, math.ceil(self.per)))
 
     def __str__(self) -> str:
         return f"{self.limit}/{self.per:g}s"
@@ -71,64 +86,127 @@ class RateLimiter:
         *,
         key: str,
         storage: str | Storage | None = None,
+        guard: float | None = None,
     ) -> None:
         self.quotas = tuple(quotas)
+        if guard is not None and guard < 0:
+            raise ValueError("guard must be >= 0 (seconds)")
+        self._guard = guard
         self._items = [q.item() for q in self.quotas]
+        # Slots are taken shortest window first, and no further once one is refused: a slot
+        # taken in vain (another process won the race for a later window) then only ever costs
+        # a short window, which frees itself soon, never a daily budget.
+        self._hit_order = sorted(self._items, key=lambda i: i.get_expiry())
         self._key = key
+        self._pool: Any = None
         if storage is None:
             self._storage: Storage = MemoryStorage()
         elif isinstance(storage, str):
-            uri = storage
-            if uri.startswith(("redis://", "rediss://")):
-                uri = "async+" + uri
-            made = storage_from_string(uri, implementation="redispy")
-            if not isinstance(made, Storage):
-                raise ValueError(f"not an async rate-limit storage: {storage!r}")
-            self._storage = made
+            self._storage = self._from_url(storage)
         else:
             self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._lock = asyncio.Lock()
 
+    def _from_url(self, url: str) -> Storage:
+        url = url.removeprefix("async+")
+        if not url.startswith(("redis://", "rediss://")):
+            made = storage_from_string(url if "://" not in url else "async+" + url)
+            if not isinstance(made, Storage):
+                raise ValueError(f"not an async rate-limit storage: {url!r}")
+            return made
+        try:
+            import redis.asyncio as aioredis
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            from vendorkit.errors import ConfigurationError
+
+            raise ConfigurationError(
+                "redis_url needs the redis package: pip install 'vendorkit[redis]'"
+            ) from exc
+        # Our own connection pool, so ``aclose`` can close it (limits has no close of its own).
+        self._pool = aioredis.ConnectionPool.from_url(url)
+        options: dict[str, Any] = {
+            "implementation": "redispy",
+            "connection_pool": self._pool,
+            # Every key vendorkit writes starts with "vendorkit:" (one prefix for ACLs and
+            # clean-ups; limits' default is "LIMITS").
+            "key_prefix": "vendorkit",
+            "wrap_exceptions": True,
+        }
+        return RedisStorage("async+" + url, **options)
+
+    async def aclose(self) -> None:
+        """Close the connections this limiter opened (a ``redis://`` storage)."""
+        if self._pool is not None:
+            await self._pool.disconnect()
+
+    def guard(self, item: RateLimitItem) -> float:
+        """Seconds a freed slot of this window stays unused (see the module docstring)."""
+        if self._guard is not None:
+            return self._guard
+        return min(0.25, item.get_expiry() / 10)
+
     async def wait_time(self) -> float:
-        """Seconds until every window has room (0: now)."""
+        """Seconds until every window has room, guard included (0: now)."""
         wait = 0.0
-        now = time.time()
+        storage = cast(MovingWindowSupport, self._storage)
         for item in self._items:
-            if not await self._limiter.test(item, self._key):
-                stats = await self._limiter.get_window_stats(item, self._key)
-                wait = max(wait, stats.reset_time - now)
+            # The window stretched by the guard: a read, so a float length is fine.
+            span: Any = item.get_expiry() + self.guard(item)
+            oldest, count = await storage.get_moving_window(
+                item.key_for(self._key), item.amount, span
+            )
+            if count >= item.amount:
+                wait = max(wait, oldest + span - time.time())
         return max(0.0, wait)
 
-    async def acquire(self, on_wait: OnWait | None = None, max_wait: float | None = None) -> None:
-        """Take a slot in every window, sleeping as long as needed. With ``max_wait`` (seconds),
-        a wait longer than that raises ``QuotaExhausted`` instead (e.g. a daily budget spent)."""
+    async def acquire(self, on_wait: OnWait | None = None, max_wait: float | None = None) -> float:
+        """Take a slot in every window, sleeping as long as needed; returns the seconds spent
+        waiting (0.0: a slot was free at once). With ``max_wait`` (seconds), a wait longer than
+        that raises ``QuotaExhausted`` instead (e.g. a daily budget spent). A storage that cannot
+        be reached (Redis down) raises ``TransportError``."""
+        slept = 0.0
         while True:
             async with self._lock:
-                wait = await self.wait_time()
-                if wait <= 0:
-                    hits = []
-                    for item in self._items:
-                        ok = await self._limiter.hit(item, self._key)
-                        hits.append(ok)
-                    if all(hits):
-                        return
-                    # Another process took the last slot between test and hit: look again.
-                    wait = max(0.05, await self.wait_time())
+                with _storage_errors():
+                    wait = await self.wait_time()
+                    if wait <= 0:
+                        for item in self._hit_order:
+                            if not await self._limiter.hit(item, self._key):
+                                break
+                        else:
+                            return slept
+                        # Another process took the last slot between test and hit: look again.
+                        wait = max(0.05, await self.wait_time())
             if max_wait is not None and wait > max_wait:
                 raise QuotaExhausted(wait)
             if on_wait is not None:
                 await on_wait(wait, "client-side quota")
-            await asyncio.sleep(min(wait, 60.0) + 0.01)
+            pause = min(wait, 60.0) + 0.01
+            await asyncio.sleep(pause)
+            slept += pause
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
         out: dict[Quota, int] = {}
-        for quota, item in zip(self.quotas, self._items, strict=True):
-            stats = await self._limiter.get_window_stats(item, self._key)
-            out[quota] = stats.remaining
+        with _storage_errors():
+            for quota, item in zip(self.quotas, self._items, strict=True):
+                stats = await self._limiter.get_window_stats(item, self._key)
+                out[quota] = stats.remaining
         return out
 
     async def reset(self) -> None:
-        for item in self._items:
-            await self._limiter.clear(item, self._key)
+        with _storage_errors():
+            for item in self._items:
+                await self._limiter.clear(item, self._key)
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A shared storage that fails (Redis unreachable) as a ``TransportError``."""
+    try:
+        yield
+    except StorageError as exc:
+        from vendorkit.errors import TransportError
+
+        raise TransportError(f"the shared rate-limit storage failed: {exc.storage_error}") from exc
