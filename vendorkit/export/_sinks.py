@@ -53,7 +53,10 @@ _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": 
 
 def _dumps(record: Any) -> str:
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
-    return text.translate(_LINE_BREAKS)
+    # Three C-speed scans cost far less than translating every record character by character.
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        return text.translate(_LINE_BREAKS)
+    return text
 
 
 class JsonlSink:
