@@ -164,6 +164,9 @@ class Emulator(abc.ABC):
     default_token_ttl: ClassVar[float | None] = 3600.0
     #: Paths (under ``base_path``) of token endpoints: counted, never faulted by default.
     auth_paths: ClassVar[frozenset[str]] = frozenset()
+    #: Whether requests to ``auth_paths`` count against (and can meet) the API's quota. False
+    #: where the token endpoint is a separate service from the throttled API.
+    throttle_auth_paths: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -262,6 +265,8 @@ class Emulator(abc.ABC):
 
     @web.middleware
     async def _throttle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not self.throttle_auth_paths and self._is_auth(request):
+            return await handler(request)
         for item in self._limits:
             if not self._limiter.test(item, "account"):
                 reset_at, _ = self._limiter.get_window_stats(item, "account")

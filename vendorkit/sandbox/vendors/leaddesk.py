@@ -57,6 +57,9 @@ SINGULAR = {
     "calls": "call",
 }
 WRITABLE = ("users", "campaigns", "contact_lists", "contacts", "products")
+#: Collections whose objects link a ``custom_fields`` sub-resource (the docs' user sample shows
+#: ``"_links": {"self", "custom_fields"}``).
+CUSTOM_FIELDS = ("users", "contacts")
 #: Parent collection -> relation name -> related collection.
 RELATIONS: dict[str, dict[str, str]] = {
     "campaigns": {"users": "users", "products": "products", "contact_lists": "contact_lists"},
@@ -192,6 +195,7 @@ ERROR_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
@@ -529,6 +533,10 @@ class LeadDeskEmulator(Emulator):
         for coll in SINGULAR:
             r.add_get(f"{bp}/{coll}", self._wrap(self._list, coll))
             r.add_get(f"{bp}/{coll}/{{id}}", self._wrap(self._get, coll))
+            if coll in CUSTOM_FIELDS:
+                r.add_get(
+                    f"{bp}/{coll}/{{id}}/custom_fields", self._wrap(self._custom_fields, coll)
+                )
             if coll not in WRITABLE:
                 continue
             r.add_post(f"{bp}/{coll}", self._wrap(self._create, coll))
@@ -557,6 +565,16 @@ class LeadDeskEmulator(Emulator):
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not _accepts_json(request.headers.get("Accept", "")):
+            # "If some else content type is requested an error will occur."
+            return self._problem_response(
+                _Problem(
+                    406,
+                    "not_acceptable",
+                    f"Cannot answer with {request.headers['Accept']}: the API speaks "
+                    "application/json only.",
+                )
+            )
         if self._is_auth(request):
             return await handler(request)
         header = request.headers.get("Authorization", "")
@@ -702,6 +720,8 @@ class LeadDeskEmulator(Emulator):
         links = {"self": own}
         for rel in RELATIONS.get(coll, {}):
             links[rel] = f"{own}/{rel}"
+        if coll in CUSTOM_FIELDS:
+            links["custom_fields"] = f"{own}/custom_fields"
         if coll == "calls":
             for field, target in (
                 ("user_id", "users"),
@@ -793,6 +813,27 @@ class LeadDeskEmulator(Emulator):
     async def _get(self, request: web.Request, coll: str) -> web.Response:
         ident = self._item_id(request, coll)
         return json_response(self._present(self._origin(request), coll, self.store[coll][ident]))
+
+    async def _custom_fields(self, request: web.Request, coll: str) -> web.Response:
+        """``GET <coll>/<id>/custom_fields``: the object's custom fields as a collection of
+        ``{"name", "value"}`` (assumed shape; empty for objects without any)."""
+        ident = self._item_id(request, coll)
+        fields = self.store[coll][ident].get("custom_fields") or {}
+        page, per_page = self._paging(request)
+        items = [{"name": k, "value": v} for k, v in fields.items()]
+        start = (page - 1) * per_page
+        links: dict[str, str] = {"self": str(request.url.update_query(page=page))}
+        if page > 1:
+            links["prev"] = str(request.url.update_query(page=page - 1))
+        if start + per_page < len(items):
+            links["next"] = str(request.url.update_query(page=page + 1))
+        return json_response(
+            {
+                "collection": items[start : start + per_page],
+                "_links": links,
+                "_meta": {"total": len(items)},
+            }
+        )
 
     async def _create(self, request: web.Request, coll: str) -> web.Response:
         body = await self._json_body(request)
@@ -1039,6 +1080,27 @@ def _check(field: str, kind: str, arg: Any, value: Any) -> tuple[str | None, Any
             return f"The selected {label} is invalid.", None
         return None, value
     raise AssertionError(kind)
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether an ``Accept`` header admits JSON (no header at all does)."""
+    if not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 1.0
+        if quality <= 0:
+            continue  # explicitly refused
+        if media in ("*/*", "application/*", "application/json") or media.endswith("+json"):
+            return True
+    return False
 
 
 def _as_query(value: Any) -> str:

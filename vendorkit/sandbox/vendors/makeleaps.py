@@ -809,6 +809,9 @@ class MakeLeapsEmulator(Emulator):
     default_quota = "120/minute;5000/day"
     default_token_ttl = 36000.0
     auth_paths = frozenset({"/user/oauth2/token/", "/user/oauth2/revoke-token/"})
+    #: "120 requests per minute" is the API's (/api/) throttle; the OAuth2 endpoints under
+    #: /user/oauth2/ are not API requests and neither count nor meet it.
+    throttle_auth_paths = False
 
     page_size: int = 20
     task_polls: int = 2
@@ -977,6 +980,7 @@ class MakeLeapsEmulator(Emulator):
                     "tax_rate": "10.00" if category == "custom" else None,
                     "extended_data": None,
                     "vendor_cost": vendor_cost,
+                    "source_catalog_item": None,
                     "mid": mid,
                     "url": self._url("item", mid),
                     "product_code": code,
@@ -2072,8 +2076,41 @@ class MakeLeapsEmulator(Emulator):
         r.add_post(p + "/secureinbox/pickup-link/{mid}/uncancel/", api(self._pickup_link_uncancel))
         r.add_get(p + "/task/{mid}/", api(self._task))
         r.add_get(p + "/task/{mid}/results/", api(self._task_results))
+        # Every endpoint of the docs lists OPTIONS: DRF's metadata, with an Allow header.
+        for resource in list(r.resources()):
+            path = resource.canonical
+            methods = {route.method for route in resource}
+            if (
+                isinstance(resource, web.Resource)
+                and path.startswith("/api/")
+                and "OPTIONS" not in methods
+            ):
+                allowed = sorted(methods - {"HEAD"} | {"OPTIONS"})
+                resource.add_route("OPTIONS", api(self._options_handler(path, allowed)))
 
     # -- plumbing ------------------------------------------------------------------------------
+
+    def _options_handler(self, path: str, allowed: list[str]) -> Handler:
+        """``OPTIONS``: the view's name and what it renders, parses and allows (DRF's
+        ``SimpleMetadata``, in the envelope), and an ``Allow`` header."""
+        parts = [seg for seg in path.strip("/").split("/") if seg]
+        words = [seg for seg in parts if not seg.startswith("{")]
+        noun = words[-1].replace("-", " ").title()
+        kind = "Instance" if parts[-1].startswith("{") else "List"
+        meta = {
+            "name": f"{noun} {kind}" if len(words) > 1 else "Api Root",
+            "description": "",
+            "renders": ["application/json"],
+            "parses": ["application/json"],
+            "allowed_methods": allowed,
+        }
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            response = self._ok(request, meta)
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+
+        return handler
 
     def _api(self, handler: Handler) -> Handler:
         """Bearer auth, the partner check and the error bodies around one API handler."""
@@ -3039,6 +3076,7 @@ class MakeLeapsEmulator(Emulator):
             "tax_rate": None,
             "extended_data": None,
             "vendor_cost": None,
+            "source_catalog_item": None,
             "mid": mid,
             "url": self._url("item", mid),
             "product_code": "",
