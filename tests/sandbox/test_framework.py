@@ -223,3 +223,11 @@ async def test_reset_keeps_account_keys_so_existing_clients_keep_working() -> No
             assert {v: sb.credentials(v) for v in sb.vendors} == before
             assert len(await ll.clients.list().all()) == 5
             assert len(await ld.companies.list().all()) == 5
+
+
+def test_one_vendor_as_a_string_and_unknown_vendors() -> None:
+    from vendorkit.sandbox import Sandbox
+
+    assert Sandbox(vendors="leanlaw", records=1).vendors == ("leanlaw",)
+    with pytest.raises(ValueError, match="unknown vendor"):
+        Sandbox(vendors=["acme"])

@@ -76,6 +76,8 @@ class Sandbox:
         host: str = "127.0.0.1",
         ports: Mapping[str, int] | None = None,
     ) -> None:
+        if isinstance(vendors, str):  # Sandbox(vendors="leanlaw") means that one vendor
+            vendors = [vendors]
         self.vendors = tuple(dict.fromkeys(v.lower() for v in vendors))
         self.emulators: dict[str, Emulator] = {}
         for vendor in self.vendors:
