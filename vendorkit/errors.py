@@ -134,11 +134,12 @@ class APIError(VendorkitError):
         head = " ".join(parts)
         text = f"{head} -> {self.status}" if head else str(self.status)
         detail = self.message
-        if not detail and (self.field_errors or self.non_field_errors):
-            detail = "; ".join(
-                [f"{k}: {' '.join(v)}" for k, v in self.field_errors.items()]
-                + self.non_field_errors
-            )
+        problems = [f"{k}: {' '.join(v)}" for k, v in self.field_errors.items()]
+        problems += [m for m in self.non_field_errors if m != detail]
+        if problems and not all(p in (detail or "") for p in problems):
+            # Say what was wrong, not only that something was ("Validation failed").
+            listed = "; ".join(problems)
+            detail = f"{detail} ({listed})" if detail else listed
         if self.code and self.code not in detail:
             detail = f"[{self.code}] {detail}" if detail else f"[{self.code}]"
         if detail:

@@ -279,3 +279,20 @@ def test_text_summary_truncates_long_text() -> None:
 )
 def test_as_messages(value: Any, expected: list[str]) -> None:
     assert as_messages(value) == expected
+
+
+def test_str_says_what_was_wrong_when_the_message_is_generic() -> None:
+    from vendorkit.errors import BadRequestError
+
+    err = BadRequestError(
+        "Validation failed",
+        status=422,
+        vendor="acme",
+        method="POST",
+        url="https://api.acme.example/users",
+        field_errors={"username": ["is required."]},
+        code="validation_failed",
+    )
+    text = str(err)
+    assert "Validation failed" in text and "username: is required." in text
+    assert "\n" not in text
