@@ -48,13 +48,14 @@ def leanlaw_env(sb: Sandbox) -> dict[str, str]:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["export"], ["get"], ["sandbox", "serve"]])
+@pytest.mark.parametrize(
+    "command", [[], ["demo"], ["export"], ["get"], ["sandbox"], ["sandbox", "serve"]]
+)
 async def test_help_everywhere_with_examples(command: list[str]) -> None:
     code, out = await run(*command, "--help")
     assert code == 0, out
     assert "Usage:" in out
-    if command in ([], ["export"], ["sandbox", "serve"]):
-        assert "Examples" in out
+    assert "Examples" in out
 
 
 async def test_demo_exports_all_four_vendors(tmp_path: Path) -> None:

@@ -54,7 +54,13 @@ def cli() -> None:
 
 @cli.group()
 def sandbox() -> None:
-    """The embedded emulators of all four vendors."""
+    """The embedded emulators of all four vendors.
+
+    \b
+    Examples:
+      vendorkit sandbox serve
+      vendorkit sandbox serve --vendor makeleaps --vendor leanlaw --port 8080
+    """
 
 
 @sandbox.command("serve")
@@ -324,8 +330,9 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
     """Print one record of VENDOR's RESOURCE as JSON (credentials from VENDORKIT_* variables).
 
     \b
-    Example:
+    Examples:
       vendorkit get leanlaw clients 0d6c4c3e-...
+      vendorkit get makeleaps documents 3711421905762803312
     """
     from vendorkit.core import Record
     from vendorkit.errors import VendorkitError
@@ -392,6 +399,12 @@ def demo(
 
     Needs no credentials and no network: the sandbox emulates all four APIs on 127.0.0.1, with a
     few injected faults (5xx, 429, dropped connections) that the clients retry.
+
+    \b
+    Examples:
+      vendorkit demo
+      vendorkit demo --out ./demo-export --records 2000 --format csv
+      vendorkit demo --fault-rate 0 --real-quotas
     """
     from vendorkit.export import exportable_resources
     from vendorkit.sandbox import FaultProfile, Sandbox
