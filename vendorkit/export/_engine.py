@@ -178,8 +178,9 @@ def _on_rate_limit(wait: float, reason: str) -> None:
 
 
 def exportable_resources(client: BaseClient) -> list[str]:
-    """The client's resources that can be listed in full: those with ``list`` whose path needs
-    no argument beyond the client's own path variables and a declared partition."""
+    """The client's resources that offer ``list``, in declaration order. Adapters declare a
+    ``partition`` (the parent to list first) for any whose path needs a parent's id, so every
+    one of them can be exported in full."""
     names = []
     for name in type(client).resource_names():
         endpoint = getattr(client, name).endpoint
