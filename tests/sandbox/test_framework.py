@@ -231,3 +231,47 @@ def test_one_vendor_as_a_string_and_unknown_vendors() -> None:
     assert Sandbox(vendors="leanlaw", records=1).vendors == ("leanlaw",)
     with pytest.raises(ValueError, match="unknown vendor"):
         Sandbox(vendors=["acme"])
+
+
+async def test_serve_without_throttle_never_answers_429() -> None:
+    import base64
+    import re
+
+    import aiohttp
+
+    from vendorkit.sandbox._serve import serve
+
+    lines: list[str] = []
+    stop, ready = asyncio.Event(), asyncio.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        if "running" in line:
+            ready.set()
+
+    task = asyncio.create_task(
+        serve(["makeleaps"], records=3, throttle=False, echo=echo, stop=stop)
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        match = re.search(r"(http://\S+)\s+credentials: (\{.*?\})", lines[0])
+        assert match
+        base, creds = match.group(1), json.loads(match.group(2))
+        basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode())
+        async with aiohttp.ClientSession() as s:
+            async with s.post(
+                base + "/user/oauth2/token/",
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": "Basic " + basic.decode()},
+            ) as r:
+                token = (await r.json())["access_token"]
+            statuses = set()
+            for _ in range(130):  # more than MakeLeaps' 120 a minute
+                async with s.get(
+                    base + "/api/partner/", headers={"Authorization": f"Bearer {token}"}
+                ) as r:
+                    statuses.add(r.status)
+        assert statuses == {200}
+    finally:
+        stop.set()
+        await task

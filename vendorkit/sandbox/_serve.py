@@ -35,21 +35,33 @@ async def serve(
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - not on the main thread
             pass
     quotas = None if throttle else dict.fromkeys(vendors)
-    async with Sandbox(
-        vendors, records=records, seed=seed, faults=faults, quotas=quotas, host=host, ports=ports
-    ) as sb:
-        for vendor in sb.vendors:
-            creds = sb.credentials(vendor)
-            login = sb.emulator(vendor).login()
-            line = f"{vendor:<10} {sb.url(vendor)}  credentials: {json.dumps(creds)}"
-            if login:
-                line += f"  login: {json.dumps(login)}"
-            echo(line)
-        echo("sandbox running; press Ctrl+C to stop")
-        await stop.wait()
+    try:
+        async with Sandbox(
+            vendors,
+            records=records,
+            seed=seed,
+            faults=faults,
+            quotas=quotas,
+            host=host,
+            ports=ports,
+        ) as sb:
+            for vendor in sb.vendors:
+                creds = sb.credentials(vendor)
+                login = sb.emulator(vendor).login()
+                line = f"{vendor:<10} {sb.url(vendor)}  credentials: {json.dumps(creds)}"
+                if login:
+                    line += f"  login: {json.dumps(login)}"
+                echo(line)
+            echo("sandbox running; press Ctrl+C to stop")
+            await stop.wait()
+    finally:
+        for sig in installed:  # leave the caller's loop as we found it
+            loop.remove_signal_handler(sig)
