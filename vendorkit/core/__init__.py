@@ -17,7 +17,9 @@ from ._errors import (
     error_from_response,
     field_error_parser,
 )
+from ._links import LinkModels, is_url, link_of
 from ._pagination import (
+    Chained,
     NextLink,
     OffsetLimit,
     Page,
@@ -39,6 +41,7 @@ from ._resource import (
     Resource,
     UpdateMixin,
     resource,
+    split_pager_args,
 )
 from ._retry import (
     FailureKind,
@@ -55,6 +58,7 @@ __all__ = [
     "DEFAULT",
     "Auth",
     "BaseClient",
+    "Chained",
     "CreateMixin",
     "CrudResource",
     "DeleteMixin",
@@ -66,6 +70,7 @@ __all__ = [
     "GetMixin",
     "HeaderAuth",
     "Hooks",
+    "LinkModels",
     "ListMixin",
     "ListResource",
     "MemoryTokenStore",
@@ -101,6 +106,8 @@ __all__ = [
     "default_error_parser",
     "error_from_response",
     "field_error_parser",
+    "is_url",
+    "link_of",
     "make_converter",
     "parse_quotas",
     "parse_retry_after",
@@ -109,6 +116,7 @@ __all__ = [
     "retry_decision",
     "same_origin",
     "select",
+    "split_pager_args",
     "structure",
     "to_camel",
     "to_wire",

@@ -18,7 +18,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -35,16 +35,19 @@ from vendorkit.errors import (
     ClientStateError,
     ConfigurationError,
     DecodeError,
+    PaginationError,
     RateLimitError,
     TransportError,
 )
 
 from ._auth import Auth, MemoryTokenStore, TokenStore
-from ._convert import make_converter
+from ._convert import make_converter, structure
 from ._envelope import Envelope, RawPage
 from ._errors import error_from_response
+from ._links import LinkModels, is_url, link_of
 from ._pagination import Pager, Paginator, ResumePoint, merge_params
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._resource import split_pager_args
 from ._retry import (
     FailureKind,
     RetryDecision,
@@ -158,6 +161,8 @@ class BaseClient:
     spec: ClassVar[VendorSpec]
     # (field, required) pairs read by ``from_env`` as VENDORKIT_<VENDOR>_<FIELD>.
     env_fields: ClassVar[tuple[tuple[str, bool], ...]] = ()
+    # Hypermedia vendors: the model of each object/list URL, for ``_follow`` (None: plain dicts).
+    link_models: ClassVar[LinkModels | None] = None
 
     def __init__(
         self,
@@ -803,6 +808,163 @@ class BaseClient:
             concurrency=concurrency,
             resume=resume,
         )
+
+    # -- helpers for adapters: raw calls, lazy and chained walks, hypermedia ---------------------
+
+    def _structure(self, data: Any, model: type[T]) -> T:
+        """``data`` (a JSON object) as a ``model`` record; DecodeError for anything else."""
+        if not isinstance(data, Mapping):
+            raise DecodeError(
+                f"{self.spec.name}: expected a {model.__name__} object, got {data!r:.80}"
+            )
+        return structure(self.converter, data, model)
+
+    async def _raw(
+        self,
+        method: str,
+        path: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[WireResponse, Any]:
+        """Send to ``path`` (a template filled from ``values`` and the path vars, or a URL on the
+        vendor's origin); returns the response and the unwrapped payload (None if empty)."""
+        vals = dict(values or {})
+        resolved = await self._resolve(path, vals)
+        url = self.url_for(resolved, {**vals, **(params or {})})
+        response, body = await self._checked(
+            method, url, json=json, headers=headers, content=content
+        )
+        return response, (self.spec.envelope.unwrap(body) if body is not None else None)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        values: Mapping[str, Any],
+        model: type[T],
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """``_raw``, with the answer read as one ``model`` record."""
+        _, payload = await self._raw(method, path, values, json=json, headers=headers)
+        return self._structure(payload, model)
+
+    def _list_of(self, path: str, model: type[T], params: Mapping[str, Any]) -> Pager[T]:
+        """A pager of ``model`` records over a list path no resource declares (a child list);
+        ``params`` may hold path values, filters, the walk's options and ``headers``."""
+        query = dict(params)
+        pager_args, headers = split_pager_args(query)
+        return self._pager(
+            path,
+            query,
+            transform=lambda d: self._structure(d, model),
+            headers=headers,
+            **pager_args,
+        )
+
+    def _lazy_pager(
+        self,
+        url: Callable[[], Awaitable[str | URL]],
+        *,
+        transform: Callable[[Any], T],
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        paginator: Paginator | None = None,
+        fetch: Callable[[URL], Awaitable[RawPage]] | None = None,
+        **pager_args: Any,
+    ) -> Pager[T]:
+        """A pager whose first URL is known only when the walk starts: ``url()`` returns a path
+        or URL on the vendor's origin (a link read from a record), or an absolute ``URL`` used as
+        is. ``fetch`` replaces the plain GET + envelope (for a vendor's odd list); ``paginator``
+        replaces the spec's (e.g. a ``Chained`` walk)."""
+        env = self.spec.envelope
+
+        async def first() -> URL:
+            target = await url()
+            if isinstance(target, URL):
+                return target
+            return self.url_for(target, params)
+
+        async def get_page(target: URL) -> RawPage:
+            _, body = await self._checked("GET", target, headers=headers)
+            return env.page(body)
+
+        return Pager(
+            fetch=fetch or get_page,
+            paginator=paginator or self.spec.paginator,
+            url=first,
+            origin=self._origin,
+            transform=transform,
+            **pager_args,
+        )
+
+    async def _get_all(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+        """GET ``url`` and return the unwrapped payload; a list is read to its last page by
+        following the envelope's next links (same origin only, loops refused)."""
+        target = self.url_for(url)
+        _, body = await self._checked("GET", target, headers=headers)
+        env = self.spec.envelope
+        payload = env.unwrap(body) if body is not None else None
+        if not isinstance(payload, list):
+            return payload
+        rows = list(payload)
+        seen = {str(target)}
+        nxt = env.page(body).next
+        while isinstance(nxt, str) and nxt:
+            target = target.join(URL(nxt))
+            if str(target) in seen:
+                raise PaginationError(f"pagination loop at {target}")
+            seen.add(str(target))
+            if not same_origin(self._origin, target):
+                raise PaginationError(
+                    f"{self.spec.name}: refusing a next link on another origin: "
+                    f"{redact_url(target)}"
+                )
+            _, body = await self._checked("GET", target, headers=headers)
+            page = env.page(body)
+            rows.extend(page.records)
+            nxt = page.next
+        return rows
+
+    async def _follow(
+        self,
+        ref: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Fetch what a link points to. ``ref`` is a URL on the vendor's origin or a path, or a
+        record or dict with a ``url``. Returns a ``link_models`` record for an object URL, a list
+        of them for a list URL (every page), plain dicts (or the payload) otherwise. A URL on
+        another origin raises ``ConfigurationError`` before anything is sent."""
+        url = link_of(ref)
+        if not isinstance(url, str) or not (is_url(url) or url.startswith("/")):
+            raise ConfigurationError(f"{self.spec.name}: cannot follow {ref!r}: not a URL")
+        target = self.url_for(url, params)
+        model = self._model_for(target)
+        payload = await self._get_all(str(target), headers)
+        if model is None:
+            return payload
+        if isinstance(payload, list):
+            return [self._structure(r, model) if isinstance(r, Mapping) else r for r in payload]
+        if isinstance(payload, Mapping):
+            return self._structure(payload, model)
+        return payload
+
+    def _model_for(self, url: URL) -> type[Any] | None:
+        """The model ``link_models`` gives ``url``'s path (relative to the base URL's path)."""
+        if self.link_models is None:
+            return None
+        path = url.path
+        base = self._base_url.path.rstrip("/")
+        if base and path.startswith(base):
+            path = path[len(base) :]
+        return self.link_models.model_for(path)
 
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})

@@ -18,7 +18,15 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -30,6 +38,7 @@ from ._envelope import RawPage
 from ._wire import redact_url, same_origin
 
 __all__ = [
+    "Chained",
     "NextLink",
     "OffsetLimit",
     "Page",
@@ -279,6 +288,39 @@ class OffsetLimit:
                 yield self._request(url, offset, request.size, base_index + i)
 
         return gen()
+
+
+class Chained:
+    """Several lists walked one after the other as one walk (the same query over one URL per
+    category, say). Each URL's pages are walked by ``inner``; when one ends, the next URL starts
+    from its first page. Resume points are ``inner``'s plus ``"chain": i`` (the URL's index).
+
+    ``urls`` may be given later (filled in by the pager's lazy ``url`` callable before the first
+    request, which must return ``urls[0]``). The walk never fans out; ``total`` is per list, so a
+    fetch should drop it (``attrs.evolve(page, total=None)``)."""
+
+    def __init__(self, inner: Paginator, urls: Sequence[URL] = ()) -> None:
+        self.inner = inner
+        self.urls: list[URL] = list(urls)
+
+    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
+        i = int(resume.get("chain", 0)) if resume else 0
+        inner_resume = {k: v for k, v in resume.items() if k != "chain"} if resume else None
+        req = self.inner.first(self.urls[i], page_size, inner_resume or None)
+        return attrs.evolve(req, resume={**req.resume, "chain": i})
+
+    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
+        i = int(request.resume.get("chain", 0))
+        nxt = self.inner.next(request, page)
+        if nxt is not None:
+            return attrs.evolve(nxt, resume={**nxt.resume, "chain": i})
+        if i + 1 >= len(self.urls):
+            return None
+        req = self.inner.first(self.urls[i + 1], request.size, None)
+        return PageRequest(req.url, request.index + 1, {**req.resume, "chain": i + 1}, req.size)
+
+    def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
+        return None
 
 
 Fetch = Callable[[URL], Awaitable[RawPage]]

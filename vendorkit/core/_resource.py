@@ -32,10 +32,18 @@ __all__ = [
     "UpdateMixin",
     "resource",
     "resource_class",
+    "split_pager_args",
 ]
 
 T = TypeVar("T")
 _PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
+
+
+def split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Take the walk's options (``page_size``, ``max_items``, ...) and ``headers`` out of a list
+    call's ``params``; what remains is the query."""
+    pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
+    return pager_args, params.pop("headers", None)
 
 
 class Resource(Generic[T]):
@@ -105,8 +113,7 @@ class ListMixin(Resource[T]):
         """Every record, across all pages (nothing is fetched until iterated). Filters are passed
         through under the vendor's own names; ``page_size``, ``max_items``, ``concurrency``,
         ``max_pages`` and ``resume`` shape the walk."""
-        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-        headers = params.pop("headers", None)
+        pager_args, headers = split_pager_args(params)
         merged = {**self._endpoint.list_params, **params}
         return self._client._pager(
             self._endpoint.path,
@@ -121,8 +128,7 @@ class ListMixin(Resource[T]):
     def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
         """Like ``list`` but yields the vendor's JSON objects as plain dicts, skipping model
         conversion: the fast path for bulk exports."""
-        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-        headers = params.pop("headers", None)
+        pager_args, headers = split_pager_args(params)
         merged = {**self._endpoint.list_params, **params}
         return self._client._pager(
             self._endpoint.path,

@@ -12,9 +12,7 @@ import base64
 import builtins
 import contextlib
 import inspect
-import re
 import secrets
-import string
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,32 +23,30 @@ from yarl import URL
 
 from vendorkit.core import (
     BaseClient,
+    Chained,
     CreateMixin,
     CrudResource,
     GetMixin,
+    LinkModels,
     ListMixin,
     NextLink,
     OAuth2,
     Pager,
-    PageRequest,
     RawPage,
     Record,
     Resource,
-    ResumePoint,
     UpdateMixin,
     WireRequest,
     WireResponse,
-    redact_url,
+    is_url,
     resource,
-    same_origin,
     select,
-    structure,
+    split_pager_args,
 )
 from vendorkit.errors import (
     APIError,
     ConfigurationError,
     DecodeError,
-    PaginationError,
     TaskTimeoutError,
 )
 
@@ -61,7 +57,6 @@ __all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
 
 T = TypeVar("T")
 
-_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
 TOKEN_PATH = "/user/oauth2/token/"
 REVOKE_PATH = "/user/oauth2/revoke-token/"
 
@@ -78,14 +73,10 @@ def _ref(value: Any) -> Any:
     return value
 
 
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and "://" in value
-
-
 def _mid(value: Any) -> str:
     """The mid of a reference (a record, dict, URL or mid)."""
     ref = _ref(value)
-    if _is_url(ref):
+    if is_url(ref):
         mid = models.mid_from_url(ref)
         if mid:
             return mid
@@ -114,11 +105,6 @@ def _task_done(state: Mapping[str, Any]) -> bool:
         return False
 
 
-def _split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-    return pager_args, params.pop("headers", None)
-
-
 # -- resources ------------------------------------------------------------------------------------
 
 
@@ -134,7 +120,7 @@ class _Resource(Resource[T]):
 
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
         ref = _ref(id)
-        if _is_url(ref):
+        if is_url(ref):
             return str(ref)
         return await super()._item_url_parts(ref, params)
 
@@ -168,7 +154,7 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
 
     def _currency_pager(self, params: dict[str, Any], transform: Callable[[Any], T]) -> Pager[T]:
         params = dict(params)
-        pager_args, headers = _split_pager_args(params)
+        pager_args, headers = split_pager_args(params)
         client = self._ml
         method = ["GET"]
 
@@ -188,14 +174,7 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
                 body = {**body, "response": inner["currencies"]}
             return SPEC.envelope.page(body)
 
-        return Pager(
-            fetch=fetch,
-            paginator=SPEC.paginator,
-            url=url,
-            origin=client._origin,
-            transform=transform,
-            **pager_args,
-        )
+        return client._lazy_pager(url, transform=transform, fetch=fetch, **pager_args)
 
 
 class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
@@ -246,7 +225,7 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
 
     def _settings_path(self, client: Any) -> tuple[str, dict[str, Any]]:
         url = getattr(client, "settings", None) if isinstance(client, models.Client) else None
-        if _is_url(url):
+        if is_url(url):
             return str(url), {}
         return f"{PARTNER}/client/{{client_mid}}/settings/", {"client_mid": _mid(client)}
 
@@ -297,7 +276,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
 
     def items(self, order: Any, **params: Any) -> Pager[models.SendingOrderItem]:
         """The order's items, read from its ``items_url``."""
-        pager_args, headers = _split_pager_args(params)
+        pager_args, headers = split_pager_args(params)
         holder: dict[str, str] = {}
 
         async def url() -> str:
@@ -307,7 +286,14 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
                 )
             return holder["url"]
 
-        return self._ml._lazy_pager(url, models.SendingOrderItem, params, headers, pager_args)
+        client = self._ml
+        return client._lazy_pager(
+            url,
+            transform=lambda d: client._structure(d, models.SendingOrderItem),
+            params=params,
+            headers=headers,
+            **pager_args,
+        )
 
     async def add_item(
         self,
@@ -540,11 +526,11 @@ class PickupLinks(
         url = getattr(link, f"{action}_url", None) if isinstance(link, models.PickupLink) else None
         if isinstance(link, Mapping):
             url = link.get(f"{action}_url")
-        if not _is_url(url):
+        if not is_url(url):
             ref = _ref(link)
             url = (
                 str(ref).rstrip("/") + f"/{action}/"
-                if _is_url(ref)
+                if is_url(ref)
                 else f"{PARTNER}/secureinbox/pickup-link/{_mid(link)}/{action}/"
             )
         _, payload = await self._ml._raw("POST", str(url), headers=headers)
@@ -573,35 +559,6 @@ class Tasks(_Resource[models.Task], GetMixin[models.Task]):
         return await self._ml.wait_for_task(task, **options)
 
 
-class _TypeChain:
-    """Pagination over one URL per document type, one after the other (templates of every
-    type). Each type's pages are walked by the vendor's paginator; resume points add
-    ``"chain": i``."""
-
-    def __init__(self, inner: NextLink) -> None:
-        self.inner = inner
-        self.urls: list[URL] = []
-
-    def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
-        i = int(resume.get("chain", 0)) if resume else 0
-        inner_resume = {k: v for k, v in resume.items() if k != "chain"} if resume else None
-        req = self.inner.first(self.urls[i], page_size, inner_resume or None)
-        return attrs.evolve(req, resume={**req.resume, "chain": i})
-
-    def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
-        i = int(request.resume.get("chain", 0))
-        nxt = self.inner.next(request, page)
-        if nxt is not None:
-            return attrs.evolve(nxt, resume={**nxt.resume, "chain": i})
-        if i + 1 >= len(self.urls):
-            return None
-        req = self.inner.first(self.urls[i + 1], request.size, None)
-        return PageRequest(req.url, request.index + 1, {**req.resume, "chain": i + 1}, req.size)
-
-    def fan_out(self, request: PageRequest, page: RawPage) -> None:
-        return None
-
-
 class Templates(_Resource[models.Template], ListMixin[models.Template]):
     """Document templates per document type: ``list(document_type="invoice")``; without
     ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
@@ -623,9 +580,9 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
                 super().list(**params) if transform == self._record else super().list_raw(**params)
             )
         params.pop("document_type", None)
-        pager_args, headers = _split_pager_args(params)
+        pager_args, headers = split_pager_args(params)
         client = self._ml
-        chain = _TypeChain(NextLink(size_param="page_size"))
+        chain = Chained(NextLink(size_param="page_size"))
         path = self.endpoint.path
 
         async def url() -> URL:
@@ -647,13 +604,8 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
                 return RawPage(records=[], total=None, next=None, next_declared=True)
             return attrs.evolve(SPEC.envelope.page(body), total=None)
 
-        return Pager(
-            fetch=fetch,
-            paginator=chain,
-            url=url,
-            origin=client._origin,
-            transform=transform,
-            **pager_args,
+        return client._lazy_pager(
+            url, transform=transform, fetch=fetch, paginator=chain, **pager_args
         )
 
 
@@ -690,6 +642,9 @@ class MakeLeaps(BaseClient):
     pickup_links: PickupLinks = resource(ENDPOINTS["pickup_links"], PickupLinks)
     tasks: Tasks = resource(ENDPOINTS["tasks"], Tasks)
     templates: Templates = resource(ENDPOINTS["templates"], Templates)
+
+    # ``follow`` reads an object or list URL as the model of the endpoint it belongs to.
+    link_models = LinkModels.build(ENDPOINTS.values(), EXTRA_ITEMS)
 
     def __init__(
         self,
@@ -780,45 +735,6 @@ class MakeLeaps(BaseClient):
             headers = {"Accept-Language": self.accept_language, **(headers or {})}
         return await super()._checked(method, url, json=json, headers=headers, content=content)
 
-    async def _raw(
-        self,
-        method: str,
-        path: str,
-        values: Mapping[str, Any] | None = None,
-        *,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> tuple[WireResponse, Any]:
-        """Send to ``path`` (a template filled from ``values`` and the partner, or a URL on
-        MakeLeaps' origin); returns the response and the unwrapped payload."""
-        vals = dict(values or {})
-        resolved = await self._resolve(path, vals)
-        url = self.url_for(resolved, {**vals, **(params or {})})
-        response, body = await self._checked(
-            method, url, json=json, headers=headers, content=content
-        )
-        return response, (self.spec.envelope.unwrap(body) if body is not None else None)
-
-    def _structure(self, data: Any, model: type[T]) -> T:
-        if not isinstance(data, Mapping):
-            raise DecodeError(f"makeleaps: expected a {model.__name__} object, got {data!r:.80}")
-        return structure(self.converter, data, model)
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        values: Mapping[str, Any],
-        model: type[T],
-        *,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> T:
-        _, payload = await self._raw(method, path, values, json=json, headers=headers)
-        return self._structure(payload, model)
-
     def _reply(self, payload: Any, model: type[Any]) -> Any:
         """A write's answer: a ``Task`` for a 202 task, the ``model`` for an object, else as is."""
         if isinstance(payload, Mapping):
@@ -827,72 +743,9 @@ class MakeLeaps(BaseClient):
             return self._structure(payload, model)
         return payload
 
-    def _list_of(self, path: str, model: type[T], params: dict[str, Any]) -> Pager[T]:
-        params = dict(params)
-        pager_args, headers = _split_pager_args(params)
-        return self._pager(
-            path,
-            params,
-            transform=lambda d: self._structure(d, model),
-            headers=headers,
-            **pager_args,
-        )
-
-    def _lazy_pager(
-        self,
-        url: Callable[[], Any],
-        model: type[T],
-        params: Mapping[str, Any],
-        headers: Mapping[str, str] | None,
-        pager_args: Mapping[str, Any],
-    ) -> Pager[T]:
-        """A pager over a URL known only after a request (an order's ``items_url``)."""
-        env = self.spec.envelope
-
-        async def first() -> URL:
-            return self.url_for(await url(), params)
-
-        async def fetch(target: URL) -> RawPage:
-            _, body = await self._checked("GET", target, headers=headers)
-            return env.page(body)
-
-        return Pager(
-            fetch=fetch,
-            paginator=self.spec.paginator,
-            url=first,
-            origin=self._origin,
-            transform=lambda d: self._structure(d, model),
-            **pager_args,
-        )
-
-    async def _get_all(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
-        """GET ``url``; a list answer is read to its last page (following ``meta.next``)."""
-        target = self.url_for(url)
-        _, body = await self._checked("GET", target, headers=headers)
-        payload = self.spec.envelope.unwrap(body) if body is not None else None
-        if not isinstance(payload, list):
-            return payload
-        rows = list(payload)
-        seen = {str(target)}
-        nxt = select(body, "meta.next")
-        while isinstance(nxt, str) and nxt:
-            target = target.join(URL(nxt))
-            if str(target) in seen:
-                raise PaginationError(f"pagination loop at {target}")
-            seen.add(str(target))
-            if not same_origin(self._origin, target):
-                raise PaginationError(
-                    f"makeleaps: refusing a next link on another origin: {redact_url(target)}"
-                )
-            _, body = await self._checked("GET", target, headers=headers)
-            page = self.spec.envelope.page(body)
-            rows.extend(page.records)
-            nxt = page.next
-        return rows
-
     async def _document_url(self, document: Any) -> str:
         ref = _ref(document)
-        if _is_url(ref):
+        if is_url(ref):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(document)}
         path = await self._resolve(ENDPOINTS["documents"].item, values)
@@ -911,29 +764,7 @@ class MakeLeaps(BaseClient):
         and plain dicts for anything else. ``params`` go into the query (``expand=...``).
         A URL on another origin raises ``ConfigurationError`` before anything is sent.
         """
-        url = _ref(ref)
-        if not isinstance(url, str) or not (_is_url(url) or url.startswith("/")):
-            raise ConfigurationError(f"makeleaps: cannot follow {ref!r}: not a URL")
-        target = self.url_for(url, params)
-        model = self._model_for(target)
-        payload = await self._get_all(str(target), headers)
-        if model is None:
-            return payload
-        if isinstance(payload, list):
-            return [self._structure(r, model) if isinstance(r, Mapping) else r for r in payload]
-        if isinstance(payload, Mapping):
-            return self._structure(payload, model)
-        return payload
-
-    def _model_for(self, url: URL) -> type[Any] | None:
-        path = url.path
-        base = self._base_url.path.rstrip("/")
-        if base and path.startswith(base):
-            path = path[len(base) :]
-        for pattern, model in _url_patterns():
-            if pattern.match(path):
-                return model
-        return None
+        return await self._follow(ref, headers=headers, params=params)
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -943,13 +774,13 @@ class MakeLeaps(BaseClient):
             result = task.result_url
         elif isinstance(task, Mapping):
             result = task.get("result_url")
-        if _is_url(result):
+        if is_url(result):
             return str(result)
         return (await self._task_url(task)).rstrip("/") + "/results/"
 
     async def _task_url(self, task: Any) -> str:
         ref = _ref(task)
-        if _is_url(ref) or (isinstance(ref, str) and ref.startswith("/")):
+        if is_url(ref) or (isinstance(ref, str) and ref.startswith("/")):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(task)}
         return await self._resolve(ENDPOINTS["tasks"].item, values)
@@ -1056,31 +887,6 @@ def _multipart(field: str, filename: str, content: bytes, content_type: str) -> 
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     return head + content + tail, f"multipart/form-data; boundary={boundary}"
-
-
-_PATTERNS: list[tuple[re.Pattern[str], type[Any]]] = []
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    out = ""
-    for literal, name, _, _ in string.Formatter().parse(template):
-        out += re.escape(literal)
-        if name:
-            out += "[^/]+"
-    return re.compile("^" + out + "$")
-
-
-def _url_patterns() -> list[tuple[re.Pattern[str], type[Any]]]:
-    """(path regex, model) for every object and list URL MakeLeaps documents."""
-    if not _PATTERNS:
-        for endpoint in ENDPOINTS.values():
-            if endpoint.model is None:
-                continue
-            _PATTERNS.append((_template_regex(endpoint.item), endpoint.model))
-            _PATTERNS.append((_template_regex(endpoint.path), endpoint.model))
-        for template, model in EXTRA_ITEMS.items():
-            _PATTERNS.append((_template_regex(template), model))
-    return _PATTERNS
 
 
 def _is_timestamp(value: Any) -> bool:
