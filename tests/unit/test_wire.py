@@ -136,3 +136,14 @@ def test_response_json_and_text() -> None:
     with pytest.raises(ValueError):
         WireResponse(200, {}, b"<html>").json()
     assert WireResponse(200, {}, "café".encode()).text == "café"
+
+
+def test_merge_headers_later_layers_win_whatever_the_case() -> None:
+    from vendorkit.core._client import merge_headers
+
+    merged = merge_headers(
+        {"Accept": "application/json", "Accept-Language": "ja"},
+        {},
+        {"accept-language": "en", "X-Extra": "1"},
+    )
+    assert merged == {"Accept": "application/json", "accept-language": "en", "X-Extra": "1"}

@@ -237,6 +237,9 @@ class BaseClient:
         # A client-side quota wait longer than this raises RateLimitError instead of sleeping
         # (None: wait as long as it takes). Bulk jobs set it to stop cleanly at a daily limit.
         self.max_quota_wait: float | None = None
+        # Sent with every API request (not the token endpoint): the vendor's own defaults plus
+        # what the adapter adds from its options (a language, say). Per call, ``headers=`` wins.
+        self.default_headers: dict[str, str] = dict(self.spec.default_headers)
         # Headers for every request made inside ``with client.scoped_headers(...)``, per task.
         self._scoped: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
             f"vendorkit_scoped_headers_{id(self)}", default=_NO_HEADERS
@@ -652,12 +655,12 @@ class BaseClient:
         request = WireRequest(
             method.upper(),
             url,
-            headers={
-                "Accept": "application/json",
-                **self.spec.default_headers,
-                **self._scoped.get(),
-                **(headers or {}),
-            },
+            headers=merge_headers(
+                {"Accept": "application/json"},
+                self.default_headers,
+                self._scoped.get(),
+                headers or {},
+            ),
             json=json,
             content=content,
         )
@@ -968,6 +971,21 @@ class BaseClient:
 
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, whatever the case of the names (``accept-language`` replaces
+    ``Accept-Language``), so one request never carries a header twice."""
+    merged: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            old = names.pop(name.lower(), None)
+            if old is not None:
+                del merged[old]
+            names[name.lower()] = name
+            merged[name] = value
+    return merged
 
 
 def _identity(x: Any) -> Any:

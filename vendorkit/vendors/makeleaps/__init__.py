@@ -37,7 +37,6 @@ from vendorkit.core import (
     Resource,
     UpdateMixin,
     WireRequest,
-    WireResponse,
     is_url,
     resource,
     select,
@@ -670,8 +669,14 @@ class MakeLeaps(BaseClient):
         super().__init__(auth=auth, **options)
         self._partner_mid: str | None = partner_mid or None
         self._partner_lock = asyncio.Lock()
-        self.accept_language = accept_language or None
+        if accept_language:
+            self.default_headers["Accept-Language"] = accept_language
         _install_nested_hooks(self.converter)
+
+    @property
+    def accept_language(self) -> str | None:
+        """The language asked for on every call (``None``: the vendor's default)."""
+        return self.default_headers.get("Accept-Language")
 
     def __repr__(self) -> str:
         return f"<MakeLeaps {self._base_url} partner={self._partner_mid or '(not yet known)'}>"
@@ -719,21 +724,6 @@ class MakeLeaps(BaseClient):
         return self.scoped_headers({"Accept-Language": code})
 
     # -- wire ---------------------------------------------------------------------------------
-
-    async def _checked(
-        self,
-        method: str,
-        url: URL,
-        *,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-    ) -> tuple[WireResponse, Any]:
-        if self.accept_language and not any(
-            k.lower() == "accept-language" for k in (*(headers or {}), *self._scoped.get())
-        ):
-            headers = {"Accept-Language": self.accept_language, **(headers or {})}
-        return await super()._checked(method, url, json=json, headers=headers, content=content)
 
     def _reply(self, payload: Any, model: type[Any]) -> Any:
         """A write's answer: a ``Task`` for a 202 task, the ``model`` for an object, else as is."""
