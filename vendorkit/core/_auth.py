@@ -300,9 +300,12 @@ class OAuth2(Auth):
             url = self._base_url.with_path(
                 self._base_url.path.rstrip("/") + self.token_path, encoded=False
             )
+        # A grant is safe to repeat (each answer is just a new token), so a token request that
+        # meets a 502/503/504, a 429 or a dropped connection is retried like a GET.
         if self.encoding == "json":
-            return WireRequest("POST", url, headers=headers, json=body)
-        return WireRequest("POST", url, headers=headers, form={k: str(v) for k, v in body.items()})
+            return WireRequest("POST", url, headers=headers, json=body, repeatable=True)
+        form = {k: str(v) for k, v in body.items()}
+        return WireRequest("POST", url, headers=headers, form=form, repeatable=True)
 
     async def _call(self, send: Send, fields: Mapping[str, Any], previous: Token | None) -> Token:
         self.token_requests += 1

@@ -589,7 +589,11 @@ class BaseClient:
                 exc = outcome.exception()
                 if isinstance(exc, _Failure):
                     d = retry_decision(
-                        method=method, attempt=state.attempt_number, policy=policy, failure=exc.kind
+                        method=method,
+                        attempt=state.attempt_number,
+                        policy=policy,
+                        failure=exc.kind,
+                        repeatable=request.repeatable,
                     )
                 else:
                     d = RetryDecision(False)
@@ -601,6 +605,7 @@ class BaseClient:
                     policy=policy,
                     status=response.status,
                     retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    repeatable=request.repeatable,
                 )
             decisions[state.attempt_number] = d
             return d.retry

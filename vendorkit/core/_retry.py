@@ -100,11 +100,13 @@ def retry_decision(
     failure: FailureKind | None = None,
     retry_after: float | None = None,
     exception: BaseException | None = None,
+    repeatable: bool = False,
 ) -> RetryDecision:
-    """Should attempt number ``attempt`` (1-based) be followed by another one?"""
+    """Should attempt number ``attempt`` (1-based) be followed by another one? ``repeatable``:
+    the request is safe to repeat although its method is not idempotent (a token grant)."""
     if isinstance(exception, asyncio.CancelledError):
         return RetryDecision(False)
-    idempotent = method.upper() in IDEMPOTENT_METHODS
+    idempotent = repeatable or method.upper() in IDEMPOTENT_METHODS
     if status is not None:
         if status not in policy.retry_statuses:
             return RetryDecision(False)

@@ -69,6 +69,14 @@ class WireRequest:
     form: Mapping[str, str] | None = attrs.field(default=None, repr=False)
     # A body sent as these exact bytes (a multipart upload); its Content-Type goes in ``headers``.
     content: bytes | None = attrs.field(default=None, repr=False)
+    # Safe to send again whatever happened to an earlier attempt, although the method is not
+    # idempotent: a token grant (a new token each time, nothing else changes) is the example.
+    repeatable: bool = False
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether sending this request twice has the effect of sending it once."""
+        return self.repeatable or self.method.upper() in IDEMPOTENT_METHODS
 
     @property
     def full_url(self) -> URL:
