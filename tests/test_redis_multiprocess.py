@@ -19,13 +19,13 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from tests._redis_url import REDIS_URL
 from vendorkit.core import Quota
 from vendorkit.core._redis import RedisTokenStore
 from vendorkit.errors import RateLimitError, TransportError
 from vendorkit.sandbox import Sandbox
 from vendorkit.sandbox._emulator import Emulator
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 WORKER = str(Path(__file__).with_name("redis_worker.py"))
 N = 4  # worker processes
 STEP_TIMEOUT = 30.0  # generous: only a hung worker ever gets near it

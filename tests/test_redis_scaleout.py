@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
+from tests._redis_url import REDIS_URL
 from vendorkit.errors import RateLimitError
 from vendorkit.sandbox import Sandbox
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests._redis_url import REDIS_URL
 from vendorkit import Leady, errors
 from vendorkit.core import MemoryTokenStore
 from vendorkit.vendors.leady import models
@@ -26,7 +27,7 @@ from vendorkit.vendors.leady import models
 EMAIL = "ann@example.com"
 PASSWORD = "pw-Ann-S3CRET"
 FIRST_TOKEN = "tok-4f1c0e2a9b7d"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests._redis_url import REDIS_URL
 from vendorkit import LeanLaw, errors
 from vendorkit.core import MemoryTokenStore
 from vendorkit.vendors.leanlaw import models
@@ -371,7 +372,7 @@ async def test_every_documented_option(server: LeanLawServer) -> None:
     async with LeanLaw(
         api_key=API_KEY,
         base_url=server.url,
-        redis_url="redis://127.0.0.1:6379/15",
+        redis_url=REDIS_URL,
         rate_limit="50/second",
     ) as shared:
         assert len(await shared.practice_areas.list().all()) == 5
