@@ -6,7 +6,8 @@ process, driven over stdin, reporting over stdout (one JSON object per line).
 ``client`` holds the constructor keyword arguments (credentials, ``base_url``, ``redis_url``,
 ``rate_limit``); ``path`` is what every request GETs; ``max_quota_wait`` (optional) sets the
 client's ``max_quota_wait``. Once the client is built the worker prints ``{"event": "ready"}``, then
-obeys one command per line:
+obeys one command per line (``ready`` also names the ``vendorkit`` module file it imported, so the
+tests can check that their workers run the code under test):
 
 - ``burst N``: N concurrent requests; prints ``{"event": "burst", "ok": .., "errors": {..},
   "token_requests": ..}`` (``errors``: exception class name -> count; ``token_requests``: how many
@@ -38,7 +39,7 @@ async def main(config: dict[str, Any]) -> None:
     path = config["path"]
     async with cls(**config["client"]) as client:
         client.max_quota_wait = config.get("max_quota_wait")
-        emit({"event": "ready"})
+        emit({"event": "ready", "vendorkit": vendorkit.__file__})
         while True:
             line = (await asyncio.to_thread(sys.stdin.readline)).strip()
             if not line or line == "quit":

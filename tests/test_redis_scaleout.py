@@ -1,5 +1,6 @@
 """Scale-out: clients in several processes share one token and one rate budget through a real
-Redis server (127.0.0.1:6379, database 15, emptied of vendorkit keys before each test)."""
+Redis server (``VENDORKIT_TEST_REDIS_URL``, by default database 15 of 127.0.0.1:6379, emptied of
+vendorkit keys before each test, under a lease on the database: see ``tests/_redis_lease.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
+from tests._redis_lease import database_lease, empty
 from tests._redis_url import REDIS_URL
 from vendorkit.errors import RateLimitError
 from vendorkit.sandbox import Sandbox
@@ -18,10 +20,9 @@ from vendorkit.sandbox import Sandbox
 async def clean_redis() -> AsyncIterator[None]:
     r = aioredis.from_url(REDIS_URL)
     try:
-        keys = [k async for k in r.scan_iter("vendorkit:*")]
-        if keys:
-            await r.delete(*keys)
-        yield
+        async with database_lease(r):
+            await empty(r)
+            yield
     finally:
         await r.aclose()
 
