@@ -80,8 +80,54 @@ class Token:
         return attrs.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Token:
-        kwargs: dict[str, Any] = {k: data[k] for k in attrs.fields_dict(cls) if k in data}
+    def from_dict(cls, data: object) -> Token:
+        """A token as ``to_dict`` wrote it, from a store that others can write to (a shared
+        Redis): anything else raises ``DecodeError``. Decided here: ``access_token`` is
+        required; every field has its own type (text, or a finite number for the times; JSON
+        integers count as numbers, booleans do not); text must be UTF-8 (no lone surrogates),
+        and what goes into the ``Authorization`` header (``access_token``, ``token_type``)
+        holds no CR, LF or NUL, which would make every request fail or inject a header. Keys
+        it does not know are ignored (a newer vendorkit may store more). Messages name the
+        field and the type found, never a value: it may be a credential."""
+        import math  # here, not at the top: this method is the only user
+
+        if not isinstance(data, Mapping):
+            raise DecodeError(f"a stored token must be an object, not {type(data).__name__}")
+        if "access_token" not in data:
+            raise DecodeError("a stored token has no access_token")
+        optional = {"expires_at", "refresh_token", "scope"}
+        times = {"issued_at", "expires_at"}
+        in_header = {"access_token", "token_type"}
+        kwargs: dict[str, Any] = {}
+        for name in attrs.fields_dict(cls):
+            if name not in data:
+                continue
+            value = data[name]
+            problem = None
+            if value is None and name in optional:
+                pass
+            elif name in times:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    problem = f"must be a number, not {type(value).__name__}"
+                else:
+                    try:
+                        value = float(value)
+                    except OverflowError:  # an integer beyond float range
+                        value = math.inf
+                    if not math.isfinite(value):
+                        problem = "must be a finite number"
+            elif not isinstance(value, str):
+                problem = f"must be text, not {type(value).__name__}"
+            else:
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    problem = "holds a lone surrogate"
+                if problem is None and name in in_header and any(c in value for c in "\r\n\0"):
+                    problem = "holds a character that cannot be sent in a header"
+            if problem is not None:
+                raise DecodeError(f"stored token field {name!r} {problem}")
+            kwargs[name] = value
         return cls(**kwargs)
 
 

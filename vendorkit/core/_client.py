@@ -224,7 +224,7 @@ class BaseClient:
         if token_store is None and redis_url is not None:
             from ._redis import RedisTokenStore
 
-            token_store = RedisTokenStore(redis_url)
+            token_store = RedisTokenStore(redis_url, lock_wait=self._timeout)
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self.auth = auth
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)

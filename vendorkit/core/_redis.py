@@ -1,18 +1,33 @@
 """Tokens in Redis, shared by every process that uses the same vendor account.
 
-A token is stored as JSON under the auth strategy's key (which names the account, never a secret,
-though the value is the token itself: protect the Redis server as you would the credentials).
-Renewal is single-flight across processes through a Redis lock (``redis.asyncio.lock.Lock``, a
-maintained implementation of the SET NX PX pattern):
+A token is stored under the auth strategy's key (which names the account, never a secret) as
+JSON, or, with an encryption key, as a Fernet token of that JSON (``cryptography``: AES with an
+HMAC, so a reader without the key learns nothing and a value written without it is refused).
+The key comes from ``encryption_key=`` or the ``VENDORKIT_REDIS_TOKEN_KEY`` variable: one or more
+comma-separated Fernet keys, newest first (values are written with the first, read with any).
 
-- the lock expires ``lock_timeout`` seconds after its holder stops renewing it, so a crashed
-  holder blocks the others for at most that long;
-- a live holder renews it every third of ``lock_timeout`` for as long as it works (a token
-  request that waits for a quota slot or retries can take longer than any fixed timeout, and a
-  lock that lapsed mid-renewal would let a second process renew too, spending the refresh token
-  the first one is rotating);
-- waiters wait as long as the lock is held, polling every ``poll`` seconds; in one process only
-  one task polls (``OAuth2`` keeps its own in-process single flight in front of this lock).
+What is decided here (the pure parts are ``stored_ttl``, ``encode_value`` and ``decode_value``):
+
+- every stored token expires from Redis: ``keep_after_expiry`` (an hour) after its access token
+  does, so its refresh token can still renew it; ``default_ttl`` (an hour) after it was stored
+  when the token endpoint gave no expiry; never later than ``MAX_TTL`` (30 days). A credential
+  in a Redis shared with other applications must not live there forever, and a token that is
+  gone only costs a fresh grant;
+- a stored value that is not what ``set`` writes (not JSON, the wrong shape or types, over
+  ``MAX_VALUE_BYTES``, not a Redis string, encrypted with another key, or plain when a key is
+  set) raises ``DecodeError`` from ``get``; its message never holds the value. ``OAuth2`` takes
+  that as "no token" and obtains a fresh one, whose ``set`` overwrites the bad value;
+- renewal is single-flight across processes through a Redis lock (``redis.asyncio.lock.Lock``, a
+  maintained implementation of the SET NX PX pattern). The lock expires ``lock_timeout``
+  seconds after its holder stops renewing it, so a crashed holder blocks the others for at most
+  that long; a live holder renews it every third of ``lock_timeout`` for as long as it works (a
+  token request that waits for a quota slot or retries can take longer than any fixed timeout,
+  and a lock that lapsed mid-renewal would let a second process spend the refresh token the
+  first one is rotating);
+- a waiter polls every ``poll`` seconds for at most ``lock_wait`` seconds (the client passes its
+  ``timeout=``), then raises ``TransportError``. Tasks of one process queue on ``OAuth2``'s
+  in-process lock in front of this one and would each wait in turn; so for ``lock_wait`` after a
+  wait gave up on a holder, a wait on that same holder gives up at once.
 
 A Redis failure (server down, wrong password) raises ``TransportError``.
 """
@@ -23,81 +38,352 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import os
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from vendorkit.errors import TransportError
+import attrs
+
+from vendorkit.errors import ConfigurationError, DecodeError, TransportError
 
 from ._auth import Token
 
-__all__ = ["RedisTokenStore"]
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
+
+__all__ = [
+    "DEFAULT_TTL",
+    "KEEP_AFTER_EXPIRY",
+    "KEY_ENV",
+    "MAX_TTL",
+    "MAX_VALUE_BYTES",
+    "RedisTokenStore",
+    "decode_value",
+    "encode_value",
+    "load_cipher",
+    "stored_ttl",
+]
 
 log = logging.getLogger("vendorkit")
 
-#: How long a token is kept in Redis after its access token expires: its refresh token is what
-#: renews it, and refresh tokens outlive access tokens.
-KEEP_AFTER_EXPIRY = 3600
+#: The variable that holds the encryption key(s) when ``encryption_key=`` is not given.
+KEY_ENV = "VENDORKIT_REDIS_TOKEN_KEY"
+#: How long a token is kept after its access token expires: its refresh token renews it, and
+#: refresh tokens outlive access tokens.
+KEEP_AFTER_EXPIRY = 3600.0
+#: How long a token is kept when the token endpoint sent no ``expires_in``: the lifetime most
+#: endpoints issue (and RFC 6749's examples use). Too short costs one grant per hour per account;
+#: a token that dies sooner is renewed on its first 401 as usual.
+DEFAULT_TTL = 3600.0
+#: No stored token outlives this, whatever its ``expires_in`` says.
+MAX_TTL = 30 * 86400
+#: A stored value larger than this is refused unread (tokens are a few KiB, even encrypted).
+MAX_VALUE_BYTES = 256 * 1024
+#: How long a lock wait lasts by default: the client's default timeout.
+DEFAULT_LOCK_WAIT = 30.0
+
+
+class _FromEnv:
+    def __repr__(self) -> str:
+        return f"<from ${KEY_ENV}>"
+
+
+#: ``encryption_key``'s default: read ``VENDORKIT_REDIS_TOKEN_KEY``.
+FROM_ENV: Any = _FromEnv()
+
+KeySetting = str | bytes | Sequence[str | bytes] | None
+
+
+# -- pure decisions -------------------------------------------------------------------------------
+
+
+def stored_ttl(
+    token: Token,
+    now: float,
+    *,
+    keep_after_expiry: float = KEEP_AFTER_EXPIRY,
+    default_ttl: float = DEFAULT_TTL,
+) -> int:
+    """Whole seconds Redis keeps ``token`` stored at ``now``: until ``keep_after_expiry`` after
+    its expiry, or ``default_ttl`` if it has none (or a non-finite one); always in
+    ``[1, MAX_TTL]``."""
+    expires_at = token.expires_at
+    if isinstance(expires_at, int | float) and math.isfinite(expires_at):
+        seconds = expires_at - now + keep_after_expiry
+    else:
+        seconds = default_ttl
+    if math.isnan(seconds):
+        seconds = DEFAULT_TTL
+    return math.ceil(min(float(MAX_TTL), max(1.0, seconds)))
+
+
+def _storable(token: Token) -> Token:
+    """``token`` with times ``Token.from_dict`` accepts. A non-finite expiry means the same as
+    none (``Token.expiring`` never fires for either), so it is stored as none."""
+    changes: dict[str, Any] = {}
+    if token.expires_at is not None and not math.isfinite(token.expires_at):
+        changes["expires_at"] = None
+    if not math.isfinite(token.issued_at):
+        changes["issued_at"] = 0.0
+    return attrs.evolve(token, **changes) if changes else token
+
+
+def encode_value(token: Token, cipher: MultiFernet | None) -> bytes:
+    """The bytes ``set`` stores for ``token``: compact JSON, encrypted if there is a cipher.
+    A token too large to be read back (over ``MAX_VALUE_BYTES``) is a ``DecodeError``: the
+    token endpoint sent something no store should hold."""
+    data = json.dumps(_storable(token).to_dict(), allow_nan=False, separators=(",", ":"))
+    value = data.encode()
+    if cipher is not None:
+        value = cipher.encrypt(value)
+    if len(value) > MAX_VALUE_BYTES:
+        raise DecodeError(
+            f"the token is {len(value)} bytes stored, over the store's {MAX_VALUE_BYTES}"
+        )
+    return value
+
+
+_UNREADABLE: Any = object()
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return _UNREADABLE
+
+
+def _decrypt(cipher: MultiFernet, raw: bytes) -> bytes | None:
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return cipher.decrypt(raw)
+    except (InvalidToken, TypeError, ValueError):
+        return None
+
+
+def decode_value(raw: bytes, cipher: MultiFernet | None) -> Token:
+    """The token in a stored value, or ``DecodeError`` (raised outside any ``except``, so no
+    chained exception carries the value either)."""
+    if len(raw) > MAX_VALUE_BYTES:
+        raise DecodeError(f"the stored value is over {MAX_VALUE_BYTES} bytes")
+    if cipher is not None:
+        plain = _decrypt(cipher, raw)
+        if plain is None:
+            raise DecodeError(
+                "the stored value cannot be decrypted with the encryption key (another key, "
+                "or written without one)"
+            )
+        raw = plain
+    data = _json(raw)
+    if data is _UNREADABLE:
+        hint = ""
+        if cipher is None and raw.startswith(b"gAAAAA"):  # what every Fernet token starts with
+            hint = f" (it looks encrypted: set {KEY_ENV})"
+        raise DecodeError("the stored value is not JSON" + hint)
+    return Token.from_dict(data)
+
+
+def load_cipher(setting: KeySetting, *, source: str = KEY_ENV) -> MultiFernet | None:
+    """The cipher for ``setting``: ``None`` or blank means none (plain JSON). A string holds one
+    or more comma-separated Fernet keys, a sequence one key per item; newest first. A key that
+    is not a Fernet key, or a key without the ``cryptography`` package, is a
+    ``ConfigurationError`` naming ``source`` and the key's position, never the key."""
+    if setting is None:
+        return None
+    if isinstance(setting, str | bytes):
+        text = setting.decode("ascii", "replace") if isinstance(setting, bytes) else setting
+        if not text.strip():
+            return None
+        keys: list[Any] = text.split(",")
+    elif isinstance(setting, Sequence):
+        keys = list(setting)
+        if not keys:
+            return None
+    else:
+        raise ConfigurationError(f"{source} must be a string of comma-separated keys or a list")
+    try:
+        from cryptography.fernet import Fernet, MultiFernet
+    except ImportError:
+        missing = True
+    else:
+        missing = False
+    if missing:
+        raise ConfigurationError(
+            f"{source} is set but the cryptography package is missing: "
+            "pip install 'vendorkit[redis,encryption]'"
+        )
+    fernets: list[Fernet] = []
+    for position, key in enumerate(keys, 1):
+        fernet: Fernet | None
+        try:
+            fernet = Fernet(key.strip() if isinstance(key, str | bytes) else key)
+        except (TypeError, ValueError):  # binascii.Error is a ValueError
+            fernet = None
+        if fernet is None:
+            raise ConfigurationError(
+                f"{source}: key {position} of {len(keys)} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes; make one with cryptography.fernet.Fernet.generate_key())"
+            )
+        fernets.append(fernet)
+    return MultiFernet(fernets)
+
+
+def _positive(name: str, value: float, *, zero: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and (math.isfinite(value) and (value > 0 or (zero and value == 0))):
+        return float(value)
+    raise ConfigurationError(
+        f"{name} must be a finite {'non-negative' if zero else 'positive'} number of seconds"
+    )
+
+
+# -- the store ------------------------------------------------------------------------------------
 
 
 class RedisTokenStore:
-    """``TokenStore`` on Redis. ``url`` is a ``redis://host:port/db`` URL."""
+    """``TokenStore`` on Redis. ``url`` is a ``redis://host:port/db`` URL (``rediss://`` for TLS).
 
-    def __init__(self, url: str, *, lock_timeout: float = 10.0, poll: float = 0.02) -> None:
+    ``lock_timeout``: a crashed holder's lock lapses after this; ``poll``: how often a waiter
+    looks; ``lock_wait``: how long a waiter waits before ``TransportError`` (the client passes its
+    ``timeout=``); ``default_ttl`` and ``keep_after_expiry``: how long tokens stay stored (see
+    the module); ``encryption_key``: Fernet key(s), by default from ``VENDORKIT_REDIS_TOKEN_KEY``
+    (``None``: never encrypt).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        lock_timeout: float = 10.0,
+        poll: float = 0.02,
+        lock_wait: float = DEFAULT_LOCK_WAIT,
+        default_ttl: float = DEFAULT_TTL,
+        keep_after_expiry: float = KEEP_AFTER_EXPIRY,
+        encryption_key: KeySetting = FROM_ENV,
+    ) -> None:
         try:
             import redis.asyncio as aioredis
-            from redis.exceptions import LockError, RedisError
+            from redis.exceptions import LockError, RedisError, ResponseError
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            from vendorkit.errors import ConfigurationError
-
             raise ConfigurationError(
                 "redis_url needs the redis package: pip install 'vendorkit[redis]'"
             ) from exc
-        if lock_timeout <= 0 or poll <= 0:
-            raise ValueError("lock_timeout and poll must be positive (seconds)")
-        self._redis: Any = aioredis.from_url(url)
-        self._lock_timeout = lock_timeout
-        self._poll = poll
+        self._lock_timeout = _positive("lock_timeout", lock_timeout)
+        self._poll = _positive("poll", poll)
+        self._lock_wait = _positive("lock_wait", lock_wait)
+        self._default_ttl = _positive("default_ttl", default_ttl)
+        self._keep_after_expiry = _positive("keep_after_expiry", keep_after_expiry, zero=True)
+        if encryption_key is FROM_ENV:
+            self._cipher = load_cipher(os.environ.get(KEY_ENV), source=KEY_ENV)
+        else:
+            self._cipher = load_cipher(encryption_key, source="encryption_key=")
+        try:
+            self._redis: Any = aioredis.from_url(url)
+        except ValueError:
+            self._redis = None
+        if self._redis is None:  # the URL may hold a password: not in the message
+            raise ConfigurationError("redis_url must be a redis://, rediss:// or unix:// URL")
         self._redis_error: type[Exception] = RedisError
+        self._response_error: type[Exception] = ResponseError
         self._lock_error: type[Exception] = LockError
+        # Lock name -> (the holder's lock token, monotonic time) of the last wait that gave up.
+        self._given_up: dict[str, tuple[bytes, float]] = {}
 
     def __repr__(self) -> str:
-        return "<RedisTokenStore>"
+        return "<RedisTokenStore encrypted>" if self._cipher else "<RedisTokenStore>"
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether tokens are stored encrypted."""
+        return self._cipher is not None
 
     @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self, key: str = "") -> Iterator[None]:
         try:
             yield
         except self._lock_error:
             raise
+        except self._response_error as exc:
+            if "WRONGTYPE" not in str(exc):
+                raise TransportError(f"the shared token store (Redis) failed: {exc}") from exc
+            wrong_type = True
         except self._redis_error as exc:
             raise TransportError(f"the shared token store (Redis) failed: {exc}") from exc
+        else:
+            wrong_type = False
+        if wrong_type:
+            raise DecodeError(f"the token stored under {key} is not a Redis string")
 
     async def get(self, key: str) -> Token | None:
-        with self._errors():
-            raw = await self._redis.get(key)
-        if raw is None:
+        with self._errors(key):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                # At most one byte past the limit: a huge value is refused without reading it.
+                pipe.exists(key)
+                pipe.getrange(key, 0, MAX_VALUE_BYTES)
+                exists, raw = await pipe.execute()
+        if not exists:
             return None
-        return Token.from_dict(json.loads(raw))
+        try:
+            return decode_value(bytes(raw), self._cipher)
+        except DecodeError as exc:
+            message = f"the token stored under {key} is unreadable: {exc}"
+        raise DecodeError(message)
 
     async def set(self, key: str, token: Token) -> None:
-        ttl = None
-        if token.expires_at is not None:
-            ttl = max(1, int(token.expires_at - time.time()) + KEEP_AFTER_EXPIRY)
-        with self._errors():
-            await self._redis.set(key, json.dumps(token.to_dict()), ex=ttl)
+        value = encode_value(token, self._cipher)
+        ttl = stored_ttl(
+            token,
+            time.time(),
+            keep_after_expiry=self._keep_after_expiry,
+            default_ttl=self._default_ttl,
+        )
+        with self._errors(key):
+            await self._redis.set(key, value, ex=ttl)
 
     async def delete(self, key: str) -> None:
-        with self._errors():
+        with self._errors(key):
             await self._redis.delete(key)
+
+    def _wait_exceeded(self, key: str) -> TransportError:
+        return TransportError(
+            f"waited {self._lock_wait:g}s (the client's timeout) for the token lock of {key}, "
+            "held by another process renewing the token; a crashed holder's lock lapses after "
+            f"{self._lock_timeout:g}s"
+        )
+
+    async def _give_up_early(self, name: str, key: str) -> None:
+        """Refuse at once if a wait in this process just gave up on the lock's current holder:
+        the tasks queued behind that wait would otherwise wait ``lock_wait`` each, in turn."""
+        given_up = self._given_up.get(name)
+        if given_up is None:
+            return
+        holder, when = given_up
+        if time.monotonic() - when < self._lock_wait:
+            with self._errors(key):
+                current = await self._redis.get(name)
+            if current == holder:
+                raise self._wait_exceeded(key)
+        self._given_up.pop(name, None)
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
+        name = key + ":lock"
+        await self._give_up_early(name, key)
         lock = self._redis.lock(
-            key + ":lock", timeout=self._lock_timeout, sleep=self._poll, blocking_timeout=None
+            name, timeout=self._lock_timeout, sleep=self._poll, blocking_timeout=self._lock_wait
         )
-        with self._errors():
-            await lock.acquire()
+        with self._errors(key):
+            acquired = await lock.acquire()
+            if not acquired:
+                holder = await self._redis.get(name)
+                if holder is not None:
+                    self._given_up[name] = (holder, time.monotonic())
+        if not acquired:
+            raise self._wait_exceeded(key)
+        self._given_up.pop(name, None)
         keeper = asyncio.create_task(self._keep(lock))
         try:
             yield
@@ -106,7 +392,7 @@ class RedisTokenStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
             try:
-                with self._errors():
+                with self._errors(key):
                     await lock.release()
             except self._lock_error:
                 # It lapsed (this process stalled longer than lock_timeout) and someone else may
