@@ -8,9 +8,9 @@ many requests they throttled, and a middleware records when each request arrived
 
 Timing: a token renewed during a burst must stay fresh until the burst ends, or the burst renews
 it again. ``TOKEN_TTL`` leaves a burst 4.5 s (a token is renewed at nine tenths of its life); a
-burst of 4 x 20 requests takes under 0.2 s on an idle 2-core machine and under 1 s with two
-copies of this file and two CPU-bound processes beside it. Each assertion says how long its
-burst took."""
+burst of 4 x 20 requests took at most 0.75 s on a 2-core machine running two copies of this file
+and two CPU-bound processes (with 2-second tokens that left 1.8 s: too little). Each assertion
+says how long its burst took."""
 
 from __future__ import annotations
 
