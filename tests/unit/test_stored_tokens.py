@@ -199,12 +199,16 @@ def test_a_token_is_kept_keep_after_expiry_past_its_expiry(left: float) -> None:
     assert stored_ttl(token, now) == expected
 
 
-@pytest.mark.parametrize("expires_at", [None, math.inf, -math.inf, math.nan])
-def test_a_token_without_a_usable_expiry_is_kept_default_ttl(expires_at: float | None) -> None:
+@pytest.mark.parametrize("expires_at", [None, math.inf, math.nan])
+def test_a_token_that_never_expires_is_kept_default_ttl(expires_at: float | None) -> None:
     token = Token("a", issued_at=1.0, expires_at=expires_at)
     assert stored_ttl(token, 1_700_000_000.0) == DEFAULT_TTL == 3600
     assert stored_ttl(token, 1_700_000_000.0, default_ttl=120) == 120
     assert stored_ttl(token, 1_700_000_000.0, default_ttl=10**9) == MAX_TTL
+
+
+def test_a_token_that_expired_infinitely_long_ago_is_kept_a_second() -> None:
+    assert stored_ttl(Token("a", expires_at=-math.inf), 1_700_000_000.0) == 1
 
 
 def test_no_token_outlives_max_ttl() -> None:
@@ -220,16 +224,21 @@ def test_decode_reads_back_what_encode_wrote(token: Token, cipher: MultiFernet |
     assert decode_value(encode_value(token, cipher), cipher) == token
 
 
-@given(any_tokens, ciphers)
-def test_any_token_is_stored_readably(token: Token, cipher: MultiFernet | None) -> None:
-    """A non-finite expiry means no expiry (``Token.expiring`` never fires for either) and is
-    stored as none: what a store writes it can read, so a token endpoint's ``expires_in: 1e999``
-    does not turn into a fresh grant on every call."""
+@given(any_tokens, ciphers, st.lists(finite, max_size=3), st.floats(0, 1e4))
+def test_any_token_is_stored_readably_and_expires_as_it_would_have(
+    token: Token, cipher: MultiFernet | None, moments: list[float], margin: float
+) -> None:
+    """Non-finite times are stored as finite ones with the same ``Token.expiring``: what a store
+    writes it can read, so a token endpoint's ``expires_in: 1e999`` does not turn into a fresh
+    grant on every call, nor into a token renewed at another moment."""
     back = decode_value(encode_value(token, cipher), cipher)
-    assert back.access_token == token.access_token
-    assert back.refresh_token == token.refresh_token
-    for now in (0.0, 1_700_000_000.0, 1e12):
-        assert back.expiring(now, 60.0) == token.expiring(now, 60.0)
+    assert (back.access_token, back.refresh_token) == (token.access_token, token.refresh_token)
+    near: list[float] = []
+    for t in (token.expires_at, token.issued_at):
+        if t is not None and math.isfinite(t):
+            near += [t, t - margin, t - margin / 10, t + 1, t - 1]
+    for now in [0.0, 1_700_000_000.0, 1e12, -1e12, *moments, *near]:
+        assert back.expiring(now, margin) == token.expiring(now, margin), now
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])

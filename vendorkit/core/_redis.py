@@ -40,6 +40,7 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -107,27 +108,40 @@ def stored_ttl(
     default_ttl: float = DEFAULT_TTL,
 ) -> int:
     """Whole seconds Redis keeps ``token`` stored at ``now``: until ``keep_after_expiry`` after
-    its expiry, or ``default_ttl`` if it has none (or a non-finite one); always in
-    ``[1, MAX_TTL]``."""
+    its expiry, or ``default_ttl`` if it never expires (no expiry, or an infinite or NaN one,
+    which ``Token.expiring`` never fires for); always in ``[1, MAX_TTL]``."""
     expires_at = token.expires_at
-    if isinstance(expires_at, int | float) and math.isfinite(expires_at):
-        seconds = expires_at - now + keep_after_expiry
-    else:
+    if expires_at is None or math.isnan(expires_at) or expires_at == math.inf:
         seconds = default_ttl
+    else:
+        seconds = expires_at - now + keep_after_expiry
     if math.isnan(seconds):
         seconds = DEFAULT_TTL
     return math.ceil(min(float(MAX_TTL), max(1.0, seconds)))
 
 
 def _storable(token: Token) -> Token:
-    """``token`` with times ``Token.from_dict`` accepts. A non-finite expiry means the same as
-    none (``Token.expiring`` never fires for either), so it is stored as none."""
-    changes: dict[str, Any] = {}
-    if token.expires_at is not None and not math.isfinite(token.expires_at):
-        changes["expires_at"] = None
-    if not math.isfinite(token.issued_at):
-        changes["issued_at"] = 0.0
-    return attrs.evolve(token, **changes) if changes else token
+    """``token`` with finite times, which ``Token.from_dict`` accepts, and the same
+    ``Token.expiring`` at every finite moment (so what a store writes it reads back as the same
+    token, and an ``expires_in`` of ``1e999`` does not become a fresh grant on every call):
+
+    - an expiry of +inf or NaN never fires, like none: stored as none; -inf has always fired,
+      like the lowest finite float;
+    - the issue time only sets the lifetime (expiry minus issue, floored at 0) whose tenth caps
+      the margin: +inf or NaN make it 0 (stored as the expiry itself), -inf makes it unbounded
+      (stored as the lowest finite float)."""
+    lowest = -sys.float_info.max
+    expires_at, issued_at = token.expires_at, token.issued_at
+    if expires_at is not None and not math.isfinite(expires_at):
+        expires_at = lowest if expires_at == -math.inf else None
+    if not math.isfinite(issued_at):
+        if issued_at == -math.inf:
+            issued_at = lowest
+        else:
+            issued_at = expires_at if expires_at is not None else 0.0
+    if (expires_at, issued_at) == (token.expires_at, token.issued_at):
+        return token
+    return attrs.evolve(token, expires_at=expires_at, issued_at=issued_at)
 
 
 def encode_value(token: Token, cipher: MultiFernet | None) -> bytes:
