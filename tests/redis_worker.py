@@ -5,9 +5,10 @@ process, driven over stdin, reporting over stdout (one JSON object per line).
 
 ``client`` holds the constructor keyword arguments (credentials, ``base_url``, ``redis_url``,
 ``rate_limit``); ``path`` is what every request GETs; ``max_quota_wait`` (optional) sets the
-client's ``max_quota_wait``. Once the client is built the worker prints ``{"event": "ready"}``, then
-obeys one command per line (``ready`` also names the ``vendorkit`` module file it imported, so the
-tests can check that their workers run the code under test):
+client's ``max_quota_wait``; ``guard`` (optional, seconds) replaces the client's quota by one
+with the same quotas and key and this guard. Once the client is built the worker prints
+``{"event": "ready", "vendorkit": ...}`` (the ``vendorkit`` module file it imported, so the tests
+can check that their workers run the code under test), then obeys one command per line:
 
 - ``burst N``: N concurrent requests; prints ``{"event": "burst", "ok": .., "errors": {..},
   "token_requests": ..}`` (``errors``: exception class name -> count; ``token_requests``: how many
@@ -24,6 +25,7 @@ from collections import Counter
 from typing import Any
 
 import vendorkit
+from vendorkit.core import RateLimiter
 from vendorkit.errors import VendorkitError
 
 CLASSES = {"makeleaps": "MakeLeaps", "leady": "Leady", "leaddesk": "LeadDesk", "leanlaw": "LeanLaw"}
@@ -39,6 +41,15 @@ async def main(config: dict[str, Any]) -> None:
     path = config["path"]
     async with cls(**config["client"]) as client:
         client.max_quota_wait = config.get("max_quota_wait")
+        if config.get("guard") is not None and client.rate_limiter is not None:
+            built = client.rate_limiter
+            client.rate_limiter = RateLimiter(
+                built.quotas,
+                key=client._rate_key(),
+                storage=config["client"]["redis_url"],
+                guard=config["guard"],
+            )
+            await built.aclose()
         emit({"event": "ready", "vendorkit": vendorkit.__file__})
         while True:
             line = (await asyncio.to_thread(sys.stdin.readline)).strip()
