@@ -15,14 +15,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from yarl import URL
 
-from vendorkit.core import MemoryTokenStore, OAuth2, Token
+from tests._redis_url import REDIS_URL
+from vendorkit.core import MemoryTokenStore, OAuth2, Token, WireResponse
+from vendorkit.core._auth import _marker
 from vendorkit.errors import (
     APIError,
     AuthenticationError,
@@ -126,6 +130,33 @@ async def test_a_401_wave_for_a_revoked_user_makes_one_refresh_and_one_grant(
         assert len(outcomes(results)) == 1
         assert isinstance(results[0], AuthenticationError)
         assert results[0].code == "invalid_credentials"
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_failures_are_single_flight_on_a_redis_store_too(
+    serve: Any, make: Any, style: str
+) -> None:
+    """With Redis every look at the store is a round trip, so callers reach the renewal at
+    different moments: those that looked before the failed renewal landed still share it."""
+    backend = TokenServer(style)
+    server = await serve(backend.routes())
+    client = oauth_client(make, server, style, redis_url=REDIS_URL, max_connections=100)
+    try:
+        await client.request("GET", "/me")
+        backend.revoke_all()
+        backend.user_revoked = True
+        results = await asyncio.gather(
+            *(client.request("GET", "/me") for _ in range(50)), return_exceptions=True
+        )
+        assert backend.grants == {GRANTS[style]: 2, "refresh_token": 1}
+        assert len(outcomes(results)) == 1 and isinstance(results[0], AuthenticationError)
+        results = await asyncio.gather(
+            *(client.request("GET", "/me") for _ in range(50)), return_exceptions=True
+        )
+        assert backend.grants == {GRANTS[style]: 3, "refresh_token": 1}  # tried again, once
+        assert len(outcomes(results)) == 1 and isinstance(results[0], AuthenticationError)
+    finally:
+        await client.token_store.delete(client.auth.store_key)
 
 
 async def test_a_later_401_on_a_token_whose_renewal_failed_tries_again(
@@ -380,3 +411,63 @@ async def test_an_unreadable_stored_token_during_a_401_is_no_token(serve: Any, m
     store.failures = 2  # the 401's look at the store, and the renewal's first look
     assert await client.request("GET", "/me") == {"token": "access-2-S3CRET"}
     assert store.writes == 2
+
+
+class GatedStore(MemoryTokenStore):
+    """A store whose lock waits at the door and again on the way out (as a Redis round trip
+    does), so a test can line up who looks at the store when."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = asyncio.Event()
+        self.enter = asyncio.Event()
+        self.releasing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        self.entered.set()
+        await self.enter.wait()
+        async with super().lock(key):
+            yield
+            self.releasing.set()
+            await self.release.wait()
+
+
+async def test_a_401_that_joins_a_run_which_already_took_its_token_for_good_renews_again() -> None:
+    """A renewal run found a token another process had just stored and is on its way out; a 401
+    on that very token arrives and joins the run: it does not replay with the rejected token, it
+    starts one more run that knows the rejection."""
+    store = GatedStore()
+    auth = OAuth2(
+        token_path="/oauth/token",
+        client_id="cid",
+        client_secret="csecret",
+        grant={"grant_type": "client_credentials"},
+    )
+    auth.bind(base_url=URL("https://vendor.invalid"), vendor="acme", store=store)
+    now = time.time()
+    await store.set(auth.store_key, Token("old", issued_at=now - 3600, expires_at=now - 1))
+    sent: list[Any] = []
+
+    async def send(request: Any) -> WireResponse:
+        sent.append(request)
+        body = b'{"access_token": "fresh", "expires_in": 3600}'
+        return WireResponse(200, {"Content-Type": "application/json"}, body)
+
+    first = asyncio.create_task(auth.current_token(send))  # the old token expired: a run
+    await asyncio.wait_for(store.entered.wait(), 10)
+    other = Token("other", issued_at=now, expires_at=now + 3600)
+    await MemoryTokenStore.set(store, auth.store_key, other)  # another process renewed it
+    store.enter.set()
+    await asyncio.wait_for(store.releasing.wait(), 10)  # the run took "other" for good
+    rejected = asyncio.create_task(auth.on_unauthorized(send, _marker(other, 0)))
+    # Its first step notes the rejection and joins the run in the air (no await between).
+    await asyncio.sleep(0)
+    assert auth._rejected
+    store.release.set()
+    assert (await first).access_token == "other"
+    assert await rejected is True
+    assert len(sent) == 1  # one token request, by the second run
+    stored = await store.get(auth.store_key)
+    assert stored is not None and stored.access_token == "fresh"

@@ -242,7 +242,10 @@ def token_lifetime(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return min(float(value), MAX_LIFETIME) if value > 0 else None  # 10**400: no float()
+        if value <= 0:
+            return None
+        # Compared as an int: float(10**400) would raise OverflowError.
+        return MAX_LIFETIME if value >= MAX_LIFETIME else float(value)
     if isinstance(value, float):
         seconds = value
     elif isinstance(value, str):
