@@ -199,8 +199,8 @@ def test_an_api_error_is_scrubbed_in_every_field() -> None:
         field_errors={"S3CRET-1": ["S3CRET-1 is wrong"]},
         non_field_errors=["S3CRET-1"],
         trace_id="S3CRET-1",
-        body={"S3CRET-1": ["S3CRET-1", {"deep": "S3CRET-1"}], "n": 1},
+        body={"S3CRET-1": ["S3CRET-1", {"deep": "S3CRET-1"}], "n": 1, "pin": 918273},
     )
-    scrub_error(error, {"S3CRET-1"})
+    scrub_error(error, {"S3CRET-1", "918273"})
     assert "S3CRET-1" not in repr(error.__dict__) + repr(error.args) + str(error)
-    assert error.body == {"***": ["***", {"deep": "***"}], "n": 1}
+    assert error.body == {"***": ["***", {"deep": "***"}], "n": 1, "pin": "***"}

@@ -236,13 +236,15 @@ _TCHAR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def token_lifetime(value: Any) -> float | None:
-    """``expires_in`` as seconds. A positive number (or a numeric string) is believed up to
-    ``MAX_LIFETIME``; anything else (absent, zero, negative, NaN, not a number, a boolean) gives
-    ``None``: the expiry is unknown and the token is renewed when the vendor rejects it (401)."""
+    """``expires_in`` as seconds. A number >= 0 (or a numeric string) is believed up to
+    ``MAX_LIFETIME`` (0: the token is due for renewal before its next use); anything else
+    (absent, negative, NaN, not a number, a boolean) gives ``None``: the expiry is unknown and
+    the token is renewed when the vendor rejects it (401). A negative lifetime is not read as
+    "expired": a token endpoint that always says so would cost a token request per call."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        if value <= 0:
+        if value < 0:
             return None
         # Compared as an int: float(10**400) would raise OverflowError.
         return MAX_LIFETIME if value >= MAX_LIFETIME else float(value)
@@ -255,7 +257,7 @@ def token_lifetime(value: Any) -> float | None:
             return None
     else:
         return None
-    if math.isnan(seconds) or seconds <= 0:
+    if math.isnan(seconds) or seconds < 0:
         return None
     return min(seconds, MAX_LIFETIME)
 
@@ -333,6 +335,9 @@ def _scrub_value(value: Any, secrets: Collection[str], depth: int = 0) -> Any:
         }
     if isinstance(value, list):
         return [_scrub_value(v, secrets, depth + 1) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A numeric secret (a PIN-like password) echoed as a JSON number.
+        return REDACTED if scrub(str(value), secrets) != str(value) else value
     return value
 
 
