@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import hashlib
 import logging
@@ -33,6 +34,7 @@ from yarl import URL
 from vendorkit.errors import APIError, DecodeError
 
 from ._errors import ErrorInfo, as_messages, error_from_response
+from ._redact import SENSITIVE_KEYS
 from ._wire import WireRequest, WireResponse
 
 __all__ = [
@@ -138,6 +140,11 @@ class Auth:
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         """Called by the client once it knows its base URL, vendor name and token store."""
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential value this strategy holds or has been issued, for redaction: no
+        message, log line or repr may contain one of them."""
+        return ()
+
 
 class NoAuth(Auth):
     """No credentials (public endpoints, token endpoints themselves)."""
@@ -150,6 +157,7 @@ class HeaderAuth(Auth):
         if not token:
             raise ValueError("a token is required")
         self._token = token
+        self._previous = ""
         self.scheme = scheme
         self.header = header
         # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
@@ -164,7 +172,11 @@ class HeaderAuth(Auth):
         return self._token
 
     def set_token(self, token: str) -> None:
+        self._previous = self._token
         self._token = token
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token, self._previous)
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         value = f"{self.scheme} {self._token}" if self.scheme else self._token
@@ -265,6 +277,9 @@ class OAuth2(Auth):
         self._key = ""
         self._local_lock = asyncio.Lock()
         self.token_requests = 0
+        # Tokens issued to this strategy lately: redacted from every message (a hostile server
+        # may echo them), bounded so a long-lived client does not collect them forever.
+        self._issued: collections.deque[str] = collections.deque(maxlen=8)
 
     def __repr__(self) -> str:
         return f"<OAuth2 {self._grant.get('grant_type')} client_id={self._client_id!r}>"
@@ -272,6 +287,11 @@ class OAuth2(Auth):
     @property
     def grant_type(self) -> str:
         return str(self._grant.get("grant_type", ""))
+
+    def secrets(self) -> tuple[str, ...]:
+        raw = f"{self._client_id}:{self._client_secret}".encode()
+        grant = [str(v) for k, v in self._grant.items() if k.lower() in SENSITIVE_KEYS]
+        return (self._client_secret, base64.b64encode(raw).decode(), *grant, *self._issued)
 
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         self._base_url = base_url
@@ -315,7 +335,11 @@ class OAuth2(Auth):
             raise error_from_response(
                 response, vendor=self._vendor, method="POST", parser=self._error_parser
             )
-        return parse_token(response, now=time.time(), previous=previous)
+        token = parse_token(response, now=time.time(), previous=previous)
+        self._issued.append(token.access_token)
+        if token.refresh_token:
+            self._issued.append(token.refresh_token)
+        return token
 
     async def _obtain(self, send: Send, previous: Token | None) -> Token:
         if self.refresh and previous is not None and previous.refresh_token:
@@ -367,6 +391,8 @@ class OAuth2(Auth):
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         token = await self.current_token(send)
+        if token.access_token not in self._issued:  # issued to another process sharing the store
+            self._issued.append(token.access_token)
         return {"Authorization": token.header()}, _fingerprint(token.access_token)
 
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
