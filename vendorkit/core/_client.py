@@ -61,7 +61,7 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import VendorSpec
-from ._urls import fill_template, join_path, placeholders
+from ._urls import check_params, fill_template, join_path, placeholders
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = ["DEFAULT", "BaseClient", "Hooks", "RequestInfo"]
@@ -940,6 +940,9 @@ class BaseClient:
                 else v
                 for k, v in params.items()
             }
+        if not params:
+            return url
+        check_params(params)
         try:
             return merge_params(url, params)
         except (ValueError, TypeError, UnicodeError):

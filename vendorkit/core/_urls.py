@@ -21,7 +21,14 @@ from yarl import URL
 
 from vendorkit.errors import ConfigurationError
 
-__all__ = ["check_path", "fill_template", "join_path", "path_segment", "placeholders"]
+__all__ = [
+    "check_params",
+    "check_path",
+    "fill_template",
+    "join_path",
+    "path_segment",
+    "placeholders",
+]
 
 _DOT_SEGMENTS = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
 
@@ -84,3 +91,18 @@ def join_path(base: URL, path: str) -> URL:
         return url.with_query(URL("?" + query).query) if query else url
     except (ValueError, TypeError, UnicodeError):
         raise ConfigurationError(f"not a valid path: {path!r}") from None
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Refuse query values a URL cannot carry. yarl silently drops a lone surrogate, which would
+    send another filter than the one asked for (``name="a\\udfffb"`` would search for "ab")."""
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else (value,)
+        for one in (key, *values):
+            if isinstance(one, str):
+                try:
+                    one.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ConfigurationError(
+                        f"the query parameter {key!r} has characters a URL cannot carry"
+                    ) from None
