@@ -1158,7 +1158,12 @@ class BaseClient:
         seen = {str(target)}
         nxt = env.page(body).next
         while isinstance(nxt, str) and nxt:
-            target = target.join(URL(nxt))
+            try:
+                target = target.join(URL(nxt))
+            except (ValueError, TypeError, UnicodeError):
+                raise PaginationError(
+                    f"{self.spec.name}: unreadable next link {redact_url(nxt)}"
+                ) from None
             if str(target) in seen:
                 raise PaginationError(f"pagination loop at {target}")
             seen.add(str(target))
