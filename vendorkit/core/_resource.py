@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from vendorkit.errors import DecodeError, ReadBackError, VendorkitError
+from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._convert import Record, changed_fields, structure, to_wire
 from ._pagination import Pager
@@ -78,7 +78,7 @@ class Resource(Generic[T]):
             return to_wire(self._client.converter, data)
         if isinstance(data, dict):
             return data
-        raise TypeError(f"expected a dict or a model instance, got {type(data).__name__}")
+        raise ConfigurationError(f"expected a dict or a model instance, got {type(data).__name__}")
 
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
         values = {**params, "id": id}

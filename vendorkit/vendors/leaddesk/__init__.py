@@ -248,7 +248,7 @@ def _id_of(value: RelatedId) -> Any:
     else:
         ident = value
     if ident is None or isinstance(ident, bool):
-        raise ValueError(f"not an id: {value!r}")
+        raise ConfigurationError(f"not an id: {value!r}")
     if isinstance(ident, str) and ident.isdigit():
         return int(ident)
     return ident
