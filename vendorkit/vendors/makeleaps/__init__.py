@@ -852,7 +852,11 @@ class MakeLeaps(BaseClient):
             from vendorkit.core import error_from_response
 
             raise error_from_response(
-                response, vendor=self.spec.name, method="POST", parser=self.spec.error_parser
+                response,
+                vendor=self.spec.name,
+                method="POST",
+                parser=self.spec.error_parser,
+                secrets=self._secrets(),
             )
 
 
