@@ -15,7 +15,8 @@ class FaultTally:
     on_token_requests: int = 0  # of ``met``: met by a token request
     retried: int = 0  # the call that met it succeeded (retries, token renewal, 401 replay)
     resumed: int = 0  # met on a route of an export job that failed; a resume completed it
-    surfaced: int = 0  # met by a write that raised a typed error, the store consistent
+    surfaced: int = 0  # met by a call that raised a typed error, nothing lost or doubled
+    # (a write: the store is consistent with what the error says)
     unresolved: int = 0  # anything else: a broken promise (see the Report's lists)
 
     def survived(self) -> int:
@@ -34,11 +35,13 @@ class Report:
     records_verified: int = 0
     api_requests: int = 0
     api_faults: int = 0
-    token_grants: Counter[str] = attrs.Factory(Counter)
+    token_grants: Counter[str] = attrs.Factory(Counter)  # "leaddesk:password" -> grants
+    token_faults: Counter[str] = attrs.Factory(Counter)  # vendor -> faults on token requests
     expirations: int = 0
     faults: dict[str, FaultTally] = attrs.Factory(dict)
     job_errors: Counter[str] = attrs.Factory(Counter)  # "TransportError" -> failed job runs
     writes: Counter[str] = attrs.Factory(Counter)  # "leanlaw create ok" / "... TransportError"
+    bursts: int = 0  # 401 waves met by concurrent reads
     # Broken promises, each a readable line (never a secret: those are shown as <SECRET>).
     export_mismatches: list[str] = attrs.Factory(list)
     unfinished_jobs: list[str] = attrs.Factory(list)
@@ -46,6 +49,7 @@ class Report:
     write_violations: list[str] = attrs.Factory(list)
     foreign_exceptions: list[str] = attrs.Factory(list)
     extra_sends: list[str] = attrs.Factory(list)
+    auth_storms: list[str] = attrs.Factory(list)
     secret_leaks: list[str] = attrs.Factory(list)
     leaked_tasks: list[str] = attrs.Factory(list)
     leaked_sockets: list[str] = attrs.Factory(list)

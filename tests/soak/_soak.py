@@ -10,6 +10,7 @@ so a broken promise fails a test named after it. A round is:
 2. **Writes** through every vendor at once (one at a time per vendor, so the emulator's counters
    attribute each write to one call): create, update and delete, each judged against the store
    as soon as it returns or raises (``_writes.judge``).
+3. **A 401 wave** per OAuth vendor: every token expired, then ``BURST`` reads at once.
 
 All along, a timer expires every OAuth token (MakeLeaps, LeadDesk; their lifetimes are short
 anyway) and token requests meet faults too. Faults are seeded: which faults are drawn is the
@@ -84,13 +85,16 @@ API_KINDS = (
 AUTH_KINDS = tuple(k for k in API_KINDS if k != "500")
 FAULT_RATE = 0.25  # of API requests; test_faults_met_and_survived asserts >= 18% were met
 AUTH_FAULT_RATE = 0.2
-TOKEN_TTL = 3.0  # seconds: OAuth access tokens die during every round
-EXPIRE_EVERY = 1.5  # seconds between ``tokens.expire_all()`` of the OAuth emulators
+# OAuth access tokens die by themselves (the client refreshes them early, at 90% of their life)
+# and, every EXPIRE_EVERY seconds, all at once (a wave of 401s): both happen every round.
+TOKEN_TTL = 2.5
+EXPIRE_EVERY = 4.0
 RECORDS = 30
 PAGE_SIZE = 7
 MAX_RETRIES = 3  # small on purpose: some export runs fail, and resuming must complete them
 MAX_EXPORT_RUNS = 40  # per round; a job still failing after that is reported unfinished
 WRITES_PER_ROUND = 8  # per vendor
+BURST = 20  # concurrent reads per OAuth vendor right after a 401 wave, each round
 DONE = ("done", "skipped")
 
 #: A failed job's error type that a resume may legitimately fix: a read (or a token grant) met
@@ -359,6 +363,46 @@ class Soak:
         if op == "delete" and ident not in col:
             self.live[vendor].remove(ident)
 
+    # -- phase 3: a 401 wave -------------------------------------------------------------------
+
+    async def burst_round(self, round_no: int) -> None:
+        await asyncio.gather(*(self.vendor_burst(v, round_no) for v in OAUTH_VENDORS))
+
+    async def vendor_burst(self, vendor: str, round_no: int) -> None:
+        """Expire every token, then read one record ``BURST`` times at once: one renewal must
+        serve every waiter (single flight), whatever faults the token requests meet."""
+        emu, spec, client = self.emu(vendor), WRITES[vendor], self.clients[vendor]
+        ident = next(iter(emu.store[spec.collection]))
+        resource = getattr(client, spec.resource)
+        faults_before = self.faults_now(vendor)
+        # First a fresh token (a 401 makes the client renew), so that the burst below takes
+        # the 401 path rather than the early refresh of a token about to expire.
+        emu.tokens.expire_all()
+        results: list[Any] = await asyncio.gather(resource.get(ident), return_exceptions=True)
+        grants_before = sum(emu.counters.token_requests.values())
+        emu.tokens.expire_all()
+        results += await asyncio.gather(
+            *(resource.get(ident) for _ in range(BURST)), return_exceptions=True
+        )
+        failed = 0
+        for result in results:
+            if isinstance(result, BaseException):
+                failed += 1
+                self.check_exception(f"{vendor} burst get", result)
+        met = self.faults_now(vendor) - faults_before
+        token_faults = sum(n for k, n in met.items() if is_auth_path(emu, k.split()[2]))
+        grants = sum(emu.counters.token_requests.values()) - grants_before
+        # One renewal per wave (LeadDesk: a refused refresh, then a password grant), one more
+        # wave from the timer meanwhile, and a repeated grant per fault a token request met.
+        bound = 4 + token_faults
+        self.report.bursts += 1
+        if grants > bound:
+            self.report.auth_storms.append(
+                f"round {round_no} {vendor}: {BURST} concurrent reads after a 401 wave made "
+                f"{grants} token requests (at most {bound} with {token_faults} token faults)"
+            )
+        self.credit(vendor, met, "retried" if not failed else "surfaced")
+
     # -- the timer and the totals ---------------------------------------------------------------
 
     async def expire_tokens(self) -> None:
@@ -383,6 +427,11 @@ class Soak:
             self.report.api_faults += api_faults(emu)
             for grant, n in emu.counters.token_requests.items():
                 self.report.token_grants[f"{vendor}:{grant}"] += n
+            self.report.token_faults[vendor] += sum(
+                n
+                for key, n in emu.counters.fault_routes.items()
+                if is_auth_path(emu, key.split()[2])
+            )
 
 
 async def _soak(seconds: float, workdir: Path, report: Report, seed: int) -> None:
@@ -437,6 +486,7 @@ async def _soak(seconds: float, workdir: Path, report: Report, seed: int) -> Non
                         report.rounds += 1
                         await soak.export_round(report.rounds)
                         await soak.write_round(report.rounds)
+                        await soak.burst_round(report.rounds)
                         if time.monotonic() >= deadline:
                             break
                 finally:

@@ -16,6 +16,7 @@ class WriteSpec:
     """How the soak writes one resource of one vendor, and where the store keeps it."""
 
     collection: str
+    resource: str  # the client's resource for it
     field: str  # the field that carries the soak's marker
     methods: dict[str, str]  # op -> the HTTP method the client sends
     create: Callable[[Any, str], Awaitable[Any]]
@@ -27,6 +28,7 @@ class WriteSpec:
 WRITES: dict[str, WriteSpec] = {
     "leanlaw": WriteSpec(  # POST 201 with the object; sparse PUT; DELETE 200
         collection="clients",
+        resource="clients",
         field="name",
         methods={"create": "POST", "update": "PUT", "delete": "DELETE"},
         create=lambda c, m: c.clients.create({"name": m, "billingRate": "410.00"}),
@@ -35,6 +37,7 @@ WRITES: dict[str, WriteSpec] = {
     ),
     "leaddesk": WriteSpec(  # POST {"id": N} then a read-back GET; PATCH 204 then a GET
         collection="contacts",
+        resource="contacts",
         field="first_name",
         methods={"create": "POST", "update": "PATCH", "delete": "DELETE"},
         create=lambda c, m: c.contacts.create({"phone": "+358401112223", "first_name": m}),
@@ -43,6 +46,7 @@ WRITES: dict[str, WriteSpec] = {
     ),
     "leady": WriteSpec(
         collection="saved_filters",
+        resource="saved_filters",
         field="name",
         methods={"create": "POST", "update": "PATCH", "delete": "DELETE"},
         create=lambda c, m: c.saved_filters.create({"name": m, "filter": {}}),
@@ -51,6 +55,7 @@ WRITES: dict[str, WriteSpec] = {
     ),
     "makeleaps": WriteSpec(
         collection="contacts",
+        resource="contacts",
         field="name",
         methods={"create": "POST", "update": "PATCH", "delete": "DELETE"},
         create=lambda c, m: c.contacts.create(

@@ -1,8 +1,9 @@
 """The soak (issue 8): every promise at once, for a minute (``--soak-seconds=N`` for longer).
 
 One soak runs per session (``_soak.run_soak``: exports of every resource of the four vendors,
-resumed until complete, and writes, all under >= 18% injected faults while tokens expire); each
-test below asserts one promise on what it saw, so a broken promise fails a test named after it.
+resumed until complete, writes, and 401 waves, all under >= 18% injected faults while tokens
+expire); each test below asserts one promise on what it saw, so a broken promise fails a test
+named after it.
 The faults-per-kind table is printed in pytest's terminal summary and attached to
 ``test_faults_met_and_survived`` as the ``soak_faults`` property (JUnit XML).
 """
@@ -78,6 +79,13 @@ def test_no_task_socket_or_resource_warning_left(report: _soak.Report) -> None:
     assert not report.leaked_tasks, lines(report.leaked_tasks)
     assert not report.leaked_sockets, lines(report.leaked_sockets)
     assert not report.resource_warnings, lines(report.resource_warnings)
+
+
+def test_token_renewal_is_single_flight(report: _soak.Report) -> None:
+    # Each round expires every OAuth token and sends 20 reads at once: one renewal serves them
+    # (a client that renews once per 401 makes ~20 token requests here, and fails this).
+    assert report.bursts == 2 * report.rounds
+    assert not report.auth_storms, lines(report.auth_storms)
 
 
 def test_faults_met_and_survived(
