@@ -2,8 +2,8 @@
 
 ``pytest tests/soak --soak-seconds=600`` soaks for ten minutes instead of the default minute
 (``VENDORKIT_SOAK_SECONDS`` does the same where the command line is not yours, e.g. in nox).
-The option lives here, so pytest knows it when ``tests/soak`` (or a file in it) is on the
-command line.
+The option itself is declared in ``tests/conftest.py``, so that pytest knows it however the
+suite is started.
 """
 
 from __future__ import annotations
@@ -16,17 +16,6 @@ from ._soak import Report
 
 DEFAULT_SECONDS = 60.0
 REPORT = pytest.StashKey[Report]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("vendorkit").addoption(
-        "--soak-seconds",
-        type=float,
-        default=None,
-        metavar="N",
-        help=f"wall time of the soak test in seconds (default {DEFAULT_SECONDS:g}; at least one "
-        "full round always runs)",
-    )
 
 
 def soak_seconds(config: pytest.Config) -> float:
