@@ -6,6 +6,8 @@
     ├── TransportError        could not connect, timed out, connection dropped
     ├── PaginationError       a loop, a foreign-origin link, or a malformed page
     ├── DecodeError           the vendor sent something that does not fit the documented shape
+    │   └── ResponseTooLargeError  an answer larger than ``max_response_size``
+    ├── ReadBackError         a write was applied, but reading the record back failed
     ├── TaskTimeoutError      (also TimeoutError) a vendor's background task did not finish in time
     └── APIError              the vendor answered with an error status
         ├── BadRequestError              400
@@ -38,6 +40,8 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReadBackError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskTimeoutError",
     "TransportError",
@@ -77,6 +81,34 @@ class PaginationError(VendorkitError):
 
 class DecodeError(VendorkitError):
     """A response body could not be read as the documented shape (invalid JSON, wrong types)."""
+
+
+class ResponseTooLargeError(DecodeError):
+    """An answer's body (after decompression) passed the client's ``max_response_size``."""
+
+
+class ReadBackError(VendorkitError):
+    """A write was applied, but the read that was to return the record failed.
+
+    ``record_id`` is the id of the record written (a create's new id), so that the caller does not
+    write it again; ``method`` is the write's method; ``__cause__`` is the read's error. Retrying
+    the write would create a second record: read it with ``get(record_id)`` instead.
+    """
+
+    def __init__(self, message: str, *, record_id: Any, method: str = "") -> None:
+        super().__init__(message)
+        self.record_id = record_id
+        self.method = method
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_plain, (type(self), str(self.args[0]) if self.args else "", self.__dict__))
+
+
+def _rebuild_plain(cls: type[VendorkitError], message: str, state: dict[str, Any]) -> Any:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class TaskTimeoutError(VendorkitError, TimeoutError):

@@ -36,17 +36,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import hashlib
 import html
-import json
 import logging
 import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any, Protocol
-from urllib.parse import quote, quote_plus
 
 import attrs
 from yarl import URL
@@ -61,7 +60,8 @@ from vendorkit.errors import (
 
 from ._errors import ErrorInfo, as_messages, error_from_response
 from ._flight import SingleFlight
-from ._wire import SENSITIVE_KEYS, WireRequest, WireResponse
+from ._redact import REDACTED, SENSITIVE_KEYS, redact_known
+from ._wire import WireRequest, WireResponse
 
 __all__ = [
     "Auth",
@@ -170,6 +170,11 @@ class Auth:
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         """Called by the client once it knows its base URL, vendor name and token store."""
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential value this strategy holds or has been issued, for redaction: no
+        message, log line or repr may contain one of them."""
+        return ()
+
 
 class NoAuth(Auth):
     """No credentials (public endpoints, token endpoints themselves)."""
@@ -182,6 +187,7 @@ class HeaderAuth(Auth):
         if not token:
             raise ValueError("a token is required")
         self._token = token
+        self._previous = ""
         self.scheme = scheme
         self.header = header
         # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
@@ -196,7 +202,11 @@ class HeaderAuth(Auth):
         return self._token
 
     def set_token(self, token: str) -> None:
+        self._previous = self._token
         self._token = token
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token, self._previous)
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         value = f"{self.scheme} {self._token}" if self.scheme else self._token
@@ -298,29 +308,26 @@ def parse_token(response: WireResponse, *, now: float, previous: Token | None = 
 
 
 # -- keeping secrets out of messages ----------------------------------------------------------
+# On top of the shared redaction (``_redact.redact_known``: as is, URL-, JSON- and repr-escaped),
+# the strategy scrubs the secrets of the token request it made from every part of its error.
 
-REDACTED = "***"
 
-
-def _forms(secret: str) -> set[str]:
-    """The ways ``secret`` can appear in an echo: as is, JSON-, URL-, HTML- and repr-escaped."""
-    forms = {secret, html.escape(secret), repr(secret)[1:-1]}
-    forms.add(json.dumps(secret)[1:-1])
-    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-    with contextlib.suppress(UnicodeError):  # a lone surrogate has no URL form
-        forms.update((quote(secret, safe=""), quote_plus(secret)))
-    return {f for f in forms if f}
+def _spellings(secrets: Collection[str]) -> list[str]:
+    """The secrets, plus their HTML-escaped forms (an error page from a proxy or a framework)."""
+    out: list[str] = []
+    for secret in secrets:
+        if secret:
+            out.append(secret)
+            escaped = html.escape(secret)
+            if escaped != secret:
+                out.append(escaped)
+    return out
 
 
 def scrub(text: str, secrets: Collection[str]) -> str:
-    """``text`` with every form of every secret replaced by ``***`` (longest first, so a Basic
-    value goes before the secret inside it). Every occurrence goes, however short the secret:
-    a garbled message is better than a leaked password."""
-    forms = sorted({f for s in secrets if s for f in _forms(s)}, key=len, reverse=True)
-    for form in forms:
-        if form in text:
-            text = text.replace(form, REDACTED)
-    return text
+    """``text`` with every spelling of every secret replaced by ``***`` (see ``redact_known``:
+    values shorter than its minimum length are not credentials and are left alone)."""
+    return redact_known(text, _spellings(secrets))
 
 
 def _scrub_value(value: Any, secrets: Collection[str], depth: int = 0) -> Any:
@@ -343,7 +350,6 @@ def _scrub_value(value: Any, secrets: Collection[str], depth: int = 0) -> Any:
 
 def _leaks(exc: BaseException, secrets: Collection[str]) -> bool:
     """Whether ``exc``'s chained causes show a secret in their str or repr."""
-    forms = {f for s in secrets if s for f in _forms(s)}
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc.__cause__, exc.__context__]
     while todo:
@@ -355,7 +361,7 @@ def _leaks(exc: BaseException, secrets: Collection[str]) -> bool:
             shown = f"{link!s} {link!r}"
         except Exception:
             return True  # cannot tell: assume the worst
-        if any(f in shown for f in forms):
+        if scrub(shown, secrets) != shown:
             return True
         todo += [link.__cause__, link.__context__]
     return False
@@ -465,6 +471,9 @@ class OAuth2(Auth):
         # air: it does not take such a token for a good one, and forgets a dead one on failure.
         self._rejected: set[str] = set()
         self.token_requests = 0
+        # Tokens issued to this strategy lately: redacted from every message (a hostile server
+        # may echo them), bounded so a long-lived client does not collect them forever.
+        self._issued: collections.deque[str] = collections.deque(maxlen=8)
 
     def __repr__(self) -> str:
         return f"<OAuth2 {self._grant.get('grant_type')} client_id={self._client_id!r}>"
@@ -472,6 +481,11 @@ class OAuth2(Auth):
     @property
     def grant_type(self) -> str:
         return str(self._grant.get("grant_type", ""))
+
+    def secrets(self) -> tuple[str, ...]:
+        raw = f"{self._client_id}:{self._client_secret}".encode()
+        grant = [str(v) for k, v in self._grant.items() if k.lower() in SENSITIVE_KEYS]
+        return (self._client_secret, base64.b64encode(raw).decode(), *grant, *self._issued)
 
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         self._base_url = base_url
@@ -513,11 +527,10 @@ class OAuth2(Auth):
 
     def _secrets(self, fields: Mapping[str, Any], previous: Token | None) -> set[str]:
         """Every secret this token request involves, as the strategy knows them."""
-        found = {self._client_secret, self._basic(), f"{self._client_id}:{self._client_secret}"}
-        for source in (self._grant, fields):
-            for key, value in source.items():
-                if str(key).lower() in SENSITIVE_KEYS and isinstance(value, str) and value:
-                    found.add(value)
+        found = {*self.secrets(), f"{self._client_id}:{self._client_secret}"}
+        for key, value in fields.items():
+            if str(key).lower() in SENSITIVE_KEYS and isinstance(value, str) and value:
+                found.add(value)
         if previous is not None:
             found.add(previous.access_token)
             if previous.refresh_token:
@@ -537,13 +550,21 @@ class OAuth2(Auth):
             scrub_error(exc, secrets)
             raise
         if not 200 <= response.status < 300:
-            error = error_from_response(
-                response, vendor=self._vendor, method="POST", parser=self._error_parser
-            )
             # A hostile or careless endpoint may echo the secret, the password or the refresh
             # token in its error body: none of it reaches the error.
+            error = error_from_response(
+                response,
+                vendor=self._vendor,
+                method="POST",
+                parser=self._error_parser,
+                secrets=secrets,
+            )
             raise scrub_error(error, secrets) from None
-        return parse_token(response, now=time.time(), previous=previous)
+        token = parse_token(response, now=time.time(), previous=previous)
+        self._issued.append(token.access_token)
+        if token.refresh_token:
+            self._issued.append(token.refresh_token)
+        return token
 
     async def _obtain(self, send: Send, previous: Token | None) -> Token:
         if self.refresh and previous is not None and previous.refresh_token:
@@ -648,6 +669,8 @@ class OAuth2(Auth):
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         token = await self.current_token(send)
+        if token.access_token not in self._issued:  # issued to another process sharing the store
+            self._issued.append(token.access_token)
         return {"Authorization": token.header()}, _marker(token, self._flight.mark())
 
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
