@@ -433,7 +433,7 @@ class _JobRun:
         depth = _depth(self.job.client, self.resource, self.job.filters)
         if ck.partition is not None and len(ck.partition) != depth:
             raise CheckpointError(
-                f"it places the walk {len(ck.partition)} parent levels deep, and "
+                f"the checkpoint places the walk {len(ck.partition)} parent levels deep, and "
                 f"{self.job.resource} has {depth}"
             )
         return ck
@@ -575,7 +575,7 @@ class _JobRun:
         if position is None:
             if ck.records or ck.pages or ck.bytes or ck.partition is not None or ck.committing:
                 raise CheckpointError(
-                    f"it counts {ck.records} records written but has no output position"
+                    f"the checkpoint counts {ck.records} records written but has no output position"
                 )
             self._restart()
             await sink.open(None)
@@ -584,8 +584,8 @@ class _JobRun:
             where = FilePosition.from_json(position)
             if (where.lines, where.offset) != (ck.records, ck.bytes):
                 raise CheckpointError(
-                    f"it counts {ck.records} records in {ck.bytes} bytes, and its output "
-                    f"position {where.lines} records in {where.offset} bytes"
+                    f"the checkpoint counts {ck.records} records in {ck.bytes} bytes, and its "
+                    f"output position {where.lines} records in {where.offset} bytes"
                 )
         try:
             await sink.open(position)

@@ -30,7 +30,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 def _count(value: Any, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise CheckpointError(f"its sink position's {name} is {value!r}, not a count")
+        raise CheckpointError(f"the checkpoint's sink position's {name} is {value!r}, not a count")
     return value
 
 
@@ -45,21 +45,25 @@ class FilePosition:
         """The position stored in a checkpoint, checked for types and coherence."""
         if not isinstance(value, dict):
             raise CheckpointError(
-                f"its sink position is {value!r}, not the offset, line count and digest of the "
-                "output (a checkpoint of an older vendorkit, or edited)"
+                f"the checkpoint's sink position is {value!r}, not the offset, line count and "
+                "digest of the output (a checkpoint of an older vendorkit, or edited)"
             )
         offset = _count(value.get("offset"), "offset")
         lines = _count(value.get("lines"), "line count")
         digest = value.get("sha256")
         if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
-            raise CheckpointError(f"its sink position's digest is {digest!r}, not a SHA-256")
+            raise CheckpointError(
+                f"the checkpoint's sink position's digest is {digest!r}, not a SHA-256"
+            )
         if (offset == 0) != (lines == 0):
             raise CheckpointError(
-                f"its sink position says {lines} records in {offset} bytes: one cannot be 0 "
-                "without the other"
+                f"the checkpoint's sink position says {lines} records in {offset} bytes: one "
+                "cannot be 0 without the other"
             )
         if offset == 0 and digest != EMPTY_SHA256:
-            raise CheckpointError("its sink position has a digest for an empty output that is not")
+            raise CheckpointError(
+                "the checkpoint's sink position is empty, and its digest is not that of nothing"
+            )
         return cls(offset, lines, digest)
 
     def to_json(self) -> dict[str, Any]:
