@@ -9,13 +9,17 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from vendorkit.sandbox import FaultProfile, Sandbox
 
+from .client._raw import http, raw_server
 from .export.conftest import output_ids, store_ids
+
+__all__ = ["raw_server"]
 
 VENDORKIT = [sys.executable, "-m", "vendorkit"]
 
@@ -166,3 +170,57 @@ async def test_sandbox_serve_talks_to_any_http_client() -> None:
         proc.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(proc.wait(), 30)
     assert code == 0
+
+
+async def run_split(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str, str]:
+    """Like ``run``, with stdout and stderr apart."""
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env or clean_env(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_an_out_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    async with Sandbox(vendors=["leanlaw"], records=5) as sb:
+        code, out, err = await run_split(
+            "export", "leanlaw", "--out", str(tmp_path / "a-file" / "sub"), env=leanlaw_env(sb)
+        )
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("error: ")
+    assert "not a folder" in err or "cannot be created" in err
+
+
+async def test_get_prints_a_lone_surrogate_escaped(raw_server: Any) -> None:
+    body = b'{"data": {"id": "c-1", "name": "\\ud800 and \\u2028"}}'
+    server = await raw_server(lambda req, n: http("200 OK", body))
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY="k" * 12, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    code, out, err = await run_split("get", "leanlaw", "clients", "c-1", env=env)
+    assert code == 0, err
+    assert json.loads(out) == {"id": "c-1", "name": "\ud800 and \u2028"}
+
+
+async def test_csv_cells_are_neutralised_unless_asked_not_to(tmp_path: Path) -> None:
+    import csv
+
+    async with Sandbox(vendors=["leanlaw"], records=3, seed=0) as sb:
+        record = next(iter(sb.emulator("leanlaw").store["clients"].values()))
+        record["note"] = '=HYPERLINK("http://x.invalid")'
+        env = leanlaw_env(sb)
+        for flag, expected in (([], "'" + record["note"]), (["--no-neutralise"], record["note"])):
+            folder = tmp_path / (flag[0] if flag else "default")
+            args = ["export", "leanlaw", "clients", "--out", str(folder), "--format", "csv"]
+            code, out = await run(*args, *flag, env=env)
+            assert code == 0, out
+            with open(folder / "leanlaw" / "clients.csv", newline="", encoding="utf-8") as fh:
+                rows = {r["id"]: r for r in csv.DictReader(fh)}
+            assert rows[record["id"]]["note"] == expected
