@@ -35,7 +35,7 @@ import attrs
 
 from vendorkit.core import BaseClient
 from vendorkit.core._options import seconds, whole
-from vendorkit.core._redact import describe_exception, redact_known
+from vendorkit.core._redact import describe_exception, redact_text
 from vendorkit.core._resource import Resource
 from vendorkit.errors import ConfigurationError, RateLimitError, VendorkitError
 
@@ -182,15 +182,17 @@ class _JobState:
     secrets: Callable[[], Iterable[str]] = _no_secrets
 
     def describe(self, exc: BaseException) -> str:
-        """``Type: message`` of ``exc``, safe to show: our errors' own words with any known
-        secret removed; a foreign exception by its redacted message, never by its ``repr``."""
+        """``Type: message`` of ``exc``, safe to show: a foreign exception by its message, never
+        by its ``repr``; our own by its words. Both with every known secret and anything shaped
+        like a credential removed (a second net behind the core's own redaction: what lands in a
+        checkpoint stays on disk)."""
         secrets = _safely(self.secrets)
         if isinstance(exc, VendorkitError):
-            return f"{type(exc).__name__}: {redact_known(str(exc), secrets)}"
+            return f"{type(exc).__name__}: {redact_text(str(exc), secrets)}"
         return describe_exception(exc, secrets)
 
     def scrub(self, text: str) -> str:
-        return redact_known(text, _safely(self.secrets))
+        return redact_text(text, _safely(self.secrets))
 
     def progress(self, event: str, message: str = "") -> Progress:
         r = self.result
