@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -224,3 +225,83 @@ async def test_csv_cells_are_neutralised_unless_asked_not_to(tmp_path: Path) -> 
             with open(folder / "leanlaw" / "clients.csv", newline="", encoding="utf-8") as fh:
                 rows = {r["id"]: r for r in csv.DictReader(fh)}
             assert rows[record["id"]]["note"] == expected
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+API_KEY = "cli-api-key-S3CRET-5d2e"
+ML_ID = "cli-client-id-77"
+ML_SECRET = "cli-client-S3CRET-a41b"
+ML_BASIC = base64.b64encode(f"{ML_ID}:{ML_SECRET}".encode()).decode()
+
+
+def _auth(request: bytes) -> str:
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"authorization:"):
+            return line.split(b":", 1)[1].strip().decode("latin-1")
+    return ""
+
+
+# What a hand-made server answers to every request: each makes aiohttp raise an exception whose
+# repr (or message) carries the request's headers, or puts the credential in the answer itself.
+HOSTILE: dict[str, Any] = {
+    "status line echoing the credential": lambda req, n: (
+        f"HTTP/1.1 2{_auth(req)} nope\r\nContent-Length: 0\r\n\r\n".encode("latin-1")
+    ),
+    "malformed status line": lambda req, n: b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+    "header without a colon": lambda req, n: (
+        b"HTTP/1.1 200 OK\r\nThis is not a header\r\nContent-Length: 2\r\n\r\n{}"
+    ),
+    "over-long header": lambda req, n: http("200 OK", b"{}", {"X-Long": "a" * 20000}),
+    "error body echoing the credential": lambda req, n: http(
+        "500 Internal Server Error",
+        json.dumps({"message": f"rejected header Authorization: {_auth(req)}"}).encode(),
+    ),
+}
+
+
+def shown(tmp_path: Path, *texts: str) -> str:
+    """Everything a user sees of a run: its output and every checkpoint it left."""
+    checkpoints = [p.read_text(errors="replace") for p in tmp_path.rglob("*.json")]
+    return "\n".join([*texts, *checkpoints])
+
+
+@pytest.mark.parametrize("log", ["", "debug"])
+@pytest.mark.parametrize("answer", HOSTILE.values(), ids=HOSTILE.keys())
+async def test_a_failing_export_never_shows_the_credential(
+    tmp_path: Path, raw_server: Any, answer: Any, log: str
+) -> None:
+    server = await raw_server(answer)
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY=API_KEY, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    if log:
+        env["VENDORKIT_LOG"] = log
+    code, out, err = await run_split(
+        "export", "leanlaw", "clients", "--out", str(tmp_path / "out"), env=env
+    )
+    assert code == 1, (out, err)
+    assert API_KEY in server.requests[0].decode("latin-1")  # it was sent, and could leak
+    everything = shown(tmp_path, out, err)
+    assert API_KEY not in everything and "S3CRET" not in everything
+    assert "Traceback" not in everything
+    assert "error: leanlaw/clients failed: " in err
+
+
+@pytest.mark.parametrize("answer", [HOSTILE["status line echoing the credential"]])
+async def test_a_failing_token_request_never_shows_the_basic_credentials(
+    tmp_path: Path, raw_server: Any, answer: Any
+) -> None:
+    server = await raw_server(answer)
+    env = clean_env(
+        VENDORKIT_MAKELEAPS_CLIENT_ID=ML_ID,
+        VENDORKIT_MAKELEAPS_CLIENT_SECRET=ML_SECRET,
+        VENDORKIT_MAKELEAPS_BASE_URL=server.url,
+        VENDORKIT_LOG="debug",
+    )
+    code, out, err = await run_split(
+        "export", "makeleaps", "clients", "--out", str(tmp_path / "out"), env=env
+    )
+    assert code != 0, (out, err)
+    assert ML_BASIC in server.requests[0].decode("latin-1")
+    everything = shown(tmp_path, out, err)
+    assert ML_BASIC not in everything and ML_SECRET not in everything
+    assert "S3CRET" not in everything and "Traceback" not in everything
