@@ -18,7 +18,10 @@ from vendorkit.errors import ConfigurationError, VendorkitError
 from vendorkit.export import Job, export
 from vendorkit.sandbox import Sandbox
 
+from ..client._raw import http, raw_server
 from .conftest import output_ids, store_ids
+
+__all__ = ["raw_server"]
 
 
 def mode(path: Path) -> int:
@@ -330,3 +333,74 @@ async def test_bad_jobs_are_configuration_errors(tmp_path: Path) -> None:
             with pytest.raises(ConfigurationError, match="not a folder"):
                 await export([Job(client=ll, resource="clients")], out=tmp_path / "a-file")
         assert sb.emulator("leanlaw").counters.total_requests == 0
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+SECRET = "job-api-key-S3CRET-c0ffee"
+
+
+class LeakySink:
+    """A caller's sink whose error repeats what it was given, credentials included."""
+
+    async def open(self, resume_at: Any | None) -> None:
+        pass
+
+    async def write(self, records: Any) -> int:
+        raise RuntimeError(f"database refused {{'Authorization': 'Bearer {SECRET}'}} {SECRET}")
+
+    def position(self) -> Any:
+        return 0
+
+    async def commit(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_no_secret_in_job_errors_progress_messages_logs_or_checkpoints(
+    tmp_path: Path, raw_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="vendorkit")
+
+    def echo(request: bytes, n: int) -> bytes:
+        auth = next(
+            (line for line in request.split(b"\r\n") if line.lower().startswith(b"authorization")),
+            b"",
+        )
+        if b"/v2/matters" in request.split(b"\r\n", 1)[0]:  # the credential in the status line
+            return (
+                b"HTTP/1.1 2" + auth.split(b":", 1)[-1].strip() + b" x\r\nContent-Length: 0\r\n\r\n"
+            )
+        body = b'{"data":[{"id":"1"}],"pagination":{"limit":1,"offset":0,"total":1}}'
+        return http("200 OK", body)
+
+    server = await raw_server(echo)
+    events: list[Any] = []
+    async with LeanLaw(api_key=SECRET, base_url=server.url, max_retries=2) as ll:
+        result = await export(
+            [
+                Job(client=ll, resource="clients"),
+                Job(client=ll, resource="matters"),
+                Job(client=ll, resource="users", name="leaky/users"),
+            ],
+            out=tmp_path,
+            on_progress=events.append,
+            sink_factory=lambda path: LeakySink() if "leaky" in str(path) else CountingSink(),
+        )
+    assert any(SECRET.encode() in r for r in server.requests)  # sent, so it could leak
+    assert [j.status for j in result.jobs] == ["done", "failed", "failed"]
+    assert any(e.event == "retry" for e in events)
+    shown = [j.error or "" for j in result.jobs] + [e.message for e in events]
+    shown += [p.read_text() for p in tmp_path.rglob("*.json")]
+    shown.append(caplog.text)
+    assert not [text for text in shown if SECRET in text or "S3CRET" in text]
+    assert "RuntimeError: database refused" in (result.jobs[2].error or "")
+
+
+class CountingSink(LeakySink):
+    async def write(self, records: Any) -> int:
+        return len(records)
