@@ -305,3 +305,18 @@ async def test_a_failing_token_request_never_shows_the_basic_credentials(
     everything = shown(tmp_path, out, err)
     assert ML_BASIC not in everything and ML_SECRET not in everything
     assert "S3CRET" not in everything and "Traceback" not in everything
+
+
+async def test_sandbox_serve_on_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = await run_split(
+            "sandbox", "serve", "--vendor", "leanlaw", "--port", str(port), timeout=30
+        )
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1

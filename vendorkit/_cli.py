@@ -116,7 +116,7 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -
     except VendorkitError as exc:
         _fail(str(exc), usage_code)
     except OSError as exc:
-        _fail(f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}", usage_code)
+        _fail(f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc), usage_code)
     except Exception as exc:
         from vendorkit.core._redact import describe_exception
 
@@ -223,8 +223,8 @@ def sandbox_serve(
     def echo(line: str) -> None:
         click.echo(line)
 
-    asyncio.run(
-        serve(
+    _run(
+        lambda: serve(
             vendors or VENDORS,
             host=host,
             port=port or None,
