@@ -28,7 +28,7 @@ from vendorkit.export import (
 from vendorkit.export._engine import _paths
 from vendorkit.export._names import check_name
 from vendorkit.export._position import FilePosition
-from vendorkit.export._text import FORMULA_STARTS, csv_cell, dumps_line
+from vendorkit.export._text import FORMULA_STARTS, csv_cell, dumps_line, encode_lines
 
 # Every code point, lone surrogates included, with the troublesome ones drawn often.
 TRICKY = st.sampled_from(
@@ -189,6 +189,12 @@ def test_a_json_line_gives_back_any_record(record: dict[str, Any]) -> None:
     assert json.loads(data.decode("utf-8")) == record
     assert len((line + "\n").splitlines()) == 1  # one line, for every line-splitting reader
     assert "\n" not in line and "\r" not in line
+
+
+@given(st.lists(RECORDS, max_size=5))
+def test_a_page_of_json_lines_gives_back_every_record(records: list[dict[str, Any]]) -> None:
+    lines = encode_lines(records).decode("utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == records
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)

@@ -26,7 +26,7 @@ from vendorkit.errors import ClientStateError
 from ._errors import CheckpointError
 from ._files import create_private, ensure_root, open_private, replace_into
 from ._position import FilePosition, Verifier
-from ._text import csv_cell, dumps_line, flatten
+from ._text import csv_cell, encode_lines, flatten
 
 __all__ = ["CsvSink", "JsonlSink", "Sink", "flatten"]
 
@@ -135,7 +135,7 @@ class JsonlSink:
     async def write(self, records: Sequence[Mapping[str, Any]]) -> int:
         if self._fh is None:
             raise ClientStateError(f"write() before open(): {self.part} is not open")
-        data = "".join(dumps_line(r) + "\n" for r in records).encode("utf-8")
+        data = encode_lines(records)
         self._fh.write(data)
         self._fh.flush()
         self._hash.update(data)

@@ -27,15 +27,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
     "FORMULA_STARTS",
     "csv_cell",
     "dumps_line",
+    "encode_lines",
     "escape_surrogates",
     "flatten",
+    "json_line",
     "neutralise_cell",
     "restore_cell",
 ]
@@ -58,16 +60,33 @@ def escape_surrogates(text: str) -> str:
     return _SURROGATE.sub(_escape, text)
 
 
-def dumps_line(record: Any) -> str:
-    """One record as one line of JSON (no line break at the end), encodable as UTF-8."""
+def json_line(record: Any) -> str:
+    """One record as one line of JSON (no line break at the end); lone surrogates are left as
+    they are (``encode_lines`` escapes them, only when there are any)."""
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
     # C-speed scans first: translating every record character by character would cost far more.
     if "\u2028" in text or "\u2029" in text or "\x85" in text:
         text = text.translate(_LINE_BREAKS)
+    return text
+
+
+def dumps_line(record: Any) -> str:
+    """One record as one line of JSON (no line break at the end), encodable as UTF-8."""
+    text = json_line(record)
     if _SURROGATE.search(text):
         # Outside strings, JSON text is ASCII: every surrogate here sits inside a string.
         text = escape_surrogates(text)
     return text
+
+
+def encode_lines(records: Iterable[Any]) -> bytes:
+    """Records as JSON lines, in UTF-8. The page is encoded once; only a page that holds a lone
+    surrogate (rare) pays for a second pass that escapes it."""
+    text = "".join(json_line(r) + "\n" for r in records)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return escape_surrogates(text).encode("utf-8")
 
 
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
