@@ -8,6 +8,8 @@
     ├── DecodeError           the vendor sent something that does not fit the documented shape
     │   └── ResponseTooLargeError  an answer larger than ``max_response_size``
     ├── ReadBackError         a write was applied, but reading the record back failed
+    ├── CheckpointError       an export checkpoint that does not verify against its output
+    ├── UnsafePathError       an export path that is a link or not a regular file
     ├── TaskTimeoutError      (also TimeoutError) a vendor's background task did not finish in time
     └── APIError              the vendor answered with an error status
         ├── BadRequestError              400
@@ -32,6 +34,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "CheckpointError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
@@ -46,6 +49,7 @@ __all__ = [
     "TaskTimeoutError",
     "TransportError",
     "UnprocessableEntityError",
+    "UnsafePathError",
     "VendorkitError",
     "error_class_for_status",
 ]
@@ -109,6 +113,18 @@ def _rebuild_plain(cls: type[VendorkitError], message: str, state: dict[str, Any
     Exception.__init__(err, message)
     err.__dict__.update(state)
     return err
+
+
+class CheckpointError(VendorkitError):
+    """A checkpoint that cannot be trusted: it does not verify against its output (an offset,
+    a count or a digest that disagrees with the part file, a part file gone or changed) or it is
+    not a checkpoint this version writes (wrong types, missing fields). The job is refused, never
+    resumed into a gap or a duplicate; the message says how to start it over."""
+
+
+class UnsafePathError(VendorkitError):
+    """A path an export writes (an output, its ``.part`` or ``.tmp`` file, a checkpoint, a folder
+    it creates) is a symbolic link or not a regular file: the export refuses to write through it."""
 
 
 class TaskTimeoutError(VendorkitError, TimeoutError):

@@ -1,8 +1,9 @@
 """Bulk exports: concurrent, quota-aware, resumable, exactly once. See ``docs/export.md``."""
 
+from vendorkit.errors import CheckpointError, UnsafePathError
+
 from ._checkpoint import Checkpoint
 from ._engine import ExportResult, Job, JobResult, Progress, export, exportable_resources
-from ._errors import CheckpointError, UnsafePathError
 from ._sinks import CsvSink, JsonlSink, Sink, flatten
 from ._text import neutralise_cell, restore_cell
 

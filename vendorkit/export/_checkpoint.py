@@ -24,7 +24,8 @@ from typing import Any
 
 import attrs
 
-from ._errors import CheckpointError
+from vendorkit.errors import CheckpointError
+
 from ._files import open_private, write_private_atomic
 
 __all__ = ["VERSION", "Checkpoint"]

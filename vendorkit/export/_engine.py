@@ -37,10 +37,15 @@ from vendorkit.core import BaseClient
 from vendorkit.core._options import seconds, whole
 from vendorkit.core._redact import describe_exception, redact_text
 from vendorkit.core._resource import Resource
-from vendorkit.errors import ConfigurationError, RateLimitError, VendorkitError
+from vendorkit.errors import (
+    CheckpointError,
+    ConfigurationError,
+    RateLimitError,
+    UnsafePathError,
+    VendorkitError,
+)
 
 from ._checkpoint import Checkpoint
-from ._errors import CheckpointError, UnsafePathError
 from ._files import ensure_root, ensure_subdirs, is_regular_file, refuse_link
 from ._names import check_name, check_segment, collision_key
 from ._position import FilePosition

@@ -28,7 +28,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._errors import UnsafePathError
+from vendorkit.errors import UnsafePathError
 
 __all__ = [
     "create_private",

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._errors import CheckpointError
+from vendorkit.errors import CheckpointError
 
 __all__ = ["FilePosition", "Verifier"]
 

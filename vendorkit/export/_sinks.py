@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
-from vendorkit.errors import ClientStateError
+from vendorkit.errors import CheckpointError, ClientStateError
 
-from ._errors import CheckpointError
 from ._files import create_private, ensure_root, open_private, replace_into
 from ._position import FilePosition, Verifier
 from ._text import csv_cell, encode_lines, flatten
