@@ -638,7 +638,7 @@ def test_chained_lists_count_empty_pages_per_list() -> None:
         ({"concurrency": 8}, 8),
         ({"concurrency": 100_000}, MAX_CONCURRENCY),
         ({"page_size": 1, "max_items": 0, "max_pages": 1, "resume": {}}, 1),
-        ({"max_items": 10**30}, 1),
+        ({"max_items": 2**63 - 1, "page_size": 2**63 - 1}, 1),
     ],
 )
 def test_check_walk_options(options: dict[str, Any], expected: int) -> None:
@@ -658,6 +658,8 @@ def test_check_walk_options(options: dict[str, Any], expected: int) -> None:
         {"max_items": -1},
         {"max_items": 1.0},
         {"max_pages": 0},
+        {"max_items": 2**63},
+        {"page_size": 10**30},
         {"resume": "x"},
         {"resume": [("page", 1)]},
     ],

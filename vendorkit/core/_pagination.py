@@ -61,6 +61,7 @@ from ._wire import redact_url, same_origin
 __all__ = [
     "EMPTY_PAGE_LIMIT",
     "MAX_CONCURRENCY",
+    "MAX_COUNT",
     "Chained",
     "NextLink",
     "OffsetLimit",
@@ -87,11 +88,18 @@ MAX_CONCURRENCY = 32
 EMPTY_PAGE_LIMIT = 3
 
 
+# Sizes, positions and caps beyond this are nonsense, and past ~4300 digits Python cannot even
+# write them into a URL: refused rather than failing later with a bare ValueError.
+MAX_COUNT = 2**63 - 1
+
+
 def _count(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigurationError(f"{name} must be an integer, got a {type(value).__name__}")
     if value < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}, got {show_value(value)}")
+    if value > MAX_COUNT:
+        raise ConfigurationError(f"{name} must be at most 2**63 - 1, got {show_value(value)}")
     return value
 
 
@@ -106,9 +114,9 @@ def check_walk_options(
     """Validate a walk's options before anything is sent; returns the concurrency to use.
 
     ``page_size`` >= 1, ``max_items`` >= 0, ``max_pages`` >= 1 (each an ``int`` or None) and
-    ``concurrency`` >= 1 (an ``int``; above ``MAX_CONCURRENCY`` it is clamped to it). ``True``,
-    ``"5"`` and ``2.5`` are not integers here. ``resume`` is None or a mapping (a resume point).
-    Anything else raises ``ConfigurationError``."""
+    ``concurrency`` >= 1 (an ``int``; above ``MAX_CONCURRENCY`` it is clamped to it), none above
+    ``MAX_COUNT``. ``True``, ``"5"`` and ``2.5`` are not integers here. ``resume`` is None or a
+    mapping (a resume point). Anything else raises ``ConfigurationError``."""
     if page_size is not None:
         _count("page_size", page_size, 1)
     if max_items is not None:
@@ -198,7 +206,7 @@ def _bad_resume(resume: Mapping[str, Any], why: str) -> ConfigurationError:
 
 def _resume_int(resume: Mapping[str, Any], key: str, minimum: int) -> int:
     value = resume[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
         raise _bad_resume(resume, f"{key} must be an integer >= {minimum}")
     return value
 
@@ -295,11 +303,12 @@ class NextLink:
         size = _clamp(page_size, self.default_size, self.max_size)
         base = url.update_query({self.size_param: str(size)}) if self.size_param and size else url
         if resume and "url" in resume:
-            return PageRequest(_resume_url(resume), 0, dict(resume), size)
+            target = _resume_url(resume)
+            return PageRequest(target, 0, {"url": str(target)}, size)
         if resume and "cursor" in resume and self.cursor_param:
             cursor = _resume_cursor(resume)
             target = base.update_query({self.cursor_param: cursor})
-            return PageRequest(target, 0, dict(resume), size)
+            return PageRequest(target, 0, {"cursor": cursor}, size)
         return PageRequest(base, 0, {"url": str(base)}, size)
 
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
