@@ -124,7 +124,7 @@ class Envelope:
     total: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     next: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     item: str | None = None
-    # A dotted path to the block a paginated list carries (LeanLaw's ``pagination``). Declared,
+    # A dotted path to the block a paginated list carries (such as ``pagination``). Declared,
     # a list body without it (or with a non-object there) is one complete page: the vendor
     # paginates only some endpoints, and walking an unpaginated one by offset would read the
     # same records again and again.
