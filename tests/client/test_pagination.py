@@ -573,7 +573,7 @@ async def test_a_repeated_page_is_an_error_not_duplicates(serve: Any, make: Any)
     server = await serve({"GET /v2/matters": items})
     ll = leanlaw(make, server)
     got: list[Any] = []
-    with pytest.raises(PaginationError, match="same records"):
+    with pytest.raises(PaginationError, match="repeats records"):
         async for row in ll.matters.list_raw(page_size=10, concurrency=4):
             got.append(row)
     assert ids(got) == list(range(10))

@@ -327,8 +327,10 @@ def reference(b: Behaviour, origin: str) -> Outcome:
       (neither a total nor ``_links``) while pages are full; the size is learned from page 1 when
       it is short while the total or a next link says more exist; a bare array is the whole list;
     - link: follow the next link or cursor while there is one; a malformed one is an error;
-    - everywhere: 3 empty pages in a row end a list; a non-empty page equal to the previous
-      non-empty one is an error; a next URL already fetched (when it is wanted) is an error;
+    - everywhere: 3 empty pages in a row end a list; a page starting with the first record of
+      an earlier page, or with a record of the previous non-empty page, is an error (the records
+      here are ``{"id": i}``, so "the same record" is "the same id"); a next URL already fetched
+      (when it is wanted) is an error;
       ``max_items`` and ``max_pages`` stop the reading, and a page is read (and may fail) only
       if the one before wanted it.
     """
@@ -338,16 +340,19 @@ def reference(b: Behaviour, origin: str) -> Outcome:
     url = first_url(b, origin)
     seen = {_key(url)}
     size, empties, received, pages = b.page_size, 0, 0, 0
-    previous: list[Any] | None = None
+    firsts: set[int] = set()
+    previous: set[int] = set()
     while True:
         page = _read(b, b.body(dict(url.query), origin))
         if page is None:
             return Outcome(ids, True)
         records = page.records
-        if previous is not None and records and records == previous:
-            return Outcome(ids, True)
         if records:
-            previous = records
+            head = records[0]["id"]
+            if head in firsts or head in previous:
+                return Outcome(ids, True)
+            firsts.add(head)
+            previous = {r["id"] for r in records}
         pages += 1
         received += len(records)
         empties = 0 if records else empties + 1

@@ -726,3 +726,36 @@ async def test_a_pager_iterated_twice_is_a_client_state_error() -> None:
     await pager.all()
     with pytest.raises(ClientStateError, match="once"):
         await pager.all()
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        [[1, 2, 3], [1, 2, 3]],  # the same page again
+        [[1, 2, 3], [2, 3, 4]],  # overlapping the page before
+        [[1, 2], [1]],  # a short first page, then the start again
+        [[1, 2, 3], [4, 5, 6], [1, 2, 3]],  # an earlier page again
+    ],
+    ids=["same", "overlap", "short-then-start", "earlier-page"],
+)
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_page_repeating_records_is_an_error_before_they_are_handed_over(
+    served: list[list[int]], concurrency: int
+) -> None:
+    pages: dict[str, RawPage | Exception] = {}
+    offset = 0
+    for rows in served:
+        pages[str(offset)] = RawPage([{"id": i} for i in rows], total=100)
+        offset += len(rows)
+    pager, _ = fake_pager(pages, concurrency=concurrency)
+    got: list[Any] = []
+    with pytest.raises(PaginationError, match="repeats records"):
+        async for record in pager:
+            got.append(record["id"])
+    assert got == [i for rows in served[:-1] for i in rows]
+    assert pager.resume_point == {"offset": offset - len(served[-1])}
+
+
+def test_a_resume_cursor_too_long_to_write_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="cursor"):
+        NextLink(cursor_param="c").first(BASE, None, {"cursor": 10**5000})

@@ -28,14 +28,16 @@ How the signals are read (the same rules, documented in docs/clients.md, for eve
   the walk (nothing is at that offset, so nothing is after it).
 - Everywhere: ``EMPTY_PAGE_LIMIT`` empty pages in a row end a list whatever the total or links
   claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
-  list; a non-empty page identical to the previous non-empty one is a ``PaginationError`` (the
-  server ignores the paging parameters, and going on would only repeat records).
+  list; a page that starts with the first record of an earlier page, or with a record of the
+  page just before, is a ``PaginationError`` (the server ignores the paging parameters, and
+  going on would only repeat records).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections import deque
@@ -228,7 +230,10 @@ def _resume_url(resume: Mapping[str, Any]) -> URL:
 def _resume_cursor(resume: Mapping[str, Any]) -> str:
     value = resume["cursor"]
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        try:
+            value = str(value)
+        except ValueError:  # more digits than Python writes
+            raise _bad_resume(resume, "cursor must be a string") from None
     if not isinstance(value, str) or _SURROGATES.search(value):
         raise _bad_resume(resume, "cursor must be a string")
     return value
@@ -542,10 +547,42 @@ def _key(url: URL) -> str:
     return str(url.with_query(sorted(url.query.items())).with_fragment(None))
 
 
-def _same_records(a: list[Any], b: list[Any]) -> bool:
+def _fingerprint(record: Any) -> str | None:
+    """A record's canonical JSON, or None where it has none (absurdly deep, an integer of more
+    digits than Python writes): such a record is simply not compared."""
     try:
-        return a == b
+        return json.dumps(record, sort_keys=True, default=repr)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _contains(records: list[Any], record: Any) -> bool:
+    try:
+        return record in records
     except RecursionError:  # absurdly deep records: not provably the same
+        return False
+
+
+class _RepeatGuard:
+    """Whether a page hands over a record the walk already handed over, as a server that ignores
+    the paging parameters makes it do: the page's first record is the first record of an earlier
+    page (the same page again), or one of the page just before (an overlapping one). Memory is
+    one fingerprint per page plus the previous page, not every record of the walk, so a server
+    repeating records at other positions further back is not detected."""
+
+    def __init__(self) -> None:
+        self.firsts: set[str] = set()
+        self.previous: list[Any] = []
+
+    def repeats(self, records: list[Any]) -> bool:
+        if not records:
+            return False
+        first = _fingerprint(records[0])
+        if (first is not None and first in self.firsts) or _contains(self.previous, records[0]):
+            return True
+        if first is not None:
+            self.firsts.add(first)
+        self.previous = records
         return False
 
 
@@ -741,7 +778,7 @@ class Pager(Generic[T]):
         stride = 1
         walked = 1  # pages of this walk so far, the current one included
         received = 0
-        previous: list[Any] | None = None
+        guard = _RepeatGuard()
 
         def top_up() -> None:
             """Start predicted fetches while the window, ``max_pages`` and ``max_items`` allow."""
@@ -762,13 +799,11 @@ class Pager(Generic[T]):
 
         try:
             while True:
-                if previous is not None and raw.records and _same_records(raw.records, previous):
+                if guard.repeats(raw.records):
                     raise PaginationError(
-                        f"{redact_url(request.url)} served the same records as the page before "
-                        "it: the server does not honour the paging parameters"
+                        f"{redact_url(request.url)} repeats records of an earlier page: the "
+                        "server does not honour the paging parameters"
                     )
-                if raw.records:
-                    previous = raw.records
                 received += len(raw.records)
                 nxt = self._paginator.next(request, raw)
                 if nxt is None and not raw.records and request.empties + 1 >= EMPTY_PAGE_LIMIT:
