@@ -732,11 +732,10 @@ async def test_a_pager_iterated_twice_is_a_client_state_error() -> None:
     "served",
     [
         [[1, 2, 3], [1, 2, 3]],  # the same page again
-        [[1, 2, 3], [2, 3, 4]],  # overlapping the page before
         [[1, 2], [1]],  # a short first page, then the start again
         [[1, 2, 3], [4, 5, 6], [1, 2, 3]],  # an earlier page again
     ],
-    ids=["same", "overlap", "short-then-start", "earlier-page"],
+    ids=["same", "short-then-start", "earlier-page"],
 )
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_a_page_repeating_records_is_an_error_before_they_are_handed_over(
@@ -754,6 +753,30 @@ async def test_a_page_repeating_records_is_an_error_before_they_are_handed_over(
             got.append(record["id"])
     assert got == [i for rows in served[:-1] for i in rows]
     assert pager.resume_point == {"offset": offset - len(served[-1])}
+
+
+@pytest.mark.parametrize(
+    ("served", "expected"),
+    [
+        ([[1, 2, 3], [3, 4, 5], [6]], [1, 2, 3, 4, 5, 6]),  # one record inserted ahead
+        ([[1, 2, 3], [2, 3, 4], [5, 6]], [1, 2, 3, 4, 5, 6]),  # two
+        ([[1, 2, 3], [3], []], [1, 2, 3]),  # the new page holds only the pushed record
+    ],
+    ids=["one-inserted", "two-inserted", "only-pushed"],
+)
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_records_pushed_into_the_next_page_are_handed_over_once(
+    served: list[list[int]], expected: list[int], concurrency: int
+) -> None:
+    """A newest-first list that grows while it is walked by offset: the records inserted ahead
+    of the window push the last records of a page into the next one."""
+    pages: dict[str, RawPage | Exception] = {}
+    offset = 0
+    for rows in served:
+        pages[str(offset)] = RawPage([{"id": i} for i in rows], total=sum(map(len, served)))
+        offset += len(rows)
+    pager, _ = fake_pager(pages, concurrency=concurrency)
+    assert [r["id"] async for r in pager] == expected
 
 
 def test_a_resume_cursor_too_long_to_write_is_a_configuration_error() -> None:

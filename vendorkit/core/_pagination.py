@@ -28,9 +28,10 @@ How the signals are read (the same rules, documented in docs/clients.md, for eve
   the walk (nothing is at that offset, so nothing is after it).
 - Everywhere: ``EMPTY_PAGE_LIMIT`` empty pages in a row end a list whatever the total or links
   claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
-  list; a page that starts with the first record of an earlier page, or with a record of the
-  page just before, is a ``PaginationError`` (the server ignores the paging parameters, and
-  going on would only repeat records).
+  list; a page that starts with the first record of an earlier page is a ``PaginationError``
+  (the server ignores the paging parameters, and going on would only repeat records); a page
+  whose first records repeat the end of the page before (the list grew while it was walked) has
+  that overlap dropped, so each record is handed over once.
 """
 
 from __future__ import annotations
@@ -556,34 +557,57 @@ def _fingerprint(record: Any) -> str | None:
         return None
 
 
-def _contains(records: list[Any], record: Any) -> bool:
-    try:
-        return record in records
-    except RecursionError:  # absurdly deep records: not provably the same
-        return False
-
-
 class _RepeatGuard:
-    """Whether a page hands over a record the walk already handed over, as a server that ignores
-    the paging parameters makes it do: the page's first record is the first record of an earlier
-    page (the same page again), or one of the page just before (an overlapping one). Memory is
-    one fingerprint per page plus the previous page, not every record of the walk, so a server
-    repeating records at other positions further back is not detected."""
+    """What a page repeats of what the walk already handed over.
+
+    - A page that starts with the first record of an earlier page is that page again (a server
+      that ignores the paging parameters, or a loop): the walk raises ``PaginationError``.
+    - A page whose first records are the last records of the page before overlaps it: on an
+      offset or page-number walk, records inserted ahead of the window while it moves (a
+      newest-first list that grows during an export) push records already handed over into the
+      next page. That overlap is dropped, so every record is handed over once; the paginator
+      still counts the page as the server sent it.
+
+    Memory is one fingerprint per page plus the previous page, not every record of the walk, so
+    a record repeated further back is not detected."""
 
     def __init__(self) -> None:
         self.firsts: set[str] = set()
         self.previous: list[Any] = []
 
-    def repeats(self, records: list[Any]) -> bool:
+    def overlap(self, records: list[Any]) -> int:
+        """How many leading ``records`` repeat the end of the previous page; raises
+        ``PaginationError`` for the same page again. Records the page's own first one."""
         if not records:
-            return False
+            return 0
+        previous, self.previous = self.previous, records
         first = _fingerprint(records[0])
-        if (first is not None and first in self.firsts) or _contains(self.previous, records[0]):
-            return True
+        shift = _shift(previous, records)
+        if shift == len(previous) and shift == len(records):
+            raise _Repeated()
+        if first is not None and first in self.firsts and not shift:
+            raise _Repeated()
         if first is not None:
             self.firsts.add(first)
-        self.previous = records
-        return False
+        return shift
+
+
+class _Repeated(Exception):
+    """A page that repeats an earlier one (inside the walk only)."""
+
+
+def _shift(previous: list[Any], records: list[Any]) -> int:
+    """The longest k with ``records[:k] == previous[-k:]`` (0: no overlap). Only the positions
+    where ``records[0]`` occurs in ``previous`` are tried, so this is linear in practice."""
+    try:
+        for start in range(max(0, len(previous) - len(records)), len(previous)):
+            if previous[start] == records[0]:
+                k = len(previous) - start
+                if previous[start:] == records[:k]:
+                    return k
+    except RecursionError:  # absurdly deep records: not provably the same
+        return 0
+    return 0
 
 
 class Pager(Generic[T]):
@@ -799,12 +823,14 @@ class Pager(Generic[T]):
 
         try:
             while True:
-                if guard.repeats(raw.records):
+                try:
+                    overlap = guard.overlap(raw.records)
+                except _Repeated:
                     raise PaginationError(
                         f"{redact_url(request.url)} repeats records of an earlier page: the "
                         "server does not honour the paging parameters"
-                    )
-                received += len(raw.records)
+                    ) from None
+                received += len(raw.records) - overlap
                 nxt = self._paginator.next(request, raw)
                 if nxt is None and not raw.records and request.empties + 1 >= EMPTY_PAGE_LIMIT:
                     log.warning(
@@ -831,7 +857,18 @@ class Pager(Generic[T]):
                 else:
                     await _discard([task for _, task in pending])
                     pending.clear()
-                yield request, raw, nxt
+                if overlap:
+                    log.info(
+                        "vendorkit: %s: %d record(s) repeat the end of the page before (the list "
+                        "grew while it was walked); handed over once",
+                        redact_url(request.url),
+                        overlap,
+                    )
+                yield (
+                    request,
+                    (attrs.evolve(raw, records=raw.records[overlap:]) if overlap else raw),
+                    nxt,
+                )
                 if nxt is None or not wanted:
                     return
                 _, task = pending.popleft()
