@@ -48,7 +48,7 @@ from ._envelope import Envelope, RawPage
 from ._errors import error_from_response
 from ._links import LinkModels, is_url, link_of
 from ._options import header_value, is_loopback, seconds, unknown_option, whole
-from ._pagination import Pager, Paginator, ResumePoint, merge_params
+from ._pagination import Pager, Paginator, ResumePoint, merge_params, resolve_link
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
 from ._redact import REDACTED, SENSITIVE_HEADERS, describe_exception
 from ._resource import split_pager_args
@@ -1158,12 +1158,7 @@ class BaseClient:
         seen = {str(target)}
         nxt = env.page(body).next
         while isinstance(nxt, str) and nxt:
-            try:
-                target = target.join(URL(nxt))
-            except (ValueError, TypeError, UnicodeError):
-                raise PaginationError(
-                    f"{self.spec.name}: unreadable next link {redact_url(nxt)}"
-                ) from None
+            target = resolve_link(target, nxt)
             if str(target) in seen:
                 raise PaginationError(f"pagination loop at {target}")
             seen.add(str(target))
