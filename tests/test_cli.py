@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from vendorkit.sandbox import FaultProfile, Sandbox
 
+from .client._raw import http, raw_server
 from .export.conftest import output_ids, store_ids
+
+__all__ = ["raw_server"]
 
 VENDORKIT = [sys.executable, "-m", "vendorkit"]
 
@@ -166,3 +171,152 @@ async def test_sandbox_serve_talks_to_any_http_client() -> None:
         proc.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(proc.wait(), 30)
     assert code == 0
+
+
+async def run_split(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str, str]:
+    """Like ``run``, with stdout and stderr apart."""
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env or clean_env(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_an_out_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    async with Sandbox(vendors=["leanlaw"], records=5) as sb:
+        code, out, err = await run_split(
+            "export", "leanlaw", "--out", str(tmp_path / "a-file" / "sub"), env=leanlaw_env(sb)
+        )
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("error: ")
+    assert "not a folder" in err or "cannot be created" in err
+
+
+async def test_get_prints_a_lone_surrogate_escaped(raw_server: Any) -> None:
+    body = b'{"data": {"id": "c-1", "name": "\\ud800 and \\u2028"}}'
+    server = await raw_server(lambda req, n: http("200 OK", body))
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY="k" * 12, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    code, out, err = await run_split("get", "leanlaw", "clients", "c-1", env=env)
+    assert code == 0, err
+    assert json.loads(out) == {"id": "c-1", "name": "\ud800 and \u2028"}
+
+
+async def test_csv_cells_are_neutralised_unless_asked_not_to(tmp_path: Path) -> None:
+    import csv
+
+    async with Sandbox(vendors=["leanlaw"], records=3, seed=0) as sb:
+        record = next(iter(sb.emulator("leanlaw").store["clients"].values()))
+        record["note"] = '=HYPERLINK("http://x.invalid")'
+        env = leanlaw_env(sb)
+        for flag, expected in (([], "'" + record["note"]), (["--no-neutralise"], record["note"])):
+            folder = tmp_path / (flag[0] if flag else "default")
+            args = ["export", "leanlaw", "clients", "--out", str(folder), "--format", "csv"]
+            code, out = await run(*args, *flag, env=env)
+            assert code == 0, out
+            with open(folder / "leanlaw" / "clients.csv", newline="", encoding="utf-8") as fh:
+                rows = {r["id"]: r for r in csv.DictReader(fh)}
+            assert rows[record["id"]]["note"] == expected
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+API_KEY = "cli-api-key-S3CRET-5d2e"
+ML_ID = "cli-client-id-77"
+ML_SECRET = "cli-client-S3CRET-a41b"
+ML_BASIC = base64.b64encode(f"{ML_ID}:{ML_SECRET}".encode()).decode()
+
+
+def _auth(request: bytes) -> str:
+    for line in request.split(b"\r\n"):
+        if line.lower().startswith(b"authorization:"):
+            return line.split(b":", 1)[1].strip().decode("latin-1")
+    return ""
+
+
+# What a hand-made server answers to every request: each makes aiohttp raise an exception whose
+# repr (or message) carries the request's headers, or puts the credential in the answer itself.
+HOSTILE: dict[str, Any] = {
+    "status line echoing the credential": lambda req, n: (
+        f"HTTP/1.1 2{_auth(req)} nope\r\nContent-Length: 0\r\n\r\n".encode("latin-1")
+    ),
+    "malformed status line": lambda req, n: b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+    "header without a colon": lambda req, n: (
+        b"HTTP/1.1 200 OK\r\nThis is not a header\r\nContent-Length: 2\r\n\r\n{}"
+    ),
+    "over-long header": lambda req, n: http("200 OK", b"{}", {"X-Long": "a" * 20000}),
+    "error body echoing the credential": lambda req, n: http(
+        "500 Internal Server Error",
+        json.dumps({"message": f"rejected header Authorization: {_auth(req)}"}).encode(),
+    ),
+}
+
+
+def shown(tmp_path: Path, *texts: str) -> str:
+    """Everything a user sees of a run: its output and every checkpoint it left."""
+    checkpoints = [p.read_text(errors="replace") for p in tmp_path.rglob("*.json")]
+    return "\n".join([*texts, *checkpoints])
+
+
+@pytest.mark.parametrize("log", ["", "debug"])
+@pytest.mark.parametrize("answer", HOSTILE.values(), ids=HOSTILE.keys())
+async def test_a_failing_export_never_shows_the_credential(
+    tmp_path: Path, raw_server: Any, answer: Any, log: str
+) -> None:
+    server = await raw_server(answer)
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY=API_KEY, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    if log:
+        env["VENDORKIT_LOG"] = log
+    code, out, err = await run_split(
+        "export", "leanlaw", "clients", "--out", str(tmp_path / "out"), env=env
+    )
+    assert code == 1, (out, err)
+    assert API_KEY in server.requests[0].decode("latin-1")  # it was sent, and could leak
+    everything = shown(tmp_path, out, err)
+    assert API_KEY not in everything and "S3CRET" not in everything
+    assert "Traceback" not in everything
+    assert "error: leanlaw/clients failed: " in err
+
+
+@pytest.mark.parametrize("answer", [HOSTILE["status line echoing the credential"]])
+async def test_a_failing_token_request_never_shows_the_basic_credentials(
+    tmp_path: Path, raw_server: Any, answer: Any
+) -> None:
+    server = await raw_server(answer)
+    env = clean_env(
+        VENDORKIT_MAKELEAPS_CLIENT_ID=ML_ID,
+        VENDORKIT_MAKELEAPS_CLIENT_SECRET=ML_SECRET,
+        VENDORKIT_MAKELEAPS_BASE_URL=server.url,
+        VENDORKIT_LOG="debug",
+    )
+    code, out, err = await run_split(
+        "export", "makeleaps", "clients", "--out", str(tmp_path / "out"), env=env
+    )
+    assert code != 0, (out, err)
+    assert ML_BASIC in server.requests[0].decode("latin-1")
+    everything = shown(tmp_path, out, err)
+    assert ML_BASIC not in everything and ML_SECRET not in everything
+    assert "S3CRET" not in everything and "Traceback" not in everything
+
+
+async def test_sandbox_serve_on_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = await run_split(
+            "sandbox", "serve", "--vendor", "leanlaw", "--port", str(port), timeout=30
+        )
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1

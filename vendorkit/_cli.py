@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import itertools
 import json
+import logging
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -17,6 +21,106 @@ from vendorkit._version import __version__
 
 VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
 DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
+# -- what the command shows: one line each, never a secret ---------------------------------------
+
+
+# Settings, not credentials: scrubbing "password" (a grant type) would garble every message.
+_NOT_SECRET = ("_BASE_URL", "_GRANT_TYPE", "_ACCEPT_LANGUAGE")
+
+
+class _Secrets:
+    """The credentials this command holds: read from the environment (every
+    ``VENDORKIT_<VENDOR>_<FIELD>`` value but the base URL, and the Basic forms of their pairs)
+    and, once built, the clients' own (tokens issued during the run). Everything the command
+    prints or logs is scrubbed of them, and of anything shaped like a credential, whatever an
+    exception carried."""
+
+    def __init__(self) -> None:
+        self.clients: list[Any] = []
+
+    def from_env(self) -> set[str]:
+        values = {
+            value
+            for name, value in os.environ.items()
+            if name.startswith("VENDORKIT_")
+            and not name.endswith(_NOT_SECRET)
+            and any(name.startswith(f"VENDORKIT_{v.upper()}_") for v in VENDORS)
+            and value
+        }
+        for a, b in itertools.permutations(sorted(values), 2):
+            values.add(base64.b64encode(f"{a}:{b}".encode()).decode())
+        return values
+
+    def all(self) -> set[str]:
+        found = self.from_env()
+        for client in self.clients:
+            try:
+                found.update(s for s in client.auth.secrets() if isinstance(s, str))
+            except Exception:  # an auth strategy without secrets(): the environment still counts
+                continue
+        return found
+
+    def clean(self, text: object) -> str:
+        """``text`` on one line, scrubbed, and printable (a lone surrogate as its escape)."""
+        from vendorkit.core._redact import redact_text
+
+        line = " ".join(str(text).split())
+        return redact_text(line, self.all()).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_secrets = _Secrets()
+
+
+class _OneLine(logging.Handler):
+    """vendorkit's log records on stderr, one scrubbed line each, never a traceback (its frames
+    and chained causes may carry what a foreign exception was handed)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            from vendorkit.core._redact import describe_exception
+
+            message += f" ({describe_exception(record.exc_info[1])})"
+        # click.echo finds sys.stderr at each call: under rich's live progress, that is its proxy.
+        click.echo(_secrets.clean(f"{record.levelname.lower()}: {message}"), err=True)
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("vendorkit")
+    if any(isinstance(h, _OneLine) for h in logger.handlers):
+        return
+    level = LOG_LEVELS.get(os.environ.get("VENDORKIT_LOG", "").strip().lower(), logging.WARNING)
+    logger.addHandler(_OneLine(level))
+    logger.setLevel(min(level, logger.level or logging.WARNING))
+    logger.propagate = False  # no other handler prints a traceback of ours
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -> Any:
+    """Run the command's coroutine; any error becomes one scrubbed line and an exit status.
+    ``click`` usage errors keep click's own handling."""
+    from vendorkit.errors import VendorkitError
+
+    _setup_logging()
+    try:
+        return asyncio.run(work())
+    except click.ClickException:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted (an export continues from its checkpoints with --resume)", 130)
+    except VendorkitError as exc:
+        _fail(str(exc), usage_code)
+    except OSError as exc:
+        _fail(f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc), usage_code)
+    except Exception as exc:
+        from vendorkit.core._redact import describe_exception
+
+        _fail(f"unexpected {describe_exception(exc)}", 1)
 
 
 def _client_class(vendor: str) -> Any:
@@ -31,9 +135,16 @@ def _client_class(vendor: str) -> Any:
     return getattr(vendorkit, names[vendor])
 
 
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"error: {' '.join(message.split())}", err=True)
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {_secrets.clean(message)}", err=True)
     sys.exit(code)
+
+
+def _fail_jobs(jobs: Iterable[Any]) -> NoReturn:
+    """One line per job that did not complete, on stderr; exit status 1."""
+    for j in jobs:
+        click.echo(f"error: {_secrets.clean(f'{j.job} {j.status}: {j.error}')}", err=True)
+    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,8 +223,8 @@ def sandbox_serve(
     def echo(line: str) -> None:
         click.echo(line)
 
-    asyncio.run(
-        serve(
+    _run(
+        lambda: serve(
             vendors or VENDORS,
             host=host,
             port=port or None,
@@ -147,7 +258,7 @@ class _PlainProgress:
         self.latest[event.job] = event
         if event.event in ("start", "plan", "done", "stopped", "failed"):
             extra = f" ({event.message})" if event.message else ""
-            click.echo(f"{event.job}: {event.event} {event.records} records{extra}")
+            click.echo(_secrets.clean(f"{event.job}: {event.event} {event.records} records{extra}"))
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
@@ -170,10 +281,11 @@ class _RichProgress:
         )
 
         self.progress = Progress(
-            TextColumn("{task.description:<28}"),
+            # No markup: a job's name is the caller's text, not rich's.
+            TextColumn("{task.description:<28}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
+            TextColumn("{task.fields[note]}", markup=False),
             TimeRemainingColumn(),
         )
         self.tasks: dict[str, Any] = {}
@@ -207,6 +319,7 @@ def _renderer() -> Any:
 def _summary(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
     for col in ("vendor", "resource", "records", "pages", "retries", "seconds", "status"):
@@ -214,18 +327,20 @@ def _summary(result: Any) -> None:
             col, justify="right" if col in ("records", "pages", "retries", "seconds") else "left"
         )
     for j in result.jobs:
+        status = j.status if not j.error else f"{j.status}: {_secrets.clean(j.error)[:60]}"
+        # Text, not markup: an error message is the vendor's or the file system's words.
         table.add_row(
-            j.vendor,
-            j.resource,
+            Text(j.vendor),
+            Text(j.resource),
             str(j.records),
             str(j.pages),
             str(j.retries),
             f"{j.seconds:.1f}",
-            j.status if not j.error else f"{j.status}: {j.error[:60]}",
+            Text(status),
         )
     console = Console(width=max(100, Console().width))
     console.print(table)
-    console.print(f"files in {result.out}")
+    console.print(Text(f"files in {result.out}"))
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -240,9 +355,11 @@ async def _export(
     resume: bool,
     page_size: int | None,
     on_progress: Callable[[Any], None],
+    neutralise: bool = True,
 ) -> Any:
-    from vendorkit.export import Job, export
+    from vendorkit.export import CsvSink, Job, export
 
+    _secrets.clients = list(clients.values())
     jobs = [
         Job(client=clients[vendor], resource=name)
         for vendor, names in resources.items()
@@ -256,6 +373,7 @@ async def _export(
         resume=resume,
         page_size=page_size,
         on_progress=on_progress,
+        sink_factory=None if neutralise else (lambda path: CsvSink(path, neutralise=False)),
     )
 
 
@@ -267,6 +385,12 @@ async def _export(
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
 @click.option("--page-size", type=click.IntRange(1), default=None)
+@click.option(
+    "--no-neutralise",
+    "keep_formulas",
+    is_flag=True,
+    help="CSV: write cells starting with = + - @ as they are (by default they get a leading ').",
+)
 def export_cmd(
     vendor: str,
     resources: tuple[str, ...],
@@ -275,6 +399,7 @@ def export_cmd(
     concurrency: int,
     resume: bool,
     page_size: int | None,
+    keep_formulas: bool,
 ) -> None:
     """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/.
 
@@ -286,11 +411,11 @@ def export_cmd(
       vendorkit export makeleaps documents --out ./export --format csv
       vendorkit export leaddesk calls --out ./export --resume
     """
-    from vendorkit.errors import VendorkitError
     from vendorkit.export import exportable_resources
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
+            _secrets.clients = [client]
             known = exportable_resources(client)
             chosen = list(resources) or known
             unknown = [r for r in chosen if r not in known]
@@ -308,18 +433,13 @@ def export_cmd(
                     resume,
                     page_size,
                     render,
+                    neutralise=not keep_formulas,
                 )
 
-    try:
-        result = asyncio.run(run())
-    except click.BadParameter:
-        raise
-    except VendorkitError as exc:
-        _fail(str(exc), 2)
+    result = _run(run)
     _summary(result)
     if not result.ok:
-        bad = next(j for j in result.jobs if j.status not in ("done", "skipped"))
-        _fail(f"{bad.job} {bad.status}: {bad.error}")
+        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
 
 
 @cli.command("get")
@@ -335,10 +455,11 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
       vendorkit get makeleaps documents 3711421905762803312
     """
     from vendorkit.core import Record
-    from vendorkit.errors import VendorkitError
+    from vendorkit.export._text import escape_surrogates
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
+            _secrets.clients = [client]
             if resource not in type(client).resource_names():
                 names = ", ".join(type(client).resource_names())
                 raise click.BadParameter(f"unknown resource {resource}; {vendor} has: {names}")
@@ -347,14 +468,13 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
                 raise click.BadParameter(f"{vendor} {resource} cannot be read one by one")
             return await res.get(id)
 
-    try:
-        record = asyncio.run(run())
-    except click.BadParameter:
-        raise
-    except VendorkitError as exc:
-        _fail(str(exc), 2)
+    record = _run(run)
     raw = record.raw if isinstance(record, Record) else record
-    click.echo(json.dumps(raw, ensure_ascii=False, indent=2))
+    text = escape_surrogates(json.dumps(raw, ensure_ascii=False, indent=2))
+    try:
+        click.echo(text)
+    except UnicodeEncodeError:  # a terminal that cannot show it: \u escapes instead
+        click.echo(json.dumps(raw, indent=2))
 
 
 @cli.command()
@@ -443,11 +563,10 @@ def demo(
                 for c in clients.values():
                     await c.aclose()
 
-    result = asyncio.run(run())
+    result = _run(run, usage_code=1)
     _summary(result)
     if not result.ok:
-        bad = next(j for j in result.jobs if j.status not in ("done", "skipped"))
-        _fail(f"{bad.job} {bad.status}: {bad.error}")
+        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
 
 
 def main() -> None:

@@ -6,6 +6,10 @@
     ├── TransportError        could not connect, timed out, connection dropped
     ├── PaginationError       a loop, a foreign-origin link, or a malformed page
     ├── DecodeError           the vendor sent something that does not fit the documented shape
+    │   └── ResponseTooLargeError  an answer larger than ``max_response_size``
+    ├── ReadBackError         a write was applied, but reading the record back failed
+    ├── CheckpointError       an export checkpoint that does not verify against its output
+    ├── UnsafePathError       an export path that is a link or not a regular file
     ├── TaskTimeoutError      (also TimeoutError) a vendor's background task did not finish in time
     └── APIError              the vendor answered with an error status
         ├── BadRequestError              400
@@ -30,6 +34,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "CheckpointError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
@@ -38,10 +43,13 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReadBackError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskTimeoutError",
     "TransportError",
     "UnprocessableEntityError",
+    "UnsafePathError",
     "VendorkitError",
     "error_class_for_status",
 ]
@@ -77,6 +85,46 @@ class PaginationError(VendorkitError):
 
 class DecodeError(VendorkitError):
     """A response body could not be read as the documented shape (invalid JSON, wrong types)."""
+
+
+class ResponseTooLargeError(DecodeError):
+    """An answer's body (after decompression) passed the client's ``max_response_size``."""
+
+
+class ReadBackError(VendorkitError):
+    """A write was applied, but the read that was to return the record failed.
+
+    ``record_id`` is the id of the record written (a create's new id), so that the caller does not
+    write it again; ``method`` is the write's method; ``__cause__`` is the read's error. Retrying
+    the write would create a second record: read it with ``get(record_id)`` instead.
+    """
+
+    def __init__(self, message: str, *, record_id: Any, method: str = "") -> None:
+        super().__init__(message)
+        self.record_id = record_id
+        self.method = method
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_plain, (type(self), str(self.args[0]) if self.args else "", self.__dict__))
+
+
+def _rebuild_plain(cls: type[VendorkitError], message: str, state: dict[str, Any]) -> Any:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class CheckpointError(VendorkitError):
+    """A checkpoint that cannot be trusted: it does not verify against its output (an offset,
+    a count or a digest that disagrees with the part file, a part file gone or changed) or it is
+    not a checkpoint this version writes (wrong types, missing fields). The job is refused, never
+    resumed into a gap or a duplicate; the message says how to start it over."""
+
+
+class UnsafePathError(VendorkitError):
+    """A path an export writes (an output, its ``.part`` or ``.tmp`` file, a checkpoint, a folder
+    it creates) is a symbolic link or not a regular file: the export refuses to write through it."""
 
 
 class TaskTimeoutError(VendorkitError, TimeoutError):

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-from vendorkit.errors import PaginationError
+from vendorkit import LeanLaw
+from vendorkit.core._pagination import EMPTY_PAGE_LIMIT, MAX_CONCURRENCY
+from vendorkit.errors import ConfigurationError, DecodeError, PaginationError
+from vendorkit.export import Job, export
+from vendorkit.vendors.leaddesk._spec import SPEC as LEADDESK
+from vendorkit.vendors.leady._spec import SPEC as LEADY
 
-from .conftest import OffsetClient, PagedClient, PagedNextClient, Server, TokenClient, page
+from .conftest import (
+    OffsetClient,
+    PagedClient,
+    PagedNextClient,
+    Server,
+    TokenClient,
+    make_spec,
+    page,
+)
 
 ROWS = [{"id": i} for i in range(25)]
 
@@ -68,8 +82,8 @@ def ids(rows: list[Any]) -> list[int]:
     return [r["id"] for r in rows]
 
 
-def queries(server: Server, key: str) -> list[str]:
-    return [s.query.get(key, "") for s in server.requests("GET", "/items")]
+def queries(server: Server, key: str, path: str = "/items") -> list[str]:
+    return [s.query.get(key, "") for s in server.requests("GET", path)]
 
 
 # -- each style to the end ----------------------------------------------------------------------
@@ -451,3 +465,360 @@ async def test_pager_iterates_once(serve: Any, make: Any) -> None:
     await pager.all()
     with pytest.raises(RuntimeError, match="once"):
         await pager.all()
+
+
+# -- issue 8: the same records at any concurrency, walks that end, hostile answers, bad args -----
+
+
+class LeadyLike(TokenClient):
+    """Leady's DRF envelope and cursor paginator behind a plain token."""
+
+    spec = make_spec(name="leady", envelope=LEADY.envelope, paginator=LEADY.paginator)
+
+
+class LeadDeskLike(TokenClient):
+    """LeadDesk's envelope and paginator (``collection``/``_links``/``_meta``, page/per_page)
+    behind a plain token, so no token endpoint is needed."""
+
+    spec = make_spec(name="leaddesk", envelope=LEADDESK.envelope, paginator=LEADDESK.paginator)
+
+
+def leanlaw(make: Any, server: Server) -> LeanLaw:
+    client: LeanLaw = make(LeanLaw, server, api_key="ll-key")
+    return client
+
+
+def leanlaw_offset_handler(
+    rows: list[dict[str, Any]], *, cap: int, total: int | None = None
+) -> Any:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        offset, limit = _int(request, "offset", 0), min(_int(request, "limit", 100), cap)
+        block = {"limit": limit, "offset": offset, "total": len(rows) if total is None else total}
+        return web.json_response({"data": rows[offset : offset + limit], "pagination": block})
+
+    return handler
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, 8])
+@pytest.mark.parametrize("max_items", [None, 250, 120])
+async def test_max_items_with_a_server_capping_limit_is_the_same_at_any_concurrency(
+    serve: Any, make: Any, concurrency: int, max_items: int | None
+) -> None:
+    """LeanLaw asked for 1000 answers 100: 250 records are 250 at every concurrency (it was 200
+    at concurrency 4), and fetching ahead never goes past what max_items needs."""
+    rows = [{"id": i} for i in range(250)]
+    server = await serve({"GET /v2/matters": leanlaw_offset_handler(rows, cap=100)})
+    ll = leanlaw(make, server)
+    got = await ll.matters.list_raw(max_items=max_items, concurrency=concurrency).all()
+    assert ids(got) == list(range(250))[:max_items]
+    assert all(q == "1000" for q in queries(server, "limit", "/v2/matters"))
+    assert (
+        sorted(int(o) for o in queries(server, "offset", "/v2/matters"))
+        == [0, 100, 200][: -(-(max_items or 250) // 100)]
+    )
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_an_empty_page_mid_walk_is_read_past_at_any_concurrency(
+    serve: Any, make: Any, concurrency: int
+) -> None:
+    """LeadDesk: total 300 and a next link, but page 2 comes back empty. The signals say more
+    exist, so the walk reads on (it ended there at concurrency 1 and not at 4)."""
+    rows = [{"id": i} for i in range(300)]
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        number, per_page = _int(request, "page", 1), _int(request, "per_page", 25)
+        chunk = [] if number == 2 else rows[(number - 1) * per_page : number * per_page]
+        links = {"self": f"/items?page={number}"}
+        if number * per_page < len(rows):
+            links["next"] = f"/items?page={number + 1}&per_page={per_page}"
+        return web.json_response(
+            {"collection": chunk, "_links": links, "_meta": {"total": len(rows)}}
+        )
+
+    server = await serve({"GET /items": items})
+    client = make(LeadDeskLike, server)
+    got = await client.paginate("/items", page_size=100, concurrency=concurrency).all()
+    assert ids(got) == list(range(100)) + list(range(200, 300))
+    assert sorted(queries(server, "page")) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_leanlaw_list_without_a_pagination_block_is_one_page(
+    serve: Any, make: Any, concurrency: int
+) -> None:
+    """ "Most endpoints are paginated": one that is not answers every record whatever the offset,
+    with no ``pagination`` block. It is one page, not the same 1000 records forever."""
+    rows = [{"id": i} for i in range(1000)]
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"data": rows})
+
+    server = await serve({"GET /v2/practice-areas": items})
+    ll = leanlaw(make, server)
+    pager = ll.practice_areas.list_raw(concurrency=concurrency)
+    assert ids(await pager.all()) == list(range(1000))
+    assert server.hits() == 1
+    assert pager.done and pager.resume_point is None
+
+
+async def test_a_repeated_page_is_an_error_not_duplicates(serve: Any, make: Any) -> None:
+    """A server that ignores ``offset`` but claims a total: page 2 repeats page 1. Going on would
+    only repeat records, so the walk stops with a PaginationError before handing them over."""
+    rows = [{"id": i} for i in range(10)]
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"data": rows, "pagination": {"total": 2543}})
+
+    server = await serve({"GET /v2/matters": items})
+    ll = leanlaw(make, server)
+    got: list[Any] = []
+    with pytest.raises(PaginationError, match="repeats records"):
+        async for row in ll.matters.list_raw(page_size=10, concurrency=4):
+            got.append(row)
+    assert ids(got) == list(range(10))
+
+
+def lying_handlers() -> dict[str, Any]:
+    """One record, a total of 10**9, then nothing: LeanLaw (offset) and LeadDesk (page) style."""
+
+    async def leanlaw_items(request: web.Request) -> web.StreamResponse:
+        offset = _int(request, "offset", 0)
+        rows = [{"id": 0}] if offset == 0 else []
+        return web.json_response({"data": rows, "pagination": {"total": 10**9}})
+
+    async def leaddesk_items(request: web.Request) -> web.StreamResponse:
+        number = _int(request, "page", 1)
+        rows = [{"id": 0}] if number == 1 else []
+        return web.json_response(
+            {
+                "collection": rows,
+                "_links": {"next": f"/items?page={number + 1}"},
+                "_meta": {"total": 10**9},
+            }
+        )
+
+    return {"GET /v2/matters": leanlaw_items, "GET /items": leaddesk_items}
+
+
+@pytest.mark.parametrize("concurrency", [1, 8, 100_000])
+async def test_a_lying_total_costs_a_bounded_number_of_requests(
+    serve: Any, make: Any, concurrency: int
+) -> None:
+    server = await serve(lying_handlers())
+    ll = leanlaw(make, server)
+    pager = ll.matters.list_raw(concurrency=concurrency)
+    assert ids(await pager.all()) == [0] and pager.done
+    window = min(concurrency, MAX_CONCURRENCY)
+    # The first page, then at most one window of guesses: the first empty page ends an offset walk.
+    assert server.hits("GET", "/v2/matters") <= 1 + window
+
+    client = make(LeadDeskLike, server)
+    pager = client.paginate("/items", concurrency=concurrency)
+    assert ids(await pager.all()) == [0] and pager.done
+    # Page-number walks read past EMPTY_PAGE_LIMIT - 1 empty pages (the total says more exist).
+    assert server.hits("GET", "/items") <= 1 + EMPTY_PAGE_LIMIT + window
+
+
+async def test_a_lying_total_does_not_flood_a_bulk_export(
+    serve: Any, make: Any, tmp_path: Any
+) -> None:
+    server = await serve(lying_handlers())
+    ll = leanlaw(make, server)
+    result = await export([Job(client=ll, resource="matters")], out=tmp_path, concurrency=16)
+    assert [job.records for job in result.jobs] == [1]
+    assert [job.error for job in result.jobs] == [None]
+    assert server.hits() <= 1 + 16
+
+
+async def test_concurrency_is_clamped(serve: Any, make: Any) -> None:
+    rows = [{"id": i} for i in range(400)]
+    server = await serve({"GET /items": page_number_handler(rows, delay=lambda n: 0.01)})
+    client = make(PagedClient, server)
+    pager = client.paginate("/items", concurrency=100_000)
+    assert pager.concurrency == MAX_CONCURRENCY
+    assert ids(await pager.all()) == list(range(400))
+    assert server.hits() == 40
+    assert server.max_in_flight <= MAX_CONCURRENCY
+
+
+BAD_OPTIONS = [
+    {"page_size": 0},
+    {"page_size": -1},
+    {"page_size": "5"},
+    {"page_size": 2.5},
+    {"page_size": True},
+    {"concurrency": 0},
+    {"concurrency": -3},
+    {"concurrency": "5"},
+    {"concurrency": 2.5},
+    {"concurrency": True},
+    {"concurrency": None},
+    {"max_items": -1},
+    {"max_items": "5"},
+    {"max_items": 2.5},
+    {"max_items": False},
+    {"max_pages": 0},
+    {"max_pages": "1"},
+    {"max_pages": True},
+    {"resume": "page=2"},
+    {"resume": ["page", 2]},
+]
+
+
+@pytest.mark.parametrize("options", BAD_OPTIONS, ids=repr)
+async def test_bad_walk_options_raise_configuration_error_before_sending(
+    serve: Any, make: Any, options: dict[str, Any]
+) -> None:
+    server = await serve({"GET /items": page_number_handler(ROWS)})
+    client = make(PagedClient, server)
+    with pytest.raises(ConfigurationError):
+        client.paginate("/items", **options)
+    with pytest.raises(ConfigurationError):
+        client.items.list(**options)
+    with pytest.raises(ValueError):  # ConfigurationError is a ValueError too
+        client.items.list_raw(**options)
+    assert server.hits() == 0
+
+
+@pytest.mark.parametrize(
+    ("cls", "point"),
+    [
+        (PagedClient, {"page": "two"}),
+        (PagedClient, {"page": 0}),
+        (PagedClient, {"page": True}),
+        (PagedClient, {"page": 2, "size": 0}),
+        (OffsetClient, {"offset": -1}),
+        (OffsetClient, {"offset": 1.5}),
+        (TokenClient, {"url": 5}),
+        (TokenClient, {"url": "http://[::1/items"}),
+        (TokenClient, {"url": "/items?cursor=1"}),
+        (TokenClient, {"url": "http://127.0.0.1:99999/items"}),
+    ],
+    ids=repr,
+)
+async def test_a_resume_point_this_walk_did_not_make_is_refused_before_sending(
+    serve: Any, make: Any, cls: Any, point: dict[str, Any]
+) -> None:
+    server = await serve({"GET /items": page_number_handler(ROWS)})
+    client = make(cls, server)
+    with pytest.raises(ConfigurationError, match="resume point"):
+        await client.paginate("/items", resume=point).all()
+    assert server.hits() == 0
+
+
+HOSTILE_TOTALS = [
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    "1e400",
+    "-1",
+    "12.5",
+    "true",
+    '"many"',
+    '"-3"',
+    "[25]",
+    '{"n": 25}',
+]
+
+
+@pytest.mark.parametrize("total", HOSTILE_TOTALS)
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_total_that_is_not_a_count_is_a_pagination_error(
+    serve: Any, make: Any, total: str, concurrency: int
+) -> None:
+    async def items(request: web.Request) -> web.StreamResponse:
+        body = '{"data": [{"id": 1}], "meta": {"total": ' + total + "}}"
+        return web.Response(text=body, content_type="application/json")
+
+    server = await serve({"GET /items": items})
+    client = make(PagedClient, server)
+    # (DecodeError: should the JSON reader ever refuse Infinity and NaN outright.)
+    with pytest.raises((PaginationError, DecodeError)):
+        await client.paginate("/items", concurrency=concurrency).all()
+    assert server.hits() == 1
+
+
+@pytest.mark.parametrize("total", ['"25"', "25.0", " 25", str(10**4000)])
+async def test_totals_read_leniently(serve: Any, make: Any, total: str) -> None:
+    """A count as a string or an integral float is read as the count; a huge one is a claim the
+    pages disprove (the walk ends at the first empty page)."""
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        number = _int(request, "page", 1)
+        rows = ROWS[(number - 1) * 10 : number * 10]
+        body = '{"data": ' + json.dumps(rows) + ', "meta": {"total": ' + total + "}}"
+        return web.Response(text=body, content_type="application/json")
+
+    server = await serve({"GET /items": items})
+    client = make(PagedClient, server)
+    assert ids(await client.paginate("/items", concurrency=4).all()) == list(range(25))
+
+
+HOSTILE_LINKS = [
+    '"http://127.0.0.1\\\\evil.example/items"',  # a backslash in the authority
+    '"/items\\\\..\\\\x"',
+    '"http://[::1/items"',  # a bad IPv6 literal
+    '"http://[zz]/items"',
+    '"http://127.0.0.1:99999/items"',  # port out of range
+    '"http://127.0.0.1:-1/items"',
+    '"/items?cursor=\\ud800"',  # a lone surrogate
+    '"\\udfff"',
+    '"https://xn--a/items"',  # not IDNA
+    '"/items?x=\\u0000"',
+    "12.5",
+    "true",
+    "[]",
+    '{"href": "/items?cursor=10"}',
+]
+
+
+@pytest.mark.parametrize("link", HOSTILE_LINKS)
+@pytest.mark.parametrize("cls", [TokenClient, LeadyLike])
+async def test_a_next_link_that_is_not_a_usable_url_is_a_pagination_error(
+    serve: Any, make: Any, link: str, cls: Any
+) -> None:
+    async def items(request: web.Request) -> web.StreamResponse:
+        if "cursor" in request.query:
+            return web.json_response({"data": [], "results": []})
+        body = '{"data": [{"id": 1}], "results": [{"id": 1}], "meta": {"next": %s}, "next": %s}'
+        return web.Response(text=body % (link, link), content_type="application/json")
+
+    server = await serve({"GET /items": items})
+    client = make(cls, server)
+    with pytest.raises(PaginationError, match="malformed page"):
+        await client.paginate("/items").all()
+    assert server.hits() == 1
+
+
+async def test_a_numeric_cursor_is_followed(serve: Any, make: Any) -> None:
+    async def items(request: web.Request) -> web.StreamResponse:
+        n = _int(request, "cursor", 0)
+        return web.json_response(
+            {"results": [{"id": n}], "next": n + 1 if n < 3 else None, "previous": None}
+        )
+
+    server = await serve({"GET /items": items})
+    client = make(LeadyLike, server)
+    assert ids(await client.paginate("/items").all()) == [0, 1, 2, 3]
+
+
+async def test_a_link_with_another_scheme_is_refused_but_a_cursor_is_a_cursor(
+    serve: Any, make: Any
+) -> None:
+    """``javascript:alert(1)`` is not an http(s) link; where the style has cursors (Leady), a
+    value without ``://`` that does not start with ``/`` or ``?`` is an opaque cursor."""
+
+    async def items(request: web.Request) -> web.StreamResponse:
+        if "cursor" in request.query:
+            return web.json_response({"results": [{"id": 2}], "next": None})
+        nxt = "javascript:alert(1)"
+        return web.json_response(
+            {"data": [{"id": 1}], "results": [{"id": 1}], "meta": {"next": nxt}, "next": nxt}
+        )
+
+    server = await serve({"GET /items": items})
+    with pytest.raises(PaginationError, match="not an http"):
+        await make(TokenClient, server).paginate("/items").all()
+    assert ids(await make(LeadyLike, server).paginate("/items").all()) == [1, 2]
+    assert server.requests()[-1].query["cursor"] == "javascript:alert(1)"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from vendorkit.sandbox import Emulator
 
@@ -47,3 +50,65 @@ def store_ids(emu: Emulator, resource: str) -> Counter[Any]:
 
 def output_ids(path: Path) -> Counter[Any]:
     return Counter(record_id(r) for r in read_jsonl(path))
+
+
+# -- a hand-made LeanLaw-shaped server ---------------------------------------------------------
+
+API_KEY = "export-api-key-S3CRET-9f1c"
+
+
+class RawRecords:
+    """A LeanLaw-shaped server (``/v2/<collection>``, limit/offset, ``{"data": [...],
+    "pagination": {...}}``) whose records are JSON *texts*, sent exactly as given: escapes no
+    JSON serialiser of ours would write (``"\\ud800"``), odd keys, anything a vendor might send."""
+
+    def __init__(self, collections: dict[str, list[str]]) -> None:
+        self.collections = collections
+        self.requests = 0
+        self.auth: list[str] = []
+        self.site: Any = None
+        self.url = ""
+
+    async def handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        self.requests += 1
+        self.auth.append(request.headers.get("Authorization", ""))
+        if request.headers.get("Authorization") != f"Bearer {API_KEY}":
+            return web.json_response({"message": "bad key"}, status=403)
+        texts = self.collections.get(request.match_info["name"])
+        if texts is None:
+            return web.json_response({"message": "no such collection"}, status=404)
+        limit = int(request.query.get("limit", "1000"))
+        offset = int(request.query.get("offset", "0"))
+        chosen = texts[offset : offset + limit]
+        body = (
+            '{"data":['
+            + ",".join(chosen)
+            + f'],"pagination":{{"limit":{limit},"offset":{offset},"total":{len(texts)}}}}}'
+        )
+        return web.Response(body=body.encode("utf-8"), content_type="application/json")
+
+
+@pytest.fixture
+async def raw_records() -> AsyncIterator[Callable[[dict[str, list[str]]], Awaitable[RawRecords]]]:
+    from aiohttp import web
+
+    runners: list[web.AppRunner] = []
+
+    async def start(collections: dict[str, list[str]]) -> RawRecords:
+        server = RawRecords(collections)
+        app = web.Application()
+        app.router.add_get("/v2/{name}", server.handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        server.url = f"http://127.0.0.1:{port}"
+        return server
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()

@@ -382,13 +382,29 @@ async def test_a_corrupt_checkpoint_means_starting_over(tmp_path: Path) -> None:
 
 
 async def test_a_lost_part_file_is_never_resumed_with_a_gap(tmp_path: Path) -> None:
+    """Issue 8 changed this: a checkpoint whose part file is gone is refused (it no longer starts
+    the job over by itself), and the message says how to start over; doing so loses nothing."""
     async with Sandbox(vendors=["leanlaw"], records=40, seed=3) as sb:
         async with sb.client("leanlaw", rate_limit="2/day") as ll:
             await export(
                 [Job(client=ll, resource="clients")], out=tmp_path, page_size=10, max_quota_wait=1
             )
         (tmp_path / "leanlaw" / "clients.jsonl.part").unlink()
+        ck_path = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
+        ck_text = ck_path.read_text()
+        emu = sb.emulator("leanlaw")
+        before = emu.counters.total_requests
         async with sb.client("leanlaw") as ll:
+            refused = await export(
+                [Job(client=ll, resource="clients")], out=tmp_path, page_size=10, resume=True
+            )
+            assert [j.status for j in refused.jobs] == ["failed"]
+            error = refused.jobs[0].error or ""
+            assert error.startswith("CheckpointError:") and "is gone" in error
+            assert "delete that checkpoint" in error and str(ck_path) in error
+            assert ck_path.read_text() == ck_text  # left as it was
+            assert emu.counters.total_requests == before  # nothing fetched
+            ck_path.unlink()  # as the message says
             result = await export(
                 [Job(client=ll, resource="clients")], out=tmp_path, page_size=10, resume=True
             )

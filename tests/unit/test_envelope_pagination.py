@@ -1,9 +1,14 @@
 """Pins envelopes (where records, total and next live) and pagination: each strategy's next
 request, where a walk ends, server-capped page sizes, resume points, query hygiene when following
-next links, and the Pager's refusal of loops and foreign-origin links before anything is sent."""
+next links, and the Pager's refusal of loops and foreign-origin links before anything is sent.
+Also (issue 8): totals and next links that only ever give data or a PaginationError, the empty-page
+limit, unpaged lists, first-page-only size learning, predictions that match ``next``, walk options,
+and fetches ahead that a walk does not need."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,9 +16,27 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from vendorkit.core import Envelope, NextLink, OffsetLimit, PageNumber, Pager, RawPage, select
-from vendorkit.core._pagination import PageRequest, Paginator, merge_params
-from vendorkit.errors import PaginationError
+from vendorkit.core import (
+    Chained,
+    Envelope,
+    NextLink,
+    OffsetLimit,
+    PageNumber,
+    Pager,
+    RawPage,
+    select,
+)
+from vendorkit.core._envelope import parse_total, show_value
+from vendorkit.core._pagination import (
+    EMPTY_PAGE_LIMIT,
+    MAX_CONCURRENCY,
+    PageRequest,
+    Paginator,
+    check_walk_options,
+    merge_params,
+    resolve_link,
+)
+from vendorkit.errors import ClientStateError, ConfigurationError, PaginationError
 
 BASE = URL("https://api.example.com/v1/items?status=open")
 
@@ -372,3 +395,390 @@ def test_fan_out_after_a_capped_first_page_uses_the_servers_size() -> None:
         (("3", "10"), {"page": 3, "size": 10}),
         (("4", "10"), {"page": 4, "size": 10}),
     ]
+
+
+# -- issue 8: totals, links, walks that end, options --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, None), (0, 0), (25, 25), (10**30, 10**30), (25.0, 25), ("25", 25), (" 7\n", 7)],
+)
+def test_parse_total_reads_counts(raw: Any, expected: int | None) -> None:
+    assert parse_total(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        -1,
+        True,
+        False,
+        12.5,
+        math.inf,
+        -math.inf,
+        math.nan,
+        1e400,  # Python reads the JSON number 1e400 as inf
+        "many",
+        "-3",
+        "1e3",
+        "²",  # a digit to str.isdigit, not to int()
+        "9" * 5000,  # more digits than int() converts
+        [25],
+        {"n": 25},
+        pytest.param(-(10**5000), id="a-huge-negative-int"),
+    ],
+)
+def test_parse_total_refuses_what_is_not_a_count(raw: Any) -> None:
+    with pytest.raises(PaginationError, match="not a count") as caught:
+        parse_total(raw)
+    assert len(str(caught.value)) < 200
+
+
+def test_show_value_never_raises() -> None:
+    assert "bits" in show_value(10**5000)
+    deep: Any = []
+    for _ in range(10_000):
+        deep = [deep]
+    assert show_value(deep)
+    assert len(show_value("x" * 10_000)) < 100
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(" /p2\n", "/p2"), ("  ", None), (7, "7"), (None, None)],
+)
+def test_next_values_are_normalised(raw: Any, expected: str | None) -> None:
+    assert Envelope(records="r", next="n").page({"r": [], "n": raw}).next == expected
+
+
+@pytest.mark.parametrize(
+    "raw", [True, 2.5, [], {"href": "/x"}, pytest.param(10**5000, id="a-5000-digit-int")]
+)
+def test_next_values_of_other_types_are_pagination_errors(raw: Any) -> None:
+    with pytest.raises(PaginationError, match="next link"):
+        Envelope(records="r", next="n").page({"r": [], "n": raw})
+
+
+def test_a_list_without_its_declared_pagination_block_is_unpaged() -> None:
+    env = Envelope(records="data", total="pagination.total", paged_by="pagination")
+    assert env.page({"data": [1]}).unpaged
+    assert env.page({"data": [1], "pagination": None}).unpaged
+    assert not env.page({"data": [1], "pagination": {"total": 1}}).unpaged
+    assert not env.page({"data": [1], "pagination": {}}).unpaged
+    # Without ``paged_by`` nothing is inferred (LeadDesk without _meta/_links walks by size).
+    assert not Envelope(records="data", total="_meta.total").page({"data": [1]}).unpaged
+
+
+GOOD_LINKS = [
+    ("https://api.example.com/v1/items?page=2", "https://api.example.com/v1/items?page=2"),
+    ("/v1/items?page=2", "https://api.example.com/v1/items?page=2"),
+    ("?page=2", "https://api.example.com/v1/items?page=2"),
+    ("  ?page=2\r\n", "https://api.example.com/v1/items?page=2"),
+    ("page2", "https://api.example.com/v1/page2"),
+    ("https://other.example/x", "https://other.example/x"),  # the origin is the pager's check
+    ("/v1/caf\u00e9", "https://api.example.com/v1/caf%C3%A9"),
+]
+
+
+@pytest.mark.parametrize(("link", "expected"), GOOD_LINKS)
+def test_resolve_link(link: str, expected: str) -> None:
+    assert str(resolve_link(BASE, link)) == expected
+
+
+BAD_LINKS = [
+    "",
+    "   ",
+    "http://api.example.com\\evil.example/x",  # backslash in the authority
+    "/\\evil.example/x",  # "//evil.example" to a browser
+    "http://[::1/x",  # bad IPv6 literal
+    "http://[zz]/x",
+    "http://api.example.com:99999/x",  # port out of range
+    "http://api.example.com:-1/x",
+    "http://api.example.com:abc/x",
+    "/x\ud800",  # a lone surrogate (yarl would silently drop it)
+    "?c=\udfff",
+    "https://\ud800/",
+    "https://xn--a/x",  # not IDNA
+    "/x\x00y",
+    "/x\x7f",
+    "javascript:alert(1)",
+    "mailto:a@example.com",
+    "http:///x",  # no host
+]
+
+
+@pytest.mark.parametrize("link", BAD_LINKS)
+def test_resolve_link_refuses_what_is_not_a_usable_link(link: str) -> None:
+    with pytest.raises(PaginationError, match="next link"):
+        resolve_link(BASE, link)
+
+
+@pytest.mark.parametrize("value", [None, 5, 2.5, True, ["/x"], {"href": "/x"}, b"/x"])
+def test_resolve_link_refuses_non_strings(value: Any) -> None:
+    with pytest.raises(PaginationError, match="not a string"):
+        resolve_link(BASE, value)
+
+
+def test_link_errors_do_not_show_the_query() -> None:
+    with pytest.raises(PaginationError) as caught:
+        resolve_link(BASE, "http://user:pw@[::1/x?access_token=S3CRET")
+    assert "S3CRET" not in str(caught.value) and "pw" not in str(caught.value)
+
+
+def test_a_cursor_with_a_lone_surrogate_is_refused() -> None:
+    p = NextLink(cursor_param="cursor")
+    with pytest.raises(PaginationError, match="surrogate"):
+        p.next(p.first(BASE, None, None), RawPage([1], next="ab\ud800"))
+
+
+def chain(p: Paginator, pages: list[RawPage], page_size: int | None = 10) -> list[PageRequest]:
+    """The requests a sequential walk makes when the server answers ``pages`` in turn."""
+    req = p.first(BASE, page_size, None)
+    out = [req]
+    for raw in pages:
+        nxt = p.next(req, raw)
+        if nxt is None:
+            return out
+        req = nxt
+        out.append(req)
+    raise AssertionError(f"walk did not end: {[str(r.url) for r in out]}")
+
+
+def full(n: int = 10, **kw: Any) -> RawPage:
+    return RawPage(list(range(n)), **kw)
+
+
+def test_empty_pages_mid_walk_are_read_past_while_the_total_says_more() -> None:
+    pages = [full(total=35), full(0, total=35), full(total=35), full(5, total=35)]
+    requests = chain(PageNumber(), pages)
+    assert [q(r.url, "page") for r in requests] == [("1",), ("2",), ("3",), ("4",)]
+
+
+@pytest.mark.parametrize(
+    "p",
+    [PageNumber(), NextLink(cursor_param="c")],
+    ids=["page", "link"],
+)
+def test_empty_page_limit_ends_a_list_whatever_it_claims(p: Paginator) -> None:
+    lying = RawPage([], total=10**9, next="more", next_declared=True)
+    requests = chain(p, [full(1, total=10**9, next="more", next_declared=True)] + [lying] * 10)
+    assert len(requests) == 1 + EMPTY_PAGE_LIMIT
+    # Each request knows how many empty pages came right before it.
+    assert [r.empties for r in requests] == [0, *range(EMPTY_PAGE_LIMIT)]
+
+
+def test_an_empty_page_ends_an_offset_walk() -> None:
+    assert len(chain(OffsetLimit(), [full(1, total=10**9), RawPage([], total=10**9)])) == 2
+
+
+@pytest.mark.parametrize("p", [PageNumber(), OffsetLimit()], ids=["page", "offset"])
+def test_an_unpaged_list_is_one_page(p: Paginator) -> None:
+    assert len(chain(p, [full(total=100, unpaged=True)])) == 1
+
+
+def test_a_next_link_goes_on_where_the_total_says_the_end() -> None:
+    """Either signal saying more is enough: a total reached but a present next link goes on (a
+    list that grew), as does a total not reached with ``_links`` but no next."""
+    grew = [full(total=10, next="n", next_declared=True), full(3, total=10, next_declared=True)]
+    assert len(chain(PageNumber(), grew)) == 2
+    assert len(chain(OffsetLimit(), grew)) == 2
+    short_links = [full(total=25, next_declared=True)] * 2 + [full(5, total=25, next_declared=True)]
+    assert len(chain(PageNumber(), short_links)) == 3
+
+
+def test_the_page_size_is_learned_from_the_first_page_only() -> None:
+    # Page 1 capped at 4 (10 asked, total 25): continue at 4. Page 3 short (2): keep 4, or page
+    # 4 at size 2 would start at record 6 and repeat records already read.
+    pages = [full(4, total=25), full(4, total=25), full(2, total=25), full(4, total=25)]
+    requests = chain(PageNumber(), pages + [full(4, total=25)] * 5)
+    assert [q(r.url, "page", "per_page") for r in requests] == [
+        ("1", "10"),
+        ("2", "4"),
+        ("3", "4"),
+        ("4", "4"),
+        ("5", "4"),
+        ("6", "4"),
+        ("7", "4"),
+    ]
+    # The learned size is part of every later resume point, not only the first one's.
+    assert all(r.resume["size"] == 4 for r in requests[1:])
+
+
+def test_a_resumed_walk_does_not_relearn_the_size_mid_list() -> None:
+    p = PageNumber()
+    req = p.first(BASE, 10, {"page": 3})
+    nxt = p.next(req, full(4, total=100))
+    assert nxt is not None and q(nxt.url, "page", "per_page") == ("4", "10")
+
+
+def test_fan_out_predicts_what_next_answers() -> None:
+    for p, raw in [(PageNumber(), full(4, total=30)), (OffsetLimit(), full(4, total=30))]:
+        first = p.first(BASE, 10, None)
+        predicted = list(p.fan_out(first, raw) or [])
+        walked = chain(p, [raw] + [full(4, total=30)] * 20)[1:]
+        assert [(r.url, r.resume) for r in predicted] == [(r.url, r.resume) for r in walked]
+
+
+def test_chained_lists_count_empty_pages_per_list() -> None:
+    urls = [BASE.with_path(f"/v1/{kind}") for kind in "abcdef"]
+    p = Chained(NextLink(), urls)
+    empty = RawPage([], next=None, next_declared=True)
+    # Six lists in a row answer nothing: each is its own list, so the walk reaches the last.
+    requests = chain(p, [empty] * 6, page_size=None)
+    assert [r.url.path for r in requests] == [u.path for u in urls]
+    with pytest.raises(ConfigurationError, match="chain"):
+        p.first(BASE, None, {"chain": 6})
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, 1),
+        ({"concurrency": 8}, 8),
+        ({"concurrency": 100_000}, MAX_CONCURRENCY),
+        ({"page_size": 1, "max_items": 0, "max_pages": 1, "resume": {}}, 1),
+        ({"max_items": 2**63 - 1, "page_size": 2**63 - 1}, 1),
+    ],
+)
+def test_check_walk_options(options: dict[str, Any], expected: int) -> None:
+    assert check_walk_options(**options) == expected
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"page_size": 0},
+        {"page_size": "5"},
+        {"page_size": 2.5},
+        {"page_size": True},
+        {"concurrency": 0},
+        {"concurrency": None},
+        {"concurrency": False},
+        {"max_items": -1},
+        {"max_items": 1.0},
+        {"max_pages": 0},
+        {"max_items": 2**63},
+        {"page_size": 10**30},
+        {"resume": "x"},
+        {"resume": [("page", 1)]},
+    ],
+    ids=repr,
+)
+def test_check_walk_options_refuses(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        check_walk_options(**options)
+
+
+def fake_pager(pages: dict[str, RawPage | Exception], **kw: Any) -> tuple[Pager[Any], list[str]]:
+    """An offset pager over fake pages keyed by offset; an exception value is raised by the
+    fetch of that offset."""
+    fetched: list[str] = []
+
+    async def fetch(url: URL) -> RawPage:
+        offset = url.query["offset"]
+        fetched.append(offset)
+        await asyncio.sleep(0)
+        value = pages.get(offset, RawPage([]))
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    pager: Pager[Any] = Pager(
+        fetch=fetch,
+        paginator=OffsetLimit(),
+        url=URL("https://api.example.com/v1/items"),
+        origin=ORIGIN,
+        transform=lambda r: r,
+        page_size=10,
+        **kw,
+    )
+    return pager, fetched
+
+
+async def test_a_failed_fetch_ahead_the_walk_never_needs_is_never_raised() -> None:
+    pages: dict[str, RawPage | Exception] = {
+        "0": RawPage(list(range(10)), total=40),
+        "10": RawPage([], total=40),  # the list ends here, whatever the total says
+        "20": PaginationError("boom"),
+        "30": PaginationError("boom"),
+    }
+    pager, fetched = fake_pager(pages, concurrency=4)
+    assert await pager.all() == list(range(10))
+    assert pager.done and sorted(fetched) == ["0", "10", "20", "30"]
+
+
+async def test_a_wrong_prediction_is_cancelled_and_the_walk_goes_on_from_what_next_says() -> None:
+    # Offset 10 serves 3 records (not 10): the next offset is 13, not the predicted 20.
+    pages: dict[str, RawPage | Exception] = {
+        "0": RawPage(list(range(10)), total=23),
+        "10": RawPage([10, 11, 12], total=23),
+        "13": RawPage(list(range(13, 23)), total=23),
+    }
+    for concurrency in (1, 3, 8):
+        pager, fetched = fake_pager(pages, concurrency=concurrency)
+        assert await pager.all() == list(range(23))
+        assert fetched[:2] == ["0", "10"] and "13" in fetched
+
+
+async def test_a_pager_iterated_twice_is_a_client_state_error() -> None:
+    pager, _ = fake_pager({"0": RawPage([1], total=1)})
+    await pager.all()
+    with pytest.raises(ClientStateError, match="once"):
+        await pager.all()
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        [[1, 2, 3], [1, 2, 3]],  # the same page again
+        [[1, 2], [1]],  # a short first page, then the start again
+        [[1, 2, 3], [4, 5, 6], [1, 2, 3]],  # an earlier page again
+    ],
+    ids=["same", "short-then-start", "earlier-page"],
+)
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_page_repeating_records_is_an_error_before_they_are_handed_over(
+    served: list[list[int]], concurrency: int
+) -> None:
+    pages: dict[str, RawPage | Exception] = {}
+    offset = 0
+    for rows in served:
+        pages[str(offset)] = RawPage([{"id": i} for i in rows], total=100)
+        offset += len(rows)
+    pager, _ = fake_pager(pages, concurrency=concurrency)
+    got: list[Any] = []
+    with pytest.raises(PaginationError, match="repeats records"):
+        async for record in pager:
+            got.append(record["id"])
+    assert got == [i for rows in served[:-1] for i in rows]
+    assert pager.resume_point == {"offset": offset - len(served[-1])}
+
+
+@pytest.mark.parametrize(
+    ("served", "expected"),
+    [
+        ([[1, 2, 3], [3, 4, 5], [6]], [1, 2, 3, 4, 5, 6]),  # one record inserted ahead
+        ([[1, 2, 3], [2, 3, 4], [5, 6]], [1, 2, 3, 4, 5, 6]),  # two
+        ([[1, 2, 3], [3], []], [1, 2, 3]),  # the new page holds only the pushed record
+    ],
+    ids=["one-inserted", "two-inserted", "only-pushed"],
+)
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_records_pushed_into_the_next_page_are_handed_over_once(
+    served: list[list[int]], expected: list[int], concurrency: int
+) -> None:
+    """A newest-first list that grows while it is walked by offset: the records inserted ahead
+    of the window push the last records of a page into the next one."""
+    pages: dict[str, RawPage | Exception] = {}
+    offset = 0
+    for rows in served:
+        pages[str(offset)] = RawPage([{"id": i} for i in rows], total=sum(map(len, served)))
+        offset += len(rows)
+    pager, _ = fake_pager(pages, concurrency=concurrency)
+    assert [r["id"] async for r in pager] == expected
+
+
+def test_a_resume_cursor_too_long_to_write_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="cursor"):
+        NextLink(cursor_param="c").first(BASE, None, {"cursor": 10**5000})

@@ -52,6 +52,7 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import Endpoint, VendorSpec
+from ._urls import path_segment
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = [
@@ -111,6 +112,7 @@ __all__ = [
     "make_converter",
     "parse_quotas",
     "parse_retry_after",
+    "path_segment",
     "redact_url",
     "resource",
     "retry_decision",

@@ -4,35 +4,63 @@
 - ``OAuth2``: a token endpoint and a grant (client_credentials with HTTP Basic, password with the
   client in a JSON body, vendor-specific grant fields), with refresh and refresh-token rotation.
 
-What is pure: building the token request (``OAuth2.token_request``) and reading the answer
-(``parse_token``). What does I/O: ``authorize``/``on_unauthorized``, which the client calls with a
-``send`` function, under a single-flight lock from the ``TokenStore``:
+What is pure: building the token request (``OAuth2.token_request``), reading the answer
+(``parse_token``, ``token_lifetime``) and keeping secrets out of messages (``scrub``). What does
+I/O: ``authorize``/``on_unauthorized``, which the client calls with a ``send`` function.
 
-- N concurrent requests on a cold client cause one token request;
-- a token is renewed ahead of expiry (``refresh_margin``, at most a tenth of its lifetime);
+Renewal is single-flight twice over: in one process every task that needs a renewal shares one
+run (``SingleFlight``: one task, awaited through ``asyncio.shield`` by all); that run queues on
+the ``TokenStore``'s lock, which a shared store makes cross-process, and looks at the store again
+before asking for a token. So:
+
+- N concurrent requests on a cold client cause one token request, and if it fails, all N get the
+  same error (a wrong secret costs one token request, not N);
+- a token is renewed ahead of expiry (``refresh_margin``, at most a tenth of its lifetime); if
+  that early renewal fails (5xx after retries, a dropped connection, 4xx from the refresh and
+  the original grant), requests go out with the current token while it is still valid (a warning
+  is logged); only an expired or rejected token lets the failure surface;
 - a 401 causes one renewal and one replay, and only if the rejected token is still the current
-  one: fifty concurrent 401s cause one renewal;
+  one: fifty concurrent 401s cause one renewal; if it fails, all fifty get its error;
+- a failure is remembered only for the callers of that run, and for requests that were already
+  on their way (their token was taken before the run landed); a call that starts afterwards tries
+  again. Nothing is cached: failures are never replayed to later calls;
 - a rotated refresh token replaces the old one in the same store write; a rejected refresh falls
-  back to the original grant, whose credentials the strategy holds.
+  back to the original grant, whose credentials the strategy holds;
+- a stored token that cannot be read (``store.get`` raises ``DecodeError``) counts as no token: a
+  warning is logged and a fresh grant overwrites it;
+- errors from the token endpoint never carry a secret the strategy knows (client secret,
+  password, refresh and access tokens, the Basic header value), even if the endpoint echoes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import hashlib
+import html
 import logging
+import math
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any, Protocol
 
 import attrs
 from yarl import URL
 
-from vendorkit.errors import APIError, DecodeError
+from vendorkit.errors import (
+    APIError,
+    ConfigurationError,
+    DecodeError,
+    TransportError,
+    VendorkitError,
+)
 
 from ._errors import ErrorInfo, as_messages, error_from_response
+from ._flight import SingleFlight
+from ._redact import REDACTED, SENSITIVE_KEYS, redact_known
 from ._wire import WireRequest, WireResponse
 
 __all__ = [
@@ -45,6 +73,8 @@ __all__ = [
     "TokenStore",
     "oauth2_error_parser",
     "parse_token",
+    "scrub",
+    "token_lifetime",
 ]
 
 log = logging.getLogger("vendorkit")
@@ -73,6 +103,8 @@ class Token:
         for short-lived tokens (so a 2-second token is not renewed on every request)."""
         if self.expires_at is None:
             return False
+        if math.isnan(self.expires_at):
+            return True  # an expiry nobody can read (a damaged store): renew
         lifetime = max(0.0, self.expires_at - self.issued_at)
         return now >= self.expires_at - min(margin, lifetime / 10)
 
@@ -184,6 +216,11 @@ class Auth:
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         """Called by the client once it knows its base URL, vendor name and token store."""
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential value this strategy holds or has been issued, for redaction: no
+        message, log line or repr may contain one of them."""
+        return ()
+
 
 class NoAuth(Auth):
     """No credentials (public endpoints, token endpoints themselves)."""
@@ -196,6 +233,7 @@ class HeaderAuth(Auth):
         if not token:
             raise ValueError("a token is required")
         self._token = token
+        self._previous = ""
         self.scheme = scheme
         self.header = header
         # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
@@ -210,7 +248,11 @@ class HeaderAuth(Auth):
         return self._token
 
     def set_token(self, token: str) -> None:
+        self._previous = self._token
         self._token = token
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token, self._previous)
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         value = f"{self.scheme} {self._token}" if self.scheme else self._token
@@ -236,31 +278,179 @@ def oauth2_error_parser(status: int, body: Any) -> ErrorInfo:
     return ErrorInfo(message=" ".join(as_messages(body)))
 
 
+#: The longest lifetime believed from ``expires_in`` (a year): a token endpoint that says
+#: ``1e999`` or ``10**400`` gets this, so expiries and store TTLs stay finite numbers.
+MAX_LIFETIME = 365 * 86400.0
+
+# An access token goes into a header: visible ASCII only (RFC 6750 b64token is narrower still),
+# so a hostile answer cannot inject a header or make aiohttp refuse the request.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+# A refresh token goes into a body: RFC 6749 VSCHAR (printable ASCII, space included).
+_VSCHAR = re.compile(r"[\x20-\x7e]+")
+# A token type is an RFC 7230 token (it is the scheme of the Authorization header).
+_TCHAR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def token_lifetime(value: Any) -> float | None:
+    """``expires_in`` as seconds. A number >= 0 (or a numeric string) is believed up to
+    ``MAX_LIFETIME`` (0: the token is due for renewal before its next use); anything else
+    (absent, negative, NaN, not a number, a boolean) gives ``None``: the expiry is unknown and
+    the token is renewed when the vendor rejects it (401). A negative lifetime is not read as
+    "expired": a token endpoint that always says so would cost a token request per call."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        if value < 0:
+            return None
+        # Compared as an int: float(10**400) would raise OverflowError.
+        return MAX_LIFETIME if value >= MAX_LIFETIME else float(value)
+    if isinstance(value, float):
+        seconds = value
+    elif isinstance(value, str):
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_LIFETIME)
+
+
 def parse_token(response: WireResponse, *, now: float, previous: Token | None = None) -> Token:
-    """A token endpoint's successful answer as a ``Token``. A response without a new refresh
-    token keeps the previous one (servers that do not rotate)."""
+    """A token endpoint's successful answer as a ``Token``; ``DecodeError`` for anything else
+    (never another exception). A response without a usable new refresh token keeps the previous
+    one (servers that do not rotate). Messages never quote the body: it may hold a token."""
+    if not 200 <= response.status < 300:
+        raise DecodeError(f"token endpoint answered {response.status}, not a token")
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise DecodeError("token endpoint answered with a body that is not JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-        raise DecodeError("token endpoint answer has no access_token")
-    expires_in = body.get("expires_in")
-    try:
-        expires_at = now + float(expires_in) if expires_in is not None else None
-    except (TypeError, ValueError):
-        expires_at = None
+    if not isinstance(body, dict):
+        raise DecodeError("token endpoint answer is not a JSON object")
+    access = body.get("access_token")
+    if not isinstance(access, str) or not _HEADER_SAFE.fullmatch(access):
+        raise DecodeError("token endpoint answer has no usable access_token")
+    kind = body.get("token_type")
+    if kind is None or kind == "":
+        kind = "Bearer"
+    if not isinstance(kind, str) or not _TCHAR.fullmatch(kind):
+        raise DecodeError("token endpoint answer has an unusable token_type")
+    lifetime = token_lifetime(body.get("expires_in"))
     refresh = body.get("refresh_token")
-    if not isinstance(refresh, str):
+    if not isinstance(refresh, str) or not _VSCHAR.fullmatch(refresh):
         refresh = previous.refresh_token if previous else None
+    scope = body.get("scope")
     return Token(
-        access_token=body["access_token"],
-        token_type=str(body.get("token_type") or "Bearer"),
+        access_token=access,
+        token_type=kind,
         issued_at=now,
-        expires_at=expires_at,
+        expires_at=None if lifetime is None else now + lifetime,
         refresh_token=refresh,
-        scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
+        scope=scope if isinstance(scope, str) else None,
     )
+
+
+# -- keeping secrets out of messages ----------------------------------------------------------
+# On top of the shared redaction (``_redact.redact_known``: as is, URL-, JSON- and repr-escaped),
+# the strategy scrubs the secrets of the token request it made from every part of its error.
+
+
+def _spellings(secrets: Collection[str]) -> list[str]:
+    """The secrets, plus their HTML-escaped forms (an error page from a proxy or a framework)."""
+    out: list[str] = []
+    for secret in secrets:
+        if secret:
+            out.append(secret)
+            escaped = html.escape(secret)
+            if escaped != secret:
+                out.append(escaped)
+    return out
+
+
+def scrub(text: str, secrets: Collection[str]) -> str:
+    """``text`` with every spelling of every secret replaced by ``***`` (see ``redact_known``:
+    values shorter than its minimum length are not credentials and are left alone)."""
+    return redact_known(text, _spellings(secrets))
+
+
+def _scrub_value(value: Any, secrets: Collection[str], depth: int = 0) -> Any:
+    """A JSON value (an error body) with secrets scrubbed from every string, keys included."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if depth > 100:
+        return REDACTED  # deeper than any real error body: not worth walking
+    if isinstance(value, dict):
+        return {
+            scrub(str(k), secrets): _scrub_value(v, secrets, depth + 1) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_value(v, secrets, depth + 1) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A numeric secret (a PIN-like password) echoed as a JSON number.
+        return REDACTED if scrub(str(value), secrets) != str(value) else value
+    return value
+
+
+def _leaks(exc: BaseException, secrets: Collection[str]) -> bool:
+    """Whether ``exc``'s chained causes show a secret in their str or repr."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc.__cause__, exc.__context__]
+    while todo:
+        link = todo.pop()
+        if link is None or id(link) in seen or len(seen) > 20:
+            continue
+        seen.add(id(link))
+        try:
+            shown = f"{link!s} {link!r}"
+        except Exception:
+            return True  # cannot tell: assume the worst
+        if scrub(shown, secrets) != shown:
+            return True
+        todo += [link.__cause__, link.__context__]
+    return False
+
+
+def scrub_error(exc: VendorkitError, secrets: Collection[str]) -> VendorkitError:
+    """``exc`` (in place) without the secrets: its message and args, an ``APIError``'s code,
+    field and non-field errors, body and trace id; and a chain of causes that shows one is cut
+    off (their type and text are gone, the secret with them)."""
+    if isinstance(exc, APIError):
+        exc.message = scrub(exc.message, secrets)
+        exc.code = None if exc.code is None else scrub(exc.code, secrets)
+        exc.field_errors = {
+            scrub(k, secrets): [scrub(m, secrets) for m in v] for k, v in exc.field_errors.items()
+        }
+        exc.non_field_errors = [scrub(m, secrets) for m in exc.non_field_errors]
+        exc.body = _scrub_value(exc.body, secrets)
+        exc.trace_id = None if exc.trace_id is None else scrub(exc.trace_id, secrets)
+        exc.url = scrub(exc.url, secrets)
+    exc.args = tuple(scrub(a, secrets) if isinstance(a, str) else a for a in exc.args)
+    if _leaks(exc, secrets):
+        exc.__cause__ = None
+        exc.__context__ = None
+        exc.__suppress_context__ = True
+    return exc
+
+
+# Renewal failures that leave a still-valid token usable: the vendor's error, no answer, or an
+# answer that is not a token. A closed client, bad arguments and cancellation always surface.
+_RENEWAL_FAILURES = (APIError, TransportError, DecodeError)
+
+
+def _marker(token: Token, mark: int) -> str:
+    # Which token a request carried, and when it was handed out (a ``SingleFlight`` mark): a
+    # 401 on it shares the failure of a renewal that landed while the request was on its way.
+    return f"{_fingerprint(token.access_token)}@{mark}"
+
+
+def _read_marker(used: str | None) -> tuple[str | None, int | None]:
+    if not used:
+        return None, None
+    fingerprint, _, mark = used.partition("@")
+    return fingerprint, int(mark) if mark.isdigit() else None
 
 
 class OAuth2(Auth):
@@ -288,11 +478,23 @@ class OAuth2(Auth):
         error_parser: Callable[[int, Any], ErrorInfo] | None = None,
     ) -> None:
         if client_auth not in ("basic", "body"):
-            raise ValueError("client_auth must be 'basic' or 'body'")
+            raise ConfigurationError("client_auth must be 'basic' or 'body'")
         if encoding not in ("form", "json"):
-            raise ValueError("encoding must be 'form' or 'json'")
+            raise ConfigurationError("encoding must be 'form' or 'json'")
         if not client_id or not client_secret:
-            raise ValueError("client_id and client_secret are required")
+            raise ConfigurationError("client_id and client_secret are required")
+        if not isinstance(client_id, str) or not isinstance(client_secret, str):
+            raise ConfigurationError("client_id and client_secret must be strings")
+        try:
+            f"{client_id}:{client_secret}".encode()
+        except UnicodeError:
+            raise ConfigurationError("client_id and client_secret must be valid text") from None
+        try:
+            margin = float(refresh_margin)
+        except (TypeError, ValueError):
+            raise ConfigurationError("refresh_margin must be a number of seconds") from None
+        if not math.isfinite(margin) or margin < 0:
+            raise ConfigurationError("refresh_margin must be a finite number of seconds >= 0")
         self.token_path = token_path
         self._client_id = client_id
         self._client_secret = client_secret
@@ -300,7 +502,7 @@ class OAuth2(Auth):
         self.client_auth = client_auth
         self.encoding = encoding
         self.refresh = refresh
-        self.refresh_margin = refresh_margin
+        self.refresh_margin = margin
         self._identity = identity
         # How the token endpoint's error bodies read (RFC 6749 ``error``/``error_description``
         # by default; a vendor whose token endpoint adds field errors passes its own parser).
@@ -310,7 +512,14 @@ class OAuth2(Auth):
         self._store: TokenStore = MemoryTokenStore()
         self._key = ""
         self._local_lock = asyncio.Lock()
+        self._flight: SingleFlight[Token] = SingleFlight("vendorkit-token-renewal")
+        # Fingerprints of tokens a 401 rejected, for the renewal run in (or about to be in) the
+        # air: it does not take such a token for a good one, and forgets a dead one on failure.
+        self._rejected: set[str] = set()
         self.token_requests = 0
+        # Tokens issued to this strategy lately: redacted from every message (a hostile server
+        # may echo them), bounded so a long-lived client does not collect them forever.
+        self._issued: collections.deque[str] = collections.deque(maxlen=8)
 
     def __repr__(self) -> str:
         return f"<OAuth2 {self._grant.get('grant_type')} client_id={self._client_id!r}>"
@@ -318,6 +527,11 @@ class OAuth2(Auth):
     @property
     def grant_type(self) -> str:
         return str(self._grant.get("grant_type", ""))
+
+    def secrets(self) -> tuple[str, ...]:
+        raw = f"{self._client_id}:{self._client_secret}".encode()
+        grant = [str(v) for k, v in self._grant.items() if k.lower() in SENSITIVE_KEYS]
+        return (self._client_secret, base64.b64encode(raw).decode(), *grant, *self._issued)
 
     def bind(self, *, base_url: URL, vendor: str, store: TokenStore) -> None:
         self._base_url = base_url
@@ -331,13 +545,17 @@ class OAuth2(Auth):
     def store_key(self) -> str:
         return self._key
 
+    def _basic(self) -> str:
+        raw = f"{self._client_id}:{self._client_secret}".encode()
+        return base64.b64encode(raw).decode()
+
     def token_request(self, fields: Mapping[str, Any]) -> WireRequest:
-        """The token endpoint request for these grant fields. Pure."""
+        """The token endpoint request for these grant fields. Pure. In a form, a field whose
+        value is ``None`` is left out (``str(None)`` is no value)."""
         body: dict[str, Any] = dict(fields)
         headers = {"Accept": "application/json"}
         if self.client_auth == "basic":
-            raw = f"{self._client_id}:{self._client_secret}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
+            headers["Authorization"] = "Basic " + self._basic()
         else:
             body.setdefault("client_id", self._client_id)
             body.setdefault("client_secret", self._client_secret)
@@ -350,18 +568,49 @@ class OAuth2(Auth):
         # meets a 502/503/504, a 429 or a dropped connection is retried like a GET.
         if self.encoding == "json":
             return WireRequest("POST", url, headers=headers, json=body, repeatable=True)
-        form = {k: str(v) for k, v in body.items()}
+        form = {str(k): str(v) for k, v in body.items() if v is not None}
         return WireRequest("POST", url, headers=headers, form=form, repeatable=True)
+
+    def _secrets(self, fields: Mapping[str, Any], previous: Token | None) -> set[str]:
+        """Every secret this token request involves, as the strategy knows them."""
+        found = {*self.secrets(), f"{self._client_id}:{self._client_secret}"}
+        for key, value in fields.items():
+            if str(key).lower() in SENSITIVE_KEYS and isinstance(value, str) and value:
+                found.add(value)
+        if previous is not None:
+            found.add(previous.access_token)
+            if previous.refresh_token:
+                found.add(previous.refresh_token)
+        return found
 
     async def _call(self, send: Send, fields: Mapping[str, Any], previous: Token | None) -> Token:
         self.token_requests += 1
         request = self.token_request(fields)
-        response = await send(request)
-        if response.status >= 400:
-            raise error_from_response(
-                response, vendor=self._vendor, method="POST", parser=self._error_parser
+        secrets = self._secrets(fields, previous)
+        try:
+            response = await send(request)
+        except VendorkitError as exc:
+            # A foreign exception's text (aiohttp's, with the request headers) may carry the
+            # Basic value or a body field. The shared redaction in core covers every request;
+            # here the strategy removes the secrets it knows from its own requests' errors.
+            scrub_error(exc, secrets)
+            raise
+        if not 200 <= response.status < 300:
+            # A hostile or careless endpoint may echo the secret, the password or the refresh
+            # token in its error body: none of it reaches the error.
+            error = error_from_response(
+                response,
+                vendor=self._vendor,
+                method="POST",
+                parser=self._error_parser,
+                secrets=secrets,
             )
-        return parse_token(response, now=time.time(), previous=previous)
+            raise scrub_error(error, secrets) from None
+        token = parse_token(response, now=time.time(), previous=previous)
+        self._issued.append(token.access_token)
+        if token.refresh_token:
+            self._issued.append(token.refresh_token)
+        return token
 
     async def _obtain(self, send: Send, previous: Token | None) -> Token:
         if self.refresh and previous is not None and previous.refresh_token:
@@ -378,60 +627,115 @@ class OAuth2(Auth):
                 log.debug("vendorkit: refresh refused (%s); using the original grant", exc.status)
         return await self._call(send, self._grant, None)
 
-    @staticmethod
-    def _still_good(current: Token | None, rejected: str | None, margin: float) -> bool:
-        return (
-            current is not None
-            and current.access_token != rejected
-            and not current.expiring(time.time(), margin)
-        )
+    async def _read(self) -> Token | None:
+        """The stored token; one that cannot be read (tampered, or written by an incompatible
+        version) is no token: the renewal that follows overwrites it."""
+        try:
+            return await self._store.get(self._key)
+        except DecodeError:
+            log.warning(
+                "vendorkit: %s: the stored token %s cannot be read; obtaining a new one",
+                self._vendor,
+                self._key,
+            )
+            return None
 
-    async def _renew(self, send: Send, rejected: str | None) -> Token:
-        # Single flight in two stages: the tasks of this client queue on an in-process lock and
-        # look at the store again before taking the store's lock, which (on a shared store) is
-        # the cross-process one. So a cold start of N tasks in P processes makes P lock
-        # acquisitions and one token request, not N of each.
-        async with self._local_lock:
-            current = await self._store.get(self._key)
-            if self._still_good(current, rejected, self.refresh_margin):
-                assert current is not None
-                return current  # renewed while we waited
-            async with self._store.lock(self._key):
-                current = await self._store.get(self._key)
-                if self._still_good(current, rejected, self.refresh_margin):
-                    assert current is not None
-                    return current  # renewed elsewhere while we waited
-                token = await self._obtain(send, current)
-                await self._store.set(self._key, token)
-                return token
+    def _good(self, current: Token | None, rejected: Collection[str]) -> Token | None:
+        if current is None or _fingerprint(current.access_token) in rejected:
+            return None
+        if current.expiring(time.time(), self.refresh_margin):
+            return None
+        return current
+
+    async def _renewal(self, send: Send) -> Token:
+        """One renewal run (shared by every caller in the air, see ``SingleFlight``). It looks
+        at the store before the store's lock (renewed while the previous run held it?) and again
+        under it (renewed by another process?), then asks the token endpoint."""
+        seen: frozenset[str] = frozenset()
+        try:
+            async with self._local_lock:
+                seen = frozenset(self._rejected)
+                good = self._good(await self._read(), seen)
+                if good is not None:
+                    return good
+                async with self._store.lock(self._key):
+                    current = await self._read()
+                    seen = frozenset(self._rejected)
+                    good = self._good(current, seen)
+                    if good is not None:
+                        return good
+                    try:
+                        token = await self._obtain(send, current)
+                    except VendorkitError:
+                        if current is not None and (
+                            _fingerprint(current.access_token) in self._rejected
+                        ):
+                            # The stored token is dead (a 401 said so) and no new one came:
+                            # the next call starts over with the original grant.
+                            with contextlib.suppress(VendorkitError):
+                                await self._store.delete(self._key)
+                        raise
+                    await self._store.set(self._key, token)
+                    return token
+        finally:
+            self._rejected.difference_update(seen)
+
+    async def _renewed(self, send: Send, rejected: str | None, since: int | None) -> Token:
+        if rejected is not None:
+            self._rejected.add(rejected)
+        token = await self._flight.run(lambda: self._renewal(send), since=since)
+        if rejected is not None and _fingerprint(token.access_token) == rejected:
+            # We joined a run that had looked at the store before this rejection was known
+            # and took the rejected token for a good one: one more run, knowing it.
+            self._rejected.add(rejected)
+            token = await self._flight.run(lambda: self._renewal(send))
+        return token
 
     async def current_token(self, send: Send) -> Token:
-        token = await self._store.get(self._key)
-        if token is None or token.expiring(time.time(), self.refresh_margin):
-            token = await self._renew(send, token.access_token if token else None)
-        return token
+        since = self._flight.mark()
+        token = await self._read()
+        if token is not None and not token.expiring(time.time(), self.refresh_margin):
+            return token
+        try:
+            return await self._renewed(send, None, since)
+        except _RENEWAL_FAILURES as exc:
+            left = _valid_for(token, time.time())
+            if token is None or left is None:
+                raise
+            # An early renewal failed, but the token is still good: use it (the next call that
+            # finds it due tries again). Its expiry or a 401 lets the failure surface.
+            log.warning(
+                "vendorkit: %s: renewing the token ahead of its expiry failed (%s); "
+                "using the current one, valid for %.0fs more",
+                self._vendor,
+                exc,
+                left,
+            )
+            return token
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
         token = await self.current_token(send)
-        return {"Authorization": token.header()}, _fingerprint(token.access_token)
+        if token.access_token not in self._issued:  # issued to another process sharing the store
+            self._issued.append(token.access_token)
+        return {"Authorization": token.header()}, _marker(token, self._flight.mark())
 
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
-        async with self._local_lock:
-            current = await self._store.get(self._key)
-            if current is not None and _fingerprint(current.access_token) != used:
-                return True  # already replaced: replay with the new one
-            async with self._store.lock(self._key):
-                current = await self._store.get(self._key)
-                if current is not None and _fingerprint(current.access_token) != used:
-                    return True  # replaced elsewhere while we waited
-                try:
-                    token = await self._obtain(send, current)
-                except APIError:
-                    await self._store.delete(self._key)
-                    raise
-                await self._store.set(self._key, token)
-                return True
+        rejected, since = _read_marker(used)
+        current = await self._read()
+        if current is not None and _fingerprint(current.access_token) != rejected:
+            return True  # already replaced: replay with the new one
+        await self._renewed(send, rejected, since)
+        return True
 
     async def revoke_local(self) -> None:
         """Forget the stored token (the next request obtains a new one)."""
         await self._store.delete(self._key)
+
+
+def _valid_for(token: Token | None, now: float) -> float | None:
+    """Seconds ``token`` is still valid for, or None if it has expired (or has no known
+    expiry: such a token is never renewed early, so its renewal is a rejection's)."""
+    if token is None or token.expires_at is None or math.isnan(token.expires_at):
+        return None
+    left = token.expires_at - now
+    return left if left > 0 else None

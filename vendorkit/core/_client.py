@@ -16,6 +16,7 @@ import inspect
 import json
 import logging
 import os
+import ssl as ssl_module
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -37,6 +38,7 @@ from vendorkit.errors import (
     DecodeError,
     PaginationError,
     RateLimitError,
+    ResponseTooLargeError,
     TransportError,
 )
 
@@ -45,8 +47,10 @@ from ._convert import make_converter, structure
 from ._envelope import Envelope, RawPage
 from ._errors import error_from_response
 from ._links import LinkModels, is_url, link_of
-from ._pagination import Pager, Paginator, ResumePoint, merge_params
+from ._options import header_value, is_loopback, seconds, unknown_option, whole
+from ._pagination import Pager, Paginator, ResumePoint, merge_params, resolve_link
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._redact import REDACTED, SENSITIVE_HEADERS, describe_exception
 from ._resource import split_pager_args
 from ._retry import (
     FailureKind,
@@ -57,6 +61,7 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import VendorSpec
+from ._urls import check_params, fill_template, join_path, placeholders
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = ["DEFAULT", "BaseClient", "Hooks", "RequestInfo"]
@@ -68,6 +73,12 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_CONNECTIONS = 20
+#: Bytes of one response body (after decompression) beyond which it is refused: far above any
+#: page a vendor documents, far below what would exhaust memory (a "gzip bomb").
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 2**20
+#: Seconds a plain call waits at most for a client-side quota slot: two whole minute windows,
+#: never the hours a spent daily quota would take (that raises RateLimitError instead).
+DEFAULT_MAX_QUOTA_WAIT = 120.0
 _MAX_REDIRECTS = 5
 
 
@@ -78,8 +89,6 @@ class _Default:
 
 DEFAULT: Any = _Default()
 """Sentinel: "use the vendor's default" (e.g. ``rate_limit=DEFAULT`` is the documented quota)."""
-
-_REDACTED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @attrs.frozen
@@ -134,6 +143,51 @@ class _Failure(Exception):
         self.error = error
 
 
+@attrs.define
+class _Exchange:
+    """One logical request across its attempts (inside the retry loop only)."""
+
+    attempts: int = 0
+    # Whether an attempt may have been applied without our knowing: no complete answer after
+    # sending, or a 5xx (a gateway's answer says nothing of what the origin did).
+    uncertain: bool = False
+
+
+def _single_send() -> Any:
+    """A per-request aiohttp middleware that lets a request reach the wire once. aiohttp resends
+    an idempotent request by itself when its connection turns out closed (RFC 9112 9.3.1); that
+    would make ``max_retries=0`` two sends and ``max_retries=3`` eight. Our retry loop decides
+    about every resend, so the second call here raises the first failure again."""
+    failed: list[BaseException] = []
+
+    async def middleware(req: Any, handler: Any) -> Any:
+        if failed:
+            raise failed[0]
+        try:
+            return await handler(req)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+            failed.append(exc)
+            raise
+
+    return middleware
+
+
+def _session_middlewares(session: aiohttp.ClientSession) -> tuple[Any, ...]:
+    """A borrowed session's own middlewares: a per-request list replaces them, so we pass them
+    on (aiohttp has no public accessor for them)."""
+    return tuple(getattr(session, "_middlewares", ()) or ())
+
+
+def _request_body(request: WireRequest, headers: dict[str, str]) -> Any:
+    """What aiohttp's ``data=`` gets for ``request`` (setting the JSON Content-Type)."""
+    if request.json is not None:
+        headers.setdefault("Content-Type", "application/json")
+        return dumps(request.json)
+    if request.form is not None:
+        return dict(request.form)
+    return request.content
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -143,12 +197,72 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(data: Any) -> bytes:
-    """JSON with Decimal as strings (never floats) and ISO dates."""
-    return json.dumps(data, default=_json_default, ensure_ascii=False).encode()
+    """JSON with Decimal as strings (never floats) and ISO dates. A string UTF-8 cannot carry (a
+    lone surrogate, as JSON may decode one) is sent \\u-escaped, which JSON allows. What cannot
+    be JSON at all is a ``ConfigurationError``."""
+    try:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False)
+        try:
+            return text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(data, default=_json_default, ensure_ascii=True).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigurationError(f"the request body cannot be sent as JSON: {exc}") from None
+
+
+def _base_url(value: Any, *, allow_http: bool) -> URL:
+    """The client's base URL, checked: absolute http(s), no credentials in it, and plain http only
+    to this machine unless the caller opts in (credentials would cross the network in clear)."""
+    if not isinstance(value, str | URL):
+        raise ConfigurationError(f"base_url must be a string, not {value!r}")
+    try:
+        url = URL(value)
+        host = url.host
+    except (ValueError, TypeError, UnicodeError):
+        raise ConfigurationError(f"base_url is not a valid URL: {redact_url(str(value))}") from None
+    if not url.is_absolute() or url.scheme not in ("http", "https") or not host:
+        raise ConfigurationError(f"base_url must be an absolute http(s) URL: {redact_url(url)}")
+    if url.user is not None or url.password is not None:
+        raise ConfigurationError("base_url must not contain credentials")
+    if url.scheme == "http" and not allow_http and not is_loopback(host):
+        raise ConfigurationError(
+            f"base_url {redact_url(url)} is plain http to another machine: credentials would "
+            "cross the network unencrypted. Use https, or pass allow_http=True if you mean it"
+        )
+    return url
+
+
+def _tls(value: Any) -> ssl_module.SSLContext | bool:
+    """What aiohttp's ``ssl=`` gets: an ``SSLContext`` as given, True (verify, the default), or
+    False (no certificate verification, said once in the log)."""
+    if value is None or value is True:
+        return True
+    if value is False:
+        log.warning(
+            "vendorkit: TLS certificate verification is off (ssl=False): anyone on the network "
+            "path can read and change this client's requests, credentials included"
+        )
+        return False
+    if isinstance(value, ssl_module.SSLContext):
+        return value
+    raise ConfigurationError(f"ssl must be an ssl.SSLContext, True or False, not {value!r}")
 
 
 def _redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("***" if k.lower() in _REDACTED_HEADERS else v) for k, v in headers.items()}
+    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+def _option_names(cls: type) -> list[str]:
+    """The keyword options a client class takes (its own and its bases'), for suggestions."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for name, param in inspect.signature(init).parameters.items():
+            if param.kind is inspect.Parameter.KEYWORD_ONLY and name not in names:
+                names.append(name)
+    return names
 
 
 class BaseClient:
@@ -173,42 +287,64 @@ class BaseClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
+        max_quota_wait: float | None = DEFAULT,
         rate_limit: Any = DEFAULT,
         token_store: TokenStore | None = None,
         redis_url: str | None = None,
         user_agent: str | None = None,
+        ssl: ssl_module.SSLContext | bool | None = None,
+        allow_http: bool = False,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         hooks: Hooks | None = None,
         on_request: Hook | None = None,
         on_response: Hook | None = None,
         on_retry: Hook | None = None,
         on_rate_limit: Hook | None = None,
+        **unknown: Any,
     ) -> None:
-        self._base_url = URL(base_url or self.spec.base_url)
-        if not self._base_url.is_absolute() or self._base_url.scheme not in ("http", "https"):
-            raise ConfigurationError(f"base_url must be an absolute http(s) URL: {base_url!r}")
-        if self._base_url.user is not None or self._base_url.password is not None:
-            raise ConfigurationError("base_url must not contain credentials")
+        if unknown:
+            name = sorted(unknown)[0]
+            raise unknown_option(type(self).__name__, name, _option_names(type(self)))
+        if not isinstance(auth, Auth):
+            raise ConfigurationError(f"auth must be an Auth strategy, not {auth!r}")
+        self._base_url = _base_url(base_url or self.spec.base_url, allow_http=allow_http)
         self._origin = self._base_url.with_path("/").with_query(None).with_fragment(None)
-        self._timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-        if self._timeout <= 0:
-            raise ConfigurationError("timeout must be positive (seconds)")
+        self._timeout = (
+            DEFAULT_TIMEOUT if timeout is None else seconds("timeout", timeout, positive=True)
+        )
         policy_args: dict[str, Any] = {}
         if max_retries is not None:
-            policy_args["max_retries"] = max_retries
+            policy_args["max_retries"] = whole("max_retries", max_retries)
         if max_retry_wait is not None:
-            policy_args["max_retry_wait"] = float(max_retry_wait)
-        try:
-            self.retry_policy = RetryPolicy(**policy_args)
-        except ValueError as exc:
-            raise ConfigurationError(str(exc)) from None
-        self._user_agent = user_agent or f"vendorkit/{__version__}"
+            policy_args["max_retry_wait"] = seconds("max_retry_wait", max_retry_wait)
+        self.retry_policy = RetryPolicy(**policy_args)
+        # A client-side quota wait longer than this raises RateLimitError instead of sleeping
+        # (None: wait as long as it takes). Bulk jobs raise it to stop cleanly at a daily limit.
+        self.max_quota_wait: float | None = (
+            DEFAULT_MAX_QUOTA_WAIT
+            if max_quota_wait is DEFAULT
+            else None
+            if max_quota_wait is None
+            else seconds("max_quota_wait", max_quota_wait)
+        )
+        self._user_agent = (
+            f"vendorkit/{__version__}"
+            if user_agent is None
+            else header_value("user_agent", user_agent)
+        )
+        self._ssl = _tls(ssl)
+        self._max_response_size = whole("max_response_size", max_response_size, minimum=1)
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError(f"session must be an aiohttp.ClientSession, not {session!r}")
         self._borrowed = session is not None
         self._session = session
-        self._max_connections = max_connections
+        self._max_connections = whole("max_connections", max_connections, minimum=1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._pause_until = 0.0
+        if hooks is not None and not isinstance(hooks, Hooks):
+            raise ConfigurationError(f"hooks must be a Hooks instance, not {hooks!r}")
         self.hooks = hooks or Hooks()
         for name, hook in (
             ("on_request", on_request),
@@ -217,6 +353,8 @@ class BaseClient:
             ("on_rate_limit", on_rate_limit),
         ):
             if hook is not None:
+                if not callable(hook):
+                    raise ConfigurationError(f"{name} must be callable, not {hook!r}")
                 getattr(self.hooks, name).append(hook)
         self._redis_url = redis_url
         # What redis_url builds is ours to close; a token_store= or RateLimiter passed in is not.
@@ -234,9 +372,6 @@ class BaseClient:
         self._path_vars: dict[str, str] = {}
         # Shared between clients to bound the requests in flight across all of them (bulk jobs).
         self.request_slots: asyncio.Semaphore | None = None
-        # A client-side quota wait longer than this raises RateLimitError instead of sleeping
-        # (None: wait as long as it takes). Bulk jobs set it to stop cleanly at a daily limit.
-        self.max_quota_wait: float | None = None
         # Sent with every API request (not the token endpoint): the vendor's own defaults plus
         # what the adapter adds from its options (a language, say). Per call, ``headers=`` wins.
         self.default_headers: dict[str, str] = dict(self.spec.default_headers)
@@ -369,9 +504,12 @@ class BaseClient:
             )
 
     def _get_session(self) -> aiohttp.ClientSession:
+        # A request that was under way when the client closed must not open a new session.
+        if self._closed:
+            raise ClientStateError(f"{type(self).__name__} is closed")
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._max_connections, limit_per_host=self._max_connections
+                limit=self._max_connections, limit_per_host=self._max_connections, ssl=self._ssl
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -389,48 +527,104 @@ class BaseClient:
 
     # -- the seam -------------------------------------------------------------------------------
 
+    def _secrets(self) -> tuple[str, ...]:
+        """The credential values this client holds, scrubbed from everything it shows."""
+        return self.auth.secrets()
+
+    def _describe(self, exc: BaseException) -> str:
+        return describe_exception(exc, self._secrets())
+
     async def _send(self, request: WireRequest) -> WireResponse:
-        """Send one request and read the whole answer. The only place that touches aiohttp."""
+        """Send one request and read the whole answer. The only place that touches aiohttp.
+
+        One call, one request on the wire: aiohttp's own resend of an idempotent request on a
+        closed connection is turned off (``_single_send``), so ``max_retries`` bounds every send.
+        Foreign exceptions end here, described in redacted words and never chained: their reprs
+        hold the request's URL and headers, credentials included.
+        """
         session = self._get_session()
         headers = {"User-Agent": self._user_agent, **request.headers}
-        body: bytes | None = None
-        data: Any = None
-        if request.json is not None:
-            body = dumps(request.json)
-            headers.setdefault("Content-Type", "application/json")
-        elif request.form is not None:
-            data = dict(request.form)
-        elif request.content is not None:
-            body = request.content
+        payload = _request_body(request, headers)
         started = time.monotonic()
+        error: Exception
         try:
             async with session.request(
                 request.method,
                 request.full_url,
                 headers=headers,
-                data=body if body is not None else data,
+                data=payload,
                 allow_redirects=False,
                 timeout=self._client_timeout(),
+                ssl=self._ssl,
+                middlewares=(*_session_middlewares(session), _single_send()),
             ) as resp:
-                payload = await resp.read()
+                body = await self._read_body(request, resp)
                 return WireResponse(
                     status=resp.status,
                     headers=resp.headers,
-                    body=payload,
+                    body=body,
                     url=resp.url,
                     elapsed=time.monotonic() - started,
                 )
+        except aiohttp.ClientConnectorCertificateError as exc:
+            # Not transient: the same certificate fails the same way on every retry.
+            error = TransportError(
+                f"TLS verification failed for {redact_url(self._origin)}: {self._describe(exc)}"
+            )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise _Failure(
+            error = _Failure(
                 FailureKind.CONNECT,
-                TransportError(f"could not connect to {redact_url(self._origin)}: {exc}"),
-            ) from exc
+                TransportError(
+                    f"could not connect to {redact_url(self._origin)}: {self._describe(exc)}"
+                ),
+            )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            what = "timed out" if isinstance(exc, TimeoutError) else f"failed: {exc!r}"
-            raise _Failure(
-                FailureKind.TRANSPORT,
-                TransportError(f"{request.method} {request.safe_url} {what}"),
-            ) from exc
+            if self._closed:
+                error = ClientStateError(
+                    f"{type(self).__name__} was closed while {request.method} "
+                    f"{request.safe_url} was under way"
+                )
+            else:
+                what = (
+                    "timed out"
+                    if isinstance(exc, TimeoutError)
+                    else f"failed: {self._describe(exc)}"
+                )
+                error = _Failure(
+                    FailureKind.TRANSPORT,
+                    TransportError(f"{request.method} {request.safe_url} {what}"),
+                )
+        except (ValueError, TypeError, LookupError) as exc:
+            # aiohttp would not build the request (a header value with a line break, a URL it
+            # cannot encode): what the caller passed cannot be sent.
+            error = ConfigurationError(
+                f"{request.method} {request.safe_url} cannot be sent: {self._describe(exc)}"
+            )
+        # Raised here, outside the handlers, so that no __context__ points at the foreign one.
+        raise error
+
+    async def _read_body(self, request: WireRequest, resp: aiohttp.ClientResponse) -> bytes:
+        """The whole body, refused once it passes ``max_response_size`` (counted after
+        decompression, so a small compressed body that inflates enormously is refused early)."""
+        limit = self._max_response_size
+        declared = resp.content_length
+        if declared is not None and declared > limit:
+            raise self._too_large(request, declared)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(request, size)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, request: WireRequest, size: int) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{self.spec.name} {request.method} {request.safe_url}: the answer has more than "
+            f"{self._max_response_size} bytes ({size} so far; max_response_size="
+            f"{self._max_response_size})"
+        )
 
     # -- one attempt ----------------------------------------------------------------------------
 
@@ -464,22 +658,23 @@ class BaseClient:
         try:
             waited = await self.rate_limiter.acquire(self._on_quota_wait, self.max_quota_wait)
         except QuotaExhausted as exc:
-            raise RateLimitError(
-                f"{self.spec.name}: client-side quota exhausted; next free slot in "
-                f"{exc.wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
-                status=429,
-                vendor=self.spec.name,
-                method=request.method,
-                url=request.safe_url,
-                retry_after=exc.wait,
-            ) from None
-        return waited > 0
+            wait = exc.wait
+        else:
+            return waited > 0
+        raise RateLimitError(
+            f"{self.spec.name}: client-side quota exhausted; next free slot in "
+            f"{wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
+            status=429,
+            vendor=self.spec.name,
+            method=request.method,
+            url=request.safe_url,
+            retry_after=wait,
+        )
 
     async def _attempt(
-        self, request: WireRequest, authenticate: bool, attempt_box: list[int]
+        self, request: WireRequest, authenticate: bool, exchange: _Exchange
     ) -> tuple[WireResponse, Any]:
-        attempt_box[0] += 1
-        attempt = attempt_box[0]
+        exchange.attempts += 1
         await self._respect_pause(request)
         marker: str | None = None
         auth_headers: Mapping[str, str] = {}
@@ -493,7 +688,7 @@ class BaseClient:
             # The token may have been renewed or have expired while we waited.
             auth_headers, marker = await self.auth.authorize(self._token_send)
         current = request.with_headers(auth_headers) if authenticate else request
-        response = await self._send_slotted(current, attempt)
+        response = await self._send_slotted(current, exchange)
         if response.status == 401 and authenticate:
             # A 401 means the request was refused before it was processed: replaying it is safe,
             # writes included. Once only.
@@ -501,7 +696,7 @@ class BaseClient:
                 await self._take_slot(request)  # the vendor counts the replay too
                 auth_headers, marker = await self.auth.authorize(self._token_send)
                 current = request.with_headers(auth_headers)
-                response = await self._send_slotted(current, attempt)
+                response = await self._send_slotted(current, exchange)
         redirects = 0
         while (
             response.status in (301, 302, 303, 307, 308)
@@ -509,38 +704,50 @@ class BaseClient:
             and redirects < _MAX_REDIRECTS
             and "Location" in response.headers
         ):
-            target = response.url.join(URL(response.headers["Location"]))
+            try:
+                target = response.url.join(URL(response.headers["Location"]))
+            except (ValueError, TypeError, UnicodeError):
+                break  # an unreadable Location: surfaces as the 3xx's APIError
             if not same_origin(self._origin, target):
                 break  # never carry credentials to another origin: surfaces as an APIError
             redirects += 1
             current = attrs.evolve(current, url=target, params=())
             await self._take_slot(current)
-            response = await self._send_slotted(current, attempt)
+            response = await self._send_slotted(current, exchange)
         if response.status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            # A pause for every request, not only this one; one longer than max_retry_wait makes
+            # them raise at once (never sleep). parse_retry_after bounds it to a day.
             if retry_after is not None:
                 self._pause_until = max(self._pause_until, time.monotonic() + retry_after)
                 await self.hooks.fire("on_rate_limit", retry_after, "429 Retry-After")
-        body: Any = None
-        if 200 <= response.status < 300 and response.body.strip() and request.method != "HEAD":
-            try:
-                body = response.json()
-            except ValueError as exc:
-                error = DecodeError(
-                    f"{self.spec.name} {request.method} {request.safe_url}: the {response.status} "
-                    f"answer is not valid JSON ({exc})"
-                )
-                # A cut-off body on a read is a transport problem: a retry will likely succeed.
-                raise _Failure(FailureKind.TRANSPORT, error) from exc
-        return response, body
+        if not (200 <= response.status < 300) or request.method == "HEAD":
+            return response, None
+        if not response.body.strip():
+            return response, None
+        try:
+            return response, response.json()
+        except ValueError as exc:
+            problem = describe_exception(exc)
+        # A cut-off body on a read is a transport problem: a retry will likely succeed. The write
+        # it answered was applied, so (being uncertain) it is never resent.
+        exchange.uncertain = True
+        raise _Failure(
+            FailureKind.TRANSPORT,
+            DecodeError(
+                f"{self.spec.name} {request.method} {request.safe_url}: the {response.status} "
+                f"answer is not valid JSON ({problem})"
+            ),
+        )
 
-    async def _send_slotted(self, request: WireRequest, attempt: int) -> WireResponse:
+    async def _send_slotted(self, request: WireRequest, exchange: _Exchange) -> WireResponse:
         if self.request_slots is None:
-            return await self._send_logged(request, attempt)
+            return await self._send_logged(request, exchange)
         async with self.request_slots:
-            return await self._send_logged(request, attempt)
+            return await self._send_logged(request, exchange)
 
-    async def _send_logged(self, request: WireRequest, attempt: int) -> WireResponse:
+    async def _send_logged(self, request: WireRequest, exchange: _Exchange) -> WireResponse:
+        attempt = exchange.attempts
         info = RequestInfo(
             request.method, request.safe_url, _redact_headers(request.headers), attempt
         )
@@ -548,6 +755,8 @@ class BaseClient:
         try:
             response = await self._send(request)
         except _Failure as failure:
+            if failure.kind is FailureKind.TRANSPORT:
+                exchange.uncertain = True  # it may have reached the server and been applied
             log.debug(
                 "vendorkit: %s %s failed (%s) attempt %d",
                 info.method,
@@ -556,6 +765,8 @@ class BaseClient:
                 attempt,
             )
             raise
+        if response.status >= 500:
+            exchange.uncertain = True  # a gateway's 502/504 says nothing of what the origin did
         log.debug(
             "vendorkit: %s %s -> %d in %.3fs attempt %d",
             info.method,
@@ -574,13 +785,14 @@ class BaseClient:
     # -- the retry loop -------------------------------------------------------------------------
 
     async def _perform(
-        self, request: WireRequest, *, authenticate: bool
+        self, request: WireRequest, *, authenticate: bool, exchange: _Exchange | None = None
     ) -> tuple[WireResponse, Any]:
         """Send ``request`` with retries; returns the final answer whatever its status."""
         self._bind_loop()
         policy = self.retry_policy
         method = request.method.upper()
         decisions: dict[int, RetryDecision] = {}
+        state_of = exchange if exchange is not None else _Exchange()
 
         def should_retry(state: RetryCallState) -> bool:
             outcome = state.outcome
@@ -640,11 +852,11 @@ class BaseClient:
             before_sleep=before_sleep,
             reraise=True,
         )
-        attempts = [0]
         try:
-            return await retrying(self._attempt, request, authenticate, attempts)
+            return await retrying(self._attempt, request, authenticate, state_of)
         except _Failure as failure:
-            raise failure.error from failure.__cause__
+            error = failure.error
+        raise error  # outside the handler: no __context__ chain to carry anything along
 
     async def _checked(
         self,
@@ -656,7 +868,10 @@ class BaseClient:
         content: bytes | None = None,
     ) -> tuple[WireResponse, Any]:
         """Send with auth and retries; raise the typed error for an error status. ``content``:
-        a body sent as these bytes instead of ``json`` (its Content-Type in ``headers``)."""
+        a body sent as these bytes instead of ``json`` (its Content-Type in ``headers``).
+
+        A DELETE answered 404 after an attempt whose outcome is unknown (the connection dropped
+        after sending, a timeout, a 5xx) succeeded: that earlier attempt deleted the record."""
         request = WireRequest(
             method.upper(),
             url,
@@ -669,7 +884,17 @@ class BaseClient:
             json=json,
             content=content,
         )
-        response, body = await self._perform(request, authenticate=True)
+        exchange = _Exchange()
+        response, body = await self._perform(request, authenticate=True, exchange=exchange)
+        if response.status == 404 and request.method == "DELETE" and exchange.attempts > 1:
+            if exchange.uncertain:
+                log.info(
+                    "vendorkit: %s DELETE %s answered 404 after an attempt whose outcome was "
+                    "unknown: that attempt deleted it",
+                    self.spec.name,
+                    request.safe_url,
+                )
+                return response, None
         if response.status >= 300:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise error_from_response(
@@ -679,6 +904,7 @@ class BaseClient:
                 parser=self.spec.error_parser,
                 trace_id_header=self.spec.trace_id_header,
                 retry_after=retry_after,
+                secrets=self._secrets(),
             )
         return response, body
 
@@ -690,22 +916,23 @@ class BaseClient:
         return self._path_vars
 
     def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> URL:
-        """An absolute URL for ``path``: relative to ``base_url``, or an absolute URL on the
-        vendor's own origin. Credentials are never sent to another origin."""
+        """An absolute URL for ``path``: relative to ``base_url`` (sent as written, a ``%2F``
+        stays encoded; ``.``/``..`` segments are refused), or an absolute URL on the vendor's own
+        origin. Credentials are never sent to another origin."""
+        if not isinstance(path, str):
+            raise ConfigurationError(f"a path must be a string, not {path!r}")
         if "://" in path:
-            url = URL(path)
+            try:
+                url = URL(path)
+            except (ValueError, TypeError, UnicodeError):
+                raise ConfigurationError(f"not a valid URL: {redact_url(path)}") from None
             if not same_origin(self._origin, url):
                 raise ConfigurationError(
                     f"refusing to send credentials to {redact_url(url)}: "
                     f"not on {redact_url(self._origin)}"
                 )
         else:
-            if not path.startswith("/"):
-                path = "/" + path
-            rel = URL(path)
-            url = self._base_url.with_path(
-                self._base_url.path.rstrip("/") + rel.path, encoded=False
-            ).with_query(rel.query)
+            url = join_path(self._base_url, path)
         if params and self.spec.comma_params:
             params = {
                 k: ",".join(map(str, v))
@@ -713,25 +940,32 @@ class BaseClient:
                 else v
                 for k, v in params.items()
             }
-        return merge_params(url, params)
+        if not params:
+            return url
+        check_params(params)
+        try:
+            return merge_params(url, params)
+        except (ValueError, TypeError, UnicodeError):
+            raise ConfigurationError(
+                f"query parameters that cannot be sent: {sorted(params or {})}"
+            ) from None
 
     async def _resolve(self, template: str, values: dict[str, Any]) -> str:
-        """Fill ``{placeholders}``, taking call arguments first, then the client's path vars."""
-        if "{" not in template:
-            return template
-        names = _placeholders(template)
-        missing = [n for n in names if n not in values]
-        if missing:
+        """Fill ``{placeholders}``, taking call arguments first, then the client's path vars;
+        each value becomes exactly one path segment (see ``_urls.path_segment``). The values
+        used are taken out of ``values`` (what remains is the query)."""
+        if "{" not in template or "://" in template:
+            return template  # a URL (a link the vendor sent) is used as is, never a template
+        names = placeholders(template)
+        if any(n not in values for n in names):
             found = await self.path_vars()
-            for n in missing:
-                if n in found:
+            for n in names:
+                if n not in values and n in found:
                     values[n] = found[n]
-        still = [n for n in names if n not in values]
-        if still:
-            raise ConfigurationError(f"missing path argument(s) {', '.join(still)} for {template}")
-        from urllib.parse import quote
-
-        return template.format(**{n: quote(str(values.pop(n)), safe="") for n in names})
+        filled = fill_template(template, values)
+        for n in names:
+            values.pop(n, None)
+        return filled
 
     # -- generic access (contract section 3) ----------------------------------------------------
 
@@ -924,7 +1158,7 @@ class BaseClient:
         seen = {str(target)}
         nxt = env.page(body).next
         while isinstance(nxt, str) and nxt:
-            target = target.join(URL(nxt))
+            target = resolve_link(target, nxt)
             if str(target) in seen:
                 raise PaginationError(f"pagination loop at {target}")
             seen.add(str(target))
@@ -995,9 +1229,3 @@ def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
 
 def _identity(x: Any) -> Any:
     return x
-
-
-def _placeholders(template: str) -> list[str]:
-    import string
-
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]

@@ -8,14 +8,14 @@ proxy, a truncated answer) still gives the right class with a readable one-line 
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from vendorkit.errors import APIError, RateLimitError, error_class_for_status
 
+from ._redact import redact_known
 from ._wire import WireResponse, redact_url
 
 __all__ = [
@@ -92,20 +92,66 @@ def field_error_parser(status: int, body: Any) -> ErrorInfo:
     return ErrorInfo(message=message, code=code, field_errors=fields, non_field_errors=non_field)
 
 
-_TAG = re.compile(r"<[^>]+>")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_SCRIPT = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.I | re.S)
+#: How much of a non-JSON error body is looked at for its summary: a proxy's error page says
+#: what it is in its first lines, and a bounded, linear scan keeps a hostile 100 MB page from
+#: costing more than a glance.
+SUMMARY_SCAN = 64 * 1024
+
+
+def _title(head: str, lower: str) -> str | None:
+    start = lower.find("<title")
+    if start < 0:
+        return None
+    gt = lower.find(">", start)
+    end = lower.find("</title", gt + 1) if gt >= 0 else -1
+    return head[gt + 1 : end] if end >= 0 else None
+
+
+def _strip_tags(head: str, lower: str) -> str:
+    """The text between tags, without ``<script>``/``<style>`` blocks. One pass: every step
+    moves forward (a regex with a lazy ``.*?`` goes quadratic on unclosed tags)."""
+    out: list[str] = []
+    i, n = 0, len(head)
+    while i < n:
+        lt = head.find("<", i)
+        if lt < 0:
+            out.append(head[i:])
+            break
+        out.append(head[i:lt])
+        out.append(" ")
+        for block in ("script", "style"):
+            if lower.startswith(block, lt + 1):
+                close = lower.find(f"</{block}", lt + 1)
+                if close < 0:
+                    return "".join(out)
+                lt = close
+                break
+        gt = head.find(">", lt + 1)
+        if gt < 0:
+            break
+        i = gt + 1
+    return "".join(out)
 
 
 def text_summary(text: str, limit: int = 200) -> str:
     """A readable one-line summary of a non-JSON body: an HTML page's title, or its text."""
-    m = _TITLE.search(text)
-    if m and m.group(1).strip():
-        plain = m.group(1)
-    else:
-        plain = _TAG.sub(" ", _SCRIPT.sub(" ", text))
+    head = text[:SUMMARY_SCAN]
+    lower = head.lower()
+    title = _title(head, lower)
+    plain = title if title is not None and title.strip() else _strip_tags(head, lower)
     flat = " ".join(html.unescape(plain).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` (a JSON value) with every known secret removed from its strings."""
+    if isinstance(value, str):
+        return redact_known(value, secrets)
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {redact_known(str(k), secrets): _scrub(v, secrets) for k, v in value.items()}
+    return value
 
 
 def error_from_response(
@@ -116,8 +162,11 @@ def error_from_response(
     parser: ErrorParser = default_error_parser,
     trace_id_header: str | None = None,
     retry_after: float | None = None,
+    secrets: Iterable[str] = (),
 ) -> APIError:
-    """The typed error for an error response (status >= 400)."""
+    """The typed error for an error response (status >= 400). ``secrets``: credential values
+    the client holds, scrubbed from everything the error carries (a hostile or broken server may
+    echo them back)."""
     body: Any
     try:
         body = response.json()
@@ -128,6 +177,18 @@ def error_from_response(
     except Exception as exc:  # a vendor parser tripped on an odd body: still raise the right class
         body = response.text
         info = ErrorInfo(message=f"unreadable error body ({type(exc).__name__})")
+    known = tuple(secrets)
+    if known:
+        body = _scrub(body, known)
+        info = ErrorInfo(
+            message=redact_known(str(info.message), known),
+            code=None if info.code is None else redact_known(str(info.code), known),
+            field_errors={
+                redact_known(str(k), known): [redact_known(str(m), known) for m in v]
+                for k, v in info.field_errors.items()
+            },
+            non_field_errors=[redact_known(str(m), known) for m in info.non_field_errors],
+        )
     message = info.message
     if not message:
         message = " ".join(

@@ -1,22 +1,46 @@
 """Pagination: pure strategies that say what to fetch next, and the ``Pager`` that fetches.
 
 A strategy (``NextLink``, ``PageNumber``, ``OffsetLimit``) is a frozen value with no I/O. Given the
-request just made and the page it returned, it answers the next ``PageRequest`` or ``None``; where
-the first page reveals the total it can also list every remaining request up front, so the
-``Pager`` can fetch them concurrently. Every request carries its *resume point* (``{"url": ...}``,
-``{"cursor": ...}``, ``{"page": n}``, ``{"offset": n}``), a JSON-able value from which a walk can
-be started again.
+request just made and the page it returned, ``next`` answers the next ``PageRequest`` or ``None``:
+that is *the* walk. Where a page reveals the total, ``fan_out`` also predicts the requests that
+would follow if every page were full and the total held, so the ``Pager`` can fetch ahead. Every
+request carries its *resume point* (``{"url": ...}``, ``{"cursor": ...}``, ``{"page": n}``,
+``{"offset": n}``), a JSON-able value from which a walk can be started again.
 
-``Pager`` is the I/O shell: it guards against loops and foreign-origin links before sending
-anything, keeps one page in flight ahead of the consumer (next-link walks cannot fan out), or a
-bounded window of pages when fanning out, and always yields records in order.
+``Pager`` is the I/O shell. Whatever the concurrency, it walks exactly the requests ``next``
+answers, one after the other; concurrency only lets it fetch *predicted* requests early. A
+prediction is used only if it is the very request ``next`` answers once the page before it has
+been read; otherwise the fetches ahead are cancelled and the walk goes on from what ``next`` said.
+So ``concurrency=1`` and ``concurrency=8`` return the same records from any server whose answer
+depends only on the URL asked, and a fanned walk never runs more than ``concurrency`` requests past
+the point where the pages say the list has ended (a lying total cannot make it send more).
+
+How the signals are read (the same rules, documented in docs/clients.md, for every vendor):
+
+- ``NextLink``: follow the next link or cursor while there is one.
+- ``PageNumber``: continue while the total says a next page exists (page ``p + 1`` starts at
+  ``(p - first + 1) * size``, fewer than the total), or while a next link is present; with neither
+  a total nor a place for links, while pages are full. The page size is learned from the list's
+  first page only: if it brings fewer records than asked while a total or link says more exist,
+  the server capped the size and the walk continues at the server's size.
+- ``OffsetLimit``: the next offset counts the records received; continue while it is below the
+  total, or while a next link is present; with neither, while pages are full. An empty page ends
+  the walk (nothing is at that offset, so nothing is after it).
+- Everywhere: ``EMPTY_PAGE_LIMIT`` empty pages in a row end a list whatever the total or links
+  claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
+  list; a page that starts with the first record of an earlier page is a ``PaginationError``
+  (the server ignores the paging parameters, and going on would only repeat records); a page
+  whose first records repeat the end of the page before (the list grew while it was walked) has
+  that overlap dropped, so each record is handed over once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -32,12 +56,15 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 from yarl import URL
 
-from vendorkit.errors import PaginationError
+from vendorkit.errors import ClientStateError, ConfigurationError, PaginationError
 
-from ._envelope import RawPage
+from ._envelope import RawPage, show_value
 from ._wire import redact_url, same_origin
 
 __all__ = [
+    "EMPTY_PAGE_LIMIT",
+    "MAX_CONCURRENCY",
+    "MAX_COUNT",
     "Chained",
     "NextLink",
     "OffsetLimit",
@@ -47,12 +74,173 @@ __all__ = [
     "Pager",
     "Paginator",
     "ResumePoint",
+    "check_walk_options",
+    "resolve_link",
 ]
 
 log = logging.getLogger("vendorkit")
 
 T = TypeVar("T")
 ResumePoint = dict[str, Any]
+
+# A walk never has more pages in flight than this, whatever ``concurrency=`` asks: more would
+# only queue behind the client's connection limit (20 by default) and hold more pages in memory.
+MAX_CONCURRENCY = 32
+# This many empty pages in a row end a list, whatever its total or next links claim: a server
+# whose total says 10**9 while it serves nothing is believed for a few pages, not for 10**9.
+EMPTY_PAGE_LIMIT = 3
+
+
+# Sizes, positions and caps beyond this are nonsense, and past ~4300 digits Python cannot even
+# write them into a URL: refused rather than failing later with a bare ValueError.
+MAX_COUNT = 2**63 - 1
+
+
+def _count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be an integer, got a {type(value).__name__}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {show_value(value)}")
+    if value > MAX_COUNT:
+        raise ConfigurationError(f"{name} must be at most 2**63 - 1, got {show_value(value)}")
+    return value
+
+
+def check_walk_options(
+    *,
+    page_size: Any = None,
+    max_items: Any = None,
+    max_pages: Any = None,
+    concurrency: Any = 1,
+    resume: Any = None,
+) -> int:
+    """Validate a walk's options before anything is sent; returns the concurrency to use.
+
+    ``page_size`` >= 1, ``max_items`` >= 0, ``max_pages`` >= 1 (each an ``int`` or None) and
+    ``concurrency`` >= 1 (an ``int``; above ``MAX_CONCURRENCY`` it is clamped to it), none above
+    ``MAX_COUNT``. ``True``, ``"5"`` and ``2.5`` are not integers here. ``resume`` is None or a
+    mapping (a resume point). Anything else raises ``ConfigurationError``."""
+    if page_size is not None:
+        _count("page_size", page_size, 1)
+    if max_items is not None:
+        _count("max_items", max_items, 0)
+    if max_pages is not None:
+        _count("max_pages", max_pages, 1)
+    if resume is not None and not isinstance(resume, Mapping):
+        raise ConfigurationError(
+            f"resume must be a resume point (a dict) or None, got a {type(resume).__name__}"
+        )
+    return min(_count("concurrency", concurrency, 1), MAX_CONCURRENCY)
+
+
+# -- links ------------------------------------------------------------------------------------
+
+# No real link holds these raw: C0 controls and DEL, a backslash (which browsers read as "/", so
+# ``/\evil.example`` is another host to them and a path to yarl: refuse the ambiguity), and lone
+# surrogates (which cannot be encoded, and which yarl silently drops).
+_BAD_LINK_CHARS = re.compile("[\x00-\x1f\x7f\\\\\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SPACE = " \t\r\n\f\v"
+
+
+def _describe_link(text: str) -> str:
+    """A link for an error message: no query (it may carry a token), no user-info, bounded."""
+    shown = re.sub(r"//[^/@?#]*@", "//***@", text.split("?", 1)[0].split("#", 1)[0])
+    shown = ascii(shown[:100] + ("..." if len(shown) > 100 else ""))
+    return shown + (" (query not shown)" if "?" in text else "")
+
+
+def resolve_link(base: URL, value: object) -> URL:
+    """The absolute URL a next link points to: ``value`` (absolute, a path, or a bare ``?query``)
+    read against ``base``, the URL of the page it came from, with surrounding ASCII whitespace
+    dropped. The link's query replaces ``base``'s: nothing carries over.
+
+    Raises ``PaginationError`` (never a yarl ``ValueError`` or a ``UnicodeError``) for anything
+    that is not a usable http(s) link: a non-string, an empty string, a control character, a
+    backslash or a lone surrogate anywhere, an invalid host or IPv6 literal, a port outside
+    0-65535, or a scheme other than http/https. Whether the link is on the right origin is the
+    caller's check (``same_origin``)."""
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        raise PaginationError(f"malformed page: next link is a {kind}, not a string")
+    text = value.strip(_SPACE)
+    if not text:
+        raise PaginationError("malformed page: next link is empty")
+    if _BAD_LINK_CHARS.search(text):
+        raise PaginationError(
+            f"malformed page: next link {_describe_link(text)} holds a control character, a "
+            "backslash or a lone surrogate"
+        )
+    try:
+        target = base.join(URL(text))
+        # yarl decodes the host and the port lazily: ask now, so a bad one fails here.
+        host, _ = target.host, target.port
+        str(target)
+    except (ValueError, TypeError):  # UnicodeError is a ValueError
+        raise PaginationError(
+            f"malformed page: next link {_describe_link(text)} is not a valid URL"
+        ) from None
+    if target.scheme.lower() not in ("http", "https") or not host:
+        raise PaginationError(
+            f"malformed page: next link {_describe_link(text)} is not an http(s) URL"
+        )
+    return target
+
+
+def _is_cursor(value: str) -> bool:
+    """Whether a next value is an opaque cursor rather than a link (absolute, path or ?query)."""
+    text = value.lstrip(_SPACE)
+    return "://" not in text and not text.startswith(("/", "?"))
+
+
+def _check_cursor(value: str) -> str:
+    if _SURROGATES.search(value):
+        raise PaginationError("malformed page: next cursor holds a lone surrogate")
+    return value
+
+
+# -- resume points ----------------------------------------------------------------------------
+
+
+def _bad_resume(resume: Mapping[str, Any], why: str) -> ConfigurationError:
+    keys = ", ".join(sorted(str(k) for k in resume))[:100]
+    return ConfigurationError(f"resume point with keys [{keys}] is not one this walk made: {why}")
+
+
+def _resume_int(resume: Mapping[str, Any], key: str, minimum: int) -> int:
+    value = resume[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_COUNT:
+        raise _bad_resume(resume, f"{key} must be an integer >= {minimum}")
+    return value
+
+
+def _resume_url(resume: Mapping[str, Any]) -> URL:
+    value = resume["url"]
+    try:
+        if not isinstance(value, str) or _BAD_LINK_CHARS.search(value):
+            raise ValueError(value)
+        url = URL(value)
+        if not url.is_absolute() or not url.host or url.port is None:
+            raise ValueError(value)
+        str(url)
+    except (ValueError, TypeError):
+        raise _bad_resume(resume, "url must be an absolute URL") from None
+    return url
+
+
+def _resume_cursor(resume: Mapping[str, Any]) -> str:
+    value = resume["cursor"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = str(value)
+        except ValueError:  # more digits than Python writes
+            raise _bad_resume(resume, "cursor must be a string") from None
+    if not isinstance(value, str) or _SURROGATES.search(value):
+        raise _bad_resume(resume, "cursor must be a string")
+    return value
+
+
+# -- requests and pages -----------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -64,6 +252,8 @@ class PageRequest:
     resume: ResumePoint
     # The page size actually asked for (None where the style has none).
     size: int | None = None
+    # How many empty pages of the same list came right before this one (EMPTY_PAGE_LIMIT).
+    empties: int = 0
 
 
 @attrs.frozen
@@ -84,23 +274,31 @@ class Paginator(Protocol):
         """The request after ``request``, given the page it returned; None when the walk is over."""
 
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
-        """Every remaining request, if ``page`` (the first) lets us know them all; else None."""
+        """The requests ``next`` would answer after ``request`` if every page were like ``page``
+        (full, same total), in order; None where nothing can be predicted. A prediction only
+        lets the pager fetch early: a wrong one costs requests, never records."""
 
 
 def _clamp(size: int | None, default: int | None, maximum: int | None) -> int | None:
+    if size is not None:
+        _count("page_size", size, 1)
     value = size if size is not None else default
     if value is not None and maximum is not None:
         value = min(value, maximum)
-    if value is not None and value < 1:
-        raise ValueError("page_size must be at least 1")
     return value
+
+
+def _empties(request: PageRequest, page: RawPage) -> int:
+    """Empty pages in a row, counting ``page``."""
+    return 0 if page.records else request.empties + 1
 
 
 @attrs.frozen(kw_only=True)
 class NextLink:
     """Follow the envelope's next value: an URL (absolute, or relative: a path or a bare
     ``?query``), or with ``cursor_param`` set, an opaque cursor placed in that query parameter
-    (a value that is not URL-like). The walk ends when it is absent."""
+    (a value that is not URL-like). The walk ends when it is absent, or after
+    ``EMPTY_PAGE_LIMIT`` empty pages in a row. No total is used, so nothing is predicted."""
 
     size_param: str | None = None
     default_size: int | None = None
@@ -111,37 +309,31 @@ class NextLink:
         size = _clamp(page_size, self.default_size, self.max_size)
         base = url.update_query({self.size_param: str(size)}) if self.size_param and size else url
         if resume and "url" in resume:
-            return PageRequest(URL(resume["url"]), 0, dict(resume), size)
+            target = _resume_url(resume)
+            return PageRequest(target, 0, {"url": str(target)}, size)
         if resume and "cursor" in resume and self.cursor_param:
-            target = base.update_query({self.cursor_param: str(resume["cursor"])})
-            return PageRequest(target, 0, dict(resume), size)
+            cursor = _resume_cursor(resume)
+            target = base.update_query({self.cursor_param: cursor})
+            return PageRequest(target, 0, {"cursor": cursor}, size)
         return PageRequest(base, 0, {"url": str(base)}, size)
 
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
         if page.next is None:
             return None
+        empties = _empties(request, page)
+        if empties >= EMPTY_PAGE_LIMIT:
+            return None
         value = page.next
-        if self.cursor_param and "://" not in value and not value.startswith(("/", "?")):
-            target = request.url.update_query({self.cursor_param: value})
-            return PageRequest(target, request.index + 1, {"cursor": value}, request.size)
+        if self.cursor_param and isinstance(value, str) and _is_cursor(value):
+            cursor = _check_cursor(value)
+            target = request.url.update_query({self.cursor_param: cursor})
+            return PageRequest(target, request.index + 1, {"cursor": cursor}, request.size, empties)
         # A next link is followed exactly as given: its query replaces ours, nothing carries over.
-        target = request.url.join(URL(value))
-        return PageRequest(target, request.index + 1, {"url": str(target)}, request.size)
+        target = resolve_link(request.url, value)
+        return PageRequest(target, request.index + 1, {"url": str(target)}, request.size, empties)
 
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
         return None
-
-
-def _effective_size(request: PageRequest, page: RawPage, before: int) -> int | None:
-    """The page size the server really used. If it served fewer than asked while more remain after
-    this page (``before``: how many records precede it), it capped our size: continue with its
-    size, or pages would be skipped. A short last page is just the end."""
-    n = len(page.records)
-    if request.size is None:
-        return n or None
-    if n < request.size and page.total is not None and n > 0 and before + n < page.total:
-        return n
-    return request.size
 
 
 def _int_param(url: URL, name: str) -> int | None:
@@ -155,9 +347,9 @@ def _int_param(url: URL, name: str) -> int | None:
 
 @attrs.frozen(kw_only=True)
 class PageNumber:
-    """``?page=N&per_page=M``. Ends when the total is reached; where no total is sent, at the
-    first short or empty page (the only signal left); where the envelope has a next link and no
-    total, when the next link is absent."""
+    """``?page=N&per_page=M``. Continues while the total says page N+1 exists or a next link is
+    present; with neither a total nor a place for links, while pages are full. The page size is
+    learned from the list's first page (a server that caps it is followed at its size)."""
 
     page_param: str = "page"
     size_param: str = "per_page"
@@ -177,57 +369,78 @@ class PageNumber:
         if page_size is None:
             page_size = _int_param(url, self.size_param)
         size = _clamp(page_size, self.default_size, self.max_size)
-        number = int(resume["page"]) if resume and "page" in resume else self.first_page
-        if not resume:
-            number = _int_param(url, self.page_param) or number
+        if resume and "page" in resume:
+            number = _resume_int(resume, "page", self.first_page)
+        else:
+            number = _int_param(url, self.page_param) or self.first_page
+            number = max(number, self.first_page)
         if resume and "size" in resume:
-            size = int(resume["size"])
+            size = _resume_int(resume, "size", 1)
         return self._request(url, number, size, 0)
 
     def _number(self, request: PageRequest) -> int:
         return int(request.resume["page"])
 
-    def _before(self, request: PageRequest) -> int:
-        return (self._number(request) - self.first_page) * (request.size or 0)
+    def _size_after(self, request: PageRequest, page: RawPage) -> int | None:
+        """The page size to continue with. Only the list's first page can teach it: there a
+        short page while the total or a next link says more exist means the server capped the
+        size (its records are the first ones at any size). Learned later, page N at the new size
+        would start somewhere else and repeat or skip records."""
+        n = len(page.records)
+        if request.size is None:
+            return n or None
+        if self._number(request) == self.first_page and 0 < n < request.size:
+            more = (page.total is not None and n < page.total) or (
+                page.next_declared and page.next is not None
+            )
+            if more:
+                return n
+        return request.size
+
+    def _continues(self, number: int, size: int | None, page: RawPage) -> bool:
+        total = page.total
+        if total is not None and size is not None and (number - self.first_page + 1) * size < total:
+            return True
+        if page.next_declared:
+            return page.next is not None  # a present next link says more exist, whatever else
+        if total is not None:
+            return False
+        return size is not None and len(page.records) >= size
+
+    def _following(
+        self, request: PageRequest, number: int, size: int | None, index: int, empties: int = 0
+    ) -> PageRequest:
+        nxt = self._request(request.url, number, size, index)
+        if size is not None and (size != request.size or "size" in request.resume):
+            # A learned size is part of where the walk is: page N at size M is only page N at M.
+            nxt = attrs.evolve(nxt, resume={**nxt.resume, "size": size})
+        return attrs.evolve(nxt, empties=empties) if empties else nxt
 
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
-        n = len(page.records)
-        if n == 0:
+        if page.unpaged:
             return None
-        size = _effective_size(request, page, self._before(request))
+        empties = _empties(request, page)
+        if empties >= EMPTY_PAGE_LIMIT:
+            return None
         number = self._number(request)
-        if page.total is not None:
-            seen = (number - self.first_page) * (size or n) + n
-            if seen >= page.total:
-                return None
-        elif page.next_declared:
-            if page.next is None:
-                return None  # a present next link says more exists, even after a short page
-        elif size is not None and n < size:
+        size = self._size_after(request, page)
+        if not self._continues(number, size, page):
             return None
-        nxt = self._request(request.url, number + 1, size, request.index + 1)
-        if size != request.size:
-            nxt = attrs.evolve(nxt, resume={**nxt.resume, "size": size})
-        return nxt
+        return self._following(request, number + 1, size, request.index + 1, empties)
 
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
-        if page.total is None or not page.records:
+        if page.total is None or page.unpaged or not page.records:
             return None
-        size = _effective_size(request, page, self._before(request)) or len(page.records)
-        number = self._number(request)
-        done = (number - self.first_page) * size + len(page.records)
-        remaining = max(0, page.total - done)
-        count = -(-remaining // size)
-        url = request.url
+        size = self._size_after(request, page)
+        if size is None:
+            return None
+        number, total, first = self._number(request), page.total, self.first_page
 
         def gen() -> Iterator[PageRequest]:
-            for i in range(1, count + 1):
-                r = self._request(url, number + i, size, request.index + i)
-                yield (
-                    r
-                    if size == request.size
-                    else attrs.evolve(r, resume={**r.resume, "size": size})
-                )
+            k = number + 1
+            while (k - first) * size < total:
+                yield self._following(request, k, size, request.index + k - number)
+                k += 1
 
         return gen()
 
@@ -235,7 +448,8 @@ class PageNumber:
 @attrs.frozen(kw_only=True)
 class OffsetLimit:
     """``?offset=N&limit=M``. The next offset counts the records actually received, so a server
-    that caps ``limit`` never makes us skip any."""
+    that caps ``limit`` never makes us skip any. Continues while that offset is below the total
+    or a next link is present; with neither, while pages are full. An empty page ends it."""
 
     offset_param: str = "offset"
     limit_param: str = "limit"
@@ -255,37 +469,38 @@ class OffsetLimit:
             page_size = _int_param(url, self.limit_param)
         size = _clamp(page_size, self.default_size, self.max_size)
         if resume and "offset" in resume:
-            offset = int(resume["offset"])
+            offset = _resume_int(resume, "offset", 0)
         else:
             offset = max(0, _int_param(url, self.offset_param) or 0)
         return self._request(url, offset, size, 0)
 
     def next(self, request: PageRequest, page: RawPage) -> PageRequest | None:
         n = len(page.records)
-        if n == 0:
-            return None
+        if page.unpaged or n == 0:
+            return None  # nothing at this offset: nothing after it either
         offset = int(request.resume["offset"]) + n
-        if page.total is not None:
-            if offset >= page.total:
-                return None
+        if page.total is not None and offset < page.total:
+            more = True
         elif page.next_declared:
-            if page.next is None:
-                return None  # a present next link says more exists, even after a short page
-        elif request.size is not None and n < request.size:
-            return None
-        return self._request(request.url, offset, request.size, request.index + 1)
+            more = page.next is not None  # a present next link says more exist
+        elif page.total is not None:
+            more = False
+        else:
+            more = request.size is None or n >= request.size
+        return self._request(request.url, offset, request.size, request.index + 1) if more else None
 
     def fan_out(self, request: PageRequest, page: RawPage) -> Iterator[PageRequest] | None:
-        if page.total is None or not page.records:
+        if page.total is None or page.unpaged or not page.records:
             return None
-        offset = int(request.resume["offset"])
-        size = _effective_size(request, page, offset) or len(page.records)
-        start = offset + len(page.records)
-        url, total, base_index = request.url, page.total, request.index
+        # Predicted: the server keeps serving as many records per page as it served here (its
+        # cap, where it capped ``limit``).
+        stride = len(page.records)
+        start = int(request.resume["offset"]) + stride
+        url, total, base_index, size = request.url, page.total, request.index, request.size
 
         def gen() -> Iterator[PageRequest]:
-            for i, offset in enumerate(range(start, total, size), start=1):
-                yield self._request(url, offset, request.size, base_index + i)
+            for i, offset in enumerate(range(start, total, stride), start=1):
+                yield self._request(url, offset, size, base_index + i)
 
         return gen()
 
@@ -304,7 +519,9 @@ class Chained:
         self.urls: list[URL] = list(urls)
 
     def first(self, url: URL, page_size: int | None, resume: ResumePoint | None) -> PageRequest:
-        i = int(resume.get("chain", 0)) if resume else 0
+        i = _resume_int(resume, "chain", 0) if resume and "chain" in resume else 0
+        if i >= len(self.urls):
+            raise _bad_resume(resume or {}, f"chain must be below {len(self.urls)}")
         inner_resume = {k: v for k, v in resume.items() if k != "chain"} if resume else None
         req = self.inner.first(self.urls[i], page_size, inner_resume or None)
         return attrs.evolve(req, resume={**req.resume, "chain": i})
@@ -316,6 +533,7 @@ class Chained:
             return attrs.evolve(nxt, resume={**nxt.resume, "chain": i})
         if i + 1 >= len(self.urls):
             return None
+        # A new list: its empty-page count starts again.
         req = self.inner.first(self.urls[i + 1], request.size, None)
         return PageRequest(req.url, request.index + 1, {**req.resume, "chain": i + 1}, req.size)
 
@@ -330,6 +548,68 @@ def _key(url: URL) -> str:
     return str(url.with_query(sorted(url.query.items())).with_fragment(None))
 
 
+def _fingerprint(record: Any) -> str | None:
+    """A record's canonical JSON, or None where it has none (absurdly deep, an integer of more
+    digits than Python writes): such a record is simply not compared."""
+    try:
+        return json.dumps(record, sort_keys=True, default=repr)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+class _RepeatGuard:
+    """What a page repeats of what the walk already handed over.
+
+    - A page that starts with the first record of an earlier page is that page again (a server
+      that ignores the paging parameters, or a loop): the walk raises ``PaginationError``.
+    - A page whose first records are the last records of the page before overlaps it: on an
+      offset or page-number walk, records inserted ahead of the window while it moves (a
+      newest-first list that grows during an export) push records already handed over into the
+      next page. That overlap is dropped, so every record is handed over once; the paginator
+      still counts the page as the server sent it.
+
+    Memory is one fingerprint per page plus the previous page, not every record of the walk, so
+    a record repeated further back is not detected."""
+
+    def __init__(self) -> None:
+        self.firsts: set[str] = set()
+        self.previous: list[Any] = []
+
+    def overlap(self, records: list[Any]) -> int:
+        """How many leading ``records`` repeat the end of the previous page; raises
+        ``PaginationError`` for the same page again. Records the page's own first one."""
+        if not records:
+            return 0
+        previous, self.previous = self.previous, records
+        first = _fingerprint(records[0])
+        shift = _shift(previous, records)
+        if shift == len(previous) and shift == len(records):
+            raise _Repeated()
+        if first is not None and first in self.firsts and not shift:
+            raise _Repeated()
+        if first is not None:
+            self.firsts.add(first)
+        return shift
+
+
+class _Repeated(Exception):
+    """A page that repeats an earlier one (inside the walk only)."""
+
+
+def _shift(previous: list[Any], records: list[Any]) -> int:
+    """The longest k with ``records[:k] == previous[-k:]`` (0: no overlap). Only the positions
+    where ``records[0]`` occurs in ``previous`` are tried, so this is linear in practice."""
+    try:
+        for start in range(max(0, len(previous) - len(records)), len(previous)):
+            if previous[start] == records[0]:
+                k = len(previous) - start
+                if previous[start:] == records[:k]:
+                    return k
+    except RecursionError:  # absurdly deep records: not provably the same
+        return 0
+    return 0
+
+
 class Pager(Generic[T]):
     """Walks a paginated list. Nothing is fetched until it is iterated.
 
@@ -339,6 +619,9 @@ class Pager(Generic[T]):
     page counts as consumed once it has been handed over (iterating records: its last record), so
     a walk stopped after a page continues with the next one. A page cut short by ``max_items``
     is not consumed: the walk continues at it again, never after it.
+
+    Bad options raise ``ConfigurationError`` here, before anything is sent (see
+    ``check_walk_options``); ``concurrency`` is clamped to ``MAX_CONCURRENCY``.
     """
 
     def __init__(
@@ -355,12 +638,13 @@ class Pager(Generic[T]):
         concurrency: int = 1,
         resume: ResumePoint | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        if max_items is not None and max_items < 0:
-            raise ValueError("max_items must be >= 0")
-        if max_pages is not None and max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
+        concurrency = check_walk_options(
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            concurrency=concurrency,
+            resume=resume,
+        )
         self._fetch = fetch
         self._paginator = paginator
         self._url = url
@@ -370,7 +654,7 @@ class Pager(Generic[T]):
         self.max_items = max_items
         self.max_pages = max_pages
         self.concurrency = concurrency
-        self._start = resume
+        self._start = dict(resume) if resume else None
         self._resume: ResumePoint | None = dict(resume) if resume else None
         self._started = False
         self._done = False
@@ -429,13 +713,16 @@ class Pager(Generic[T]):
         """Every record (up to ``max_items``) as a list."""
         return [r async for r in self]
 
-    def _check(self, request: PageRequest, seen: set[str]) -> None:
-        """Refuse a foreign origin or a repeated URL before anything is sent."""
+    def _check_origin(self, request: PageRequest) -> None:
         if not same_origin(self._origin, request.url):
             raise PaginationError(
                 f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)}; "
                 "refusing to follow it"
             )
+
+    def _check(self, request: PageRequest, seen: set[str]) -> None:
+        """Refuse a foreign origin or a repeated URL before anything is sent."""
+        self._check_origin(request)
         key = _key(request.url)
         if key in seen:
             raise PaginationError(
@@ -450,7 +737,9 @@ class Pager(Generic[T]):
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Each page in order; the last one is truncated to ``max_items``."""
         if self._started:
-            raise RuntimeError("a Pager can be iterated once; use pager.resume(point) to restart")
+            raise ClientStateError(
+                "a Pager can be iterated once; use pager.resume(point) to restart"
+            )
         self._started = True
         if self.max_items == 0:
             return
@@ -459,19 +748,9 @@ class Pager(Generic[T]):
         self._resume = dict(request.resume)
         self._check(request, seen)
         raw = await self._fetch(request.url)
-        fan = (
-            self._paginator.fan_out(request, raw)
-            if self.concurrency > 1 and raw.total is not None
-            else None
-        )
-        walk = (
-            self._fanned(request, raw, fan, seen)
-            if fan is not None
-            else self._sequential(request, raw, seen)
-        )
         left = self.max_items
         pages = 0
-        async with contextlib.aclosing(walk):
+        async with contextlib.aclosing(self._walk(request, raw, seen)) as walk:
             async for req, page_raw, nxt in walk:
                 page = self._page(req, page_raw, left)
                 pages += 1
@@ -492,89 +771,111 @@ class Pager(Generic[T]):
                 if done:
                     return
 
-    def _budget(self) -> int | None:
-        """How many pages may be fetched after the first (None: no cap)."""
-        return None if self.max_pages is None else self.max_pages - 1
+    def _plan(
+        self, request: PageRequest, raw: RawPage, nxt: PageRequest
+    ) -> tuple[Iterator[PageRequest] | None, int]:
+        """The paginator's prediction of what follows ``nxt``, and how many records each
+        predicted page is expected to bring; None where it predicts nothing or not ``nxt``."""
+        if self.concurrency <= 1 or raw.total is None:
+            return None, 1
+        plan = self._paginator.fan_out(request, raw)
+        if plan is None:
+            return None, 1
+        head = next(plan, None)
+        if head is None or head.url != nxt.url:
+            return None, 1
+        return plan, max(1, len(raw.records))
 
-    async def _sequential(
+    async def _walk(
         self, request: PageRequest, raw: RawPage, seen: set[str]
     ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None], None]:
-        """One page ahead: the next page is in flight while the caller reads this one."""
-        budget = self._budget()
+        """The pages ``paginator.next`` leads to, one after the other, each with the request
+        that follows it (None at the end), whatever the concurrency.
+
+        Fetching is ahead of the consumer: the next page is always in flight while the caller
+        reads this one, and with ``concurrency=N`` and a prediction (``fan_out``) up to N pages
+        are. A page fetched ahead is used only if it is exactly the request ``next`` answers; a
+        wrong prediction is cancelled and predicted again from the page at hand. Memory holds
+        at most N pages however large the total."""
+        pending: deque[tuple[PageRequest, asyncio.Task[RawPage]]] = deque()
+        plan: Iterator[PageRequest] | None = None
+        stride = 1
+        walked = 1  # pages of this walk so far, the current one included
         received = 0
-        pending: asyncio.Task[RawPage] | None = None
+        guard = _RepeatGuard()
+
+        def top_up() -> None:
+            """Start predicted fetches while the window, ``max_pages`` and ``max_items`` allow."""
+            nonlocal plan
+            room = self.concurrency
+            if self.max_pages is not None:
+                room = min(room, self.max_pages - walked)
+            while plan is not None and len(pending) < room:
+                if self.max_items is not None and received + len(pending) * stride >= (
+                    self.max_items
+                ):
+                    return
+                req = next(plan, None)
+                if req is None or not same_origin(self._origin, req.url) or _key(req.url) in seen:
+                    plan = None
+                    return
+                pending.append((req, asyncio.ensure_future(self._fetch(req.url))))
+
         try:
             while True:
-                received += len(raw.records)
+                try:
+                    overlap = guard.overlap(raw.records)
+                except _Repeated:
+                    raise PaginationError(
+                        f"{redact_url(request.url)} repeats records of an earlier page: the "
+                        "server does not honour the paging parameters"
+                    ) from None
+                received += len(raw.records) - overlap
                 nxt = self._paginator.next(request, raw)
-                more_wanted = (self.max_items is None or received < self.max_items) and (
-                    budget is None or budget > 0
+                if nxt is None and not raw.records and request.empties + 1 >= EMPTY_PAGE_LIMIT:
+                    log.warning(
+                        "vendorkit: %s: %d empty pages in a row; the list is taken as ended "
+                        "(its total said %s)",
+                        redact_url(request.url),
+                        request.empties + 1,
+                        raw.total,
+                    )
+                wanted = (
+                    nxt is not None
+                    and (self.max_items is None or received < self.max_items)
+                    and (self.max_pages is None or walked < self.max_pages)
                 )
-                if nxt is not None and more_wanted:
+                if nxt is not None and wanted:
                     self._check(nxt, seen)
-                    pending = asyncio.ensure_future(self._fetch(nxt.url))
-                    if budget is not None:
-                        budget -= 1
-                yield request, raw, nxt
-                if pending is None or nxt is None:
+                    if not pending or pending[0][0].url != nxt.url:
+                        # Nothing fetched ahead, or not what the walk needs: start from ``nxt``.
+                        await _discard([task for _, task in pending])
+                        pending.clear()
+                        plan, stride = self._plan(request, raw, nxt)
+                        pending.append((nxt, asyncio.ensure_future(self._fetch(nxt.url))))
+                    top_up()
+                else:
+                    await _discard([task for _, task in pending])
+                    pending.clear()
+                if overlap:
+                    log.info(
+                        "vendorkit: %s: %d record(s) repeat the end of the page before (the list "
+                        "grew while it was walked); handed over once",
+                        redact_url(request.url),
+                        overlap,
+                    )
+                yield (
+                    request,
+                    (attrs.evolve(raw, records=raw.records[overlap:]) if overlap else raw),
+                    nxt,
+                )
+                if nxt is None or not wanted:
                     return
-                request, raw = nxt, await pending
-                pending = None
+                _, task = pending.popleft()
+                request, raw = nxt, await task
+                walked += 1
         finally:
-            if pending is not None:
-                await _discard([pending])
-
-    async def _fanned(
-        self,
-        request: PageRequest,
-        raw: RawPage,
-        requests: Iterator[PageRequest],
-        seen: set[str],
-    ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None], None]:
-        """The first page, then the rest fetched ``concurrency`` at a time, yielded in order.
-        Memory holds at most ``concurrency`` pages however large the total."""
-        window: deque[tuple[PageRequest, asyncio.Task[RawPage]]] = deque()
-        peeked: deque[PageRequest] = deque()
-        budget = self._budget()
-        expected = len(raw.records)
-
-        def upcoming() -> PageRequest | None:
-            if not peeked:
-                nxt = next(requests, None)
-                if nxt is None:
-                    return None
-                peeked.append(nxt)
-            return peeked[0]
-
-        def fill() -> None:
-            nonlocal budget, expected
-            while len(window) < self.concurrency:
-                if budget is not None and budget <= 0:
-                    return
-                if self.max_items is not None and expected >= self.max_items:
-                    return
-                req = upcoming()
-                if req is None:
-                    return
-                peeked.popleft()
-                self._check(req, seen)
-                window.append((req, asyncio.ensure_future(self._fetch(req.url))))
-                expected += req.size or len(raw.records) or 1
-                if budget is not None:
-                    budget -= 1
-
-        try:
-            fill()
-            while True:
-                nxt = window[0][0] if window else upcoming()
-                yield request, raw, nxt
-                if not window:
-                    return
-                request, task = window.popleft()
-                raw = await task
-                fill()
-        finally:
-            await _discard([task for _, task in window])
+            await _discard([task for _, task in pending])
 
 
 async def _discard(tasks: list[asyncio.Future[Any]]) -> None:

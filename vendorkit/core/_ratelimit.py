@@ -31,6 +31,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from vendorkit.errors import ConfigurationError
+
 __all__ = ["Quota", "QuotaExhausted", "RateLimiter", "parse_quotas"]
 
 
@@ -90,7 +92,7 @@ class RateLimiter:
     ) -> None:
         self.quotas = tuple(quotas)
         if guard is not None and guard < 0:
-            raise ValueError("guard must be >= 0 (seconds)")
+            raise ConfigurationError("guard must be >= 0 (seconds)")
         self._guard = guard
         self._items = [q.item() for q in self.quotas]
         # Slots are taken shortest window first, and no further once one is refused: a slot
@@ -113,13 +115,11 @@ class RateLimiter:
         if not url.startswith(("redis://", "rediss://")):
             made = storage_from_string(url if "://" not in url else "async+" + url)
             if not isinstance(made, Storage):
-                raise ValueError(f"not an async rate-limit storage: {url!r}")
+                raise ConfigurationError(f"not an async rate-limit storage: {url!r}")
             return made
         try:
             import redis.asyncio as aioredis
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            from vendorkit.errors import ConfigurationError
-
             raise ConfigurationError(
                 "redis_url needs the redis package: pip install 'vendorkit[redis]'"
             ) from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from vendorkit.errors import DecodeError
+from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._convert import Record, changed_fields, structure, to_wire
 from ._pagination import Pager
@@ -78,7 +78,7 @@ class Resource(Generic[T]):
             return to_wire(self._client.converter, data)
         if isinstance(data, dict):
             return data
-        raise TypeError(f"expected a dict or a model instance, got {type(data).__name__}")
+        raise ConfigurationError(f"expected a dict or a model instance, got {type(data).__name__}")
 
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
         values = {**params, "id": id}
@@ -100,6 +100,24 @@ class Resource(Generic[T]):
         if body is None:
             raise DecodeError(f"{self._client.spec.name} {self.name} {id}: empty answer")
         return self._record(self._unwrap(body))
+
+    async def _read_back(
+        self, id: Any, params: dict[str, Any], headers: Mapping[str, str] | None, method: str
+    ) -> T:
+        """The record just written, read with a GET. The write was applied whatever happens
+        here, so a failed read is a ``ReadBackError`` carrying the record's id: a caller who
+        retried the write instead would create a second record."""
+        try:
+            return await self._fetch_one(id, params, headers)
+        except VendorkitError as exc:
+            error = ReadBackError(
+                f"{self._client.spec.name} {self.name}: the {method} was applied (record id "
+                f"{id!r}) but reading the record back failed: {exc}",
+                record_id=id,
+                method=method,
+            )
+            cause = exc
+        raise error from cause
 
     def _created_id(self, payload: Any) -> Any:
         """Where the vendor answers a create with only ``{"id": N}``, the id to GET."""
@@ -165,7 +183,7 @@ class CreateMixin(Resource[T]):
         payload = self._unwrap(body) if body is not None else None
         new_id = self._created_id(payload)
         if new_id is not None and "get" in self._endpoint.actions:
-            return await self._fetch_one(new_id, original, headers)
+            return await self._read_back(new_id, original, headers, "POST")
         if payload is None:
             raise DecodeError(f"{self._client.spec.name} {self.name}: create answered no record")
         return self._record(payload)
@@ -188,7 +206,7 @@ class UpdateMixin(Resource[T]):
         if (payload is None or self._created_id(payload) is not None) and (
             "get" in self._endpoint.actions
         ):
-            return await self._fetch_one(id, dict(params), headers)
+            return await self._read_back(id, dict(params), headers, method)
         if payload is None:
             raise DecodeError(f"{self._client.spec.name} {self.name}: update answered no record")
         return self._record(payload)

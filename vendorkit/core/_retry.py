@@ -66,29 +66,35 @@ class RetryDecision:
     too_long: bool = False
 
 
+#: The longest wait a ``Retry-After`` is believed for: a day, the longest quota window any vendor
+#: here has. Beyond it (``1e999``, ``inf``, a date in the year 9999) the value is not a wait
+#: anyone means: it is ignored, and backoff decides, so no server can pause a client forever.
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP-date (a past date means 0)."""
-    if value is None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP-date (a past date means 0); None when
+    absent, unreadable or longer than ``MAX_RETRY_AFTER`` (then backoff decides)."""
+    if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value:
+    if not value or len(value) > 64:
         return None
     try:
         seconds = float(value)
     except ValueError:
         pass
     else:
-        return max(0.0, seconds) if seconds == seconds else None  # NaN is not a wait
+        # NaN and absurd lengths are not waits.
+        return max(0.0, seconds) if 0 <= seconds <= MAX_RETRY_AFTER or seconds < 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delta = (when - (now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
+    return max(0.0, delta) if delta <= MAX_RETRY_AFTER else None
 
 
 def retry_decision(

@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from vendorkit.errors import ConfigurationError
+
 from ._envelope import Envelope
 from ._errors import ErrorParser, default_error_parser
 from ._pagination import Paginator
@@ -67,9 +69,9 @@ class Endpoint:
     def __attrs_post_init__(self) -> None:
         unknown = set(self.actions) - ALL_ACTIONS
         if unknown:
-            raise ValueError(f"unknown actions {sorted(unknown)}")
+            raise ConfigurationError(f"unknown actions {sorted(unknown)}")
         if self.update_method not in ("PATCH", "PUT"):
-            raise ValueError("update_method must be PATCH or PUT")
+            raise ConfigurationError("update_method must be PATCH or PUT")
 
     @property
     def item(self) -> str:

@@ -14,35 +14,33 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._redact import REDACTED, SENSITIVE_KEYS, redact_text
+
 __all__ = ["SENSITIVE_KEYS", "WireRequest", "WireResponse", "redact_url", "same_origin"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
-# Query/form keys whose values never reach a log line, an error or a repr.
-SENSITIVE_KEYS = frozenset(
-    {
-        "access_token",
-        "api_key",
-        "apikey",
-        "client_secret",
-        "key",
-        "password",
-        "refresh_token",
-        "secret",
-        "token",
-    }
-)
-
 
 def redact_url(url: URL | str) -> str:
-    """The URL with user-info removed and sensitive query values replaced by ``***``."""
-    u = URL(url) if isinstance(url, str) else url
+    """The URL with user-info removed and sensitive query values replaced by ``***``. Never
+    raises: text that is not a URL is redacted as text."""
+    try:
+        u = URL(url) if isinstance(url, str) else url
+        return _redacted(u)
+    except (ValueError, TypeError, UnicodeError):
+        return redact_text(str(url))
+
+
+def _redacted(u: URL) -> str:
     if u.user is not None or u.password is not None:
         u = u.with_user(None)
     if u.query and any(k.lower() in SENSITIVE_KEYS for k in u.query):
         u = u.with_query(
-            [(k, "***" if k.lower() in SENSITIVE_KEYS else v) for k, v in u.query.items()]
+            [(k, REDACTED if k.lower() in SENSITIVE_KEYS else v) for k, v in u.query.items()]
         )
+    if u.fragment and any(k in u.fragment.lower() for k in SENSITIVE_KEYS):
+        # An implicit-grant style ``#access_token=...``: fragments are never sent, never shown.
+        u = u.with_fragment(REDACTED)
     return str(u)
 
 
@@ -125,4 +123,10 @@ class WireResponse:
         """The body as JSON (``None`` when empty). Raises ``ValueError`` if it is not JSON."""
         if not self.body.strip():
             return None
-        return json.loads(self.body)
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            # Nesting deeper than the parser can follow: not a shape any vendor documents.
+            raise ValueError("JSON nested too deeply") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 ({exc.reason})") from None

@@ -1,11 +1,15 @@
 """Bulk exports: concurrent, quota-aware, resumable, exactly once. See ``docs/export.md``."""
 
+from vendorkit.errors import CheckpointError, UnsafePathError
+
 from ._checkpoint import Checkpoint
 from ._engine import ExportResult, Job, JobResult, Progress, export, exportable_resources
 from ._sinks import CsvSink, JsonlSink, Sink, flatten
+from ._text import neutralise_cell, restore_cell
 
 __all__ = [
     "Checkpoint",
+    "CheckpointError",
     "CsvSink",
     "ExportResult",
     "Job",
@@ -13,7 +17,10 @@ __all__ = [
     "JsonlSink",
     "Progress",
     "Sink",
+    "UnsafePathError",
     "export",
     "exportable_resources",
     "flatten",
+    "neutralise_cell",
+    "restore_cell",
 ]

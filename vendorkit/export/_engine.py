@@ -25,18 +25,30 @@ import contextvars
 import json
 import logging
 import math
+import os
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from vendorkit.core import BaseClient
+from vendorkit.core._options import seconds, whole
+from vendorkit.core._redact import describe_exception, redact_text
 from vendorkit.core._resource import Resource
-from vendorkit.errors import RateLimitError, VendorkitError
+from vendorkit.errors import (
+    CheckpointError,
+    ConfigurationError,
+    RateLimitError,
+    UnsafePathError,
+    VendorkitError,
+)
 
 from ._checkpoint import Checkpoint
+from ._files import ensure_root, ensure_subdirs, is_regular_file, refuse_link
+from ._names import check_name, check_segment, collision_key
+from ._position import FilePosition
 from ._sinks import CsvSink, JsonlSink, Sink
 
 __all__ = ["ExportResult", "Job", "JobResult", "Progress", "export", "exportable_resources"]
@@ -44,18 +56,44 @@ __all__ = ["ExportResult", "Job", "JobResult", "Progress", "export", "exportable
 log = logging.getLogger("vendorkit")
 
 
+#: The folder under ``out=`` that holds the checkpoints (no job name may start with a dot).
+CHECKPOINTS = ".checkpoints"
+
+
+def _is_client(_: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, BaseClient):
+        raise ConfigurationError(
+            f"Job(client=...) must be a vendorkit client, not {type(value).__name__}"
+        )
+
+
+def _is_resource(_: Any, attribute: Any, value: Any) -> None:
+    check_segment(value, "Job(resource=...)")
+
+
+def _are_filters(_: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ConfigurationError("Job(filters=...) must be a mapping of filter names to values")
+
+
+def _is_name(_: Any, attribute: Any, value: Any) -> None:
+    if value is not None:
+        check_name(value, "Job(name=...)")
+
+
 @attrs.frozen(kw_only=True)
 class Job:
     """Export one resource of one client: ``Job(client=ml, resource="documents",
     filters={"document_type": "invoice"})``. ``name`` is the output's base name (default:
-    ``<vendor>/<resource>``). For a child collection, naming its parent argument in ``filters``
-    (Leady ``sessions`` with ``{"resource": "www.example.com"}``) exports that parent's children
-    only."""
+    ``<vendor>/<resource>``), relative to ``out=``: ``/``-separated plain names, nothing that
+    could lead outside it (see ``docs/export.md``, Safety; a ``ConfigurationError`` otherwise).
+    For a child collection, naming its parent argument in ``filters`` (Leady ``sessions`` with
+    ``{"resource": "www.example.com"}``) exports that parent's children only."""
 
-    client: BaseClient
-    resource: str
-    filters: Mapping[str, Any] = attrs.field(factory=dict)
-    name: str | None = None
+    client: BaseClient = attrs.field(validator=_is_client)
+    resource: str = attrs.field(validator=_is_resource)
+    filters: Mapping[str, Any] = attrs.field(factory=dict, validator=_are_filters)
+    name: str | None = attrs.field(default=None, validator=_is_name)
 
     @property
     def vendor(self) -> str:
@@ -64,6 +102,12 @@ class Job:
     @property
     def key(self) -> str:
         return self.name or f"{self.vendor}/{self.resource}"
+
+    def segments(self) -> tuple[str, ...]:
+        """The output's path under ``out=``, segment by segment (checked: ConfigurationError)."""
+        if self.name is not None:
+            return check_name(self.name, "Job(name=...)")
+        return (check_segment(self.vendor, "vendor name"), self.resource)
 
 
 @attrs.frozen(kw_only=True)
@@ -127,6 +171,10 @@ _current: contextvars.ContextVar[_JobState | None] = contextvars.ContextVar(
 )
 
 
+def _no_secrets() -> tuple[str, ...]:
+    return ()
+
+
 @attrs.define
 class _JobState:
     result: JobResult
@@ -134,6 +182,22 @@ class _JobState:
     emit: Callable[[Progress], None]
     # Records already exported when this run began (a resumed job): not part of this run's rate.
     base_records: int = 0
+    # The client's credentials as they are now (tokens are issued during the run): scrubbed from
+    # every message the job produces, whatever an exception carried.
+    secrets: Callable[[], Iterable[str]] = _no_secrets
+
+    def describe(self, exc: BaseException) -> str:
+        """``Type: message`` of ``exc``, safe to show: a foreign exception by its message, never
+        by its ``repr``; our own by its words. Both with every known secret and anything shaped
+        like a credential removed (a second net behind the core's own redaction: what lands in a
+        checkpoint stays on disk)."""
+        secrets = _safely(self.secrets)
+        if isinstance(exc, VendorkitError):
+            return f"{type(exc).__name__}: {redact_text(str(exc), secrets)}"
+        return describe_exception(exc, secrets)
+
+    def scrub(self, text: str) -> str:
+        return redact_text(text, _safely(self.secrets))
 
     def progress(self, event: str, message: str = "") -> Progress:
         r = self.result
@@ -161,12 +225,33 @@ class _JobState:
         )
 
 
+def _safely(secrets: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+    try:
+        return tuple(s for s in secrets() if isinstance(s, str))
+    except Exception:  # an auth strategy without secrets() must not break an error report
+        return ()
+
+
+def _client_secrets(client: BaseClient) -> Callable[[], Iterable[str]]:
+    def secrets() -> Iterable[str]:
+        found = getattr(client.auth, "secrets", None)
+        return found() if callable(found) else ()
+
+    return secrets
+
+
 def _on_retry(attempt: int, delay: float, cause: Any) -> None:
     state = _current.get()
     if state is not None:
         state.result.retries += 1
+        if isinstance(cause, BaseException):
+            what = state.describe(cause)
+        elif isinstance(cause, int):
+            what = f"HTTP {cause}"
+        else:
+            what = type(cause).__name__
         state.emit(
-            state.progress("retry", f"attempt {attempt} failed ({cause!r}); retry in {delay:.1f}s")
+            state.progress("retry", f"attempt {attempt} failed ({what}); retry in {delay:.1f}s")
         )
 
 
@@ -174,7 +259,7 @@ def _on_rate_limit(wait: float, reason: str) -> None:
     state = _current.get()
     if state is not None:
         state.result.waited += wait
-        state.emit(state.progress("wait", f"waiting {wait:.1f}s for {reason}"))
+        state.emit(state.progress("wait", f"waiting {wait:.1f}s for {state.scrub(str(reason))}"))
 
 
 def exportable_resources(client: BaseClient) -> list[str]:
@@ -240,11 +325,13 @@ async def _partitions(
                     skip = 0
 
 
-def _paths(out: Path, job: Job, fmt: str) -> tuple[Path, Path]:
-    """The output file, and its checkpoint (kept apart, under ``out/.checkpoints/``)."""
-    base = out / job.key
-    checkpoint = out / ".checkpoints" / f"{job.key}.{fmt}.json"
-    return base.with_name(base.name + (".csv" if fmt == "csv" else ".jsonl")), checkpoint
+def _paths(out: Path, segments: Sequence[str], fmt: str) -> tuple[Path, Path]:
+    """The output file, and its checkpoint (kept apart, under ``out/.checkpoints/``). The
+    segments are checked names (``check_name``): both paths lie inside ``out``."""
+    *parents, last = segments
+    output = out.joinpath(*parents, last + (".csv" if fmt == "csv" else ".jsonl"))
+    checkpoint = out.joinpath(CHECKPOINTS, *parents, f"{last}.{fmt}.json")
+    return output, checkpoint
 
 
 def _fingerprint(job: Job) -> str:
@@ -270,6 +357,14 @@ class _Restart(Exception):
     """The checkpoint no longer fits the data (a parent moved): start the job over."""
 
 
+def _start_over_hint(ck_path: Path) -> str:
+    return (
+        f"the checkpoint {ck_path} and the output were left as they are: delete that checkpoint "
+        "to start this job over (the other jobs still resume), or export without resume to "
+        "start every job over"
+    )
+
+
 class _JobRun:
     """One job in one ``export`` call."""
 
@@ -286,18 +381,46 @@ class _JobRun:
         emit: Callable[[Progress], None],
     ) -> None:
         self.job = job
+        self.out = out
         self.resume = resume
         self.page_size = page_size
         self.pager_concurrency = pager_concurrency
         self.result = JobResult(job=job.key, vendor=job.vendor, resource=job.resource)
-        self.state = _JobState(self.result, time.monotonic(), emit)
-        self.path, self.ck_path = _paths(out, job, fmt)
+        self.state = _JobState(
+            self.result, time.monotonic(), emit, secrets=_client_secrets(job.client)
+        )
+        self.segments = job.segments()
+        self.path, self.ck_path = _paths(out, self.segments, fmt)
         self.result.path = self.path
         self.fingerprint = _fingerprint(job)
         self.resource: Resource[Any] = getattr(job.client, job.resource)
         self.fmt = fmt
         self.sink_factory = sink_factory
         self.ck = Checkpoint(job=job.key, fingerprint=self.fingerprint)
+        # Whether this run has opened the output: only from then on is the checkpoint on disk
+        # this run's to overwrite (a failure before it leaves the previous one as it was).
+        self.opened = False
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def _prepare(self) -> Sink:
+        """The job's folders (0700, never links) and its sink; every file the job will write is
+        checked not to be a link (or a folder, or a device) before anything is fetched."""
+        parents = self.segments[:-1]
+        ensure_subdirs(self.out, parents)
+        ensure_subdirs(self.out, (CHECKPOINTS, *parents))
+        sink = self._sink()
+        files = [self.ck_path, self.ck_path.with_name(self.ck_path.name + ".tmp")]
+        if isinstance(sink, JsonlSink):
+            files += [sink.path, sink.part, sink.path.with_name(sink.path.name + ".tmp")]
+        for path in files:
+            refuse_link(path)
+        return sink
+
+    def _sink(self) -> Sink:
+        if self.sink_factory is not None:
+            return self.sink_factory(self.path)
+        return CsvSink(self.path) if self.fmt == "csv" else JsonlSink(self.path)
 
     # -- checkpoint -----------------------------------------------------------------------------
 
@@ -316,8 +439,10 @@ class _JobRun:
             return None
         depth = _depth(self.job.client, self.resource, self.job.filters)
         if ck.partition is not None and len(ck.partition) != depth:
-            log.warning("vendorkit: %s: checkpoint does not fit; starting over", self.job.key)
-            return None
+            raise CheckpointError(
+                f"the checkpoint places the walk {len(ck.partition)} parent levels deep, and "
+                f"{self.job.resource} has {depth}"
+            )
         return ck
 
     def _adopt(self, ck: Checkpoint) -> None:
@@ -335,6 +460,13 @@ class _JobRun:
         ck.records, ck.pages, ck.bytes, ck.total = r.records, r.pages, r.bytes, r.total
         ck.save(self.ck_path)
 
+    def _save_quietly(self) -> None:
+        """Record a stop or a failure in the checkpoint, if this run owns it; a failure to do so
+        must not hide the failure being recorded."""
+        if self.opened:
+            with contextlib.suppress(OSError, VendorkitError):
+                self.ck.save(self.ck_path)
+
     # -- the run --------------------------------------------------------------------------------
 
     async def run(self) -> JobResult:
@@ -351,11 +483,11 @@ class _JobRun:
 
         sink: Sink | None = None
         try:
-            self.ck_path.parent.mkdir(parents=True, exist_ok=True)
+            sink = self._prepare()
             loaded = self._load()
             if loaded is not None:
                 self._adopt(loaded)
-                if self._complete(loaded):
+                if self._complete(loaded, sink):
                     if not loaded.done:  # the commit completed; only its record of it was lost
                         loaded.done, loaded.committing = True, False
                         loaded.save(self.ck_path)
@@ -365,8 +497,8 @@ class _JobRun:
                     return result
                 if loaded.done:
                     self._restart()  # complete, but its output is gone: export it again
-            sink = self._sink()
             await self._open(sink)
+            self.opened = True
             self.ck.stopped = self.ck.error = None
             self._save(sink)  # from here on, a .part file always has a checkpoint
             start()
@@ -389,23 +521,40 @@ class _JobRun:
             self.ck.save(self.ck_path)
             result.status = "done"
             emit(self.state.progress("done"))
+        except CheckpointError as exc:
+            # Refused, not repaired: nothing is written, so the evidence stays for a human.
+            start()
+            result.status = "failed"
+            result.error = f"{self.state.describe(exc)}; {_start_over_hint(self.ck_path)}"
+            log.warning("vendorkit: %s: %s", self.job.key, result.error)
+            emit(self.state.progress("failed", result.error))
+        except UnsafePathError as exc:
+            start()
+            result.status = "failed"
+            result.error = self.state.describe(exc)
+            log.warning("vendorkit: %s: %s", self.job.key, result.error)
+            emit(self.state.progress("failed", result.error))
         except RateLimitError as exc:
             start()
             result.status = "stopped"
-            result.error = str(exc)
-            self.ck.stopped = str(exc)
-            with contextlib.suppress(OSError):
-                self.ck.save(self.ck_path)
-            emit(self.state.progress("stopped", f"stopped at the rate limit; resume later: {exc}"))
+            result.error = self.state.scrub(str(exc))
+            self.ck.stopped = result.error
+            self._save_quietly()
+            emit(
+                self.state.progress(
+                    "stopped", f"stopped at the rate limit; resume later: {result.error}"
+                )
+            )
         except Exception as exc:
-            if not isinstance(exc, VendorkitError | OSError):
-                log.error("vendorkit: %s failed", self.job.key, exc_info=True)
             start()
             result.status = "failed"
-            result.error = f"{type(exc).__name__}: {exc}"
+            result.error = self.state.describe(exc)
+            if not isinstance(exc, VendorkitError | OSError):
+                # One line, not a traceback: a foreign exception's frames and chained causes may
+                # carry what it was handed (a request's headers, say).
+                log.error("vendorkit: %s failed: %s", self.job.key, result.error)
             self.ck.error = result.error
-            with contextlib.suppress(OSError):
-                self.ck.save(self.ck_path)
+            self._save_quietly()
             emit(self.state.progress("failed", result.error))
         finally:
             if sink is not None:
@@ -414,36 +563,46 @@ class _JobRun:
             result.seconds = time.monotonic() - self.state.started
         return result
 
-    def _complete(self, ck: Checkpoint) -> bool:
+    def _complete(self, ck: Checkpoint, sink: Sink) -> bool:
         """Whether ``ck`` describes a finished output that is still there."""
-        if not self.path.exists():
+        if not is_regular_file(self.path):
             return False
         if ck.done:
             return True
         # Stopped between the commit's rename and the checkpoint saying so: the built-in sinks'
         # part file is gone and the final file is in place.
-        return ck.committing and self.sink_factory is None and not self._part_exists()
-
-    def _part_exists(self) -> bool:
-        return (CsvSink if self.fmt == "csv" else JsonlSink)(self.path).part.exists()
-
-    def _sink(self) -> Sink:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.sink_factory is not None:
-            return self.sink_factory(self.path)
-        return CsvSink(self.path) if self.fmt == "csv" else JsonlSink(self.path)
+        return ck.committing and isinstance(sink, JsonlSink) and not os.path.lexists(sink.part)
 
     async def _open(self, sink: Sink) -> None:
-        position = self.ck.sink_position
+        """Open the output where the checkpoint says it ends, after checking that it can: the
+        checkpoint's counts must agree with the position, and the file sinks verify the part
+        file against it (``CheckpointError`` otherwise)."""
+        ck = self.ck
+        position = ck.sink_position
         if position is None:
+            if ck.records or ck.pages or ck.bytes or ck.partition is not None or ck.committing:
+                raise CheckpointError(
+                    f"the checkpoint counts {ck.records} records written but has no output position"
+                )
             self._restart()
             await sink.open(None)
             return
+        if isinstance(sink, JsonlSink):
+            where = FilePosition.from_json(position)
+            if (where.lines, where.offset) != (ck.records, ck.bytes):
+                raise CheckpointError(
+                    f"the checkpoint counts {ck.records} records in {ck.bytes} bytes, and its "
+                    f"output position {where.lines} records in {where.offset} bytes"
+                )
         try:
             await sink.open(position)
         except ValueError as exc:
+            # A sink of the caller's that cannot continue from there (its documented answer):
+            # the job starts over.
             log.warning(
-                "vendorkit: %s: cannot continue the output (%s); starting over", self.job.key, exc
+                "vendorkit: %s: cannot continue the output (%s); starting over",
+                self.job.key,
+                self.state.describe(exc),
             )
             self._restart()
             await sink.open(None)
@@ -518,6 +677,57 @@ class _JobRun:
             self.state.emit(self.state.progress("plan", msg))
 
 
+def _check_jobs(jobs: Any) -> list[Job]:
+    """The jobs as a list, each checked: a ``Job``, a resource its client can list, a name that
+    stays inside ``out=``, and no two writing the same output."""
+    if isinstance(jobs, str | bytes | Mapping) or not isinstance(jobs, Iterable):
+        raise ConfigurationError("jobs must be a list of Job(...)")
+    checked = list(jobs)
+    seen: dict[str, str] = {}
+    for job in checked:
+        if not isinstance(job, Job):
+            raise ConfigurationError(f"jobs must be Job(...) values, not {type(job).__name__}")
+        known = exportable_resources(job.client)
+        if job.resource not in known:
+            raise ConfigurationError(
+                f"{job.vendor} has no resource {job.resource!r} to export; it has: "
+                f"{', '.join(known)}"
+            )
+        key = "/".join(job.segments())
+        same = collision_key(key)
+        if same in seen:
+            raise ConfigurationError(
+                f"two jobs write the same output ({seen[same]!r} and {key!r}); give them "
+                "distinct names with Job(name=...)"
+            )
+        seen[same] = key
+    return checked
+
+
+def _check_options(
+    *,
+    out: Any,
+    format: Any,
+    concurrency: Any,
+    page_size: Any,
+    resume: Any,
+    on_progress: Any,
+    sink_factory: Any,
+) -> None:
+    if not isinstance(out, str | os.PathLike) or out == "":
+        raise ConfigurationError(f"out= must be a folder's path, not {out!r}")
+    if format not in ("jsonl", "csv"):
+        raise ConfigurationError(f"format must be 'jsonl' or 'csv', not {format!r}")
+    whole("concurrency", concurrency, minimum=1)
+    if page_size is not None:
+        whole("page_size", page_size, minimum=1)
+    if not isinstance(resume, bool):
+        raise ConfigurationError(f"resume must be True or False, not {resume!r}")
+    for name, value in (("on_progress", on_progress), ("sink_factory", sink_factory)):
+        if value is not None and not callable(value):
+            raise ConfigurationError(f"{name} must be callable, not {type(value).__name__}")
+
+
 # Clients lent to running exports: id -> [exports using it, saved request_slots, saved wait].
 _lent: dict[int, list[Any]] = {}
 
@@ -560,36 +770,42 @@ async def export(
 ) -> ExportResult:
     """Run every job concurrently (at most ``concurrency`` requests in flight in all) and write
     ``out/<vendor>/<resource>.jsonl`` (or ``.csv``). Returns per-job results; a failed job does
-    not stop the others. Cancelling the task leaves every checkpoint resumable.
+    not stop the others (a job whose checkpoint does not verify, or whose files are links, is
+    one such failure). Cancelling the task leaves every checkpoint resumable.
 
-    Raises ``ValueError`` before anything is fetched for a bad argument: an unknown format, a
-    resource the client cannot list, two jobs writing the same output."""
-    if format not in ("jsonl", "csv"):
-        raise ValueError("format must be 'jsonl' or 'csv'")
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    if page_size is not None and page_size < 1:
-        raise ValueError("page_size must be at least 1")
-    for job in jobs:
-        known = exportable_resources(job.client)
-        if job.resource not in known:
-            raise ValueError(
-                f"{job.vendor} has no resource {job.resource!r} to export; it has: "
-                f"{', '.join(known)}"
-            )
-    keys = [j.key for j in jobs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("two jobs write the same output; give them distinct names")
+    Raises ``ConfigurationError`` (a ``ValueError``) before anything is fetched for a bad
+    argument: an unknown format, a concurrency or page size below 1, an argument of the wrong
+    type, a negative ``max_quota_wait``, a resource the client cannot list, a job name that is
+    not a plain relative path, two jobs writing the same output, an ``out=`` that is a file."""
+    jobs = _check_jobs(jobs)
+    _check_options(
+        out=out,
+        format=format,
+        concurrency=concurrency,
+        page_size=page_size,
+        resume=resume,
+        on_progress=on_progress,
+        sink_factory=sink_factory,
+    )
+    if max_quota_wait is not None:
+        max_quota_wait = seconds("max_quota_wait", max_quota_wait)
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        ensure_root(root)
+    except UnsafePathError as exc:
+        raise ConfigurationError(str(exc)) from None
+    except OSError as exc:
+        raise ConfigurationError(f"out= {root} cannot be created: {exc.strerror}") from None
     started = time.monotonic()
 
     def emit(event: Progress) -> None:
         if on_progress is not None:
             try:
                 on_progress(event)
-            except Exception:
-                log.warning("vendorkit: progress callback raised; ignored", exc_info=True)
+            except Exception as exc:
+                log.warning(
+                    "vendorkit: progress callback raised %s; ignored", describe_exception(exc)
+                )
 
     slots = asyncio.Semaphore(concurrency)
     job_slots = asyncio.Semaphore(concurrency)

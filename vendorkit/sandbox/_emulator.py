@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import email.utils
 import json
 import math
 import random
@@ -67,6 +68,8 @@ class Counters:
     token_requests: Counter[str] = attrs.Factory(Counter)
     writes: Counter[str] = attrs.Factory(Counter)
     faults: Counter[str] = attrs.Factory(Counter)
+    #: Faults per kind and route: ``"503 GET /v2/clients"``, ``"drop_after POST /oauth/..."``.
+    fault_routes: Counter[str] = attrs.Factory(Counter)
     throttled: int = 0
 
     @property
@@ -82,6 +85,7 @@ class Counters:
         self.token_requests.clear()
         self.writes.clear()
         self.faults.clear()
+        self.fault_routes.clear()
         self.throttled = 0
 
 
@@ -289,6 +293,7 @@ class Emulator(abc.ABC):
         if kind is None:
             return await handler(request)
         self.counters.faults[kind] += 1
+        self.counters.fault_routes[f"{kind} {self._route_key(request)}"] += 1
         profile = self.faults.profile
         if kind == "slow":
             await asyncio.sleep(profile.slow_seconds)
@@ -301,16 +306,27 @@ class Emulator(abc.ABC):
             await handler(request)
             _drop(request)
             return web.Response(status=500)
-        if kind == "truncated":
-            response = await handler(request)
-            body = getattr(response, "body", None)
-            if isinstance(body, bytes) and len(body) > 1:
-                return web.Response(
-                    body=body[: len(body) // 2], status=200, content_type="application/json"
-                )
-            return web.Response(body=b'{"trunc', status=200, content_type="application/json")
+        if kind in ("truncated", "truncated_utf8", "short_body"):
+            body = getattr(await handler(request), "body", None)
+            if not isinstance(body, bytes) or len(body) < 2:
+                # A 204, a streamed answer: what a garbling proxy could still send.
+                body = b'{"truncated": "\xe6\x97\xa5\xe6\x9c\xac"}'  # 日本
+            if kind == "short_body":
+                _send_short(request, body)
+                return web.Response(status=500)
+            cut = body[: len(body) // 2] if kind == "truncated" else _cut_utf8(body)
+            return web.Response(body=cut, status=200, content_type="application/json")
+        if kind == "bad_status_line":
+            await handler(request)
+            _send_raw(request, b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}")
+            return web.Response(status=500)
         if kind == "html":
             return web.Response(text=HTML_ERROR_PAGE, status=502, content_type="text/html")
+        if kind == "429_date":
+            # HTTP-dates have whole seconds: round up, so the wait is never below retry_after.
+            when = math.ceil(time.time() + profile.retry_after)
+            date = email.utils.formatdate(when, usegmt=True)
+            return self.error_response(request, 429, _REASONS[429], headers={"Retry-After": date})
         status = int(kind)
         headers = {"Retry-After": f"{profile.retry_after:g}"} if status == 429 else None
         return self.error_response(
@@ -340,3 +356,35 @@ def _drop(request: web.Request) -> None:
     transport = request.transport
     if transport is not None:
         transport.close()
+
+
+def _cut_utf8(body: bytes) -> bytes:
+    """``body`` cut after the first byte of its first multi-byte UTF-8 sequence; an all-ASCII
+    body is cut in half and given the first two bytes of a three-byte sequence (U+65E5)."""
+    for i, byte in enumerate(body):
+        if byte >= 0xC0:  # a lead byte: the sequence it starts is cut after it
+            return body[: i + 1]
+    return body[: len(body) // 2] + b"\xe6\x97"
+
+
+def _send_short(request: web.Request, body: bytes) -> None:
+    """Answer 200 with a ``Content-Length`` of the whole ``body``, send half, and hang up.
+
+    Written on the transport directly: aiohttp's own writer refuses to send less than the
+    length it announced, and that refusal is precisely the fault."""
+    head = (
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: application/json; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode("ascii")
+    _send_raw(request, head + body[: len(body) // 2])
+
+
+def _send_raw(request: web.Request, data: bytes) -> None:
+    """Write ``data`` on the connection, bypassing aiohttp's response writer, and hang up."""
+    transport = request.transport
+    if transport is None:
+        return
+    transport.write(data)
+    transport.close()  # close() flushes what was written first; abort() would not

@@ -42,6 +42,18 @@ def emulator_class(vendor: str) -> type[Emulator]:
     return cls
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _per_vendor(value: T | Mapping[str, T], vendor: str, default: T) -> T:
     if isinstance(value, Mapping):
         return value.get(vendor, default)
@@ -141,8 +153,14 @@ class Sandbox:
         return self._origins[vendor] + emu.base_path
 
     def credentials(self, vendor: str) -> dict[str, Any]:
-        """Keyword arguments for a working client: ``LeanLaw(**sb.credentials("leanlaw"))``."""
-        return self._emu(vendor).credentials(self.url(vendor))
+        """Keyword arguments for a working client: ``LeanLaw(**sb.credentials("leanlaw"))``.
+        The emulators speak plain http: on a host other than this machine's loopback (``host=
+        "0.0.0.0"`` for a container, say) they include ``allow_http=True``, which clients need
+        to send credentials over plain http to another address."""
+        creds = self._emu(vendor).credentials(self.url(vendor))
+        if not _loopback(self._host):
+            creds["allow_http"] = True
+        return creds
 
     def login(self, vendor: str) -> dict[str, str]:
         """A user login: ``{"email", "password"}`` for Leady, ``{"username", "password"}`` for

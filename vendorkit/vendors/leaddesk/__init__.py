@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
 
 import attrs
 import cattrs
@@ -21,6 +20,7 @@ from vendorkit.core import (
     Pager,
     Record,
     UpdateMixin,
+    path_segment,
     resource,
     structure,
 )
@@ -118,7 +118,7 @@ class LeadDeskResource(
         parent = _NAME_BY_PATH[self._endpoint.path]
         related = RELATIONS[parent][name]
         model = ENDPOINTS[related].model
-        parent_path = f"{self._endpoint.path}/{quote(str(parent_id), safe='')}"
+        parent_path = f"{self._endpoint.path}/{path_segment(parent_id)}"
         return Relation(self._client, parent_path, name, model, f"{self.name}.{name}")
 
 
@@ -234,7 +234,7 @@ class Relation(Generic[T]):
         "the URI itself will describe what should be removed"). A record that is not related
         raises ``NotFoundError``."""
         for item in _id_objects(ids):
-            url = self._client.url_for(f"{self.path}/{quote(str(item['id']), safe='')}")
+            url = self._client.url_for(f"{self.path}/{path_segment(item['id'])}")
             await self._client._checked("DELETE", url)
 
 
@@ -248,7 +248,7 @@ def _id_of(value: RelatedId) -> Any:
     else:
         ident = value
     if ident is None or isinstance(ident, bool):
-        raise ValueError(f"not an id: {value!r}")
+        raise ConfigurationError(f"not an id: {value!r}")
     if isinstance(ident, str) and ident.isdigit():
         return int(ident)
     return ident

@@ -60,7 +60,7 @@ class CollectionEnvelope(Envelope):
 
     def page(self, body: Any) -> RawPage:
         if isinstance(body, list):
-            return RawPage(records=body, next_declared=True)
+            return RawPage(records=body, next_declared=True, unpaged=True)
         return super().page(body)
 
 

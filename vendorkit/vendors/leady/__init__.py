@@ -36,10 +36,10 @@ class Sessions(ListResource[models.Session]):
         """The sessions of one tracked website (``resources/<domain>/sessions/``); filters
         ``period_start``/``period_end`` (datetimes, dates or strings) are passed through."""
         if len(website) > 1:
-            raise TypeError("sessions.list() takes one website (its domain)")
+            raise ConfigurationError("sessions.list() takes one website (its domain)")
         if website:
             if "resource" in params or "domain" in params:
-                raise TypeError("sessions.list() got the website twice")
+                raise ConfigurationError("sessions.list() got the website twice")
             params["resource"] = website[0]
         elif "resource" not in params and "domain" in params:
             params["resource"] = params.pop("domain")

@@ -91,7 +91,10 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
 SPEC = VendorSpec(
     name="leanlaw",
     base_url="https://api.leanlaw.io",
-    envelope=Envelope(records="data", total="pagination.total", item="data"),
+    # "Most endpoints that return lists of objects are paginated" and those carry a
+    # ``pagination`` block: a list without one is not paginated, so it is one complete page
+    # (walking it by offset would read the same records again and again).
+    envelope=Envelope(records="data", total="pagination.total", item="data", paged_by="pagination"),
     paginator=OffsetLimit(
         offset_param="offset", limit_param="limit", default_size=1000, max_size=1000
     ),

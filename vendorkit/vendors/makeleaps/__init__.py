@@ -525,14 +525,15 @@ class PickupLinks(
         url = getattr(link, f"{action}_url", None) if isinstance(link, models.PickupLink) else None
         if isinstance(link, Mapping):
             url = link.get(f"{action}_url")
+        values: dict[str, Any] = {}
         if not is_url(url):
             ref = _ref(link)
-            url = (
-                str(ref).rstrip("/") + f"/{action}/"
-                if is_url(ref)
-                else f"{PARTNER}/secureinbox/pickup-link/{_mid(link)}/{action}/"
-            )
-        _, payload = await self._ml._raw("POST", str(url), headers=headers)
+            if is_url(ref):
+                url = str(ref).rstrip("/") + f"/{action}/"
+            else:
+                url = f"{PARTNER}/secureinbox/pickup-link/{{link_mid}}/{action}/"
+                values["link_mid"] = _mid(link)
+        _, payload = await self._ml._raw("POST", str(url), values, headers=headers)
         return self._ml._reply(payload, models.PickupLink)
 
     async def cancel(self, link: Any, *, headers: Mapping[str, str] | None = None) -> Any:
@@ -851,7 +852,11 @@ class MakeLeaps(BaseClient):
             from vendorkit.core import error_from_response
 
             raise error_from_response(
-                response, vendor=self.spec.name, method="POST", parser=self.spec.error_parser
+                response,
+                vendor=self.spec.name,
+                method="POST",
+                parser=self.spec.error_parser,
+                secrets=self._secrets(),
             )
 
 

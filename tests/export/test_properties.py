@@ -1,0 +1,241 @@
+"""Property tests of the export's pure decisions: checkpoint reading is total, CSV neutralisation
+is undone exactly, JSON lines give back every record (lone surrogates, U+2028, U+0085
+included), and a job name either stays inside ``out=`` or is refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vendorkit.errors import ConfigurationError, VendorkitError
+from vendorkit.export import (
+    Checkpoint,
+    CheckpointError,
+    CsvSink,
+    JsonlSink,
+    flatten,
+    neutralise_cell,
+    restore_cell,
+)
+from vendorkit.export._engine import _paths
+from vendorkit.export._names import check_name
+from vendorkit.export._position import FilePosition
+from vendorkit.export._text import FORMULA_STARTS, csv_cell, dumps_line, encode_lines
+
+# Every code point, lone surrogates included, with the troublesome ones drawn often.
+TRICKY = st.sampled_from(
+    ["\u2028", "\u2029", "\x85", "\ud800", "\udfff", "\r", "\n", "\t", "=", "+", "-", "@", "'"]
+) | st.sampled_from(["1", "0", ".", "e"])
+CHARS = st.one_of(st.characters(codec=None), TRICKY)
+TEXT = st.text(CHARS, max_size=20)
+
+
+def as_parsed(value: Any) -> Any:
+    """``value`` as a JSON parser would hand it over: a high surrogate followed by a low one, as
+    two code points, becomes the character they spell (no parser yields the pair)."""
+    return json.loads(json.dumps(value))
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT
+)
+JSON = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+RECORDS = st.dictionaries(TEXT, JSON, max_size=6).map(as_parsed)
+
+
+# -- checkpoints -------------------------------------------------------------------------------
+
+
+def valid_checkpoint() -> dict[str, Any]:
+    return Checkpoint(
+        job="leanlaw/clients",
+        fingerprint="{}",
+        partition=[],
+        partition_args={},
+        resume={"offset": 20},
+        page_size=10,
+        sink_position=FilePosition(3394, 20, "0" * 64).to_json(),
+        records=20,
+        pages=2,
+        bytes=3394,
+        total=40,
+    ).to_json()
+
+
+@given(JSON)
+def test_any_json_is_a_checkpoint_or_a_checkpoint_error(data: Any) -> None:
+    try:
+        ck = Checkpoint.from_json(data)
+    except CheckpointError:
+        return
+    assert isinstance(ck, Checkpoint)
+
+
+@given(st.sampled_from(sorted(valid_checkpoint())), JSON)
+def test_any_field_replaced_by_any_json_is_checked(field: str, value: Any) -> None:
+    data = {**valid_checkpoint(), field: value}
+    try:
+        ck = Checkpoint.from_json(data)
+    except CheckpointError:
+        return
+    # Accepted: then every field has the type the engine relies on.
+    assert isinstance(ck.records, int) and ck.records >= 0
+    assert ck.partition is None or all(isinstance(level, dict) for level in ck.partition)
+    assert ck.resume is None or isinstance(ck.resume, dict)
+    assert isinstance(ck.done, bool) and isinstance(ck.committing, bool)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode())))
+def test_loading_any_file_gives_a_checkpoint_none_or_a_typed_error(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ck.json"
+        path.write_bytes(content)
+        try:
+            result = Checkpoint.load(path)
+        except VendorkitError:
+            return
+        assert result is None or isinstance(result, Checkpoint)
+
+
+def test_a_saved_checkpoint_loads_back_equal(tmp_path: Path) -> None:
+    ck = Checkpoint.from_json(valid_checkpoint())
+    ck.partition_args = {"resource": "\ud800 \u2028 東京"}
+    ck.save(tmp_path / "ck.json")
+    assert Checkpoint.load(tmp_path / "ck.json") == ck
+
+
+@given(JSON)
+def test_any_sink_position_is_a_position_or_a_checkpoint_error(value: Any) -> None:
+    try:
+        position = FilePosition.from_json(value)
+    except CheckpointError:
+        return
+    assert FilePosition.from_json(position.to_json()) == position
+
+
+# -- CSV neutralisation ------------------------------------------------------------------------
+
+
+@given(TEXT)
+def test_neutralising_a_cell_is_undone_exactly(text: str) -> None:
+    cell = neutralise_cell(text)
+    assert restore_cell(cell) == text
+    if cell.startswith(FORMULA_STARTS):  # only a plain number may still start like a formula
+        float(cell)
+
+
+@given(RECORDS)
+def test_flattened_csv_cells_give_back_every_value(record: dict[str, Any]) -> None:
+    flat = flatten(record)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    names = list(flat)
+    writer.writerow([csv_cell(n) for n in names])
+    writer.writerow([csv_cell(flat[n]) for n in names])
+    header, row = list(csv.reader(io.StringIO(buffer.getvalue())))
+    assert [restore_cell(h) for h in header] == [csv_cell(n, neutralise=False) for n in names]
+    assert [restore_cell(c) for c in row] == [
+        str(csv_cell(flat[n], neutralise=False)) for n in names
+    ]
+    for cell in [*header, *row]:
+        if cell.startswith(FORMULA_STARTS):
+            float(cell)  # nothing a spreadsheet would run
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@given(st.lists(RECORDS, min_size=1, max_size=5))
+async def test_a_csv_file_gives_back_every_neutralised_value(records: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        sink = CsvSink(Path(folder) / "out.csv")
+        await sink.open(None)
+        await sink.write(records)
+        await sink.commit()
+        with open(Path(folder) / "out.csv", newline="", encoding="utf-8") as fh:
+            header, *rows = list(csv.reader(fh))
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(flatten(record)))
+    assert [restore_cell(h) for h in header] == [csv_cell(c, neutralise=False) for c in columns]
+    for record, row in zip(records, rows, strict=True):
+        flat = flatten(record)
+        expected = [str(csv_cell(flat.get(c, ""), neutralise=False)) for c in columns]
+        assert [restore_cell(c) for c in row] == expected
+
+
+# -- JSON lines --------------------------------------------------------------------------------
+
+
+@given(RECORDS)
+def test_a_json_line_gives_back_any_record(record: dict[str, Any]) -> None:
+    line = dumps_line(record)
+    data = line.encode("utf-8")  # always encodable: no lone surrogate left raw
+    assert json.loads(data.decode("utf-8")) == record
+    assert len((line + "\n").splitlines()) == 1  # one line, for every line-splitting reader
+    assert "\n" not in line and "\r" not in line
+
+
+@given(st.lists(RECORDS, max_size=5))
+def test_a_page_of_json_lines_gives_back_every_record(records: list[dict[str, Any]]) -> None:
+    lines = encode_lines(records).decode("utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == records
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@given(st.lists(st.lists(RECORDS, max_size=4), min_size=1, max_size=4))
+async def test_a_jsonl_file_gives_back_every_record_and_resumes_at_its_position(
+    pages: list[list[dict[str, Any]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "out.jsonl"
+        sink = JsonlSink(path)
+        await sink.open(None)
+        for page in pages[:-1]:
+            await sink.write(page)
+        position = sink.position()
+        await sink.write(pages[-1])  # written after the "checkpoint": cut off on resume
+        await sink.close()
+        again = JsonlSink(path)
+        await again.open(position)
+        await again.write(pages[-1])
+        await again.commit()
+        lines = path.read_bytes().decode("utf-8").splitlines()
+        assert os.stat(path).st_mode & 0o777 == 0o600
+    assert [json.loads(line) for line in lines] == [r for page in pages for r in page]
+
+
+# -- names -------------------------------------------------------------------------------------
+
+NAME_CHARS = st.one_of(st.characters(codec=None), st.sampled_from(["/", ".", "\\", ":", " "]))
+
+
+@given(st.text(NAME_CHARS, max_size=30))
+def test_a_job_name_stays_inside_out_or_is_refused(name: str) -> None:
+    out = Path("/srv/export/out")
+    try:
+        segments = check_name(name)
+    except ConfigurationError:
+        return
+    for fmt in ("jsonl", "csv"):
+        for path in _paths(out, segments, fmt):
+            assert os.path.normpath(path) == str(path)  # nothing for the OS to resolve
+            assert path.is_relative_to(out) and path != out
+            assert ".." not in path.parts and "\\" not in str(path) and "\x00" not in str(path)
+    assert _paths(out, segments, "jsonl")[1].is_relative_to(out / ".checkpoints")
+    assert not _paths(out, segments, "jsonl")[0].is_relative_to(out / ".checkpoints")

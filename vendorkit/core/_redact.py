@@ -1,0 +1,135 @@
+"""Keeping secrets out of text. Pure: no I/O.
+
+Anything vendorkit shows (an error's message, a log line, a hook's argument, a checkpoint's
+``error``) is built from our own words plus, at most, text that passed through ``redact_text``.
+Two nets, both always applied:
+
+- **known secrets**: the exact values the client holds (an API key, a client secret, a password,
+  the Basic header value, tokens it has been issued), in the spellings they take in text (as is,
+  percent-encoded, JSON- and repr-escaped), wherever they appear;
+- **shapes**: ``Authorization: ...``-style headers (also inside a dict's or a multidict's repr),
+  ``Bearer``/``Basic`` credentials, ``user:password@`` in URLs, and sensitive query or JSON keys
+  (``token=...``, ``"password": "..."``), every occurrence, not only the first.
+
+A foreign exception is never shown by its ``repr`` (aiohttp's carries the request headers):
+``describe_exception`` gives its type and its redacted message, on one bounded line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+__all__ = [
+    "REDACTED",
+    "SENSITIVE_HEADERS",
+    "SENSITIVE_KEYS",
+    "describe_exception",
+    "redact_known",
+    "redact_text",
+    "secret_spellings",
+]
+
+REDACTED = "***"
+
+#: Query, form and JSON keys whose values never reach a log line, an error or a repr.
+SENSITIVE_KEYS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "apikey",
+        "client_secret",
+        "id_token",
+        "key",
+        "passwd",
+        "password",
+        "refresh_token",
+        "secret",
+        "token",
+    }
+)
+
+#: Header names whose values are credentials.
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+    }
+)
+
+# Known secrets shorter than this are not scrubbed on their own: replacing every "ab" in a
+# message would destroy it and protect nothing (such a value is not a credential).
+MIN_SECRET_LENGTH = 4
+
+_KEYS = "|".join(sorted(SENSITIVE_KEYS, key=len, reverse=True))
+_HEADERS = "|".join(sorted(SENSITIVE_HEADERS, key=len, reverse=True))
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]*@")
+# ``Authorization: Bearer x``, ``'Authorization': 'Bearer x'``, ``authorization=x``: up to the
+# end of the quoted value or the line.
+_HEADER = re.compile(rf"(?i)\b({_HEADERS})(['\"]?\s*[:=]\s*)(['\"]?)[^'\"\r\n]*")
+_SCHEME = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*")
+_QUERY = re.compile(rf"(?i)(?<![A-Za-z0-9_\-])({_KEYS})=[^&\s'\"#;,)<>]*")
+_JSON = re.compile(rf"(?i)(['\"](?:{_KEYS})['\"]\s*:\s*['\"])[^'\"]*")
+
+#: Longest text a described exception contributes to a message.
+MAX_DESCRIPTION = 500
+
+
+def secret_spellings(secret: str) -> set[str]:
+    """The ways ``secret`` can appear in text: as is, percent-encoded (path or form style),
+    JSON-escaped and repr-escaped."""
+    out = {secret, quote(secret, safe=""), quote_plus(secret)}
+    out.add(json.dumps(secret)[1:-1])
+    out.add(repr(secret)[1:-1])
+    return {s for s in out if len(s) >= MIN_SECRET_LENGTH and s.strip("*")}
+
+
+def redact_known(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every spelling of each known secret replaced by ``***`` (and nothing else
+    changed: for a vendor's own message, which the shapes could garble)."""
+    spellings: set[str] = set()
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret) >= MIN_SECRET_LENGTH:
+            spellings |= secret_spellings(secret)
+    if not spellings:
+        return text
+    pattern = re.compile("|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True)))
+    # Until nothing changes: a replacement must not leave a secret made of its neighbours.
+    for _ in range(8):
+        scrubbed = pattern.sub(REDACTED, text)
+        if scrubbed == text:
+            break
+        text = scrubbed
+    return text
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret and every credential-shaped value replaced by ``***``."""
+    text = redact_known(str(text), secrets)
+    text = _USERINFO.sub(rf"\1{REDACTED}@", text)
+    text = _HEADER.sub(rf"\1\2\3{REDACTED}", text)
+    text = _SCHEME.sub(rf"\1\2{REDACTED}", text)
+    text = _QUERY.sub(rf"\1={REDACTED}", text)
+    return _JSON.sub(rf"\1{REDACTED}", text)
+
+
+def describe_exception(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """``TypeName: message`` of a foreign exception, redacted, on one line of bounded length.
+    Never its ``repr``: aiohttp's exceptions carry the request (URL and headers) in theirs."""
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not turn an error report into another error
+        message = ""
+    text = redact_text(" ".join(message.split()), secrets)
+    name = type(exc).__name__
+    line = f"{name}: {text}" if text else name
+    if len(line) > MAX_DESCRIPTION:
+        line = line[: MAX_DESCRIPTION - 1] + "…"
+    return line

@@ -1,0 +1,108 @@
+"""Request URLs from a base URL, a path (or path template) and values. Pure: no I/O.
+
+The rule that matters: **an id is one path segment, whatever it contains.** ``path_segment``
+percent-encodes every character that could end a segment or start a query (``/``, ``?``, ``#``,
+``%`` itself, ...), and refuses the values no encoding makes safe (empty, ``.``, ``..``), so
+``delete("x/../../matters/M-1")`` can never reach another resource. Paths are joined in their
+encoded form (yarl's ``encoded=True``), so a ``%2F`` the caller wrote stays a ``%2F``; a path
+with a ``.``/``..`` segment (also written ``%2E``) is refused, since servers and proxies resolve
+those before routing.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from yarl import URL
+
+from vendorkit.errors import ConfigurationError
+
+__all__ = [
+    "check_params",
+    "check_path",
+    "fill_template",
+    "join_path",
+    "path_segment",
+    "placeholders",
+]
+
+_DOT_SEGMENTS = frozenset({".", "..", "%2e", "%2e%2e", ".%2e", "%2e."})
+
+
+def path_segment(value: Any) -> str:
+    """``value`` (an id: a string, an int or a UUID) as one percent-encoded path segment."""
+    if isinstance(value, bool) or not isinstance(value, str | int | UUID):
+        raise ConfigurationError(f"an id must be a string or an integer, not {value!r}")
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ConfigurationError(f"{text!r} is not an id (it would not name one path segment)")
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON can decode one): no URL can carry it.
+        raise ConfigurationError(f"the id {text!r} has characters a URL cannot carry") from None
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{name}`` placeholders of a path template, in order."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError:
+        raise ConfigurationError(f"not a path template: {template!r}") from None
+
+
+def fill_template(template: str, values: Mapping[str, Any]) -> str:
+    """``template`` with each placeholder replaced by its value as one path segment."""
+    names = placeholders(template)
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise ConfigurationError(f"missing path argument(s) {', '.join(missing)} for {template}")
+    return template.format(**{n: path_segment(values[n]) for n in names})
+
+
+def check_path(raw_path: str) -> None:
+    """Refuse a path that would not be sent as written: one with ``.``/``..`` segments (plain or
+    percent-encoded), or starting with ``//`` (which reads as another host)."""
+    if raw_path.startswith("//"):
+        raise ConfigurationError(f"a path must not start with '//': {raw_path!r}")
+    for segment in raw_path.split("/"):
+        if segment.lower() in _DOT_SEGMENTS:
+            raise ConfigurationError(
+                f"a path must not contain '.' or '..' segments: {raw_path!r} (an id with one of "
+                "those is not an id)"
+            )
+
+
+def join_path(base: URL, path: str) -> URL:
+    """``path`` (``/things/x%2Fy?q=1``, encoded as it will be sent) under ``base``'s path."""
+    if not path.startswith("/"):
+        path = "/" + path
+    raw, _, query = path.partition("?")
+    raw = raw.partition("#")[0]
+    check_path(raw)
+    try:
+        # Quote what is not already encoded (a space, non-ASCII), keep every %XX as written.
+        encoded = quote(raw, safe="/%:@!$&'()*+,;=-._~")
+        url = base.with_path(base.raw_path.rstrip("/") + encoded, encoded=True)
+        return url.with_query(URL("?" + query).query) if query else url
+    except (ValueError, TypeError, UnicodeError):
+        raise ConfigurationError(f"not a valid path: {path!r}") from None
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Refuse query values a URL cannot carry. yarl silently drops a lone surrogate, which would
+    send another filter than the one asked for (``name="a\\udfffb"`` would search for "ab")."""
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else (value,)
+        for one in (key, *values):
+            if isinstance(one, str):
+                try:
+                    one.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ConfigurationError(
+                        f"the query parameter {key!r} has characters a URL cannot carry"
+                    ) from None

@@ -1,0 +1,142 @@
+"""How a record becomes a JSON line, and a value a CSV cell. Pure: no I/O.
+
+**JSON lines.** UTF-8, with non-ASCII text as is (Japanese stays readable). Two kinds of
+characters are written as ``\\u`` escapes instead:
+
+- U+0085, U+2028 and U+2029, which JSON leaves alone but ``str.splitlines()`` and some JSONL
+  readers take for line breaks: escaped, a record stays on one line;
+- lone surrogates (``"\\ud800"`` in the vendor's JSON parses to one): they have no UTF-8 form, so
+  written as is they would make the page unwritable; escaped, ``json.loads`` gives back the very
+  same string. (A high surrogate followed by a low one, as two code points, cannot come out of
+  a JSON parser; ``json.loads`` reads such an escaped pair as the one character it spells.)
+
+**CSV cells** (OWASP "CSV injection"). A spreadsheet runs a cell that starts with ``=``, ``+``,
+``-`` or ``@`` as a formula, and one starting with a tab or a carriage return can hide one. Such
+a text cell is *neutralised*: a single quote is put before it. A text cell that already starts
+with a single quote gets one too, so that the rule can be undone exactly: ``restore_cell``
+removes one leading quote, and ``restore_cell(neutralise_cell(s)) == s`` for every string.
+
+Not neutralised, because nothing in them can run: JSON numbers (``-5`` in the JSON is the number
+-5, written as ``-5``), and text that is exactly a decimal number (``"-1200.50"``, an amount as
+MakeLeaps sends it: quoting it would turn every negative amount into text in a spreadsheet).
+Column names are cells too and get the same treatment. CSV cannot carry a lone surrogate: in a
+cell it is written as the six characters ``\\udXXX`` (the JSONL output keeps the exact value).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "FORMULA_STARTS",
+    "csv_cell",
+    "dumps_line",
+    "encode_lines",
+    "escape_surrogates",
+    "flatten",
+    "json_line",
+    "neutralise_cell",
+    "restore_cell",
+]
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+#: What a cell may not start with unless neutralised (OWASP), plus the quote that marks one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate written as its ``\\uXXXX`` escape."""
+    return _SURROGATE.sub(_escape, text)
+
+
+def json_line(record: Any) -> str:
+    """One record as one line of JSON (no line break at the end); lone surrogates are left as
+    they are (``encode_lines`` escapes them, only when there are any)."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    # C-speed scans first: translating every record character by character would cost far more.
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = text.translate(_LINE_BREAKS)
+    return text
+
+
+def dumps_line(record: Any) -> str:
+    """One record as one line of JSON (no line break at the end), encodable as UTF-8."""
+    text = json_line(record)
+    if _SURROGATE.search(text):
+        # Outside strings, JSON text is ASCII: every surrogate here sits inside a string.
+        text = escape_surrogates(text)
+    return text
+
+
+def encode_lines(records: Iterable[Any]) -> bytes:
+    """Records as JSON lines, in UTF-8. The page is encoded once; only a page that holds a lone
+    surrogate (rare) pays for a second pass that escapes it."""
+    text = "".join(json_line(r) + "\n" for r in records)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return escape_surrogates(text).encode("utf-8")
+
+
+def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become ``a.b`` columns (an empty one the text ``{}``); lists are kept as
+    JSON text, ``null`` is an empty cell, booleans are ``true``/``false``; numbers and strings
+    stay as they are. Iterative, so a deeply nested record cannot exhaust the stack."""
+    out: dict[str, Any] = {}
+    stack = [(prefix, iter(record.items()))]
+    while stack:
+        base, items = stack[-1]
+        for key, value in items:
+            name = f"{base}{key}"
+            if isinstance(value, Mapping):
+                if value:
+                    stack.append((name + ".", iter(value.items())))
+                    break
+                out[name] = "{}"
+            elif isinstance(value, list):
+                out[name] = dumps_line(value)
+            elif value is None:
+                out[name] = ""
+            elif isinstance(value, bool):
+                out[name] = "true" if value else "false"
+            else:
+                out[name] = value
+        else:
+            stack.pop()
+    return out
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet (see the module's docstring)."""
+    if not text:
+        return text
+    if text.startswith(QUOTE) or (text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)):
+        return QUOTE + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """The value a neutralised cell was made from: ``restore_cell(neutralise_cell(s)) == s``."""
+    return text[1:] if text.startswith(QUOTE) else text
+
+
+def csv_cell(value: Any, *, neutralise: bool = True) -> Any:
+    """What the CSV writer gets for one flattened value: text escaped (and neutralised unless
+    ``neutralise=False``), numbers as they are."""
+    if isinstance(value, str):
+        text = escape_surrogates(value) if _SURROGATE.search(value) else value
+        return neutralise_cell(text) if neutralise else text
+    if isinstance(value, int | float):
+        return value
+    return csv_cell(str(value), neutralise=neutralise)
