@@ -25,9 +25,8 @@ What is decided here (the pure parts are ``stored_ttl``, ``encode_value`` and ``
   and a lock that lapsed mid-renewal would let a second process spend the refresh token the
   first one is rotating);
 - a waiter polls every ``poll`` seconds for at most ``lock_wait`` seconds (the client passes its
-  ``timeout=``), then raises ``TransportError``. Tasks of one process queue on ``OAuth2``'s
-  in-process lock in front of this one and would each wait in turn; so for ``lock_wait`` after a
-  wait gave up on a holder, a wait on that same holder gives up at once.
+  ``timeout=``), then raises ``TransportError``. The tasks of one process share one wait:
+  ``OAuth2`` makes one renewal run of all its callers, and only that run takes this lock.
 
 A Redis failure (server down, wrong password) raises ``TransportError``.
 """
@@ -108,11 +107,14 @@ def stored_ttl(
     default_ttl: float = DEFAULT_TTL,
 ) -> int:
     """Whole seconds Redis keeps ``token`` stored at ``now``: until ``keep_after_expiry`` after
-    its expiry, or ``default_ttl`` if it never expires (no expiry, or an infinite or NaN one,
-    which ``Token.expiring`` never fires for); always in ``[1, MAX_TTL]``."""
+    its expiry, or ``default_ttl`` if it never expires (no expiry, or an infinite one); always in
+    ``[1, MAX_TTL]``. An expiry of NaN is one ``Token.expiring`` always renews: like -inf, it
+    expired long ago."""
     expires_at = token.expires_at
-    if expires_at is None or math.isnan(expires_at) or expires_at == math.inf:
+    if expires_at is None or expires_at == math.inf:
         seconds = default_ttl
+    elif math.isnan(expires_at):
+        seconds = -math.inf
     else:
         seconds = expires_at - now + keep_after_expiry
     if math.isnan(seconds):
@@ -125,7 +127,7 @@ def _storable(token: Token) -> Token:
     ``Token.expiring`` at every finite moment (so what a store writes it reads back as the same
     token, and an ``expires_in`` of ``1e999`` does not become a fresh grant on every call):
 
-    - an expiry of +inf or NaN never fires, like none: stored as none; -inf has always fired,
+    - an expiry of +inf never fires, like none: stored as none; -inf and NaN have always fired,
       like the lowest finite float;
     - the issue time only sets the lifetime (expiry minus issue, floored at 0) whose tenth caps
       the margin: +inf or NaN make it 0 (stored as the expiry itself), -inf makes it unbounded
@@ -133,7 +135,7 @@ def _storable(token: Token) -> Token:
     lowest = -sys.float_info.max
     expires_at, issued_at = token.expires_at, token.issued_at
     if expires_at is not None and not math.isfinite(expires_at):
-        expires_at = lowest if expires_at == -math.inf else None
+        expires_at = None if expires_at == math.inf else lowest
     if not math.isfinite(issued_at):
         if issued_at == -math.inf:
             issued_at = lowest
@@ -303,8 +305,6 @@ class RedisTokenStore:
         self._redis_error: type[Exception] = RedisError
         self._response_error: type[Exception] = ResponseError
         self._lock_error: type[Exception] = LockError
-        # Lock name -> (the holder's lock token, monotonic time) of the last wait that gave up.
-        self._given_up: dict[str, tuple[bytes, float]] = {}
 
     def __repr__(self) -> str:
         return "<RedisTokenStore encrypted>" if self._cipher else "<RedisTokenStore>"
@@ -368,36 +368,18 @@ class RedisTokenStore:
             f"{self._lock_timeout:g}s"
         )
 
-    async def _give_up_early(self, name: str, key: str) -> None:
-        """Refuse at once if a wait in this process just gave up on the lock's current holder:
-        the tasks queued behind that wait would otherwise wait ``lock_wait`` each, in turn."""
-        given_up = self._given_up.get(name)
-        if given_up is None:
-            return
-        holder, when = given_up
-        if time.monotonic() - when < self._lock_wait:
-            with self._errors(key):
-                current = await self._redis.get(name)
-            if current == holder:
-                raise self._wait_exceeded(key)
-        self._given_up.pop(name, None)
-
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
-        name = key + ":lock"
-        await self._give_up_early(name, key)
         lock = self._redis.lock(
-            name, timeout=self._lock_timeout, sleep=self._poll, blocking_timeout=self._lock_wait
+            key + ":lock",
+            timeout=self._lock_timeout,
+            sleep=self._poll,
+            blocking_timeout=self._lock_wait,
         )
         with self._errors(key):
             acquired = await lock.acquire()
-            if not acquired:
-                holder = await self._redis.get(name)
-                if holder is not None:
-                    self._given_up[name] = (holder, time.monotonic())
         if not acquired:
             raise self._wait_exceeded(key)
-        self._given_up.pop(name, None)
         keeper = asyncio.create_task(self._keep(lock))
         try:
             yield
