@@ -67,8 +67,12 @@ def test_vendor_words_are_left_alone_by_known_secret_scrub() -> None:
     )
 
 
-def test_short_or_star_only_secrets_are_not_scrubbed_alone() -> None:
-    assert redact_known("a b c ab", ["ab"]) == "a b c ab"
+def test_short_secrets_are_scrubbed_where_they_stand_alone() -> None:
+    # A three-character password echoed in prose goes; the same letters inside words stay.
+    assert redact_known("no agent with password xq9.", ["xq9"]) == "no agent with password ***."
+    assert redact_known("abc cab ab", ["ab"]) == "abc cab ***"
+    # A single character is no secret, and a run of stars is what redaction writes.
+    assert redact_known("a b c", ["a"]) == "a b c"
     assert redact_known("****", ["****"]) == "****"
 
 

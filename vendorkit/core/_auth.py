@@ -39,6 +39,7 @@ import base64
 import collections
 import contextlib
 import hashlib
+import hmac
 import html
 import logging
 import math
@@ -81,6 +82,10 @@ log = logging.getLogger("vendorkit")
 
 Send = Callable[[WireRequest], Awaitable[WireResponse]]
 
+#: PBKDF2 rounds of a token's owner verifier: a few milliseconds once per client, enough that a
+#: verifier read from a shared store does not make guessing a weak password cheap.
+OWNER_ROUNDS = 20_000
+
 
 @attrs.frozen
 class Token:
@@ -93,6 +98,10 @@ class Token:
     expires_at: float | None = None
     refresh_token: str | None = attrs.field(default=None, repr=False)
     scope: str | None = None
+    # Who may use it: a verifier derived from the credentials of the grant that obtained it (see
+    # ``OAuth2._owner``). A token in a shared store is handed only to a client whose credentials
+    # derive the same verifier, so knowing an account's user name is not enough to use its token.
+    owner: str | None = attrs.field(default=None, repr=False)
 
     def header(self) -> str:
         kind = "Bearer" if self.token_type.lower() == "bearer" else self.token_type
@@ -127,7 +136,7 @@ class Token:
             raise DecodeError(f"a stored token must be an object, not {type(data).__name__}")
         if "access_token" not in data:
             raise DecodeError("a stored token has no access_token")
-        optional = {"expires_at", "refresh_token", "scope"}
+        optional = {"expires_at", "refresh_token", "scope", "owner"}
         times = {"issued_at", "expires_at"}
         in_header = {"access_token", "token_type"}
         kwargs: dict[str, Any] = {}
@@ -520,6 +529,7 @@ class OAuth2(Auth):
         # Tokens issued to this strategy lately: redacted from every message (a hostile server
         # may echo them), bounded so a long-lived client does not collect them forever.
         self._issued: collections.deque[str] = collections.deque(maxlen=8)
+        self._owner_value: str | None = None
 
     def __repr__(self) -> str:
         return f"<OAuth2 {self._grant.get('grant_type')} client_id={self._client_id!r}>"
@@ -540,6 +550,7 @@ class OAuth2(Auth):
         # The key names the account, never a secret: same vendor, endpoint, client and user.
         ident = f"{base_url}|{self.token_path}|{self._client_id}|{self._identity}"
         self._key = f"vendorkit:token:{vendor}:{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+        self._owner_value = None
 
     @property
     def store_key(self) -> str:
@@ -606,7 +617,9 @@ class OAuth2(Auth):
                 secrets=secrets,
             )
             raise scrub_error(error, secrets) from None
-        token = parse_token(response, now=time.time(), previous=previous)
+        token = attrs.evolve(
+            parse_token(response, now=time.time(), previous=previous), owner=self._owner()
+        )
         self._issued.append(token.access_token)
         if token.refresh_token:
             self._issued.append(token.refresh_token)
@@ -631,7 +644,7 @@ class OAuth2(Auth):
         """The stored token; one that cannot be read (tampered, or written by an incompatible
         version) is no token: the renewal that follows overwrites it."""
         try:
-            return await self._store.get(self._key)
+            token = await self._store.get(self._key)
         except DecodeError:
             log.warning(
                 "vendorkit: %s: the stored token %s cannot be read; obtaining a new one",
@@ -639,6 +652,43 @@ class OAuth2(Auth):
                 self._key,
             )
             return None
+        if (
+            token is not None
+            and token.owner is not None
+            and not hmac.compare_digest(token.owner, self._owner())
+        ):
+            # Obtained with other credentials for this account's name (a wrong password or
+            # client secret, or credentials since changed): not ours to use, nor its refresh
+            # token. Our own grant decides, and overwrites it only if it succeeds. (A token
+            # without an owner, from an older vendorkit or a store that drops the field, is
+            # used as before.)
+            log.info(
+                "vendorkit: %s: the stored token %s was obtained with other credentials; "
+                "obtaining one with ours",
+                self._vendor,
+                self._key,
+            )
+            return None
+        return token
+
+    def _owner(self) -> str:
+        """A verifier of the credentials this strategy proves (client secret and the grant's
+        secret fields, bound to the store key): PBKDF2, so that a verifier read from a shared
+        store is no shortcut to guessing a weak password. Computed once."""
+        if self._owner_value is None:
+            material = "\0".join(
+                [self._client_secret]
+                + [
+                    f"{k}={v}"
+                    for k, v in sorted(self._grant.items())
+                    if k.lower() in SENSITIVE_KEYS
+                ]
+            )
+            digest = hashlib.pbkdf2_hmac(
+                "sha256", material.encode(), f"vendorkit-owner|{self._key}".encode(), OWNER_ROUNDS
+            )
+            self._owner_value = digest.hex()[:32]
+        return self._owner_value
 
     def _good(self, current: Token | None, rejected: Collection[str]) -> Token | None:
         if current is None or _fingerprint(current.access_token) in rejected:

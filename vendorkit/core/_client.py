@@ -47,10 +47,18 @@ from ._convert import make_converter, structure
 from ._envelope import Envelope, RawPage
 from ._errors import error_from_response
 from ._links import LinkModels, is_url, link_of
-from ._options import header_value, is_loopback, seconds, unknown_option, whole
+from ._options import (
+    header_value,
+    headers_mapping,
+    http_method,
+    is_loopback,
+    seconds,
+    unknown_option,
+    whole,
+)
 from ._pagination import Pager, Paginator, ResumePoint, merge_params, resolve_link
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
-from ._redact import REDACTED, SENSITIVE_HEADERS, describe_exception
+from ._redact import REDACTED, SENSITIVE_HEADERS, describe_exception, redact_known
 from ._resource import split_pager_args
 from ._retry import (
     FailureKind,
@@ -151,6 +159,8 @@ class _Exchange:
     # Whether an attempt may have been applied without our knowing: no complete answer after
     # sending, or a 5xx (a gateway's answer says nothing of what the origin did).
     uncertain: bool = False
+    # Where a redirect followed by an earlier attempt led: later attempts go there directly.
+    location: URL | None = None
 
 
 def _single_send() -> Any:
@@ -201,11 +211,14 @@ def dumps(data: Any) -> bytes:
     lone surrogate, as JSON may decode one) is sent \\u-escaped, which JSON allows. What cannot
     be JSON at all is a ``ConfigurationError``."""
     try:
-        text = json.dumps(data, default=_json_default, ensure_ascii=False)
+        # allow_nan=False: NaN and Infinity are not JSON, and a vendor would refuse the body.
+        text = json.dumps(data, default=_json_default, ensure_ascii=False, allow_nan=False)
         try:
             return text.encode()
         except UnicodeEncodeError:
-            return json.dumps(data, default=_json_default, ensure_ascii=True).encode()
+            return json.dumps(
+                data, default=_json_default, ensure_ascii=True, allow_nan=False
+            ).encode()
     except (TypeError, ValueError, RecursionError) as exc:
         raise ConfigurationError(f"the request body cannot be sent as JSON: {exc}") from None
 
@@ -534,6 +547,11 @@ class BaseClient:
     def _describe(self, exc: BaseException) -> str:
         return describe_exception(exc, self._secrets())
 
+    def _shown(self, request: WireRequest) -> str:
+        """``request``'s URL as errors, logs and hooks show it: sensitive query keys and user
+        info redacted, and the client's own credentials under any name too."""
+        return redact_known(request.safe_url, self._secrets())
+
     async def _send(self, request: WireRequest) -> WireResponse:
         """Send one request and read the whole answer. The only place that touches aiohttp.
 
@@ -554,6 +572,8 @@ class BaseClient:
                 headers=headers,
                 data=payload,
                 allow_redirects=False,
+                # A borrowed session may raise for statuses itself: the answer is ours to read.
+                raise_for_status=False,
                 timeout=self._client_timeout(),
                 ssl=self._ssl,
                 middlewares=(*_session_middlewares(session), _single_send()),
@@ -582,7 +602,7 @@ class BaseClient:
             if self._closed:
                 error = ClientStateError(
                     f"{type(self).__name__} was closed while {request.method} "
-                    f"{request.safe_url} was under way"
+                    f"{self._shown(request)} was under way"
                 )
             else:
                 what = (
@@ -592,13 +612,13 @@ class BaseClient:
                 )
                 error = _Failure(
                     FailureKind.TRANSPORT,
-                    TransportError(f"{request.method} {request.safe_url} {what}"),
+                    TransportError(f"{request.method} {self._shown(request)} {what}"),
                 )
         except (ValueError, TypeError, LookupError) as exc:
             # aiohttp would not build the request (a header value with a line break, a URL it
             # cannot encode): what the caller passed cannot be sent.
             error = ConfigurationError(
-                f"{request.method} {request.safe_url} cannot be sent: {self._describe(exc)}"
+                f"{request.method} {self._shown(request)} cannot be sent: {self._describe(exc)}"
             )
         # Raised here, outside the handlers, so that no __context__ points at the foreign one.
         raise error
@@ -621,12 +641,19 @@ class BaseClient:
 
     def _too_large(self, request: WireRequest, size: int) -> ResponseTooLargeError:
         return ResponseTooLargeError(
-            f"{self.spec.name} {request.method} {request.safe_url}: the answer has more than "
+            f"{self.spec.name} {request.method} {self._shown(request)}: the answer has more than "
             f"{self._max_response_size} bytes ({size} so far; max_response_size="
             f"{self._max_response_size})"
         )
 
     # -- one attempt ----------------------------------------------------------------------------
+
+    def _ensure_open(self, request: WireRequest) -> None:
+        if self._closed:
+            raise ClientStateError(
+                f"{type(self).__name__} was closed while {request.method} {self._shown(request)} "
+                "was under way"
+            )
 
     async def _respect_pause(self, request: WireRequest) -> None:
         """Every request waits out a 429's Retry-After, not only the one that got it."""
@@ -641,7 +668,7 @@ class BaseClient:
                     status=429,
                     vendor=self.spec.name,
                     method=request.method,
-                    url=request.safe_url,
+                    url=self._shown(request),
                     retry_after=wait,
                 )
             await self.hooks.fire("on_rate_limit", wait, "429 pause")
@@ -667,7 +694,7 @@ class BaseClient:
             status=429,
             vendor=self.spec.name,
             method=request.method,
-            url=request.safe_url,
+            url=self._shown(request),
             retry_after=wait,
         )
 
@@ -675,7 +702,11 @@ class BaseClient:
         self, request: WireRequest, authenticate: bool, exchange: _Exchange
     ) -> tuple[WireResponse, Any]:
         exchange.attempts += 1
+        # Every step may have waited (a retry's backoff, a pause, a quota slot): a client closed
+        # meanwhile must not reach its token store, its quota storage or the network again.
+        self._ensure_open(request)
         await self._respect_pause(request)
+        self._ensure_open(request)
         marker: str | None = None
         auth_headers: Mapping[str, str] = {}
         if authenticate:
@@ -684,9 +715,13 @@ class BaseClient:
             # request reaches the server (which counts arrivals), or could leave the token
             # request itself without a slot.
             auth_headers, marker = await self.auth.authorize(self._token_send)
+            self._ensure_open(request)
         if await self._take_slot(request) and authenticate:
             # The token may have been renewed or have expired while we waited.
+            self._ensure_open(request)
             auth_headers, marker = await self.auth.authorize(self._token_send)
+        if exchange.location is not None:  # an earlier attempt was redirected there
+            request = attrs.evolve(request, url=exchange.location, params=())
         current = request.with_headers(auth_headers) if authenticate else request
         response = await self._send_slotted(current, exchange)
         if response.status == 401 and authenticate:
@@ -698,6 +733,7 @@ class BaseClient:
                 current = request.with_headers(auth_headers)
                 response = await self._send_slotted(current, exchange)
         redirects = 0
+        visited = {str(current.full_url)}
         while (
             response.status in (301, 302, 303, 307, 308)
             and request.method in ("GET", "HEAD")
@@ -710,10 +746,16 @@ class BaseClient:
                 break  # an unreadable Location: surfaces as the 3xx's APIError
             if not same_origin(self._origin, target):
                 break  # never carry credentials to another origin: surfaces as an APIError
+            if str(target) in visited:
+                break  # a redirect loop: surfaces as the 3xx's APIError, not five more sends
+            visited.add(str(target))
             redirects += 1
             current = attrs.evolve(current, url=target, params=())
             await self._take_slot(current)
             response = await self._send_slotted(current, exchange)
+            # A retry of this call goes straight to where the redirect led: each hop is sent
+            # once per call, not once per attempt.
+            exchange.location = target
         if response.status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             # A pause for every request, not only this one; one longer than max_retry_wait makes
@@ -735,7 +777,7 @@ class BaseClient:
         raise _Failure(
             FailureKind.TRANSPORT,
             DecodeError(
-                f"{self.spec.name} {request.method} {request.safe_url}: the {response.status} "
+                f"{self.spec.name} {request.method} {self._shown(request)}: the {response.status} "
                 f"answer is not valid JSON ({problem})"
             ),
         )
@@ -749,7 +791,7 @@ class BaseClient:
     async def _send_logged(self, request: WireRequest, exchange: _Exchange) -> WireResponse:
         attempt = exchange.attempts
         info = RequestInfo(
-            request.method, request.safe_url, _redact_headers(request.headers), attempt
+            request.method, self._shown(request), _redact_headers(request.headers), attempt
         )
         await self.hooks.fire("on_request", info)
         try:
@@ -838,7 +880,7 @@ class BaseClient:
             log.debug(
                 "vendorkit: retrying %s %s in %.2fs (attempt %d: %r)",
                 method,
-                request.safe_url,
+                self._shown(request),
                 delay,
                 state.attempt_number,
                 cause,
@@ -873,13 +915,13 @@ class BaseClient:
         A DELETE answered 404 after an attempt whose outcome is unknown (the connection dropped
         after sending, a timeout, a 5xx) succeeded: that earlier attempt deleted the record."""
         request = WireRequest(
-            method.upper(),
+            http_method(method),
             url,
             headers=merge_headers(
                 {"Accept": "application/json"},
                 self.default_headers,
                 self._scoped.get(),
-                headers or {},
+                headers_mapping(headers),
             ),
             json=json,
             content=content,
@@ -892,7 +934,7 @@ class BaseClient:
                     "vendorkit: %s DELETE %s answered 404 after an attempt whose outcome was "
                     "unknown: that attempt deleted it",
                     self.spec.name,
-                    request.safe_url,
+                    self._shown(request),
                 )
                 return response, None
         if response.status >= 300:
@@ -933,6 +975,9 @@ class BaseClient:
                 )
         else:
             url = join_path(self._base_url, path)
+        if params is None:
+            return url
+        check_params(params)
         if params and self.spec.comma_params:
             params = {
                 k: ",".join(map(str, v))
@@ -940,9 +985,6 @@ class BaseClient:
                 else v
                 for k, v in params.items()
             }
-        if not params:
-            return url
-        check_params(params)
         try:
             return merge_params(url, params)
         except (ValueError, TypeError, UnicodeError):
@@ -954,6 +996,8 @@ class BaseClient:
         """Fill ``{placeholders}``, taking call arguments first, then the client's path vars;
         each value becomes exactly one path segment (see ``_urls.path_segment``). The values
         used are taken out of ``values`` (what remains is the query)."""
+        if not isinstance(template, str):
+            raise ConfigurationError(f"a path must be a string, not {template!r}")
         if "{" not in template or "://" in template:
             return template  # a URL (a link the vendor sent) is used as is, never a template
         names = placeholders(template)

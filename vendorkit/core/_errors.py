@@ -201,17 +201,26 @@ def error_from_response(
         status=response.status,
         vendor=vendor,
         method=method,
-        url=redact_url(response.url),
+        url=redact_known(redact_url(response.url), known),
         # A parser may pass a vendor's numeric code through: ``str(error)`` needs a string.
         code=None if info.code is None else str(info.code),
         field_errors={k: list(v) for k, v in info.field_errors.items()},
         non_field_errors=list(info.non_field_errors),
-        trace_id=response.headers.get(trace_id_header) if trace_id_header else None,
+        trace_id=_trace_id(response, trace_id_header, known),
         body=body,
     )
     if issubclass(cls, RateLimitError):
         return cls(message, retry_after=retry_after, **kwargs)
     return cls(message, **kwargs)
+
+
+def _trace_id(response: WireResponse, header: str | None, known: tuple[str, ...]) -> str | None:
+    """The vendor's trace id, as shown: one line, and never a credential (a proxy or a debug
+    build may echo the request's ``Authorization`` into it)."""
+    value = response.headers.get(header) if header else None
+    if value is None:
+        return None
+    return redact_known(" ".join(value.split())[:200], known)
 
 
 def _reason(status: int) -> str:

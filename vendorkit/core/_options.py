@@ -10,12 +10,25 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vendorkit.errors import ConfigurationError
 
-__all__ = ["closest", "header_value", "is_loopback", "seconds", "unknown_option", "whole"]
+__all__ = [
+    "closest",
+    "header_value",
+    "headers_mapping",
+    "http_method",
+    "is_loopback",
+    "seconds",
+    "unknown_option",
+    "whole",
+]
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 
 
 def seconds(name: str, value: Any, *, positive: bool = False) -> float:
@@ -50,6 +63,26 @@ def header_value(name: str, value: Any) -> str:
         value.encode("latin-1")
     except UnicodeEncodeError:
         raise ConfigurationError(f"{name} has characters HTTP headers cannot carry") from None
+    return value
+
+
+def http_method(value: Any) -> str:
+    """An HTTP method name (``"get"`` is ``"GET"``)."""
+    if not isinstance(value, str) or not value or not set(value) <= _TOKEN_CHARS:
+        raise ConfigurationError(f"not an HTTP method: {value!r}")
+    return value.upper()
+
+
+def headers_mapping(value: Any) -> Mapping[str, str]:
+    """Request headers: a mapping of names to values, each sendable (see ``header_value``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"headers must be a mapping of names to values, not {value!r}")
+    for name, one in value.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN_CHARS:
+            raise ConfigurationError(f"not a header name: {name!r}")
+        header_value(f"the {name} header", one)
     return value
 
 

@@ -31,7 +31,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
-from vendorkit.errors import ConfigurationError
+from vendorkit.errors import ClientStateError, ConfigurationError
 
 __all__ = ["Quota", "QuotaExhausted", "RateLimiter", "parse_quotas"]
 
@@ -109,6 +109,7 @@ class RateLimiter:
             self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._lock = asyncio.Lock()
+        self._closed = False
 
     def _from_url(self, url: str) -> Storage:
         url = url.removeprefix("async+")
@@ -136,7 +137,9 @@ class RateLimiter:
         return RedisStorage("async+" + url, **options)
 
     async def aclose(self) -> None:
-        """Close the connections this limiter opened (a ``redis://`` storage)."""
+        """Close the connections this limiter opened (a ``redis://`` storage); a request still
+        waiting for a slot then raises ``ClientStateError`` instead of opening a new one."""
+        self._closed = True
         if self._pool is not None:
             await self._pool.disconnect()
 
@@ -167,6 +170,9 @@ class RateLimiter:
         be reached (Redis down) raises ``TransportError``."""
         slept = 0.0
         while True:
+            if self._closed:
+                # A request that waited across ``aclose()``: no new connection for it.
+                raise ClientStateError("the rate limiter is closed")
             async with self._lock:
                 with _storage_errors():
                     wait = await self.wait_time()
@@ -178,7 +184,8 @@ class RateLimiter:
                             return slept
                         # Another process took the last slot between test and hit: look again.
                         wait = max(0.05, await self.wait_time())
-            if max_wait is not None and wait > max_wait:
+            # The whole wait counts, not each round's: max_wait bounds how long a call waits.
+            if max_wait is not None and slept + wait > max_wait:
                 raise QuotaExhausted(wait)
             if on_wait is not None:
                 await on_wait(wait, "client-side quota")

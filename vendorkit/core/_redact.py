@@ -17,6 +17,7 @@ A foreign exception is never shown by its ``repr`` (aiohttp's carries the reques
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -91,16 +92,35 @@ def secret_spellings(secret: str) -> set[str]:
     return {s for s in out if len(s) >= MIN_SECRET_LENGTH and s.strip("*")}
 
 
+@functools.lru_cache(maxsize=128)
+def _known_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for every spelling of these secrets (cached: a client's secrets change
+    rarely, and a URL is shown on every request). A secret shorter than ``MIN_SECRET_LENGTH``
+    (a three-character password) is matched only where it stands alone, not inside a word, so
+    that scrubbing it keeps the rest of a message readable; a single character is no secret."""
+    long: set[str] = set()
+    short: set[str] = set()
+    for secret in secrets:
+        if not isinstance(secret, str):
+            continue
+        if len(secret) >= MIN_SECRET_LENGTH:
+            long |= secret_spellings(secret)
+        elif len(secret) >= 2 and secret.strip("*"):
+            short.add(secret)
+    parts = [re.escape(x) for x in sorted(long, key=len, reverse=True)]
+    parts += [
+        rf"(?<![0-9A-Za-z]){re.escape(x)}(?![0-9A-Za-z])"
+        for x in sorted(short, key=len, reverse=True)
+    ]
+    return re.compile("|".join(parts)) if parts else None
+
+
 def redact_known(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every spelling of each known secret replaced by ``***`` (and nothing else
     changed: for a vendor's own message, which the shapes could garble)."""
-    spellings: set[str] = set()
-    for secret in secrets:
-        if isinstance(secret, str) and len(secret) >= MIN_SECRET_LENGTH:
-            spellings |= secret_spellings(secret)
-    if not spellings:
+    pattern = _known_pattern(tuple(s for s in secrets if isinstance(s, str) and s))
+    if pattern is None:
         return text
-    pattern = re.compile("|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True)))
     # Until nothing changes: a replacement must not leave a secret made of its neighbours.
     for _ in range(8):
         scrubbed = pattern.sub(REDACTED, text)

@@ -46,9 +46,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from vendorkit.errors import ConfigurationError, DecodeError, TransportError
+from vendorkit.errors import ClientStateError, ConfigurationError, DecodeError, TransportError
 
 from ._auth import Token
+from ._redact import describe_exception
 
 if TYPE_CHECKING:
     from cryptography.fernet import MultiFernet
@@ -305,6 +306,7 @@ class RedisTokenStore:
         self._redis_error: type[Exception] = RedisError
         self._response_error: type[Exception] = ResponseError
         self._lock_error: type[Exception] = LockError
+        self._closed = False
 
     def __repr__(self) -> str:
         return "<RedisTokenStore encrypted>" if self._cipher else "<RedisTokenStore>"
@@ -316,20 +318,28 @@ class RedisTokenStore:
 
     @contextlib.contextmanager
     def _errors(self, key: str = "") -> Iterator[None]:
+        """Redis failures as vendorkit errors, described in redacted words and not chained (a
+        redis-py error may name the server, and a URL may hold a password)."""
+        if self._closed:
+            raise ClientStateError("the token store is closed")
+        error: Exception
         try:
             yield
+            return
         except self._lock_error:
             raise
         except self._response_error as exc:
-            if "WRONGTYPE" not in str(exc):
-                raise TransportError(f"the shared token store (Redis) failed: {exc}") from exc
-            wrong_type = True
+            if "WRONGTYPE" in str(exc):
+                error = DecodeError(f"the token stored under {key} is not a Redis string")
+            else:
+                error = TransportError(
+                    f"the shared token store (Redis) failed: {describe_exception(exc)}"
+                )
         except self._redis_error as exc:
-            raise TransportError(f"the shared token store (Redis) failed: {exc}") from exc
-        else:
-            wrong_type = False
-        if wrong_type:
-            raise DecodeError(f"the token stored under {key} is not a Redis string")
+            error = TransportError(
+                f"the shared token store (Redis) failed: {describe_exception(exc)}"
+            )
+        raise error
 
     async def get(self, key: str) -> Token | None:
         with self._errors(key):
@@ -411,4 +421,7 @@ class RedisTokenStore:
                 continue  # Redis hiccup: try again next time; the lock may survive
 
     async def aclose(self) -> None:
+        """Close the connections; anything still using the store then raises
+        ``ClientStateError`` instead of opening a new one."""
+        self._closed = True
         await self._redis.aclose()

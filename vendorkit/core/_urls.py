@@ -11,6 +11,7 @@ those before routing.
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -37,7 +38,10 @@ def path_segment(value: Any) -> str:
     """``value`` (an id: a string, an int or a UUID) as one percent-encoded path segment."""
     if isinstance(value, bool) or not isinstance(value, str | int | UUID):
         raise ConfigurationError(f"an id must be a string or an integer, not {value!r}")
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # an int of more digits than Python writes
+        raise ConfigurationError("an id of that many digits cannot be sent") from None
     if text in ("", ".", ".."):
         raise ConfigurationError(f"{text!r} is not an id (it would not name one path segment)")
     try:
@@ -93,12 +97,25 @@ def join_path(base: URL, path: str) -> URL:
         raise ConfigurationError(f"not a valid path: {path!r}") from None
 
 
-def check_params(params: Mapping[str, Any]) -> None:
-    """Refuse query values a URL cannot carry. yarl silently drops a lone surrogate, which would
-    send another filter than the one asked for (``name="a\\udfffb"`` would search for "ab")."""
+def check_params(params: Any) -> None:
+    """Refuse query parameters that would not be sent as the caller meant: a ``params`` that is
+    not a mapping, a value of no query form (bytes, whose ``str`` is Python's ``b'...'``; a
+    mapping or a set; a non-finite float), and text a URL cannot carry (yarl silently drops a
+    lone surrogate, which would send another filter than the one asked for: ``name="a\\udfffb"``
+    would search for "ab")."""
+    if not isinstance(params, Mapping):
+        raise ConfigurationError(f"params must be a mapping of names to values, not {params!r}")
     for key, value in params.items():
+        if not isinstance(key, str):
+            raise ConfigurationError(f"a query parameter name must be text, not {key!r}")
         values = value if isinstance(value, list | tuple) else (value,)
         for one in (key, *values):
+            if isinstance(one, bytes | bytearray | memoryview | Mapping | set | frozenset):
+                raise ConfigurationError(
+                    f"the query parameter {key!r} has a value of no query form: {one!r:.60}"
+                )
+            if isinstance(one, float) and not math.isfinite(one):
+                raise ConfigurationError(f"the query parameter {key!r} is {one!r}")
             if isinstance(one, str):
                 try:
                     one.encode("utf-8")

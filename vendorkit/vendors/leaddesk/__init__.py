@@ -249,7 +249,7 @@ def _id_of(value: RelatedId) -> Any:
         ident = value
     if ident is None or isinstance(ident, bool):
         raise ConfigurationError(f"not an id: {value!r}")
-    if isinstance(ident, str) and ident.isdigit():
+    if isinstance(ident, str) and ident.isascii() and ident.isdigit():
         return int(ident)
     return ident
 
@@ -305,9 +305,16 @@ def _grant(
     (username and password: ``password``; username and leaddesk_client_id: ``client_user``;
     leaddesk_client_id alone: ``leaddesk_client_id``)."""
     ld_client: int | str | None = leaddesk_client_id
+    if isinstance(ld_client, bool) or not isinstance(ld_client, int | str | None):
+        raise ConfigurationError(f"leaddesk_client_id must be an integer, not {ld_client!r}")
     if isinstance(ld_client, str):
         ld_client = ld_client.strip()
-        ld_client = int(ld_client) if ld_client.isdigit() else (ld_client or None)
+        if any(c.isdigit() and not c.isascii() for c in ld_client):
+            # "١٢" or "²": digits of another script are not the integer the docs show; sending
+            # them as text or reading them as 12 would both be a guess.
+            raise ConfigurationError(f"leaddesk_client_id {ld_client!r} is not an integer")
+        digits = ld_client.isascii() and ld_client.isdigit()
+        ld_client = int(ld_client) if digits else (ld_client or None)
     values: dict[str, Any] = {
         "username": username or None,
         "password": password or None,
