@@ -27,6 +27,7 @@ are stored here, and bodies are what the vendor sent back (vendors do not echo s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,8 +56,19 @@ __all__ = [
 ]
 
 
+# Characters a terminal acts on rather than shows: C0/C1 controls (ESC starts the sequences that
+# retitle a window or disguise a link) and the bidirectional overrides that reorder text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
 def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(str(text).split())
+    """One printable line: whitespace runs become one space, and what a terminal would act on
+    (an escape sequence a vendor's message carries) is shown escaped."""
+    flat = _CONTROLS.sub(_escape, " ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -17,7 +17,7 @@ from ._errors import (
     error_from_response,
     field_error_parser,
 )
-from ._links import LinkModels, is_url, link_of
+from ._links import LinkModels, is_url, link_of, template_regex
 from ._pagination import (
     Chained,
     NextLink,
@@ -52,7 +52,7 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import Endpoint, VendorSpec
-from ._urls import path_segment
+from ._urls import check_path, path_segment
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = [
@@ -104,6 +104,7 @@ __all__ = [
     "as_messages",
     "backoff_delay",
     "changed_fields",
+    "check_path",
     "default_error_parser",
     "error_from_response",
     "field_error_parser",
@@ -120,6 +121,7 @@ __all__ = [
     "select",
     "split_pager_args",
     "structure",
+    "template_regex",
     "to_camel",
     "to_wire",
 ]

@@ -232,7 +232,14 @@ class Auth:
 
 
 class NoAuth(Auth):
-    """No credentials (public endpoints, token endpoints themselves)."""
+    """No credentials (public endpoints, token endpoints themselves). ``secrets``: values the
+    requests carry in their bodies (a login's password), to scrub from whatever is shown."""
+
+    def __init__(self, *, secrets: tuple[str, ...] = ()) -> None:
+        self._secrets = tuple(secrets)
+
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
 
 
 class HeaderAuth(Auth):

@@ -113,10 +113,18 @@ class RateLimiter:
 
     def _from_url(self, url: str) -> Storage:
         url = url.removeprefix("async+")
-        if not url.startswith(("redis://", "rediss://")):
-            made = storage_from_string(url if "://" not in url else "async+" + url)
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            # Another of limits' storages (memory://, ...). Its errors quote the URL, which may
+            # hold a password: ours name no URL, and nothing foreign escapes.
+            try:
+                made = storage_from_string(url if "://" not in url else "async+" + url)
+            except Exception:
+                made = None
             if not isinstance(made, Storage):
-                raise ConfigurationError(f"not an async rate-limit storage: {url!r}")
+                raise ConfigurationError(
+                    "the rate-limit storage URL is not a redis://, rediss:// or unix:// URL, nor "
+                    "an async storage the limits library knows"
+                )
             return made
         try:
             import redis.asyncio as aioredis
@@ -125,7 +133,10 @@ class RateLimiter:
                 "redis_url needs the redis package: pip install 'vendorkit[redis]'"
             ) from exc
         # Our own connection pool, so ``aclose`` can close it (limits has no close of its own).
-        self._pool = aioredis.ConnectionPool.from_url(url)
+        try:
+            self._pool = aioredis.ConnectionPool.from_url(url)
+        except ValueError:
+            raise ConfigurationError("the rate-limit storage URL is not valid") from None
         options: dict[str, Any] = {
             "implementation": "redispy",
             "connection_pool": self._pool,
@@ -134,7 +145,10 @@ class RateLimiter:
             "key_prefix": "vendorkit",
             "wrap_exceptions": True,
         }
-        return RedisStorage("async+" + url, **options)
+        # limits reads only the scheme of this URI: the pool above is what connects (a unix://
+        # socket too, as the token store takes it).
+        uri = "async+redis+unix://" if url.startswith("unix://") else "async+" + url
+        return RedisStorage(uri, **options)
 
     async def aclose(self) -> None:
         """Close the connections this limiter opened (a ``redis://`` storage); a request still

@@ -65,10 +65,12 @@ class Blacklist(
 
 
 class _Anonymous(BaseClient):
+    """api-token-get's client: no token yet; the password it sends is still a secret."""
+
     spec = SPEC
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(auth=NoAuth(), **options)
+    def __init__(self, *, secrets: tuple[str, ...] = (), **options: Any) -> None:
+        super().__init__(auth=NoAuth(secrets=secrets), **options)
 
 
 class Leady(BaseClient):
@@ -112,7 +114,9 @@ class Leady(BaseClient):
         user's long-lasting token: the same one each time until it is reset). Wrong credentials
         raise ``BadRequestError`` (Leady answers 400 with ``non_field_errors``)."""
         options.setdefault("rate_limit", None)
-        async with _Anonymous(base_url=base_url, session=session, **options) as c:
+        async with _Anonymous(
+            base_url=base_url, session=session, secrets=(password,), **options
+        ) as c:
             body = await c.request(
                 "POST", "/api-token-get/", json={"email": email, "password": password}
             )
@@ -129,6 +133,13 @@ class Leady(BaseClient):
 
 
 def _token_of(body: Any) -> str:
-    if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+    """The token of an api-token-get/-reset answer: text that can be sent as an
+    ``Authorization: Token ...`` header (no line breaks, no spaces, printable ASCII), or a
+    ``DecodeError``: a token that fails every later call is no answer (and after a reset the
+    old token is already dead, so the error must say it was Leady's answer, not the caller's)."""
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
         raise DecodeError("Leady answered without a token")
-    return str(body["token"])
+    if not all("!" <= c <= "~" for c in token):
+        raise DecodeError("Leady answered with a token that cannot be sent in a header")
+    return token

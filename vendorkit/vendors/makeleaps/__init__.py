@@ -26,6 +26,7 @@ from vendorkit.core import (
     Chained,
     CreateMixin,
     CrudResource,
+    Endpoint,
     GetMixin,
     LinkModels,
     ListMixin,
@@ -37,10 +38,13 @@ from vendorkit.core import (
     Resource,
     UpdateMixin,
     WireRequest,
+    check_path,
     is_url,
+    redact_url,
     resource,
     select,
     split_pager_args,
+    template_regex,
 )
 from vendorkit.errors import (
     APIError,
@@ -79,6 +83,7 @@ def _mid(value: Any) -> str:
         mid = models.mid_from_url(ref)
         if mid:
             return mid
+        raise ConfigurationError(f"not a MakeLeaps object URL: {redact_url(str(ref))}")
     if ref is None or ref == "":
         raise ConfigurationError(f"expected a MakeLeaps mid, URL or record, got {value!r}")
     return str(ref)
@@ -120,7 +125,7 @@ class _Resource(Resource[T]):
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
         ref = _ref(id)
         if is_url(ref):
-            return str(ref)
+            return self._ml._item_url(str(ref), self._endpoint, self.name)
         return await super()._item_url_parts(ref, params)
 
 
@@ -741,6 +746,26 @@ class MakeLeaps(BaseClient):
         values: dict[str, Any] = {"id": _mid(document)}
         path = await self._resolve(ENDPOINTS["documents"].item, values)
         return str(self.url_for(path))
+
+    def _item_url(self, url: str, endpoint: Endpoint, name: str) -> str:
+        """An object URL given where an id goes, checked: it must name an object of that very
+        resource (``documents.delete(doc.client)`` must not delete a client), on MakeLeaps'
+        origin, with no ``.``/``..`` segments (which would be resolved before sending)."""
+        try:
+            raw = URL(url, encoded=True)
+        except (ValueError, TypeError, UnicodeError):
+            raise ConfigurationError(f"makeleaps {name}: not a valid URL") from None
+        check_path(raw.raw_path)
+        target = self.url_for(url)  # the origin check
+        path = target.path
+        base = self._base_url.path.rstrip("/")
+        if base and path.startswith(base):
+            path = path[len(base) :]
+        if not template_regex(endpoint.item).match(path):
+            raise ConfigurationError(
+                f"makeleaps {name}: {redact_url(target)} is not the URL of one of its records"
+            )
+        return url
 
     # -- HATEOAS ------------------------------------------------------------------------------
 

@@ -55,11 +55,16 @@ Flag = bool | str | None
 """A flag the docs type as "Read-Only String": a boolean, or the string MakeLeaps sends."""
 
 
-def mid_from_url(url: str | None) -> str | None:
-    """The MakeLeaps ID at the end of an object URL (``.../client/<mid>/`` -> ``<mid>``)."""
-    if not url:
+def mid_from_url(url: object) -> str | None:
+    """The MakeLeaps ID at the end of an object URL (``.../client/<mid>/`` -> ``<mid>``); None
+    for anything that is not a readable URL (the value may come from the server)."""
+    if not url or not isinstance(url, str):
         return None
-    parts = [p for p in URL(url).path.split("/") if p]
+    try:
+        path = URL(url).path
+    except (ValueError, TypeError, UnicodeError):
+        return None
+    parts = [p for p in path.split("/") if p]
     return parts[-1] if parts else None
 
 
