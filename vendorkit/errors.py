@@ -27,7 +27,7 @@ are stored here, and bodies are what the vendor sent back (vendors do not echo s
 
 from __future__ import annotations
 
-import re
+import re as _re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,10 +58,10 @@ __all__ = [
 
 # Characters a terminal acts on rather than shows: C0/C1 controls (ESC starts the sequences that
 # retitle a window or disguise a link) and the bidirectional overrides that reorder text.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = _re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _escape(match: re.Match[str]) -> str:
+def _escape(match: _re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
