@@ -320,3 +320,108 @@ async def test_sandbox_serve_on_a_port_in_use_is_one_line() -> None:
     assert code == 2, (out, err)
     assert "Traceback" not in out + err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+# -- nothing a vendor sends can drive the operator's terminal ----------------------------------
+
+TERMINAL_HOSTILE = (
+    "\x1b]0;vendorkit: all good\x07\x1b]8;;https://evil.example/\x07details\x1b]8;;\x07\x1b[2J"
+)
+# More of the same kind: C1 CSI (a terminal control on its own), DEL, a bidi override that
+# reverses what follows, an isolate, a zero-width space, a tag character, a lone surrogate.
+MORE_HOSTILE = "\x9b2J\x7f \u202egnp.exe\u202c \u2066x\u2069 \u200b \U000e0041 \ud800"
+
+
+def hidden(text: str, layout: str = "\n\t") -> list[str]:
+    """The characters of ``text`` a terminal acts on or a reader cannot see (by default, the
+    line breaks and tabs of the command's own layout aside)."""
+    import unicodedata
+
+    return [
+        c
+        for c in text
+        if c not in layout and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+    ]
+
+
+async def test_a_vendor_message_cannot_write_escape_sequences_to_the_terminal(
+    raw_server: Any,
+) -> None:
+    """(From the review of issue 8.) A vendor's error message reached stderr with its escape
+    sequences: set the window title, a hyperlink showing one URL and opening another, clear the
+    screen."""
+    body = json.dumps({"message": TERMINAL_HOSTILE + MORE_HOSTILE}).encode()
+    server = await raw_server(lambda req, n: http("403 Forbidden", body))
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY="k" * 16, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    code, out, err = await run_split("get", "leanlaw", "clients", "c-1", env=env)
+    assert code != 0, (out, err)
+    assert "\x1b" not in err and "\x07" not in err, repr(err)
+    assert not hidden(out + err), repr(err)
+    assert "\\x1b]0;vendorkit: all good\\x07" in err  # shown, as text
+    assert "\\u202egnp.exe" in err
+
+
+@pytest.mark.parametrize("log", ["", "debug"])
+async def test_a_failing_export_shows_no_terminal_control_anywhere(
+    tmp_path: Path, raw_server: Any, log: str
+) -> None:
+    """Every line the command prints of a failed job (the one-line log, the progress, the
+    summary table, the job's error) escapes what the vendor sent."""
+    body = json.dumps({"message": TERMINAL_HOSTILE + MORE_HOSTILE}).encode()
+    server = await raw_server(lambda req, n: http("500 Internal Server Error", body))
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY="k" * 16, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    if log:
+        env["VENDORKIT_LOG"] = log
+    code, out, err = await run_split(
+        "export", "leanlaw", "clients", "--out", str(tmp_path / "out"), env=env
+    )
+    assert code == 1, (out, err)
+    assert "error: leanlaw/clients failed: " in err
+    assert "\\x1b" in out + err  # the message is there, escaped
+    assert not hidden(out) and not hidden(err), (out, err)
+
+
+async def test_get_prints_terminal_controls_escaped_and_the_record_exactly(
+    raw_server: Any,
+) -> None:
+    record = {"id": "c-1", "name": TERMINAL_HOSTILE, "note": MORE_HOSTILE, "日本": "東京"}
+    body = json.dumps({"data": record}).encode()
+    server = await raw_server(lambda req, n: http("200 OK", body))
+    env = clean_env(VENDORKIT_LEANLAW_API_KEY="k" * 12, VENDORKIT_LEANLAW_BASE_URL=server.url)
+    code, out, err = await run_split("get", "leanlaw", "clients", "c-1", env=env)
+    assert code == 0, err
+    assert not hidden(out), repr(out)
+    assert json.loads(out) == record  # still JSON, the very record
+    assert "東京" in out  # readable text stays readable
+
+
+def test_visible_and_visible_json_leave_nothing_hidden() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from vendorkit._cli import visible, visible_json
+
+    chars = st.characters(codec=None) | st.sampled_from(list(TERMINAL_HOSTILE + MORE_HOSTILE))
+    text = st.text(chars, max_size=30)
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | text,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+        max_leaves=10,
+    )
+
+    @given(text)
+    def lines(value: str) -> None:
+        shown = visible(value)
+        assert not hidden(shown, layout="")
+        if not hidden(value, layout=""):
+            assert shown == value  # nothing to escape: untouched
+
+    @given(values)
+    def documents(value: Any) -> None:
+        dumped = json.dumps(value, ensure_ascii=False, indent=2)
+        shown = visible_json(dumped)
+        assert not hidden(shown)
+        assert json.loads(shown) == json.loads(dumped)
+
+    lines()
+    documents()

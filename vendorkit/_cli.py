@@ -8,9 +8,11 @@ import itertools
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,7 +26,51 @@ DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
 
-# -- what the command shows: one line each, never a secret ---------------------------------------
+# -- what the command shows: one line each, never a secret, never a terminal control ------------
+
+# Characters a terminal acts on or a reader cannot see: controls (C0, DEL, C1: ESC starts the
+# sequences that set a window title, open a hyperlink or clear the screen, and U+009B is CSI on
+# its own), format characters (bidi overrides and isolates that reorder what is shown, zero-width
+# characters, tag characters), line and paragraph separators, lone surrogates.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _visible_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _escape_char(char) if unicodedata.category(char) in _HIDDEN else char
+
+
+def visible(text: str) -> str:
+    """``text`` with every character a terminal would act on, or a reader could not see, written
+    as its Python escape (``\\x1b``, ``\\u202e``): what the command prints of vendor or server
+    text cannot drive the operator's terminal. Other text (Japanese included) is kept as is."""
+    return _NOT_PLAIN_ASCII.sub(_visible_char, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\n" or unicodedata.category(char) not in _HIDDEN:
+        return char  # outside strings, JSON holds line breaks; inside, json.dumps escaped them
+    code = ord(char)
+    if code > 0xFFFF:  # JSON escapes a character beyond the BMP as its UTF-16 pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with every hidden character (see
+    ``visible``) inside its strings written as a ``\\u`` escape: still JSON, ``json.loads``
+    gives back the same value, and nothing in it can drive a terminal."""
+    return _NOT_PLAIN_ASCII.sub(_json_escape, text)
 
 
 # Settings, not credentials: scrubbing "password" (a grant type) would garble every message.
@@ -64,11 +110,12 @@ class _Secrets:
         return found
 
     def clean(self, text: object) -> str:
-        """``text`` on one line, scrubbed, and printable (a lone surrogate as its escape)."""
+        """``text`` on one line, scrubbed, and safe to show: every terminal control, invisible
+        format character and lone surrogate as its escape (``visible``)."""
         from vendorkit.core._redact import redact_text
 
         line = " ".join(str(text).split())
-        return redact_text(line, self.all()).encode("utf-8", "backslashreplace").decode("utf-8")
+        return visible(redact_text(line, self.all()))
 
 
 _secrets = _Secrets()
@@ -256,13 +303,14 @@ class _PlainProgress:
 
     def __call__(self, event: Any) -> None:
         self.latest[event.job] = event
-        if event.event in ("start", "plan", "done", "stopped", "failed"):
+        if event.event in ("start", "plan", "done", "incomplete", "stopped", "failed"):
             extra = f" ({event.message})" if event.message else ""
             click.echo(_secrets.clean(f"{event.job}: {event.event} {event.records} records{extra}"))
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            running = [e for e in self.latest.values() if e.event not in ("done", "failed")]
+            ended = ("done", "incomplete", "stopped", "failed")
+            running = [e for e in self.latest.values() if e.event not in ended]
             if running:
                 total = sum(e.records for e in self.latest.values())
                 click.echo(f"... {total} records so far, {len(running)} jobs running")
@@ -300,12 +348,12 @@ class _RichProgress:
     def __call__(self, event: Any) -> None:
         task = self.tasks.get(event.job)
         if task is None:
-            task = self.progress.add_task(event.job, total=event.total, note="")
+            task = self.progress.add_task(visible(event.job), total=event.total, note="")
             self.tasks[event.job] = task
         note = ""
         if event.retries:
             note = f"{event.retries} retries"
-        if event.event in ("stopped", "failed"):
+        if event.event in ("incomplete", "stopped", "failed"):
             note = event.event
         self.progress.update(task, completed=event.records, total=event.total, note=note)
         if event.event == "done":
@@ -330,8 +378,8 @@ def _summary(result: Any) -> None:
         status = j.status if not j.error else f"{j.status}: {_secrets.clean(j.error)[:60]}"
         # Text, not markup: an error message is the vendor's or the file system's words.
         table.add_row(
-            Text(j.vendor),
-            Text(j.resource),
+            Text(visible(j.vendor)),
+            Text(visible(j.resource)),
             str(j.records),
             str(j.pages),
             str(j.retries),
@@ -340,7 +388,7 @@ def _summary(result: Any) -> None:
         )
     console = Console(width=max(100, Console().width))
     console.print(table)
-    console.print(Text(f"files in {result.out}"))
+    console.print(Text(visible(f"files in {result.out}")))
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -455,7 +503,6 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
       vendorkit get makeleaps documents 3711421905762803312
     """
     from vendorkit.core import Record
-    from vendorkit.export._text import escape_surrogates
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
@@ -470,7 +517,8 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
 
     record = _run(run)
     raw = record.raw if isinstance(record, Record) else record
-    text = escape_surrogates(json.dumps(raw, ensure_ascii=False, indent=2))
+    # JSON escapes C0 controls itself; DEL, C1, bidi overrides and lone surrogates it leaves.
+    text = visible_json(json.dumps(raw, ensure_ascii=False, indent=2))
     try:
         click.echo(text)
     except UnicodeEncodeError:  # a terminal that cannot show it: \u escapes instead
@@ -552,8 +600,10 @@ def demo(
                     clients[vendor] = await sb.client(vendor).__aenter__()
                 resources = {v: exportable_resources(c) for v, c in clients.items()}
                 click.echo(
-                    f"sandbox up: exporting {sum(map(len, resources.values()))} resources "
-                    f"of {len(VENDORS)} vendors to {target}"
+                    visible(
+                        f"sandbox up: exporting {sum(map(len, resources.values()))} resources "
+                        f"of {len(VENDORS)} vendors to {target}"
+                    )
                 )
                 with _renderer() as render:
                     return await _export(

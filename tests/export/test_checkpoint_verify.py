@@ -17,7 +17,7 @@ from vendorkit.errors import VendorkitError
 from vendorkit.export import Checkpoint, CheckpointError, Job, UnsafePathError, export
 from vendorkit.sandbox import Sandbox
 
-from .conftest import output_ids, store_ids
+from .conftest import output_ids, resealed, store_ids
 
 Tamper = Callable[[dict[str, Any], Path], Any]
 
@@ -106,6 +106,12 @@ CASES: dict[str, Tamper] = {
     "partition text": lambda ck, p: {**ck, "partition": "x"},
     "partition with a negative skip": lambda ck, p: {**ck, "partition": [{"skip": -1}]},
     "partition deeper than the resource": lambda ck, p: {**ck, "partition": [{"skip": 0}]},
+    "resume offset moved back one page": lambda ck, p: {**ck, "resume": {"offset": 10}},
+    "resume point dropped mid-partition": lambda ck, p: {**ck, "resume": None},
+    "partition start dropped": lambda ck, p: {**ck, "partition_start": None},
+    "partition complete with a resume point": lambda ck, p: {**ck, "partition_done": True},
+    "partition counts above the job's": lambda ck, p: {**ck, "partition_pages": 3},
+    "skipped parents not a list": lambda ck, p: {**ck, "skipped_parents": "x"},
     "resume a list": lambda ck, p: {**ck, "resume": [1, 2]},
     "resume offset text": lambda ck, p: {**ck, "resume": {"offset": "twenty"}},
     "resume offset a bool": lambda ck, p: {**ck, "resume": {"offset": True}},
@@ -142,16 +148,20 @@ def snapshot(*paths: Path) -> list[bytes | None]:
     return [p.read_bytes() if p.exists() else None for p in paths]
 
 
+@pytest.mark.parametrize("sealed", [False, True], ids=["edited", "edited and sealed again"])
 @pytest.mark.parametrize("tamper", CASES.values(), ids=CASES.keys())
 async def test_a_checkpoint_that_does_not_verify_is_refused_and_the_others_go_on(
-    tmp_path: Path, tamper: Tamper
+    tmp_path: Path, tamper: Tamper, sealed: bool
 ) -> None:
+    """Every kind is refused as edited (the seal) and also when sealed again (the checks behind
+    the seal: types, counts, the part file's length, lines and digest)."""
     async with Sandbox(vendors=["leanlaw"], records=40, seed=3) as sb:
         emu = sb.emulator("leanlaw")
         await stop_after_two_pages(sb, tmp_path)
         ck_path = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
         part = tmp_path / "leanlaw" / "clients.jsonl.part"
-        ck_path.write_text(json.dumps(tamper(json.loads(ck_path.read_text()), part)))
+        edited = tamper(json.loads(ck_path.read_text()), part)
+        ck_path.write_text(json.dumps(resealed(edited) if sealed else edited))
         evidence = snapshot(ck_path, part)
         emu.counters.clear()
         async with sb.client("leanlaw") as ll:
@@ -173,6 +183,106 @@ async def test_a_checkpoint_that_does_not_verify_is_refused_and_the_others_go_on
         assert [j.status for j in again.jobs] == ["done", "skipped"], again.jobs
         ids = output_ids(tmp_path / "leanlaw" / "clients.jsonl")
         assert ids == store_ids(emu, "clients") and max(ids.values()) == 1
+
+
+@pytest.mark.parametrize("moved_to", [10, 30], ids=["one page back", "one page ahead"])
+async def test_a_moved_resume_offset_is_refused_not_resumed_into_a_duplicate_or_gap(
+    tmp_path: Path, moved_to: int
+) -> None:
+    """(From the review of issue 8.) The resume point was taken on trust: moved back one page it
+    gave 50 records of 40, moved ahead 30, and the job ended ``done``."""
+    async with Sandbox(vendors=["leanlaw"], records=40, seed=3) as sb:
+        emu = sb.emulator("leanlaw")
+        await stop_after_two_pages(sb, tmp_path)  # 20 records written, resume at offset 20
+        ck_path = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
+        ck = json.loads(ck_path.read_text())
+        assert ck["records"] == 20 and ck["resume"] == {"offset": 20}, ck
+        ck_path.write_text(json.dumps({**ck, "resume": {"offset": moved_to}}))
+        async with sb.client("leanlaw") as ll:
+            result = await export(
+                [Job(client=ll, resource="clients")], out=tmp_path, page_size=10, resume=True
+            )
+        job = result.jobs[0]
+        if job.status == "failed":
+            assert (job.error or "").startswith("CheckpointError:"), job.error
+            return
+        ids = output_ids(tmp_path / "leanlaw" / "clients.jsonl")
+        assert ids == store_ids(emu, "clients"), (
+            f"job {job.status} with {sum(ids.values())} records for "
+            f"{len(store_ids(emu, 'clients'))} held; duplicated: "
+            f"{sum(1 for n in ids.values() if n > 1)}"
+        )
+
+
+def _move_page(by: int) -> Tamper:
+    return lambda ck, p: {**ck, "resume": {**ck["resume"], "page": ck["resume"]["page"] + by}}
+
+
+def _drop_cursor(ck: dict[str, Any], part: Path) -> Any:
+    """The resume link without its cursor: the list's first page again (a duplicate)."""
+    url = ck["resume"]["url"]
+    assert "cursor=" in url, url
+    return {**ck, "resume": {"url": url.split("&cursor=")[0]}}
+
+
+def _parent_back(ck: dict[str, Any], part: Path) -> Any:
+    """The parent cursor moved back one website: its sessions would be exported twice."""
+    (level,) = ck["partition"]
+    assert level["skip"] >= 1, ck["partition"]
+    return {**ck, "partition": [{**level, "skip": level["skip"] - 1}]}
+
+
+def _parent_resume(ck: dict[str, Any], part: Path) -> Any:
+    (level,) = ck["partition"]
+    return {**ck, "partition": [{**level, "resume": {"url": level["resume"]["url"] + "?x=1"}}]}
+
+
+# vendor, resource, quota that stops it mid-walk, edit, whether the checks behind the seal
+# catch it too (page numbers: yes; links, cursors and parent positions: only the seal can).
+STYLES = {
+    "page number one back": ("leaddesk", "contacts", "3/day", _move_page(-1), True),
+    "page number one ahead": ("leaddesk", "contacts", "3/day", _move_page(+1), True),
+    "next link without its cursor": ("leady", "companies", "2/day", _drop_cursor, False),
+    "parent position one back": ("leady", "sessions", "4/day", _parent_back, False),
+    "parent page's link changed": ("leady", "sessions", "4/day", _parent_resume, False),
+}
+
+
+STYLE_CASES = [
+    pytest.param(style, sealed, id=f"{name}, {'edited and sealed again' if sealed else 'edited'}")
+    for name, style in STYLES.items()
+    for sealed in ([False, True] if style[4] else [False])
+]
+
+
+@pytest.mark.parametrize(("style", "sealed"), STYLE_CASES)
+async def test_a_moved_resume_point_is_refused_in_every_pagination_style(
+    tmp_path: Path, style: tuple[str, str, str, Tamper, bool], sealed: bool
+) -> None:
+    vendor, resource, quota, tamper, _ = style
+    async with Sandbox(vendors=[vendor], records=40, seed=3) as sb:
+        emu = sb.emulator(vendor)
+        async with sb.client(vendor, rate_limit=quota) as client:
+            stopped = await export(
+                [Job(client=client, resource=resource)], out=tmp_path, page_size=5, max_quota_wait=1
+            )
+        assert stopped.jobs[0].status == "stopped" and stopped.records > 0, stopped.jobs
+        ck_path = tmp_path / ".checkpoints" / vendor / f"{resource}.jsonl.json"
+        edited = tamper(json.loads(ck_path.read_text()), ck_path)
+        ck_path.write_text(json.dumps(resealed(edited) if sealed else edited))
+        evidence = snapshot(ck_path)
+        async with sb.client(vendor) as client:
+            job = Job(client=client, resource=resource)
+            refused = await export([job], out=tmp_path, page_size=5, resume=True)
+            error = refused.jobs[0].error or ""
+            assert refused.jobs[0].status == "failed", refused.jobs
+            assert error.startswith("CheckpointError:") and "delete that checkpoint" in error
+            assert snapshot(ck_path) == evidence
+            ck_path.unlink()
+            again = await export([job], out=tmp_path, page_size=5, resume=True)
+        assert again.ok, again.jobs
+        ids = output_ids(tmp_path / vendor / f"{resource}.jsonl")
+        assert ids == store_ids(emu, resource) and max(ids.values()) == 1
 
 
 async def test_exporting_without_resume_starts_a_refused_job_over(tmp_path: Path) -> None:
@@ -245,7 +355,7 @@ async def test_a_custom_sinks_checkpoint_without_a_position_is_refused(tmp_path:
         ck_path = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
         ck = json.loads(ck_path.read_text())
         assert ck["sink_position"] == 20
-        ck_path.write_text(json.dumps({**ck, "sink_position": None}))
+        ck_path.write_text(json.dumps(resealed({**ck, "sink_position": None})))
         async with sb.client("leanlaw") as ll:
             result = await export(
                 [Job(client=ll, resource="clients")],

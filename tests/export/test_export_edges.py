@@ -19,7 +19,7 @@ import pytest
 from vendorkit.export import Checkpoint, Job, Progress, export
 from vendorkit.sandbox import Emulator, FaultProfile, Sandbox
 
-from .conftest import output_ids, read_jsonl, store_ids
+from .conftest import output_ids, read_jsonl, resealed, store_ids
 
 SLOW = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.01)
 
@@ -647,7 +647,8 @@ async def test_an_interrupted_commit_is_recognised_as_complete(tmp_path: Path) -
             ck_path = tmp_path / ".checkpoints" / "leanlaw" / "clients.jsonl.json"
             state = json.loads(ck_path.read_text())
             assert state["done"] is True
-            ck_path.write_text(json.dumps({**state, "done": False, "committing": True}))
+            # The state the engine writes just before the commit's rename (sealed as it would be).
+            ck_path.write_text(json.dumps(resealed({**state, "done": False, "committing": True})))
             output = (tmp_path / "leanlaw" / "clients.jsonl").read_bytes()
             before = emu.counters.total_requests
             again = await export(jobs, out=tmp_path, page_size=10, resume=True)

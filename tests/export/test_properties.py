@@ -9,9 +9,11 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +30,16 @@ from vendorkit.export import (
 from vendorkit.export._engine import _paths
 from vendorkit.export._names import check_name
 from vendorkit.export._position import FilePosition
-from vendorkit.export._text import FORMULA_STARTS, csv_cell, dumps_line, encode_lines
+from vendorkit.export._text import (
+    FORMULA_STARTS,
+    column_keys,
+    column_name,
+    csv_cell,
+    dumps_line,
+    encode_lines,
+)
+
+from .conftest import resealed
 
 # Every code point, lone surrogates included, with the troublesome ones drawn often.
 TRICKY = st.sampled_from(
@@ -70,6 +81,9 @@ def valid_checkpoint() -> dict[str, Any]:
         partition_args={},
         resume={"offset": 20},
         page_size=10,
+        partition_start={"offset": 0},
+        partition_records=20,
+        partition_pages=2,
         sink_position=FilePosition(3394, 20, "0" * 64).to_json(),
         records=20,
         pages=2,
@@ -87,9 +101,11 @@ def test_any_json_is_a_checkpoint_or_a_checkpoint_error(data: Any) -> None:
     assert isinstance(ck, Checkpoint)
 
 
-@given(st.sampled_from(sorted(valid_checkpoint())), JSON)
-def test_any_field_replaced_by_any_json_is_checked(field: str, value: Any) -> None:
+@given(st.sampled_from(sorted(valid_checkpoint())), JSON, st.booleans())
+def test_any_field_replaced_by_any_json_is_checked(field: str, value: Any, sealed: bool) -> None:
     data = {**valid_checkpoint(), field: value}
+    if sealed:  # sealed again: the checks behind the seal decide
+        data = resealed(data)
     try:
         ck = Checkpoint.from_json(data)
     except CheckpointError:
@@ -99,6 +115,99 @@ def test_any_field_replaced_by_any_json_is_checked(field: str, value: Any) -> No
     assert ck.partition is None or all(isinstance(level, dict) for level in ck.partition)
     assert ck.resume is None or isinstance(ck.resume, dict)
     assert isinstance(ck.done, bool) and isinstance(ck.committing, bool)
+    # ...and, unless it is the seal's own field or an unknown one, only sealed again.
+    assert sealed or field == "seal" or value == valid_checkpoint()[field]
+
+
+def test_a_valid_checkpoint_is_accepted_and_any_edit_breaks_its_seal() -> None:
+    data = valid_checkpoint()
+    assert Checkpoint.from_json(data) == Checkpoint.from_json(resealed(data))
+    for field, value in [("resume", {"offset": 30}), ("records", 21), ("error", "x")]:
+        with pytest.raises(CheckpointError, match="seal does not match"):
+            Checkpoint.from_json({**data, field: value})
+    with pytest.raises(CheckpointError, match="'seal'"):
+        Checkpoint.from_json({k: v for k, v in data.items() if k != "seal"})
+
+
+def walk_checkpoint(resume: dict[str, Any] | None, start: dict[str, Any] | None, **kw: Any) -> Any:
+    fields = {
+        "partition_records": 20,
+        "partition_pages": 2,
+        "records": 50,
+        "pages": 5,
+        **kw,
+    }
+    ck = {**valid_checkpoint(), "resume": resume, "partition_start": start, **fields}
+    return resealed(ck)
+
+
+@given(
+    st.integers(1, 10**6),
+    st.integers(0, 50),
+    st.integers(0, 10**6 + 60),
+    st.sampled_from([None, 0, 1]),
+    st.sampled_from([None, 0, 1]),
+)
+def test_a_resume_page_is_accepted_only_where_the_pages_written_lead(
+    first: int, pages: int, resume: int, chain: int | None, start_chain: int | None
+) -> None:
+    """Page numbers move one per page handed over: the resume page is the partition's first
+    page plus its pages written, or the checkpoint is refused, sealed or not. (Across lists of
+    a chained walk, numbering starts again: nothing to compare.)"""
+    start_point: dict[str, Any] = {"page": first}
+    point: dict[str, Any] = {"page": resume}
+    if start_chain is not None:
+        start_point["chain"] = start_chain
+    if chain is not None:
+        point["chain"] = chain
+    data = walk_checkpoint(point, start_point, partition_pages=pages, pages=max(pages, 1))
+    agrees = resume == first + pages and pages > 0
+    try:
+        Checkpoint.from_json(data)
+    except CheckpointError:
+        assert not agrees
+        return
+    assert agrees or (chain != start_chain and pages > 0)
+
+
+@given(st.integers(0, 10**6), st.integers(0, 100), st.integers(0, 10**6 + 200))
+def test_a_resume_offset_behind_the_records_written_is_refused(
+    first: int, records: int, resume: int
+) -> None:
+    """An offset resume point behind the partition's first offset plus its records written
+    would export records twice: refused, sealed or not."""
+    data = walk_checkpoint(
+        {"offset": resume}, {"offset": first}, partition_records=records, records=records + 5
+    )
+    try:
+        Checkpoint.from_json(data)
+    except CheckpointError:
+        assert resume - first < records
+        return
+    assert resume - first >= records
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"resume": None},  # pages of the partition written, and it would start over
+        {"partition_start": None},
+        {"partition_pages": 0},  # a resume point in a partition with nothing written
+        {"partition_done": True},  # complete, with a resume point
+        {"partition_records": 51},  # more than the job's
+        {"partition_pages": 6},
+        {"skipped_parents": ["x"]},  # named and not counted
+        {"skipped_parents": "x", "skipped_parents_count": 1},
+    ],
+    ids=str,
+)
+def test_a_walk_position_that_disagrees_with_its_counts_is_refused(
+    changes: dict[str, Any],
+) -> None:
+    data = walk_checkpoint({"url": "https://x.example/?cursor=c2"}, {"url": "https://x.example/"})
+    Checkpoint.from_json(data)  # as written
+    with pytest.raises(CheckpointError):
+        Checkpoint.from_json(resealed({**data, **changes}))
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
@@ -141,6 +250,25 @@ def test_neutralising_a_cell_is_undone_exactly(text: str) -> None:
         float(cell)
 
 
+LEADS = st.sampled_from([" ", "\t", "\n", "\xa0", "\u3000", "\u200b", "\ufeff", "\u202e"])
+SIGNS = st.sampled_from(["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
+LEADING_SIGN = st.tuples(st.text(LEADS, max_size=3), SIGNS, TEXT).map("".join)
+
+
+@given(LEADING_SIGN | TEXT)
+def test_no_cell_starts_a_formula_past_its_leading_white_space(text: str) -> None:
+    """Whatever white space or invisible characters come first, a sign (ASCII or full-width)
+    after them is neutralised, unless the cell is exactly a plain number; and undone exactly."""
+    cell = neutralise_cell(text)
+    assert restore_cell(cell) == text
+    if cell.startswith("'"):
+        return
+    rest = cell.lstrip(" \t\n\r\xa0\u3000\u200b\ufeff\u202e")
+    if rest[:1] in ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
+        assert rest == cell
+        float(cell)  # exactly a plain number
+
+
 @given(RECORDS)
 def test_flattened_csv_cells_give_back_every_value(record: dict[str, Any]) -> None:
     flat = flatten(record)
@@ -177,6 +305,76 @@ async def test_a_csv_file_gives_back_every_neutralised_value(records: list[dict[
         flat = flatten(record)
         expected = [str(csv_cell(flat.get(c, ""), neutralise=False)) for c in columns]
         assert [restore_cell(c) for c in row] == expected
+
+
+# -- CSV columns: one per field, named reversibly ------------------------------------------------
+
+# Keys full of what a column name uses: dots, backslashes, "u" + hex (a surrogate's escape).
+KEYS = st.text(
+    st.sampled_from([".", "\\", "u", "d", "8", "0", "a", "\ud800", "="]) | CHARS, max_size=5
+)
+NESTED = st.recursive(
+    JSON_SCALARS, lambda inner: st.dictionaries(KEYS, inner, max_size=4), max_leaves=12
+)
+DOTTED_RECORDS = st.dictionaries(KEYS, NESTED | JSON, max_size=5).map(as_parsed)
+
+
+def leaves(record: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every field of a record by its path of keys, as ``flatten`` writes it (an empty object
+    is a field whose value is ``{}``)."""
+    for key, value in record.items():
+        here = (*path, key)
+        if isinstance(value, dict) and value:
+            yield from leaves(value, here)
+        elif isinstance(value, dict):
+            yield here, "{}"
+        elif isinstance(value, list):
+            yield here, dumps_line(value)
+        elif value is None:
+            yield here, ""
+        elif isinstance(value, bool):
+            yield here, "true" if value else "false"
+        else:
+            yield here, value
+
+
+@given(DOTTED_RECORDS)
+def test_flattening_gives_every_field_its_own_column_and_loses_no_value(
+    record: dict[str, Any],
+) -> None:
+    flat = flatten(record)
+    expected = dict(leaves(record))
+    assert len(flat) == len(expected)  # no two fields share a column
+    assert {column_keys(name): value for name, value in flat.items()} == expected
+    for path in expected:
+        assert column_keys(column_name(path)) == path
+    for name in flat:  # and as the header writes it: surrogates escaped, neutralised
+        assert column_keys(restore_cell(csv_cell(name))) == column_keys(name)
+
+
+def test_a_dotted_key_and_a_nested_field_get_columns_of_their_own() -> None:
+    flat = flatten({"a.b": 1, "a": {"b": 2, "c\\": {".": 3}}})
+    assert flat == {"a\\.b": 1, "a.b": 2, "a.c\\\\.\\.": 3}
+    assert [column_keys(n) for n in flat] == [("a.b",), ("a", "b"), ("a", "c\\", ".")]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@given(st.lists(DOTTED_RECORDS, min_size=1, max_size=4))
+async def test_a_csv_file_holds_every_field_of_every_record(records: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        sink = CsvSink(Path(folder) / "out.csv")
+        await sink.open(None)
+        await sink.write(records)
+        await sink.commit()
+        with open(Path(folder) / "out.csv", newline="", encoding="utf-8") as fh:
+            header, *rows = list(csv.reader(fh))
+    paths = [column_keys(restore_cell(h)) for h in header]
+    assert len(set(paths)) == len(paths)
+    assert set(paths) == {path for record in records for path, _ in leaves(record)}
+    for record, row in zip(records, rows, strict=True):
+        cells = dict(zip(paths, row, strict=True))
+        for path, value in leaves(record):
+            assert restore_cell(cells[path]) == str(csv_cell(value, neutralise=False))
 
 
 # -- JSON lines --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from vendorkit.errors import CheckpointError, UnsafePathError
 from ._checkpoint import Checkpoint
 from ._engine import ExportResult, Job, JobResult, Progress, export, exportable_resources
 from ._sinks import CsvSink, JsonlSink, Sink, flatten
-from ._text import neutralise_cell, restore_cell
+from ._text import column_keys, neutralise_cell, restore_cell
 
 __all__ = [
     "Checkpoint",
@@ -18,6 +18,7 @@ __all__ = [
     "Progress",
     "Sink",
     "UnsafePathError",
+    "column_keys",
     "export",
     "exportable_resources",
     "flatten",

@@ -9,7 +9,8 @@
   completed page fetched again.
 - Child collections (an endpoint's ``partition``) are walked parent by parent; the checkpoint
   keeps the parent walk's own position, so a resume lists again only the parent page it stopped
-  in.
+  in. A parent whose key no URL can carry (a lone surrogate, an empty or a missing key) is
+  skipped and named in the result and the checkpoint; the job completes as ``incomplete``.
 - A client-side quota that would make a job wait longer than ``max_quota_wait`` (a spent daily
   budget) stops that job cleanly with its checkpoint, instead of sleeping or hammering 429s; the
   plan is announced up front when the first page reveals the total.
@@ -37,6 +38,7 @@ from vendorkit.core import BaseClient
 from vendorkit.core._options import seconds, whole
 from vendorkit.core._redact import describe_exception, redact_text
 from vendorkit.core._resource import Resource
+from vendorkit.core._urls import path_segment
 from vendorkit.errors import (
     CheckpointError,
     ConfigurationError,
@@ -45,7 +47,7 @@ from vendorkit.errors import (
     VendorkitError,
 )
 
-from ._checkpoint import Checkpoint
+from ._checkpoint import MAX_SKIPPED_NAMED, Checkpoint
 from ._files import ensure_root, ensure_subdirs, is_regular_file, refuse_link
 from ._names import check_name, check_segment, collision_key
 from ._position import FilePosition
@@ -135,7 +137,9 @@ class JobResult:
     job: str
     vendor: str
     resource: str
-    status: str = "pending"  # done | stopped | failed | skipped (already complete)
+    # done | incomplete (complete, but parents were skipped) | stopped | failed | skipped
+    # (already complete)
+    status: str = "pending"
     records: int = 0
     pages: int = 0
     bytes: int = 0
@@ -145,6 +149,8 @@ class JobResult:
     total: int | None = None
     path: Path | None = None
     error: str | None = None
+    # The parents whose children could not be listed (status ``incomplete``), the first 100.
+    skipped_parents: list[str] = attrs.field(factory=list)
 
 
 @attrs.define
@@ -292,16 +298,42 @@ def _depth(client: BaseClient, resource: Resource[Any], filters: Mapping[str, An
     return 1 + _depth(client, getattr(client, part[0]), {})
 
 
+def _unsendable(value: Any, field: str) -> str | None:
+    """Why a parent's key cannot name it in a child's path (None: it can). The same rule as the
+    request itself (``path_segment``), asked before the request: a key the vendor sent that no URL
+    can carry (a lone surrogate, ``""``, ``..``, an object) is the vendor's data, not the caller's
+    argument, and must not end the walk."""
+    if value is None:
+        return f"it has no {field}"
+    try:
+        path_segment(value)
+    except ConfigurationError as exc:
+        return _show(str(exc), 200)  # it quotes the value: bounded, as the checkpoint must be
+    return None
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _no_skip(description: str) -> None:
+    pass
+
+
 async def _partitions(
     client: BaseClient,
     resource: Resource[Any],
     filters: Mapping[str, Any],
     start: Cursor | None,
+    skip_parent: Callable[[str], None] = _no_skip,
 ) -> AsyncGenerator[tuple[dict[str, Any], Cursor], None]:
     """The argument sets under which ``resource`` is listed, each with its cursor: one empty set,
     or one per parent record for a child collection, recursively. A cursor holds, per level, the
     parent page's resume point and the record's index in it; ``start`` (a cursor yielded earlier)
-    makes the walk begin at that very partition without listing the parents before it again."""
+    makes the walk begin at that very partition without listing the parents before it again.
+    A parent whose key cannot name it in a URL (``_unsendable``) is not yielded: ``skip_parent``
+    is told, once per walk past it."""
     part = _partition_of(resource, filters)
     if part is None:
         yield {}, []
@@ -310,7 +342,8 @@ async def _partitions(
     parent: Any = getattr(client, parent_name)
     here = start[-1] if start else None
     upper = start[:-1] if start else None
-    async with contextlib.aclosing(_partitions(client, parent, {}, upper)) as parents:
+    grand = _partitions(client, parent, {}, upper, skip_parent)
+    async with contextlib.aclosing(grand) as parents:
         async for parent_args, cursor in parents:
             resume, skip = (here.get("resume"), int(here.get("skip", 0))) if here else (None, 0)
             here = None
@@ -320,8 +353,13 @@ async def _partitions(
                     for i in range(skip, len(page.records)):
                         raw = page.records[i]
                         value = raw.get(field) if isinstance(raw, Mapping) else None
-                        if value is not None:
-                            yield {argument: value}, [*cursor, {"resume": page.resume, "skip": i}]
+                        problem = _unsendable(value, field)
+                        if problem is not None:
+                            under = f" (under {_show(parent_args)})" if parent_args else ""
+                            shown = _show(repr(value))  # repr escapes controls and surrogates
+                            skip_parent(f"{parent_name} {field}={shown}{under}: {problem}")
+                            continue
+                        yield {argument: value}, [*cursor, {"resume": page.resume, "skip": i}]
                     skip = 0
 
 
@@ -400,6 +438,9 @@ class _JobRun:
         # Whether this run has opened the output: only from then on is the checkpoint on disk
         # this run's to overwrite (a failure before it leaves the previous one as it was).
         self.opened = False
+        # The checkpoint as last saved: a stop or a failure is recorded on it, never on a state
+        # half-way between two pages (a resume point ahead of the position saved would be a gap).
+        self.saved: Checkpoint | None = None
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -458,14 +499,46 @@ class _JobRun:
         ck, r = self.ck, self.result
         ck.sink_position = _jsonable(sink.position())
         ck.records, ck.pages, ck.bytes, ck.total = r.records, r.pages, r.bytes, r.total
-        ck.save(self.ck_path)
+        self._store(ck)
 
-    def _save_quietly(self) -> None:
-        """Record a stop or a failure in the checkpoint, if this run owns it; a failure to do so
-        must not hide the failure being recorded."""
-        if self.opened:
+    def _store(self, ck: Checkpoint) -> None:
+        ck.save(self.ck_path)
+        self.saved = attrs.evolve(ck, skipped_parents=list(ck.skipped_parents))
+
+    def _save_quietly(self, *, stopped: str | None = None, error: str | None = None) -> None:
+        """Record a stop or a failure in the checkpoint as last saved, if this run owns it; a
+        failure to do so must not hide the failure being recorded."""
+        if self.opened and self.saved is not None:
             with contextlib.suppress(OSError, VendorkitError):
-                self.ck.save(self.ck_path)
+                self._store(attrs.evolve(self.saved, stopped=stopped, error=error))
+
+    def _skip_parent(self, description: str) -> None:
+        """A parent whose children cannot be listed: named in the checkpoint and the result,
+        and the walk goes on."""
+        ck = self.ck
+        ck.skipped_parents_count += 1
+        if len(ck.skipped_parents) < MAX_SKIPPED_NAMED:
+            ck.skipped_parents.append(description)
+            log.warning(
+                "vendorkit: %s: skipped %s; its children are not exported",
+                self.job.key,
+                description,
+            )
+        elif ck.skipped_parents_count == MAX_SKIPPED_NAMED + 1:
+            log.warning(
+                "vendorkit: %s: more parents skipped; counted, no longer named", self.job.key
+            )
+
+    def _incomplete(self) -> str:
+        """What an ``incomplete`` job says: how many parents were skipped, the first ones."""
+        ck = self.ck
+        named = "; ".join(ck.skipped_parents[:3])
+        more = ck.skipped_parents_count - min(3, len(ck.skipped_parents))
+        return (
+            f"{ck.skipped_parents_count} parent record(s) skipped, their children not exported: "
+            f"{named}{f'; and {more} more' if more > 0 else ''} (every record that could be "
+            "listed was; export this job without resume to try the skipped parents again)"
+        )
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -492,8 +565,11 @@ class _JobRun:
                         loaded.done, loaded.committing = True, False
                         loaded.save(self.ck_path)
                     start()
-                    result.status = "skipped"
-                    emit(self.state.progress("done", "already complete"))
+                    if loaded.skipped_parents_count:
+                        self._finish_incomplete("already complete, but incomplete: ")
+                    else:
+                        result.status = "skipped"
+                        emit(self.state.progress("done", "already complete"))
                     return result
                 if loaded.done:
                     self._restart()  # complete, but its output is gone: export it again
@@ -518,9 +594,12 @@ class _JobRun:
             await sink.commit()
             sink = None
             self.ck.done, self.ck.committing = True, False
-            self.ck.save(self.ck_path)
-            result.status = "done"
-            emit(self.state.progress("done"))
+            self._store(self.ck)
+            if self.ck.skipped_parents_count:
+                self._finish_incomplete()
+            else:
+                result.status = "done"
+                emit(self.state.progress("done"))
         except CheckpointError as exc:
             # Refused, not repaired: nothing is written, so the evidence stays for a human.
             start()
@@ -538,8 +617,7 @@ class _JobRun:
             start()
             result.status = "stopped"
             result.error = self.state.scrub(str(exc))
-            self.ck.stopped = result.error
-            self._save_quietly()
+            self._save_quietly(stopped=result.error)
             emit(
                 self.state.progress(
                     "stopped", f"stopped at the rate limit; resume later: {result.error}"
@@ -553,8 +631,7 @@ class _JobRun:
                 # One line, not a traceback: a foreign exception's frames and chained causes may
                 # carry what it was handed (a request's headers, say).
                 log.error("vendorkit: %s failed: %s", self.job.key, result.error)
-            self.ck.error = result.error
-            self._save_quietly()
+            self._save_quietly(error=result.error)
             emit(self.state.progress("failed", result.error))
         finally:
             if sink is not None:
@@ -562,6 +639,13 @@ class _JobRun:
                     await sink.close()
             result.seconds = time.monotonic() - self.state.started
         return result
+
+    def _finish_incomplete(self, prefix: str = "") -> None:
+        result = self.result
+        result.status = "incomplete"
+        result.error = self.state.scrub(self._incomplete())
+        result.skipped_parents = list(self.ck.skipped_parents)
+        self.state.emit(self.state.progress("incomplete", prefix + result.error))
 
     def _complete(self, ck: Checkpoint, sink: Sink) -> bool:
         """Whether ``ck`` describes a finished output that is still there."""
@@ -611,7 +695,7 @@ class _JobRun:
         job, ck, result, state = self.job, self.ck, self.result, self.state
         resuming = ck.partition is not None
         planned = False
-        parts = _partitions(job.client, self.resource, job.filters, ck.partition)
+        parts = _partitions(job.client, self.resource, job.filters, ck.partition, self._skip_parent)
         async with contextlib.aclosing(parts) as partitions:
             async for args, cursor in partitions:
                 start: dict[str, Any] | None = None
@@ -629,6 +713,8 @@ class _JobRun:
                         size = ck.page_size  # page N of size M is only page N at size M
                 ck.partition, ck.partition_args = cursor, _jsonable(args)
                 ck.partition_done, ck.resume, ck.page_size = False, start, size
+                if start is None:  # a partition walked from its beginning: nothing of it yet
+                    ck.partition_start, ck.partition_records, ck.partition_pages = None, 0, 0
                 pager = self.resource.list_raw(  # type: ignore[attr-defined]
                     **{**job.filters, **args},
                     page_size=size,
@@ -648,6 +734,11 @@ class _JobRun:
                         # None from the pager means "complete", in a checkpoint "from the start".
                         ck.resume = None if pager.done else pager.resume_point
                         ck.partition_done = pager.done
+                        # What the resume point is checked against (``_checkpoint._check_walk``).
+                        if ck.partition_start is None:
+                            ck.partition_start = dict(page.resume)
+                        ck.partition_records += len(page.records)
+                        ck.partition_pages += 1
                         self._save(sink)
                         state.emit(state.progress("page"))
                 ck.partition_done, ck.resume = True, None

@@ -10,9 +10,20 @@ characters are written as ``\\u`` escapes instead:
   same string. (A high surrogate followed by a low one, as two code points, cannot come out of
   a JSON parser; ``json.loads`` reads such an escaped pair as the one character it spells.)
 
+**CSV columns.** A nested field is the column ``a.b``: its keys joined by dots. So that no two
+fields share a column (a key ``"a.b"`` and the field ``b`` of ``a`` would), a dot or a backslash
+*inside* a key is written with a backslash before it: ``{"a.b": 1, "a": {"b": 2}}`` gives the
+columns ``a\\.b`` and ``a.b``. Keys without either character (nearly all) are unchanged.
+``column_keys(name)`` gives back the keys a column stands for, exactly (lone surrogates, which
+a column name holds as ``\\udXXX``, included): names and key paths correspond one to one.
+
 **CSV cells** (OWASP "CSV injection"). A spreadsheet runs a cell that starts with ``=``, ``+``,
-``-`` or ``@`` as a formula, and one starting with a tab or a carriage return can hide one. Such
-a text cell is *neutralised*: a single quote is put before it. A text cell that already starts
+``-`` or ``@`` as a formula, and one starting with a tab, a carriage return or a line feed can
+hide one. Beyond OWASP's list, two assumptions, because spreadsheets differ and an importer may
+be set to trim: a sign after leading white space or invisible format characters (``" =1+1"``,
+``"\u200b=1"``: Google Sheets and LibreOffice's "trim spaces" import drop them) and the
+full-width signs ``＝ ＋ － ＠`` (a Japanese input method turns them into formulas) count too.
+Such a text cell is *neutralised*: a single quote is put before it. A text cell that already starts
 with a single quote gets one too, so that the rule can be undone exactly: ``restore_cell``
 removes one leading quote, and ``restore_cell(neutralise_cell(s)) == s`` for every string.
 
@@ -32,6 +43,8 @@ from typing import Any
 
 __all__ = [
     "FORMULA_STARTS",
+    "column_keys",
+    "column_name",
     "csv_cell",
     "dumps_line",
     "encode_lines",
@@ -46,7 +59,15 @@ _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: What a cell may not start with unless neutralised (OWASP), plus the quote that marks one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Signs that start a formula, ASCII and full-width, wherever the cell's leading white space ends.
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+#: What may come before a sign and still leave it the first thing a spreadsheet reads: white
+#: space (Unicode's, including U+3000) and the invisible format characters (zero-width spaces
+#: and joiners, direction marks and overrides, the BOM).
+_LEADING = re.compile(
+    "[\\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff]*"
+)
 QUOTE = "'"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -89,16 +110,56 @@ def encode_lines(records: Iterable[Any]) -> bytes:
         return escape_surrogates(text).encode("utf-8")
 
 
+def _escape_key(key: Any) -> str:
+    text = key if isinstance(key, str) else str(key)
+    if "\\" in text or "." in text:  # rare: a C-speed test first
+        return text.replace("\\", "\\\\").replace(".", "\\.")
+    return text
+
+
+# One token of a column name: an escaped backslash or dot, an escaped lone surrogate, a
+# separator, a run of plain text, or a backslash that escapes nothing (kept as it is).
+_TOKEN = re.compile(r"\\\\|\\\.|\\ud[89a-f][0-9a-f]{2}|\.|[^\\.]+|\\")
+
+
+def column_name(keys: Iterable[str]) -> str:
+    """The column a field at the path ``keys`` is written to (before ``csv_cell``)."""
+    return ".".join(_escape_key(k) for k in keys)
+
+
+def column_keys(name: str) -> tuple[str, ...]:
+    """The path of keys a CSV column name stands for: ``column_keys(r"a\\.b.c") == ("a.b",
+    "c")``. The inverse of the flattening, for every record: take ``restore_cell`` of a header
+    cell first if the file was neutralised."""
+    keys: list[str] = []
+    current: list[str] = []
+    for match in _TOKEN.finditer(name):
+        token = match.group()
+        if token == ".":
+            keys.append("".join(current))
+            current = []
+        elif token in ("\\\\", "\\."):
+            current.append(token[1])
+        elif len(token) == 6 and token.startswith("\\u"):
+            current.append(chr(int(token[2:], 16)))
+        else:
+            current.append(token)
+    keys.append("".join(current))
+    return tuple(keys)
+
+
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested objects become ``a.b`` columns (an empty one the text ``{}``); lists are kept as
+    """Nested objects become ``a.b`` columns (an empty one the text ``{}``), a dot or a backslash
+    inside a key escaped with a backslash (``column_keys`` reads a name back); lists are kept as
     JSON text, ``null`` is an empty cell, booleans are ``true``/``false``; numbers and strings
-    stay as they are. Iterative, so a deeply nested record cannot exhaust the stack."""
+    stay as they are. No two fields share a column. Iterative, so a deeply nested record cannot
+    exhaust the stack."""
     out: dict[str, Any] = {}
     stack = [(prefix, iter(record.items()))]
     while stack:
         base, items = stack[-1]
         for key, value in items:
-            name = f"{base}{key}"
+            name = f"{base}{_escape_key(key)}"
             if isinstance(value, Mapping):
                 if value:
                     stack.append((name + ".", iter(value.items())))
@@ -117,11 +178,20 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _runs(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula (see the module's docstring)."""
+    if text.startswith(FORMULA_STARTS) or text[0] in FORMULA_SIGNS:
+        return not _NUMBER.fullmatch(text)
+    lead = _LEADING.match(text)
+    end = lead.end() if lead else 0
+    return 0 < end < len(text) and text[end] in FORMULA_SIGNS
+
+
 def neutralise_cell(text: str) -> str:
     """``text`` made safe to open in a spreadsheet (see the module's docstring)."""
     if not text:
         return text
-    if text.startswith(QUOTE) or (text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)):
+    if text.startswith(QUOTE) or _runs(text):
         return QUOTE + text
     return text
 
