@@ -716,8 +716,8 @@ class Pager(Generic[T]):
     def _check_origin(self, request: PageRequest) -> None:
         if not same_origin(self._origin, request.url):
             raise PaginationError(
-                f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)}; "
-                "refusing to follow it"
+                f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)} "
+                "(another origin); refusing to follow it"
             )
 
     def _check(self, request: PageRequest, seen: set[str]) -> None:
