@@ -28,8 +28,9 @@ How the signals are read (the same rules, documented in docs/clients.md, for eve
   the walk (nothing is at that offset, so nothing is after it).
 - Everywhere: ``EMPTY_PAGE_LIMIT`` empty pages in a row end a list whatever the total or links
   claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
-  list; a page that starts with the first record of an earlier page is a ``PaginationError``
-  (the server ignores the paging parameters, and going on would only repeat records); a page
+  list; a page equal to an earlier page, or one the beginning of the other with the page
+  before, is a ``PaginationError`` (the server ignores the paging parameters, and going on would
+  only repeat records); a page
   whose first records repeat the end of the page before has that overlap dropped, so each record
   is handed over once, but only where the list provably grew while it was walked (its total
   rose since the page before by at least the overlap); otherwise equal records are all kept.
