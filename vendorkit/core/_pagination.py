@@ -30,10 +30,10 @@ How the signals are read (the same rules, documented in docs/clients.md, for eve
   claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
   list; a page equal to an earlier page, or one the beginning of the other with the page
   before, is a ``PaginationError`` (the server ignores the paging parameters, and going on would
-  only repeat records); a page
-  whose first records repeat the end of the page before has that overlap dropped, so each record
-  is handed over once, but only where the list provably grew while it was walked (its total
-  rose since the page before by at least the overlap); otherwise equal records are all kept.
+  only repeat records); a page whose first records repeat the end of the page before has that
+  overlap dropped, so each record is handed over once, but only as far as the list provably
+  grew while it was walked (at most as many records as its total rose since the page before);
+  otherwise equal records are all kept.
 """
 
 from __future__ import annotations
