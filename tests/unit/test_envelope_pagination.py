@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from yarl import URL
 
 from vendorkit.core import (
@@ -32,6 +34,7 @@ from vendorkit.core._pagination import (
     MAX_CONCURRENCY,
     PageRequest,
     Paginator,
+    _overlap,
     check_walk_options,
     merge_params,
     resolve_link,
@@ -755,28 +758,102 @@ async def test_a_page_repeating_records_is_an_error_before_they_are_handed_over(
     assert pager.resume_point == {"offset": offset - len(served[-1])}
 
 
+def served_pages(
+    served: list[list[int]], totals: list[int | None], key: str = "id"
+) -> dict[str, RawPage | Exception]:
+    """Fake offset pages holding ``{key: n}`` records, each with its total; a page without a
+    total carries a next link while another page follows (the walk's signal to go on)."""
+    pages: dict[str, RawPage | Exception] = {}
+    offset = 0
+    for i, (rows, total) in enumerate(zip(served, totals, strict=True)):
+        more = i + 1 < len(served) and total is None
+        pages[str(offset)] = RawPage(
+            [{key: n} for n in rows],
+            total=total,
+            next="?more" if more else None,
+            next_declared=True,
+        )
+        offset += len(rows)
+    return pages
+
+
 @pytest.mark.parametrize(
-    ("served", "expected"),
+    ("served", "totals", "expected"),
     [
-        ([[1, 2, 3], [3, 4, 5], [6]], [1, 2, 3, 4, 5, 6]),  # one record inserted ahead
-        ([[1, 2, 3], [2, 3, 4], [5, 6]], [1, 2, 3, 4, 5, 6]),  # two
-        ([[1, 2, 3], [3], []], [1, 2, 3]),  # the new page holds only the pushed record
+        # One record inserted ahead of the window: the total rises by 1, record 3 comes again.
+        ([[1, 2, 3], [3, 4, 5], [6]], [6, 7, 7], [1, 2, 3, 4, 5, 6]),
+        ([[1, 2, 3], [2, 3, 4], [5, 6]], [6, 8, 8], [1, 2, 3, 4, 5, 6]),  # two inserted
+        ([[1, 2, 3], [3], []], [4, 5, 5], [1, 2, 3]),  # the new page holds only the pushed record
+        ([[1, 2, 3], [3, 4, 5], [6]], [6, 16, 16], [1, 2, 3, 4, 5, 6]),  # grew by more: still 1
     ],
-    ids=["one-inserted", "two-inserted", "only-pushed"],
+    ids=["one-inserted", "two-inserted", "only-pushed", "grew-by-more"],
 )
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_records_pushed_into_the_next_page_are_handed_over_once(
-    served: list[list[int]], expected: list[int], concurrency: int
+    served: list[list[int]], totals: list[int], expected: list[int], concurrency: int
 ) -> None:
     """A newest-first list that grows while it is walked by offset: the records inserted ahead
-    of the window push the last records of a page into the next one."""
-    pages: dict[str, RawPage | Exception] = {}
-    offset = 0
-    for rows in served:
-        pages[str(offset)] = RawPage([{"id": i} for i in rows], total=sum(map(len, served)))
-        offset += len(rows)
-    pager, _ = fake_pager(pages, concurrency=concurrency)
+    of the window push the last records of a page into the next one, and the total rises by as
+    many. That overlap is handed over once."""
+    pager, _ = fake_pager(served_pages(served, totals), concurrency=concurrency)
     assert [r["id"] async for r in pager] == expected
+
+
+@pytest.mark.parametrize(
+    ("served", "totals"),
+    [
+        ([[1, 2], [2, 3]], [4, 4]),  # the review's: a list that did not change, [a, b] [b', c]
+        ([[1, 2, 3], [3, 4, 5]], [None, None]),  # no totals: no evidence the list grew
+        ([[1, 2, 3], [3, 4, 5]], [None, 9]),  # a total only now: no evidence either
+        ([[1, 2, 3], [3, 4, 5]], [9, 8]),  # the total fell
+        ([[1, 2, 3], [2, 3, 4]], [9, 10]),  # grew by 1: an overlap of 2 is not explained by it
+        ([[1, 2], [1, 3]], [4, 4]),  # the same first record is not the same page
+        ([[1, 1, 1], [1, 1, 2]], [None, None]),  # a run of equal records across pages
+    ],
+    ids=[
+        "unchanged",
+        "no-totals",
+        "total-appears",
+        "shrank",
+        "grew-less-than-the-overlap",
+        "same-first-record",
+        "a-run-of-equal-records",
+    ],
+)
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_equal_records_without_evidence_of_growth_are_all_handed_over(
+    served: list[list[int]], totals: list[int | None], concurrency: int
+) -> None:
+    """Equal records are not repeats: two time entries of the same hours, rows without ids. An
+    overlap is dropped only as far as a rising total explains it; otherwise every record the
+    server sent is handed over."""
+    pages = served_pages(served, totals, key="hours")
+    pager, _ = fake_pager(pages, concurrency=concurrency)
+    assert [r["hours"] async for r in pager] == [n for rows in served for n in rows]
+
+
+def _naive_overlap(previous: list[Any], records: list[Any], bound: int) -> int:
+    top = min(bound, len(previous), len(records))
+    return max(k for k in range(top + 1) if records[:k] == previous[len(previous) - k :])
+
+
+@given(
+    previous=st.lists(st.sampled_from([{}, {"a": 1}, {"a": 2}, 0]), max_size=12),
+    records=st.lists(st.sampled_from([{}, {"a": 1}, {"a": 2}, 0]), max_size=12),
+    bound=st.integers(0, 15),
+)
+def test_the_overlap_search_is_the_longest_overlap_within_the_bound(
+    previous: list[Any], records: list[Any], bound: int
+) -> None:
+    assert _overlap(previous, records, bound) == _naive_overlap(previous, records, bound)
+
+
+def test_the_overlap_search_never_matches_records_without_a_fingerprint() -> None:
+    deep: Any = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert _overlap([deep], [deep], 1) == 0
+    assert _overlap([{"a": 1}, deep], [deep, {"a": 1}], 2) == 0
 
 
 def test_a_resume_cursor_too_long_to_write_is_a_configuration_error() -> None:

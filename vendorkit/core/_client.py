@@ -36,7 +36,6 @@ from vendorkit.errors import (
     ClientStateError,
     ConfigurationError,
     DecodeError,
-    PaginationError,
     RateLimitError,
     ResponseTooLargeError,
     TransportError,
@@ -56,7 +55,7 @@ from ._options import (
     unknown_option,
     whole,
 )
-from ._pagination import Pager, Paginator, ResumePoint, merge_params, resolve_link
+from ._pagination import NextLink, Pager, Paginator, ResumePoint, merge_params
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
 from ._redact import REDACTED, SENSITIVE_HEADERS, describe_exception, redact_known
 from ._resource import split_pager_args
@@ -1190,32 +1189,32 @@ class BaseClient:
         )
 
     async def _get_all(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
-        """GET ``url`` and return the unwrapped payload; a list is read to its last page by
-        following the envelope's next links (same origin only, loops refused)."""
+        """GET ``url`` and return the unwrapped payload; a list is read to its last page by the
+        walk every list uses (a ``Pager`` along the envelope's next links, ``NextLink``): next
+        links on the vendor's origin only, a URL fetched twice or a page repeating an earlier one
+        is a ``PaginationError``, ``EMPTY_PAGE_LIMIT`` empty pages in a row end it, and URLs in
+        its errors are redacted. So a link-following read always ends."""
         target = self.url_for(url)
         _, body = await self._checked("GET", target, headers=headers)
         env = self.spec.envelope
         payload = env.unwrap(body) if body is not None else None
         if not isinstance(payload, list):
             return payload
-        rows = list(payload)
-        seen = {str(target)}
-        nxt = env.page(body).next
-        while isinstance(nxt, str) and nxt:
-            target = resolve_link(target, nxt)
-            if str(target) in seen:
-                raise PaginationError(f"pagination loop at {target}")
-            seen.add(str(target))
-            if not same_origin(self._origin, target):
-                raise PaginationError(
-                    f"{self.spec.name}: refusing a next link on another origin: "
-                    f"{redact_url(target)}"
-                )
-            _, body = await self._checked("GET", target, headers=headers)
-            page = env.page(body)
-            rows.extend(page.records)
-            nxt = page.next
-        return rows
+        # The walk starts from the page already read (its records as unwrapped), not a new GET.
+        first: RawPage | None = attrs.evolve(env.page(body), records=payload)
+
+        async def fetch(page_url: URL) -> RawPage:
+            nonlocal first
+            if first is not None:
+                page, first = first, None
+                return page
+            _, page_body = await self._checked("GET", page_url, headers=headers)
+            return env.page(page_body)
+
+        pager = Pager(
+            fetch=fetch, paginator=NextLink(), url=target, origin=self._origin, transform=_identity
+        )
+        return await pager.all()
 
     async def _follow(
         self,

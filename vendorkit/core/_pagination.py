@@ -28,16 +28,19 @@ How the signals are read (the same rules, documented in docs/clients.md, for eve
   the walk (nothing is at that offset, so nothing is after it).
 - Everywhere: ``EMPTY_PAGE_LIMIT`` empty pages in a row end a list whatever the total or links
   claim; a page whose envelope says the list is not paginated (``RawPage.unpaged``) is the whole
-  list; a page that starts with the first record of an earlier page is a ``PaginationError``
-  (the server ignores the paging parameters, and going on would only repeat records); a page
-  whose first records repeat the end of the page before (the list grew while it was walked) has
-  that overlap dropped, so each record is handed over once.
+  list; a page equal to an earlier page, or one the beginning of the other with the page
+  before, is a ``PaginationError`` (the server ignores the paging parameters, and going on would
+  only repeat records); a page whose first records repeat the end of the page before has that
+  overlap dropped, so each record is handed over once, but only as far as the list provably
+  grew while it was walked (at most as many records as its total rose since the page before);
+  otherwise equal records are all kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import re
@@ -560,35 +563,53 @@ def _fingerprint(record: Any) -> str | None:
 class _RepeatGuard:
     """What a page repeats of what the walk already handed over.
 
-    - A page that starts with the first record of an earlier page is that page again (a server
-      that ignores the paging parameters, or a loop): the walk raises ``PaginationError``.
-    - A page whose first records are the last records of the page before overlaps it: on an
-      offset or page-number walk, records inserted ahead of the window while it moves (a
-      newest-first list that grows during an export) push records already handed over into the
-      next page. That overlap is dropped, so every record is handed over once; the paginator
-      still counts the page as the server sent it.
+    - A page equal to an earlier page in full, or whose records and those of the page before
+      are one the beginning of the other, is that page again (a server that ignores the paging
+      parameters, or a loop): the walk raises ``PaginationError``. Records alone cannot tell
+      such a server from a list of equal records whose pages happen to be equal (``[a, a]
+      [a, a]``); the walk refuses rather than risk repeating records for ever.
+    - A page whose first records are the last records of the page before overlaps it, and that
+      overlap is dropped, only where the list provably grew: on an offset or page-number walk,
+      records inserted ahead of the window while it moves (a newest-first list that grows
+      during an export) push as many records already handed over into the next page. The
+      evidence is the total: the overlap dropped is at most how much the page's total rose
+      since the page before. Without totals, or with a total that did not rise, nothing is
+      dropped: equal records are simply equal records (two time entries of the same hours, rows
+      without ids) and are all handed over. The paginator still counts the page as the server
+      sent it.
 
-    Memory is one fingerprint per page plus the previous page, not every record of the walk, so
-    a record repeated further back is not detected."""
+    Memory is one digest per page plus the page before, not every record of the walk, so a
+    record repeated further back is not detected. Work per page is linear in its records: one
+    canonical JSON dump for the digest, one comparison with the page before, and an overlap
+    search bounded by the growth (``_overlap``)."""
 
     def __init__(self) -> None:
-        self.firsts: set[str] = set()
+        self.digests: set[bytes] = set()
         self.previous: list[Any] = []
+        self.previous_total: int | None = None
 
-    def overlap(self, records: list[Any]) -> int:
-        """How many leading ``records`` repeat the end of the previous page; raises
-        ``PaginationError`` for the same page again. Records the page's own first one."""
+    def overlap(self, records: list[Any], total: int | None) -> int:
+        """How many leading ``records`` repeat the end of the previous (non-empty) page and are
+        explained by the list's growth (``total`` against that page's total); raises
+        ``_Repeated`` for the same page again."""
         if not records:
             return 0
-        previous, self.previous = self.previous, records
-        first = _fingerprint(records[0])
-        shift = _shift(previous, records)
-        if shift == len(previous) and shift == len(records):
+        previous, before = self.previous, self.previous_total
+        self.previous, self.previous_total = records, total
+        growth = 0 if total is None or before is None else max(0, total - before)
+        shift = _overlap(previous, records, growth)
+        digest = _digest(records)
+        if shift:
+            # The list grew; but grown by a whole page that comes back whole is still a repeat
+            # (a server ignoring the paging parameters while its total rises would never end).
+            if shift == len(previous) and shift == len(records):
+                raise _Repeated()
+        elif (digest is not None and digest in self.digests) or _one_starts_the_other(
+            previous, records
+        ):
             raise _Repeated()
-        if first is not None and first in self.firsts and not shift:
-            raise _Repeated()
-        if first is not None:
-            self.firsts.add(first)
+        if digest is not None:
+            self.digests.add(digest)
         return shift
 
 
@@ -596,18 +617,57 @@ class _Repeated(Exception):
     """A page that repeats an earlier one (inside the walk only)."""
 
 
-def _shift(previous: list[Any], records: list[Any]) -> int:
-    """The longest k with ``records[:k] == previous[-k:]`` (0: no overlap). Only the positions
-    where ``records[0]`` occurs in ``previous`` are tried, so this is linear in practice."""
+def _digest(records: list[Any]) -> bytes | None:
+    """A page's records as one digest of their canonical JSON; None where they have none."""
     try:
-        for start in range(max(0, len(previous) - len(records)), len(previous)):
-            if previous[start] == records[0]:
-                k = len(previous) - start
-                if previous[start:] == records[:k]:
-                    return k
+        text = json.dumps(records, sort_keys=True, default=repr)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).digest()
+
+
+def _one_starts_the_other(previous: list[Any], records: list[Any]) -> bool:
+    """Whether the shorter of two consecutive pages is the beginning of the longer."""
+    m = min(len(previous), len(records))
+    try:
+        return m > 0 and previous[:m] == records[:m]
     except RecursionError:  # absurdly deep records: not provably the same
+        return False
+
+
+def _tokens(records: Sequence[Any]) -> list[object]:
+    """Each record's fingerprint, or (where it has none) a token equal to nothing else."""
+    return [fp if (fp := _fingerprint(r)) is not None else object() for r in records]
+
+
+def _overlap(previous: list[Any], records: list[Any], bound: int) -> int:
+    """The longest k <= ``bound`` with ``records[:k] == previous[-k:]`` (0: no overlap), records
+    compared by canonical JSON. Only ``bound`` records of each page take part, and the search
+    is Knuth-Morris-Pratt over them, so the work is linear in ``min(bound, page sizes)``
+    whatever the records (pages of equal records included)."""
+    m = min(bound, len(previous), len(records))
+    if m <= 0:
         return 0
-    return 0
+    pattern = _tokens(records[:m])
+    text = _tokens(previous[len(previous) - m :])
+    # fail[i]: the longest proper prefix of pattern[: i + 1] that is also its suffix.
+    fail = [0] * m
+    k = 0
+    for i in range(1, m):
+        while k and pattern[i] != pattern[k]:
+            k = fail[k - 1]
+        if pattern[i] == pattern[k]:
+            k += 1
+        fail[i] = k
+    # Run the text through the automaton: the state at its end is the longest prefix of the
+    # pattern that is a suffix of the text. Both have m tokens, so a full match ends the text.
+    k = 0
+    for token in text:
+        while k and token != pattern[k]:
+            k = fail[k - 1]
+        if token == pattern[k]:
+            k += 1
+    return k
 
 
 class Pager(Generic[T]):
@@ -716,8 +776,8 @@ class Pager(Generic[T]):
     def _check_origin(self, request: PageRequest) -> None:
         if not same_origin(self._origin, request.url):
             raise PaginationError(
-                f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)}; "
-                "refusing to follow it"
+                f"next page link {redact_url(request.url)} is not on {redact_url(self._origin)} "
+                "(another origin); refusing to follow it"
             )
 
     def _check(self, request: PageRequest, seen: set[str]) -> None:
@@ -824,7 +884,7 @@ class Pager(Generic[T]):
         try:
             while True:
                 try:
-                    overlap = guard.overlap(raw.records)
+                    overlap = guard.overlap(raw.records, raw.total)
                 except _Repeated:
                     raise PaginationError(
                         f"{redact_url(request.url)} repeats records of an earlier page: the "
