@@ -661,14 +661,11 @@ class BaseClient:
             if wait <= 0:
                 return
             if wait > self.retry_policy.max_retry_wait:
-                raise RateLimitError(
+                raise self._not_sent(
+                    request,
                     f"{self.spec.name} asked us to pause for {wait:.0f}s, longer than "
                     f"max_retry_wait={self.retry_policy.max_retry_wait:g}s",
-                    status=429,
-                    vendor=self.spec.name,
-                    method=request.method,
-                    url=self._shown(request),
-                    retry_after=wait,
+                    wait,
                 )
             await self.hooks.fire("on_rate_limit", wait, "429 pause")
             await asyncio.sleep(wait)
@@ -687,9 +684,18 @@ class BaseClient:
             wait = exc.wait
         else:
             return waited > 0
-        raise RateLimitError(
+        raise self._not_sent(
+            request,
             f"{self.spec.name}: client-side quota exhausted; next free slot in "
             f"{wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
+            wait,
+        )
+
+    def _not_sent(self, request: WireRequest, message: str, wait: float) -> RateLimitError:
+        """The 429-class error of a request refused before sending: it would have waited
+        ``wait`` seconds, longer than the client allows."""
+        return RateLimitError(
+            message,
             status=429,
             vendor=self.spec.name,
             method=request.method,
