@@ -18,6 +18,7 @@ from ._errors import (
     field_error_parser,
 )
 from ._links import LinkModels, is_url, link_of, template_regex
+from ._options import seconds as checked_seconds
 from ._pagination import (
     Chained,
     NextLink,
@@ -105,6 +106,7 @@ __all__ = [
     "backoff_delay",
     "changed_fields",
     "check_path",
+    "checked_seconds",
     "default_error_parser",
     "error_from_response",
     "field_error_parser",

@@ -164,7 +164,9 @@ class Token:
                     value.encode("utf-8")
                 except UnicodeEncodeError:
                     problem = "holds a lone surrogate"
-                if problem is None and name in in_header and any(c in value for c in "\r\n\0"):
+                if problem is None and name in in_header and not _HEADER_SAFE.fullmatch(value):
+                    # What a token endpoint's answer is held to (``parse_token``): a stored
+                    # token that would make every request fail must read as no token.
                     problem = "holds a character that cannot be sent in a header"
             if problem is not None:
                 raise DecodeError(f"stored token field {name!r} {problem}")
@@ -246,15 +248,14 @@ class HeaderAuth(Auth):
     """``Authorization: <scheme> <token>``. ``set_token`` swaps it (e.g. after a reset)."""
 
     def __init__(self, token: str, *, scheme: str = "Bearer", header: str = "Authorization"):
-        if not token:
-            raise ValueError("a token is required")
-        self._token = token
+        self._token = _credential("the token", token)
         self._previous = ""
         self.scheme = scheme
         self.header = header
         # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
         # construction: a token reset (``set_token``) is still the same account.
-        self.store_key = "account:" + _fingerprint(token)
+        self.account_key = "account:" + _fingerprint(token)
+        self.store_key = self.account_key
 
     def __repr__(self) -> str:
         return f"<HeaderAuth {self.header}: {self.scheme} ***>"
@@ -264,6 +265,7 @@ class HeaderAuth(Auth):
         return self._token
 
     def set_token(self, token: str) -> None:
+        token = _credential("the token", token)
         self._previous = self._token
         self._token = token
 
@@ -277,6 +279,20 @@ class HeaderAuth(Auth):
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
         # Replay only if the token was swapped (set_token) after this request took the old one.
         return used is not None and used != _fingerprint(self._token)
+
+
+def _credential(what: str, value: Any) -> str:
+    """A credential as given, checked: non-empty text that an HTTP header can carry (it goes into
+    ``Authorization``), so a wrong type is a ``ConfigurationError`` here, not a bare exception at
+    the first call."""
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{what} must be non-empty text, not a {type(value).__name__}")
+    if not _HEADER_SAFE.fullmatch(value):
+        raise ConfigurationError(
+            f"{what} has characters an HTTP header cannot carry (spaces, control characters or "
+            "non-ASCII)"
+        )
+    return value
 
 
 def _fingerprint(secret: str) -> str:
@@ -515,6 +531,14 @@ class OAuth2(Auth):
         self._client_id = client_id
         self._client_secret = client_secret
         self._grant = dict(grant)
+        for field, value in self._grant.items():
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ConfigurationError(
+                        f"the grant's {field} has characters that cannot be sent"
+                    ) from None
         self.client_auth = client_auth
         self.encoding = encoding
         self.refresh = refresh
@@ -526,6 +550,7 @@ class OAuth2(Auth):
         self._base_url = URL()
         self._vendor = ""
         self._store: TokenStore = MemoryTokenStore()
+        self._account = ""
         self._key = ""
         self._local_lock = asyncio.Lock()
         self._flight: SingleFlight[Token] = SingleFlight("vendorkit-token-renewal")
@@ -554,13 +579,28 @@ class OAuth2(Auth):
         self._base_url = base_url
         self._vendor = vendor
         self._store = store
-        # The key names the account, never a secret: same vendor, endpoint, client and user.
+        # The account: same vendor, endpoint, client and user (never a secret). It names the
+        # shared quota; the token's own key adds the owner verifier (see ``store_key``).
         ident = f"{base_url}|{self.token_path}|{self._client_id}|{self._identity}"
-        self._key = f"vendorkit:token:{vendor}:{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+        digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        self._account = f"vendorkit:token:{vendor}:{digest}"
+        self._key = ""
         self._owner_value = None
 
     @property
+    def account_key(self) -> str:
+        """Names the vendor account (for its shared quota): the same for every set of
+        credentials of that account."""
+        return self._account
+
+    @property
     def store_key(self) -> str:
+        """Where this strategy's token lives: the account plus a short verifier of the
+        credentials. Two sets of valid credentials for one account (a client secret being
+        rotated, half the processes on the old one) keep a token each instead of replacing each
+        other's on every call; a wrong password finds no token to use."""
+        if not self._key:
+            self._key = f"{self._account}:{self._owner()[:16]}"
         return self._key
 
     def _basic(self) -> str:
@@ -570,6 +610,11 @@ class OAuth2(Auth):
     def token_request(self, fields: Mapping[str, Any]) -> WireRequest:
         """The token endpoint request for these grant fields. Pure. In a form, a field whose
         value is ``None`` is left out (``str(None)`` is no value)."""
+        return self._endpoint_request(self.token_path, fields)
+
+    def _endpoint_request(self, path: str, fields: Mapping[str, Any]) -> WireRequest:
+        """A request to one of the authorization server's endpoints (token, revocation): the
+        client authenticated the configured way, ``fields`` in the configured encoding."""
         body: dict[str, Any] = dict(fields)
         headers = {"Accept": "application/json"}
         if self.client_auth == "basic":
@@ -577,11 +622,9 @@ class OAuth2(Auth):
         else:
             body.setdefault("client_id", self._client_id)
             body.setdefault("client_secret", self._client_secret)
-        url = self._base_url.join(URL(self.token_path.lstrip("/")))
-        if self.token_path.startswith("/"):
-            url = self._base_url.with_path(
-                self._base_url.path.rstrip("/") + self.token_path, encoded=False
-            )
+        url = self._base_url.join(URL(path.lstrip("/")))
+        if path.startswith("/"):
+            url = self._base_url.with_path(self._base_url.path.rstrip("/") + path, encoded=False)
         # A grant is safe to repeat (each answer is just a new token), so a token request that
         # meets a 502/503/504, a 429 or a dropped connection is retried like a GET.
         if self.encoding == "json":
@@ -651,18 +694,20 @@ class OAuth2(Auth):
         """The stored token; one that cannot be read (tampered, or written by an incompatible
         version) is no token: the renewal that follows overwrites it."""
         try:
-            token = await self._store.get(self._key)
+            token = await self._store.get(self.store_key)
         except DecodeError:
             log.warning(
                 "vendorkit: %s: the stored token %s cannot be read; obtaining a new one",
                 self._vendor,
-                self._key,
+                self.store_key,
             )
             return None
         if (
             token is not None
             and token.owner is not None
-            and not hmac.compare_digest(token.owner, self._owner())
+            and not hmac.compare_digest(
+                token.owner.encode("utf-8", "surrogatepass"), self._owner().encode()
+            )
         ):
             # Obtained with other credentials for this account's name (a wrong password or
             # client secret, or credentials since changed): not ours to use, nor its refresh
@@ -673,7 +718,7 @@ class OAuth2(Auth):
                 "vendorkit: %s: the stored token %s was obtained with other credentials; "
                 "obtaining one with ours",
                 self._vendor,
-                self._key,
+                self.store_key,
             )
             return None
         return token
@@ -692,7 +737,10 @@ class OAuth2(Auth):
                 ]
             )
             digest = hashlib.pbkdf2_hmac(
-                "sha256", material.encode(), f"vendorkit-owner|{self._key}".encode(), OWNER_ROUNDS
+                "sha256",
+                material.encode("utf-8", "surrogatepass"),
+                f"vendorkit-owner|{self._account}".encode(),
+                OWNER_ROUNDS,
             )
             self._owner_value = digest.hex()[:32]
         return self._owner_value
@@ -715,7 +763,7 @@ class OAuth2(Auth):
                 good = self._good(await self._read(), seen)
                 if good is not None:
                     return good
-                async with self._store.lock(self._key):
+                async with self._store.lock(self.store_key):
                     current = await self._read()
                     seen = frozenset(self._rejected)
                     good = self._good(current, seen)
@@ -730,9 +778,9 @@ class OAuth2(Auth):
                             # The stored token is dead (a 401 said so) and no new one came:
                             # the next call starts over with the original grant.
                             with contextlib.suppress(VendorkitError):
-                                await self._store.delete(self._key)
+                                await self._store.delete(self.store_key)
                         raise
-                    await self._store.set(self._key, token)
+                    await self._store.set(self.store_key, token)
                     return token
         finally:
             self._rejected.difference_update(seen)
@@ -784,9 +832,34 @@ class OAuth2(Auth):
         await self._renewed(send, rejected, since)
         return True
 
+    async def revoke(self, send: Send, path: str) -> bool:
+        """Revoke this strategy's current token at the revocation endpoint ``path`` (RFC 7009:
+        the client authenticated as for the token endpoint, the token in ``token=``), then forget
+        it; False when there is no token of ours to revoke. The token is forgotten only once the
+        endpoint says it is revoked: after a failure a second ``revoke`` tries again. Safe to
+        repeat (revoking a revoked token changes nothing), so it is retried like a grant."""
+        token = await self._read()
+        if token is None:
+            return False
+        if token.access_token not in self._issued:
+            self._issued.append(token.access_token)
+        response = await send(self._endpoint_request(path, {"token": token.access_token}))
+        if not 200 <= response.status < 300:
+            secrets = self._secrets({}, token)
+            error = error_from_response(
+                response,
+                vendor=self._vendor,
+                method="POST",
+                parser=self._error_parser,
+                secrets=secrets,
+            )
+            raise scrub_error(error, secrets) from None
+        await self._store.delete(self.store_key)
+        return True
+
     async def revoke_local(self) -> None:
         """Forget the stored token (the next request obtains a new one)."""
-        await self._store.delete(self._key)
+        await self._store.delete(self.store_key)
 
 
 def _valid_for(token: Token | None, now: float) -> float | None:

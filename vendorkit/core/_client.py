@@ -37,8 +37,10 @@ from vendorkit.errors import (
     ConfigurationError,
     DecodeError,
     RateLimitError,
+    ReadBackError,
     ResponseTooLargeError,
     TransportError,
+    VendorkitError,
 )
 
 from ._auth import Auth, MemoryTokenStore, TokenStore
@@ -368,6 +370,10 @@ class BaseClient:
                 if not callable(hook):
                     raise ConfigurationError(f"{name} must be callable, not {hook!r}")
                 getattr(self.hooks, name).append(hook)
+        if redis_url is not None and not isinstance(redis_url, str):
+            raise ConfigurationError(
+                f"redis_url must be a URL string, not {type(redis_url).__name__}"
+            )
         self._redis_url = redis_url
         # What redis_url builds is ours to close; a token_store= or RateLimiter passed in is not.
         self._owns_store = token_store is None and redis_url is not None
@@ -397,7 +403,7 @@ class BaseClient:
         """Send ``headers`` with every request this client makes inside the block, in this task
         and the tasks it starts (a pager's prefetch included). Other tasks are unaffected;
         a ``headers=`` argument on a call still wins."""
-        token = self._scoped.set({**self._scoped.get(), **headers})
+        token = self._scoped.set({**self._scoped.get(), **headers_mapping(headers)})
         try:
             yield
         finally:
@@ -418,8 +424,10 @@ class BaseClient:
     # -- construction helpers -------------------------------------------------------------------
 
     def _rate_key(self) -> str:
-        store_key = getattr(self.auth, "store_key", "") or ""
-        return f"vendorkit:quota:{self.spec.name}:{self._origin}:{store_key}"
+        # The account, never the credentials: every process of one account shares one budget,
+        # whichever client secret or password it holds.
+        account = getattr(self.auth, "account_key", "") or ""
+        return f"vendorkit:quota:{self.spec.name}:{self._origin}:{account}"
 
     def _build_rate_limiter(self, rate_limit: Any, redis_url: str | None) -> RateLimiter | None:
         if rate_limit is None:
@@ -436,7 +444,7 @@ class BaseClient:
                 raise ConfigurationError(f"invalid rate_limit {rate_limit!r}: {exc}") from None
         if not quotas:
             return None
-        return RateLimiter(quotas, key=self._rate_key(), storage=redis_url)
+        return RateLimiter(quotas, key=self._rate_key(), storage=redis_url, timeout=self._timeout)
 
     @classmethod
     def _env(cls, **overrides: Any) -> dict[str, Any]:
@@ -933,6 +941,8 @@ class BaseClient:
         )
         exchange = _Exchange()
         response, body = await self._perform(request, authenticate=True, exchange=exchange)
+        if response.status == 303 and request.method not in ("GET", "HEAD"):
+            return await self._see_other(request, response, headers)
         if response.status == 404 and request.method == "DELETE" and exchange.attempts > 1:
             if exchange.uncertain:
                 log.info(
@@ -942,7 +952,8 @@ class BaseClient:
                     self._shown(request),
                 )
                 return response, None
-        if response.status >= 300:
+        if not 200 <= response.status < 300:
+            # Below 200 too: a final 101 or a status of 000 is no success a caller can build on.
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise error_from_response(
                 response,
@@ -954,6 +965,36 @@ class BaseClient:
                 secrets=self._secrets(),
             )
         return response, body
+
+    async def _see_other(
+        self, request: WireRequest, response: WireResponse, headers: Mapping[str, str] | None
+    ) -> tuple[WireResponse, Any]:
+        """A write answered ``303 See Other``: it was processed, and the ``Location`` (on the
+        vendor's origin) holds the result (RFC 9110 15.4.4), which is read with a GET. If that
+        read fails, the write still happened: ``ReadBackError`` names the Location, so the
+        caller does not write again."""
+        location = response.headers.get("Location", "")
+        target: URL | None = None
+        with contextlib.suppress(ValueError, TypeError, UnicodeError):
+            target = response.url.join(URL(location)) if location else None
+        if target is None or not same_origin(self._origin, target):
+            raise ReadBackError(
+                f"{self.spec.name} {request.method} {self._shown(request)}: the write was "
+                f"processed, but its 303 names no Location on {redact_url(self._origin)}",
+                record_id=None,
+                method=request.method,
+            )
+        try:
+            return await self._checked("GET", target, headers=headers)
+        except VendorkitError as exc:
+            error = ReadBackError(
+                f"{self.spec.name} {request.method} {self._shown(request)}: the write was "
+                f"processed (see {redact_url(target)}), but reading it failed: {exc}",
+                record_id=str(target),
+                method=request.method,
+            )
+            cause = exc
+        raise error from cause
 
     # -- URLs -----------------------------------------------------------------------------------
 

@@ -36,7 +36,10 @@ def seconds(name: str, value: Any, *, positive: bool = False) -> float:
     ``positive``)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range: not a finite number of seconds
+        number = math.inf
     if not math.isfinite(number) or number < 0 or (positive and number == 0):
         need = "a positive" if positive else "a non-negative"
         raise ConfigurationError(f"{name} must be {need} finite number of seconds, not {value!r}")

@@ -18,11 +18,10 @@ can still shave the guard for that slot; the vendor's 429 and Retry-After remain
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import attrs
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
@@ -31,17 +30,35 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
-from vendorkit.errors import ClientStateError, ConfigurationError
+from vendorkit.errors import ClientStateError, ConfigurationError, TransportError
+
+from ._redact import describe_exception
 
 __all__ = ["Quota", "QuotaExhausted", "RateLimiter", "parse_quotas"]
 
 
+def _limit(_: Any, __: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"a quota's limit must be a whole number >= 1, not {value!r}")
+
+
+def _per(_: Any, __: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"a quota's window must be a number of seconds, not {value!r}")
+    try:
+        finite = math.isfinite(value) and value > 0
+    except OverflowError:
+        finite = False
+    if not finite or value > 10 * 365 * 86400:
+        raise ConfigurationError(f"a quota's window must be 0 < seconds <= 10 years, not {value!r}")
+
+
 @attrs.frozen
 class Quota:
-    """At most ``limit`` requests per ``per`` seconds."""
+    """At most ``limit`` requests per ``per`` seconds (a window of up to ten years)."""
 
-    limit: int = attrs.field(validator=attrs.validators.ge(1))
-    per: float = attrs.field(validator=attrs.validators.gt(0))
+    limit: int = attrs.field(validator=_limit)
+    per: float = attrs.field(validator=_per)
 
     def item(self) -> RateLimitItem:
         # Whole seconds (limits' finest unit), rounded up: a window rounded down would let
@@ -63,6 +80,8 @@ def parse_quotas(value: str | Quota | Sequence[Quota | str]) -> tuple[Quota, ...
         out.extend(parse_quotas(v))
     return tuple(out)
 
+
+T = TypeVar("T")
 
 OnWait = Callable[[float, str], Awaitable[None]]
 
@@ -89,11 +108,14 @@ class RateLimiter:
         key: str,
         storage: str | Storage | None = None,
         guard: float | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.quotas = tuple(quotas)
         if guard is not None and guard < 0:
             raise ConfigurationError("guard must be >= 0 (seconds)")
         self._guard = guard
+        # Seconds a storage operation may take (a ``redis://`` storage's socket timeout).
+        self._timeout = timeout
         self._items = [q.item() for q in self.quotas]
         # Slots are taken shortest window first, and no further once one is refused: a slot
         # taken in vain (another process won the race for a later window) then only ever costs
@@ -134,7 +156,11 @@ class RateLimiter:
             ) from exc
         # Our own connection pool, so ``aclose`` can close it (limits has no close of its own).
         try:
-            self._pool = aioredis.ConnectionPool.from_url(url)
+            # A Redis that accepts but never answers costs at most ``timeout``, not redis-py's
+            # default.
+            self._pool = aioredis.ConnectionPool.from_url(
+                url, socket_timeout=self._timeout, socket_connect_timeout=self._timeout
+            )
         except ValueError:
             raise ConfigurationError("the rate-limit storage URL is not valid") from None
         options: dict[str, Any] = {
@@ -188,16 +214,9 @@ class RateLimiter:
                 # A request that waited across ``aclose()``: no new connection for it.
                 raise ClientStateError("the rate limiter is closed")
             async with self._lock:
-                with _storage_errors():
-                    wait = await self.wait_time()
-                    if wait <= 0:
-                        for item in self._hit_order:
-                            if not await self._limiter.hit(item, self._key):
-                                break
-                        else:
-                            return slept
-                        # Another process took the last slot between test and hit: look again.
-                        wait = max(0.05, await self.wait_time())
+                wait = await _storage(self._try_hit)
+                if wait is None:
+                    return slept
             # The whole wait counts, not each round's: max_wait bounds how long a call waits.
             if max_wait is not None and slept + wait > max_wait:
                 raise QuotaExhausted(wait)
@@ -207,27 +226,47 @@ class RateLimiter:
             await asyncio.sleep(pause)
             slept += pause
 
+    async def _try_hit(self) -> float | None:
+        """Take a slot in every window if all have room (None: taken), else the wait."""
+        wait = await self.wait_time()
+        if wait > 0:
+            return wait
+        for item in self._hit_order:
+            if not await self._limiter.hit(item, self._key):
+                break
+        else:
+            return None
+        # Another process took the last slot between test and hit: look again.
+        return max(0.05, await self.wait_time())
+
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
-        out: dict[Quota, int] = {}
-        with _storage_errors():
+
+        async def read() -> dict[Quota, int]:
+            out: dict[Quota, int] = {}
             for quota, item in zip(self.quotas, self._items, strict=True):
                 stats = await self._limiter.get_window_stats(item, self._key)
                 out[quota] = stats.remaining
-        return out
+            return out
+
+        return await _storage(read)
 
     async def reset(self) -> None:
-        with _storage_errors():
+        async def clear() -> None:
             for item in self._items:
                 await self._limiter.clear(item, self._key)
 
+        await _storage(clear)
 
-@contextlib.contextmanager
-def _storage_errors() -> Iterator[None]:
-    """A shared storage that fails (Redis unreachable) as a ``TransportError``."""
+
+async def _storage(operation: Callable[[], Awaitable[T]]) -> T:
+    """``operation()`` with a failing shared storage (Redis unreachable) as a
+    ``TransportError``, described in redacted words and raised after the handler, so that no
+    ``__context__`` keeps the storage's own error."""
+    error: TransportError
     try:
-        yield
+        return await operation()
     except StorageError as exc:
-        from vendorkit.errors import TransportError
-
-        raise TransportError(f"the shared rate-limit storage failed: {exc.storage_error}") from exc
+        described = describe_exception(exc.storage_error)
+        error = TransportError(f"the shared rate-limit storage failed: {described}")
+    raise error

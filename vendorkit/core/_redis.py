@@ -41,8 +41,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -68,6 +68,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("vendorkit")
+
+T = TypeVar("T")
 
 #: The variable that holds the encryption key(s) when ``encryption_key=`` is not given.
 KEY_ENV = "VENDORKIT_REDIS_TOKEN_KEY"
@@ -260,6 +262,19 @@ def _positive(name: str, value: float, *, zero: bool = False) -> float:
 # -- the store ------------------------------------------------------------------------------------
 
 
+def _url_secrets(url: str) -> tuple[str, ...]:
+    """The password (and user) a ``redis://user:password@host`` URL or its query holds."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or "", parts.username or ""]
+        found += parse_qs(parts.query).get("password", [])
+    except ValueError:
+        return ()
+    return tuple(x for x in found if x)
+
+
 class RedisTokenStore:
     """``TokenStore`` on Redis. ``url`` is a ``redis://host:port/db`` URL (``rediss://`` for TLS).
 
@@ -297,8 +312,13 @@ class RedisTokenStore:
             self._cipher = load_cipher(os.environ.get(KEY_ENV), source=KEY_ENV)
         else:
             self._cipher = load_cipher(encryption_key, source="encryption_key=")
+        # A Redis that accepts connections but never answers costs the client's timeout, not
+        # redis-py's own default.
+        timeout = self._lock_wait
         try:
-            self._redis: Any = aioredis.from_url(url)
+            self._redis: Any = aioredis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
         except ValueError:
             self._redis = None
         if self._redis is None:  # the URL may hold a password: not in the message
@@ -307,6 +327,8 @@ class RedisTokenStore:
         self._response_error: type[Exception] = ResponseError
         self._lock_error: type[Exception] = LockError
         self._closed = False
+        # The URL's password, scrubbed from what a redis-py error says.
+        self._url_secrets = _url_secrets(url)
 
     def __repr__(self) -> str:
         return "<RedisTokenStore encrypted>" if self._cipher else "<RedisTokenStore>"
@@ -316,38 +338,39 @@ class RedisTokenStore:
         """Whether tokens are stored encrypted."""
         return self._cipher is not None
 
-    @contextlib.contextmanager
-    def _errors(self, key: str = "") -> Iterator[None]:
-        """Redis failures as vendorkit errors, described in redacted words and not chained (a
-        redis-py error may name the server, and a URL may hold a password)."""
+    async def _run(self, key: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """``operation()`` with Redis failures as vendorkit errors: described in redacted words
+        (the URL's password scrubbed) and not chained. Raised here, after the handler, so that
+        no ``__context__`` keeps the redis-py error (a context manager's ``__exit__`` would)."""
         if self._closed:
             raise ClientStateError("the token store is closed")
         error: Exception
         try:
-            yield
-            return
+            return await operation()
         except self._lock_error:
             raise
         except self._response_error as exc:
             if "WRONGTYPE" in str(exc):
                 error = DecodeError(f"the token stored under {key} is not a Redis string")
             else:
-                error = TransportError(
-                    f"the shared token store (Redis) failed: {describe_exception(exc)}"
-                )
+                error = self._failed(exc)
         except self._redis_error as exc:
-            error = TransportError(
-                f"the shared token store (Redis) failed: {describe_exception(exc)}"
-            )
+            error = self._failed(exc)
         raise error
 
+    def _failed(self, exc: BaseException) -> TransportError:
+        described = describe_exception(exc, self._url_secrets)
+        return TransportError(f"the shared token store (Redis) failed: {described}")
+
     async def get(self, key: str) -> Token | None:
-        with self._errors(key):
+        async def read() -> list[Any]:
             async with self._redis.pipeline(transaction=True) as pipe:
                 # At most one byte past the limit: a huge value is refused without reading it.
                 pipe.exists(key)
                 pipe.getrange(key, 0, MAX_VALUE_BYTES)
-                exists, raw = await pipe.execute()
+                return list(await pipe.execute())
+
+        exists, raw = await self._run(key, read)
         if not exists:
             return None
         try:
@@ -364,12 +387,10 @@ class RedisTokenStore:
             keep_after_expiry=self._keep_after_expiry,
             default_ttl=self._default_ttl,
         )
-        with self._errors(key):
-            await self._redis.set(key, value, ex=ttl)
+        await self._run(key, lambda: self._redis.set(key, value, ex=ttl))
 
     async def delete(self, key: str) -> None:
-        with self._errors(key):
-            await self._redis.delete(key)
+        await self._run(key, lambda: self._redis.delete(key))
 
     def _wait_exceeded(self, key: str) -> TransportError:
         return TransportError(
@@ -386,8 +407,7 @@ class RedisTokenStore:
             sleep=self._poll,
             blocking_timeout=self._lock_wait,
         )
-        with self._errors(key):
-            acquired = await lock.acquire()
+        acquired = await self._run(key, lock.acquire)
         if not acquired:
             raise self._wait_exceeded(key)
         keeper = asyncio.create_task(self._keep(lock))
@@ -398,8 +418,7 @@ class RedisTokenStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
             try:
-                with self._errors(key):
-                    await lock.release()
+                await self._run(key, lock.release)
             except self._lock_error:
                 # It lapsed (this process stalled longer than lock_timeout) and someone else may
                 # hold it now: theirs to release. What we did under it is done.

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import json
 import logging
 import math
@@ -887,12 +888,27 @@ async def export(
         raise ConfigurationError(str(exc)) from None
     except OSError as exc:
         raise ConfigurationError(f"out= {root} cannot be created: {exc.strerror}") from None
+    except (ValueError, UnicodeError):  # a NUL or a lone surrogate: no file system takes it
+        raise ConfigurationError("out= is not a path a file system can hold") from None
     started = time.monotonic()
+    # An async on_progress (a coroutine function) runs as a task per event; the export waits
+    # for them before it returns, so none is left behind.
+    callbacks: set[asyncio.Future[Any]] = set()
+
+    def settled(task: asyncio.Future[Any]) -> None:
+        callbacks.discard(task)
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:
+            log.warning("vendorkit: progress callback raised %s; ignored", describe_exception(exc))
 
     def emit(event: Progress) -> None:
         if on_progress is not None:
             try:
-                on_progress(event)
+                outcome = on_progress(event)
+                if inspect.isawaitable(outcome):
+                    task = asyncio.ensure_future(outcome)
+                    callbacks.add(task)
+                    task.add_done_callback(settled)
             except Exception as exc:
                 log.warning(
                     "vendorkit: progress callback raised %s; ignored", describe_exception(exc)
@@ -923,4 +939,6 @@ async def export(
     finally:
         for c in clients.values():
             _give_back(c)
+        if callbacks:
+            await asyncio.wait(set(callbacks))
     return ExportResult(list(results), root, time.monotonic() - started)

@@ -8,7 +8,6 @@ orders (items, file upload, validation, send, cancel), pickup links, per-type te
 from __future__ import annotations
 
 import asyncio
-import base64
 import builtins
 import contextlib
 import inspect
@@ -37,8 +36,8 @@ from vendorkit.core import (
     Record,
     Resource,
     UpdateMixin,
-    WireRequest,
     check_path,
+    checked_seconds,
     is_url,
     redact_url,
     resource,
@@ -388,6 +387,8 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         or ``validation_errors`` lists problems, and returns it (check ``order.is_ready`` and
         ``order.validation_errors``). MakeLeaps validates by itself; there is no validate call.
         Raises ``TaskTimeoutError`` after ``timeout`` seconds."""
+        timeout = checked_seconds("timeout", timeout)
+        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -662,8 +663,6 @@ class MakeLeaps(BaseClient):
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")
-        self._client_id = client_id
-        self._client_secret = client_secret
         auth = OAuth2(
             token_path=TOKEN_PATH,
             client_id=client_id,
@@ -820,8 +819,8 @@ class MakeLeaps(BaseClient):
         task that finished with errors (``task.errors``, ``failed_chunks``) still returns its
         result: MakeLeaps reports partial success that way.
         """
-        if timeout < 0 or poll_interval <= 0:
-            raise ConfigurationError("timeout must be >= 0 and poll_interval > 0 (seconds)")
+        timeout = checked_seconds("timeout", timeout)
+        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         url = await self._task_url(task)
@@ -854,35 +853,12 @@ class MakeLeaps(BaseClient):
     # -- tokens -------------------------------------------------------------------------------
 
     async def revoke_token(self) -> None:
-        """Revoke the current access token at MakeLeaps (``/user/oauth2/revoke-token/``) and
-        forget it; the next call obtains a new one."""
+        """Revoke the current access token at MakeLeaps (``/user/oauth2/revoke-token/``, Basic
+        auth, form ``token=``) and forget it; the next call obtains a new one. A revocation that
+        failed raises and keeps the token (calling again tries again); a client whose
+        credentials did not obtain the stored token neither revokes nor drops it."""
         assert isinstance(self.auth, OAuth2)
-        token = await self.token_store.get(self.auth.store_key)
-        if token is None:
-            return
-        raw = f"{self._client_id}:{self._client_secret}".encode()
-        url = self._base_url.with_path(self._base_url.path.rstrip("/") + REVOKE_PATH, encoded=False)
-        request = WireRequest(
-            "POST",
-            url,
-            headers={
-                "Accept": "application/json",
-                "Authorization": "Basic " + base64.b64encode(raw).decode(),
-            },
-            form={"token": token.access_token},
-        )
-        response = await self._token_send(request)
-        await self.auth.revoke_local()
-        if response.status >= 400:
-            from vendorkit.core import error_from_response
-
-            raise error_from_response(
-                response,
-                vendor=self.spec.name,
-                method="POST",
-                parser=self.spec.error_parser,
-                secrets=self._secrets(),
-            )
+        await self.auth.revoke(self._token_send, REVOKE_PATH)
 
 
 # -- helpers --------------------------------------------------------------------------------------
