@@ -301,3 +301,8 @@ class LeanLawServer:
         r.add_put("/v2/{collection}/{id}", self.update)
         r.add_delete("/v2/{collection}/{id}", self.delete)
         return app
+
+
+def listed(server: LeanLawServer, name: str) -> list[dict[str, Any]]:
+    """What a list shows by default: no meta, no contact."""
+    return [LeanLawServer._view(r, None, default_meta=False) for r in server.data[name].values()]

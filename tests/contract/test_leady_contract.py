@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import aiohttp
 import attrs
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests._redis_url import REDIS_URL
 from tests.contract._leady_server import (
     ACTIONS,
     COMPANIES,
@@ -33,7 +31,6 @@ from tests.contract._leady_server import (
     _uncursor,
 )
 from vendorkit import Leady, errors
-from vendorkit.core import MemoryTokenStore
 from vendorkit.vendors.leady import models
 
 
@@ -56,60 +53,6 @@ async def leady(server: LeadyServer) -> AsyncIterator[Leady]:
 
 
 # -- construction -------------------------------------------------------------------------------
-
-
-async def test_keyword_only_construction_and_default_base_url() -> None:
-    with pytest.raises(TypeError):
-        Leady(FIRST_TOKEN)  # type: ignore[call-arg]
-    client = Leady(token=FIRST_TOKEN)
-    try:
-        assert client.base_url == "https://api.leady.com/v1"
-        assert FIRST_TOKEN not in repr(client)
-    finally:
-        await client.aclose()
-
-
-async def test_every_documented_option(server: LeadyServer) -> None:
-    async with aiohttp.ClientSession() as session:
-        client = Leady(
-            token=FIRST_TOKEN,
-            base_url=server.url,
-            session=session,
-            timeout=5.0,
-            max_retries=2,
-            max_retry_wait=3.0,
-            rate_limit="100/second",
-            token_store=MemoryTokenStore(),
-            user_agent="contract-test/1.0",
-        )
-        async with client:
-            assert [r.domain for r in await client.resources.list().all()] == [
-                "example.com",
-                "shop.example.org",
-            ]
-        assert not session.closed  # borrowed, never closed by vendorkit
-    sent = server.requests("GET", "/resources/")[0]["headers"]
-    assert sent["User-Agent"] == "contract-test/1.0"
-    assert sent["Authorization"] == f"Token {FIRST_TOKEN}"
-
-
-async def test_redis_url_and_no_rate_limit(server: LeadyServer) -> None:
-    async with Leady(
-        token=FIRST_TOKEN, base_url=server.url, redis_url=REDIS_URL, rate_limit="50/second"
-    ) as shared:
-        assert len(await shared.companies.list().all()) == len(COMPANIES)
-    async with Leady(token=FIRST_TOKEN, base_url=server.url, rate_limit=None) as free:
-        assert len(await free.magnitudes.list().all()) == len(MAGNITUDES)
-
-
-async def test_from_env(server: LeadyServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("VENDORKIT_LEADY_TOKEN", raising=False)
-    with pytest.raises(errors.ConfigurationError, match="VENDORKIT_LEADY_TOKEN"):
-        Leady.from_env()
-    monkeypatch.setenv("VENDORKIT_LEADY_TOKEN", FIRST_TOKEN)
-    monkeypatch.setenv("VENDORKIT_LEADY_BASE_URL", server.url)
-    async with Leady.from_env() as client:
-        assert (await client.companies.get(10)).raw == COMPANIES[0]
 
 
 # -- resources and methods ----------------------------------------------------------------------
@@ -342,19 +285,6 @@ async def test_429_retry_after_is_honoured(leady: Leady, server: LeadyServer) ->
     made = await leady.saved_filters.create({"name": "After a 429"})
     assert len([f for f in server.saved_filters.values() if f["name"] == "After a 429"]) == 1
     assert made.name == "After a 429"
-
-
-async def test_429_raised_when_out_of_retries(server: LeadyServer) -> None:
-    async with Leady(token=FIRST_TOKEN, base_url=server.url, max_retries=0) as client:
-        server.throttle = ["0.05"]
-        with pytest.raises(errors.RateLimitError) as info:
-            await client.companies.get(10)
-    assert info.value.status == 429 and info.value.retry_after == pytest.approx(0.05)
-    async with Leady(token=FIRST_TOKEN, base_url=server.url, max_retry_wait=1) as client:
-        server.throttle = ["30"]
-        with pytest.raises(errors.RateLimitError) as info:
-            await client.companies.get(10)
-    assert info.value.retry_after == pytest.approx(30, abs=1)
 
 
 # -- tokens -------------------------------------------------------------------------------------

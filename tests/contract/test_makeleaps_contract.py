@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import aiohttp
 import attrs
 import pytest
 from aiohttp import web
@@ -38,7 +37,6 @@ from tests.contract._makeleaps_server import (
     make_client,
 )
 from vendorkit import MakeLeaps, errors
-from vendorkit.core import MemoryTokenStore
 from vendorkit.vendors.makeleaps import models
 
 
@@ -65,18 +63,15 @@ def _doc_mid(i: int) -> str:
 # -- construction and configuration -------------------------------------------------------------
 
 
-async def test_keyword_only_default_base_url_and_default_quota() -> None:
-    with pytest.raises(TypeError):
-        MakeLeaps(CLIENT_ID, CLIENT_SECRET)  # type: ignore[call-arg]
+async def test_default_quota_and_no_partner_mid() -> None:
+    """Keyword-only construction, the default base URL and secret-free reprs are in
+    ``test_contract.py`` (for every vendor); the default quota is MakeLeaps' own."""
     client = MakeLeaps(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     try:
-        assert client.base_url == "https://api.makeleaps.com"
         assert client.partner_mid is None
         assert client.rate_limiter is not None
         quotas = sorted((q.limit, q.per) for q in client.rate_limiter.quotas)
         assert quotas == [(120, 60.0), (5000, 86400.0)]
-        for text in (repr(client), repr(client.auth), repr(client.token_store)):
-            assert CLIENT_SECRET not in text and BASIC not in text
     finally:
         await client.aclose()
     unlimited = MakeLeaps(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, rate_limit=None)
@@ -84,48 +79,6 @@ async def test_keyword_only_default_base_url_and_default_quota() -> None:
         assert unlimited.rate_limiter is None
     finally:
         await unlimited.aclose()
-
-
-async def test_every_documented_option(server: MakeLeapsServer) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with MakeLeaps(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            partner_mid=P1,
-            accept_language="ja",
-            base_url=server.url,
-            session=session,
-            timeout=5.0,
-            max_retries=1,
-            max_retry_wait=2.0,
-            rate_limit="100/second",
-            token_store=MemoryTokenStore(),
-            user_agent="contract-test/1.0",
-        ) as client:
-            assert len(await client.employees.list().all()) == 4
-        assert not session.closed
-    sent = server.requests("GET", f"/api/partner/{P1}/employee/")[0]["headers"]
-    assert sent["User-Agent"] == "contract-test/1.0"
-    assert sent["Accept-Language"] == "ja"
-    assert server.requests("GET", "/api/partner/") == []  # partner_mid given: no discovery
-
-
-async def test_from_env_names_the_missing_variable(
-    server: MakeLeapsServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("CLIENT_ID", "CLIENT_SECRET", "PARTNER_MID", "ACCEPT_LANGUAGE", "BASE_URL"):
-        monkeypatch.delenv(f"VENDORKIT_MAKELEAPS_{name}", raising=False)
-    with pytest.raises(errors.ConfigurationError, match="VENDORKIT_MAKELEAPS_CLIENT_ID"):
-        MakeLeaps.from_env()
-    monkeypatch.setenv("VENDORKIT_MAKELEAPS_CLIENT_ID", CLIENT_ID)
-    with pytest.raises(errors.ConfigurationError, match="VENDORKIT_MAKELEAPS_CLIENT_SECRET"):
-        MakeLeaps.from_env()
-    monkeypatch.setenv("VENDORKIT_MAKELEAPS_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.setenv("VENDORKIT_MAKELEAPS_BASE_URL", server.url)
-    async with MakeLeaps.from_env(rate_limit=None) as client:
-        assert client.base_url == server.url
-        assert (await client.employees.me()).name == "Employee 0"
-        assert client.partner_mid == P1
 
 
 # -- OAuth2 -------------------------------------------------------------------------------------
@@ -531,11 +484,7 @@ async def test_429_retry_after_is_honoured(server: MakeLeapsServer, ml: MakeLeap
     posts = server.requests("POST", f"/api/partner/{P1}/contact/")
     assert len(posts) == 2  # a refused write is safe to resend
     assert posts[1]["at"] - posts[0]["at"] >= 0.95  # waited out Retry-After
-    async with make_client(server, partner_mid=P1, max_retries=0) as strict:
-        server.throttle = ["1"]
-        with pytest.raises(errors.RateLimitError) as info:
-            await strict.employees.list().all()
-    assert info.value.retry_after == 1.0 and info.value.status == 429
+    # Out of retries: test_contract.py::test_429_raised_when_out_of_retries.
 
 
 # -- resources: documented paths and methods ----------------------------------------------------
