@@ -10,6 +10,7 @@ nothing here is shared with the sandbox emulators. Tests that only one vendor ha
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from tests.contract import _leaddesk_server as ld
 from tests.contract import _leady_server as ly
 from tests.contract import _leanlaw_server as ll
 from tests.contract import _makeleaps_server as ml
-from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
+from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps, errors
 
 Call = Callable[[Any], Awaitable[Any]]
 
@@ -67,9 +68,25 @@ class Vendor:
     retry_after: tuple[str, str]  # their Retry-After values
     limited_options: Mapping[str, Any]
     rate_limit_error: Callable[[Any], Mapping[str, Any]]  # vendor fields of the first error
+    # wrong credentials
+    wrong_credentials: Mapping[str, Any]
+    refused_call: Call
+    refused_as: type[Exception]
+    refusal: Callable[[Any], Mapping[str, Any]]  # attributes of the error
+    refusal_secrets: tuple[str, ...]  # in no view of that error, nor in the DEBUG log
+    refusal_views: Callable[[Any], tuple[str, ...]]  # views of the error beyond str and repr
+    refusal_mentions: tuple[str, ...]  # what str(error) says
+    reached_with_wrong_credentials: Callable[[Any], list[Any]]  # API requests made anyway
+    # generic request()
+    other_origin: str  # an absolute URL elsewhere: refused before sending
+    missing_path: str  # a path the vendor does not have: NotFoundError
 
     def client(self, server: Any, **options: Any) -> Any:
-        return self.cls(**self.credentials, base_url=self.base_url(server), **options)
+        return self.cls(
+            **{**self.credentials, **options.pop("credentials", {})},
+            base_url=self.base_url(server),
+            **options,
+        )
 
 
 # -- servers ---------------------------------------------------------------------------------------
@@ -130,6 +147,10 @@ async def _leady_magnitudes(c: Leady) -> int:
     return len(await c.magnitudes.list().all())
 
 
+async def _leady_companies_raw(c: Leady) -> Any:
+    return await c.companies.list().all()
+
+
 async def _leady_company_10(c: Leady) -> Any:
     return (await c.companies.get(10)).raw
 
@@ -150,6 +171,10 @@ async def _leanlaw_clients_raw(c: LeanLaw) -> list[Any]:
     return [x.raw for x in await c.clients.list().all()]
 
 
+async def _leanlaw_clients_all(c: LeanLaw) -> Any:
+    return await c.clients.list().all()
+
+
 async def _leanlaw_user_100(c: LeanLaw) -> Any:
     return await c.users.get(ll._guid(100))
 
@@ -160,6 +185,10 @@ async def _makeleaps_employees(c: MakeLeaps) -> int:
 
 async def _makeleaps_currencies(c: MakeLeaps) -> int:
     return len(await c.currencies.list().all())
+
+
+async def _makeleaps_documents(c: MakeLeaps) -> Any:
+    return await c.documents.list().all()
 
 
 async def _makeleaps_me(c: MakeLeaps) -> str:
@@ -203,6 +232,16 @@ VENDORS = (
         retry_after=("0.05", "30"),
         limited_options={},
         rate_limit_error=lambda s: {},
+        wrong_credentials={"token": "tok-wrong-S3CRET"},
+        refused_call=_leady_companies_raw,
+        refused_as=errors.AuthenticationError,
+        refusal=lambda s: {"status": 401, "message": "Invalid token."},
+        refusal_secrets=("tok-wrong-S3CRET",),
+        refusal_views=lambda e: (),
+        refusal_mentions=(),
+        reached_with_wrong_credentials=lambda s: [],
+        other_origin="https://elsewhere.invalid/v1/companies/",
+        missing_path="/nowhere/",
     ),
     Vendor(
         name="leanlaw",
@@ -230,6 +269,16 @@ VENDORS = (
         retry_after=("0.05", "120"),
         limited_options={},
         rate_limit_error=lambda s: {"trace_id": s.trace_ids[-1]},
+        wrong_credentials={"api_key": "wrong-key-S3CRET"},
+        refused_call=_leanlaw_clients_all,
+        refused_as=errors.PermissionDeniedError,
+        refusal=lambda s: {"status": 403, "trace_id": s.trace_ids[-1], "code": "Forbidden"},
+        refusal_secrets=("wrong-key-S3CRET",),
+        refusal_views=lambda e: (),
+        refusal_mentions=(),
+        reached_with_wrong_credentials=lambda s: [],
+        other_origin="https://elsewhere.invalid/v2/users",
+        missing_path="/v2/nothing-here/1",
     ),
     Vendor(
         name="makeleaps",
@@ -262,6 +311,17 @@ VENDORS = (
         retry_after=("1", "30"),
         limited_options={"partner_mid": ml.P1, "rate_limit": None},
         rate_limit_error=lambda s: {},
+        wrong_credentials={"client_secret": "wrong-" + ml.CLIENT_SECRET},
+        refused_call=_makeleaps_documents,
+        refused_as=errors.AuthenticationError,
+        refusal=lambda s: {"status": 401, "code": "invalid_client", "vendor": "makeleaps"},
+        refusal_secrets=(ml.CLIENT_SECRET, "Basic"),
+        refusal_views=lambda e: (json.dumps(e.body), str(e.url)),
+        refusal_mentions=(),
+        # nothing reached the API without a token
+        reached_with_wrong_credentials=lambda s: s.api_calls(),
+        other_origin="https://elsewhere.invalid/api/currency/",
+        missing_path=f"/api/partner/{ml.P1}/document/404/",
     ),
     Vendor(
         name="leaddesk",
@@ -303,5 +363,21 @@ VENDORS = (
         retry_after=("0.05", "30"),
         limited_options={},
         rate_limit_error=lambda f: {"code": "too_many_requests"},
+        wrong_credentials={"password": "wrong-S3CRET"},
+        refused_call=_leaddesk_user_1,
+        refused_as=errors.AuthenticationError,
+        refusal=lambda f: {
+            "status": 401,
+            "code": "invalid_credentials",
+            "message": "The user credentials were incorrect",
+            "vendor": "leaddesk",
+            "method": "POST",
+        },
+        refusal_secrets=(ld.CLIENT_SECRET, "wrong-S3CRET", "S3CRET"),
+        refusal_views=lambda e: (),
+        refusal_mentions=("401", "access-token"),
+        reached_with_wrong_credentials=lambda f: f.api_requests(),
+        other_origin="https://elsewhere.invalid/stable/users",
+        missing_path="/users/404",
     ),
 )

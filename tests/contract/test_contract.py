@@ -11,6 +11,7 @@ new place), and most are now made for all four.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import aiohttp
@@ -116,3 +117,37 @@ async def test_429_raised_when_out_of_retries(case: Vendor) -> None:
             with pytest.raises(errors.RateLimitError) as info:
                 await case.limited[1](client)
         assert info.value.retry_after == pytest.approx(float(too_long), abs=1)
+
+
+@per_vendor
+async def test_wrong_credentials_raise_a_typed_error_without_secrets(
+    case: Vendor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with case.serve() as server:
+        async with case.client(server, credentials=case.wrong_credentials) as bad:
+            with pytest.raises(case.refused_as) as info:
+                await case.refused_call(bad)
+        err = info.value
+        assert isinstance(err, errors.APIError)
+        for attribute, expected in case.refusal(server).items():
+            assert getattr(err, attribute) == expected
+        text = str(err)
+        assert "\n" not in text
+        for mention in case.refusal_mentions:
+            assert mention in text
+        for view in (text, repr(err), *case.refusal_views(err)):
+            for secret in case.refusal_secrets:
+                assert secret not in view
+        for secret in case.refusal_secrets:
+            assert secret not in caplog.text
+        assert case.reached_with_wrong_credentials(server) == []
+
+
+@per_vendor
+async def test_generic_request_refuses_another_origin_and_raises_not_found(case: Vendor) -> None:
+    async with case.serve() as server, case.client(server) as client:
+        with pytest.raises(errors.ConfigurationError):
+            await client.request("GET", case.other_origin)
+        with pytest.raises(errors.NotFoundError):
+            await client.request("GET", case.missing_path)

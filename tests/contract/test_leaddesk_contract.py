@@ -203,24 +203,6 @@ async def test_expires_in_renews_ahead_of_expiry_and_its_absence_waits_for_a_401
     assert fake2.grants() == ["password", "refresh_token"]
 
 
-async def test_wrong_credentials_raise_authentication_error_without_secrets(
-    harness: Harness, fake: FakeLeadDesk, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    ld = harness.client(fake, username=USERNAME, password="wrong-S3CRET")
-    with pytest.raises(errors.AuthenticationError) as info:
-        await ld.users.get(1)
-    err = info.value
-    assert err.status == 401 and err.code == "invalid_credentials"
-    assert err.message == "The user credentials were incorrect"
-    assert err.vendor == "leaddesk" and err.method == "POST"
-    text = str(err)
-    assert "\n" not in text and "401" in text and "access-token" in text
-    for secret in (CLIENT_SECRET, "wrong-S3CRET", "S3CRET"):
-        assert secret not in text and secret not in repr(err)
-    assert "S3CRET" not in caplog.text
-
-
 async def test_token_endpoint_validation_errors_carry_field_errors(
     harness: Harness, fake: FakeLeadDesk
 ) -> None:
@@ -353,8 +335,7 @@ async def test_generic_request_and_paginate(fake: FakeLeadDesk, ld: LeadDesk) ->
     assert fake.store["users"][3]["first_name"] == "X"
     created = await ld.request("POST", "/products", json={"name": "New"})
     assert set(created) == {"id"}
-    with pytest.raises(errors.NotFoundError):
-        await ld.request("GET", "/users/404")
+    # Another origin refused, a missing path a NotFoundError: test_contract.py, every vendor.
 
 
 # -- objects ---------------------------------------------------------------------------------------

@@ -267,15 +267,6 @@ async def test_field_and_non_field_errors(leady: Leady) -> None:
     assert (info.value.method, info.value.status) == ("POST", 400)
 
 
-async def test_bad_token_is_an_authentication_error(server: LeadyServer) -> None:
-    async with Leady(token="tok-wrong-S3CRET", base_url=server.url) as bad:
-        with pytest.raises(errors.AuthenticationError) as info:
-            await bad.companies.list().all()
-    assert info.value.status == 401
-    assert info.value.message == "Invalid token."
-    assert "tok-wrong-S3CRET" not in str(info.value) + repr(info.value)
-
-
 async def test_429_retry_after_is_honoured(leady: Leady, server: LeadyServer) -> None:
     server.throttle = ["0.05", "0"]
     assert len(await leady.companies.list().all()) == len(COMPANIES)
@@ -331,10 +322,7 @@ async def test_generic_request(leady: Leady, server: LeadyServer) -> None:
     second = await leady.request("GET", page["next"])
     assert second["results"] == COMPANIES[2:4]
     assert server.requests("GET", "/companies/")[-1]["query"]["cursor"] == _cursor(2)
-    with pytest.raises(errors.ConfigurationError):
-        await leady.request("GET", "https://elsewhere.invalid/v1/companies/")
-    with pytest.raises(errors.NotFoundError):
-        await leady.request("GET", "/nowhere/")
+    # Another origin refused, a missing path a NotFoundError: test_contract.py, every vendor.
 
 
 async def test_generic_paginate(leady: Leady, server: LeadyServer) -> None:

@@ -295,15 +295,8 @@ async def test_validation_errors_in_several_shapes(ll: LeanLaw, server: LeanLawS
     assert info.value.method == "PUT"
 
 
-async def test_401_and_403_carry_the_trace_id(server: LeanLawServer) -> None:
-    async with LeanLaw(api_key="wrong-key-S3CRET", base_url=server.url) as bad:
-        with pytest.raises(errors.PermissionDeniedError) as denied:
-            await bad.clients.list().all()
-    assert denied.value.status == 403
-    assert denied.value.trace_id == server.trace_ids[-1]
-    assert denied.value.code == "Forbidden"
-    assert "wrong-key-S3CRET" not in str(denied.value) + repr(denied.value)
-
+async def test_a_401_carries_the_trace_id(server: LeanLawServer) -> None:
+    """A wrong key (403 with the trace id): test_contract.py, with the other vendors' refusals."""
     server.force_401 = True
     async with LeanLaw(api_key=API_KEY, base_url=server.url) as client:
         with pytest.raises(errors.AuthenticationError) as missing:
@@ -340,8 +333,7 @@ async def test_generic_request(ll: LeanLaw, server: LeanLawServer) -> None:
     assert await ll.request("DELETE", f"/v2/clients/{_guid(0)}") is None
     absolute = await ll.request("GET", f"{server.url}/v2/users/{_guid(102)}")
     assert absolute == one
-    with pytest.raises(errors.NotFoundError):
-        await ll.request("GET", "/v2/nothing-here/1")
+    # Another origin refused, a missing path a NotFoundError: test_contract.py, every vendor.
 
 
 async def test_generic_paginate(ll: LeanLaw, server: LeanLawServer) -> None:

@@ -99,19 +99,6 @@ async def test_token_request_is_basic_auth_with_form_grant(server: MakeLeapsServ
     assert len(server.requests("GET", "/api/partner/")) == 1  # one discovery too
 
 
-async def test_bad_credentials_raise_authentication_error_without_secrets(
-    server: MakeLeapsServer,
-) -> None:
-    async with make_client(server, client_secret="wrong-" + CLIENT_SECRET) as ml:
-        with pytest.raises(errors.AuthenticationError) as info:
-            await ml.documents.list().all()
-    err = info.value
-    assert err.status == 401 and err.code == "invalid_client" and err.vendor == "makeleaps"
-    for text in (str(err), repr(err), json.dumps(err.body), str(err.url)):
-        assert CLIENT_SECRET not in text and "Basic" not in text
-    assert server.api_calls() == []  # nothing reached the API without a token
-
-
 async def test_short_expires_in_renews_the_token_before_it_expires(
     server: MakeLeapsServer,
 ) -> None:
