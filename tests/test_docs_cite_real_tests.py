@@ -49,7 +49,7 @@ def defined_names(path: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-def test_files(root: Path) -> dict[str, list[Path]]:
+def files_under_tests(root: Path) -> dict[str, list[Path]]:
     """Every ``*.py`` under ``tests/``, by file name."""
     found: dict[str, list[Path]] = {}
     for path in sorted((root / "tests").rglob("*.py")):
@@ -57,12 +57,9 @@ def test_files(root: Path) -> dict[str, list[Path]]:
     return found
 
 
-test_files.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
-
-
 def broken_citations(text: str, root: Path, where: str = "") -> Iterator[str]:
     """Each citation in ``text`` that names no real file or test, described for the failure."""
-    by_name = test_files(root)
+    by_name = files_under_tests(root)
     current: Path | None = None
     named_a_file = False  # a broken file is reported once, not again for its tests
     for number, line in enumerate(text.splitlines(), 1):
