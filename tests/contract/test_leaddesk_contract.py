@@ -9,6 +9,10 @@ values), relations served in the documented forms (``POST``/``PATCH /campaigns/<
 {"products": [{"id": 1}]}``, ``PATCH /campaigns/<id>/users [{"id": 1}]``, ``DELETE
 /campaigns/<id>/users/<id>``) or only in the sub-resource form, the status a refused refresh
 token gets, 429 with ``Retry-After``.
+
+What all four adapters promise alike (construction, options, ``from_env``, 429 out of retries,
+wrong credentials, ``request()`` refusals) is in ``test_contract.py``; this file keeps what only
+this vendor has.
 """
 
 from __future__ import annotations

@@ -3,7 +3,12 @@ only (not from our sandbox emulator), varying wherever the docs leave room: abso
 with an opaque cursor, a next link that is a relative path, pages without ``previous``, a
 page-number list with a ``count``, a code list served as a bare JSON array, timestamps with ``Z``,
 ``+00:00``, fractional seconds or no offset (the docs say UTC), unknown fields everywhere, DRF
-error bodies, 429 with ``Retry-After``, token get and reset."""
+error bodies, 429 with ``Retry-After``, token get and reset.
+
+What all four adapters promise alike (construction, options, ``from_env``, 429 out of retries,
+wrong credentials, ``request()`` refusals) is in ``test_contract.py``; this file keeps what only
+this vendor has.
+"""
 
 from __future__ import annotations
 

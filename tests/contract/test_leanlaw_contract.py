@@ -3,7 +3,12 @@
 as JSON numbers or strings, .NET-style timestamps (seven fractional digits, no offset), GUID and
 integer ids (the docs' own example has ``"id": 123``), a server that caps ``limit`` below what was
 asked, ``select=`` includes, sparse PUT, DELETE answered with an empty body or ``{"data": null}``,
-several plausible error bodies, ``x-leanlaw-traceid`` on every answer, 401/403/429."""
+several plausible error bodies, ``x-leanlaw-traceid`` on every answer, 401/403/429.
+
+What all four adapters promise alike (construction, options, ``from_env``, 429 out of retries,
+wrong credentials, ``request()`` refusals) is in ``test_contract.py``; this file keeps what only
+this vendor has.
+"""
 
 from __future__ import annotations
 

@@ -5,7 +5,12 @@ partners listed with a ``mid`` or only a ``url``, absolute ``meta.next`` links c
 strings (a float is refused like the docs say), timestamps with ``+09:00`` offsets and ``Z``,
 unknown fields, 201 creates, PATCH updates, 204 deletes, DRF style 400 bodies (English or
 Japanese), 5xx ``detail``, 429 + ``Retry-After``, an un-enveloped 401 on an expired token,
-202 + Task for pickup links, HATEOAS URLs for sending-order items/send/cancel."""
+202 + Task for pickup links, HATEOAS URLs for sending-order items/send/cancel.
+
+What all four adapters promise alike (construction, options, ``from_env``, 429 out of retries,
+wrong credentials, ``request()`` refusals) is in ``test_contract.py``; this file keeps what only
+this vendor has.
+"""
 
 from __future__ import annotations
 
