@@ -8,7 +8,7 @@ A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
@@ -48,8 +48,6 @@ def split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
 
 class Resource(Generic[T]):
     """One vendor resource bound to a client. Subclasses mix in the allowed actions."""
-
-    operations: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, client: BaseClient, endpoint: Endpoint, name: str = "") -> None:
         self._client = client
@@ -239,7 +237,7 @@ def resource_class(actions: frozenset[str]) -> type[Resource[Any]]:
         order = ("list", "get", "create", "update", "delete")
         bases = tuple(_MIXINS[a] for a in order if a in actions)
         name = "Resource_" + "_".join(sorted(actions))
-        cls = type(name, bases or (Resource,), {"operations": actions})
+        cls = type(name, bases or (Resource,), {})
         _CLASSES[actions] = cls
     return cls
 
@@ -281,16 +279,10 @@ def resource(endpoint: Endpoint, cls: type[Any] | None = None) -> Any:
 class ListResource(ListMixin[T]):
     """list only."""
 
-    operations = frozenset({"list"})
-
 
 class ReadOnlyResource(ListMixin[T], GetMixin[T]):
     """list and get."""
 
-    operations = frozenset({"list", "get"})
-
 
 class CrudResource(ListMixin[T], GetMixin[T], CreateMixin[T], UpdateMixin[T], DeleteMixin[T]):
     """list, get, create, update, delete."""
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})

@@ -89,8 +89,6 @@ class _Lenient(Generic[T]):
 class Calls(_Lenient[models.Call], ListMixin[models.Call], GetMixin[models.Call]):
     """The dialer's call log: list and get (read-only, assumed: the docs name no writes)."""
 
-    operations = frozenset({"list", "get"})
-
 
 class LeadDeskResource(
     _Lenient[T],
@@ -106,8 +104,6 @@ class LeadDeskResource(
     LeadDesk answers a create with ``200 {"id": N}`` (possibly with more values; the id is always
     there) and an update with ``204``: both are read back with a GET, so they return the record.
     """
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})
 
     def _created_id(self, payload: Any) -> Any:
         if isinstance(payload, dict) and payload.get("id") is not None:

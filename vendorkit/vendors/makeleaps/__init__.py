@@ -131,8 +131,6 @@ class _Resource(Resource[T]):
 class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[models.Partner]):
     """Your company (an API key sees one partner)."""
 
-    operations = frozenset({"list", "get"})
-
 
 class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
     """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
@@ -141,8 +139,6 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
     Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
     ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
     currencies are the ``response`` list (or a ``currencies`` list inside it)."""
-
-    operations = frozenset({"list"})
 
     def _record(self, data: Any) -> models.Currency:
         if isinstance(data, str):
@@ -183,8 +179,6 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
 class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
     """Your team; ``me()`` is the employee the API key acts as."""
 
-    operations = frozenset({"list", "get"})
-
     async def me(self, *, headers: Mapping[str, str] | None = None) -> models.Employee:
         """The authenticated employee (``employee/me/``)."""
         return await self._fetch_one("me", {}, headers)
@@ -197,8 +191,6 @@ class Documents(_Resource[models.Document], CrudResource[models.Document]):
     ``update`` is a PATCH (a model instance sends only the fields you changed; ``None``
     unmarks a ``date_paid``/``date_sent``/... mark)."""
 
-    operations = frozenset({"list", "get", "create", "update", "delete"})
-
 
 class CatalogItems(
     _Resource[models.CatalogItem],
@@ -210,13 +202,9 @@ class CatalogItems(
     """The Line Item Catalog (no delete in the API). Filters: ``product_code=``,
     ``product_code__contains=``."""
 
-    operations = frozenset({"list", "get", "create", "update"})
-
 
 class Clients(_Resource[models.Client], CrudResource[models.Client]):
     """Client organisations, their contacts and their document settings."""
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})
 
     def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
         """The contacts of one client (``client/<mid>/contact/``)."""
@@ -258,8 +246,6 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
 class Contacts(_Resource[models.Contact], CrudResource[models.Contact]):
     """Contacts (persons and organisations). ``search=`` filters the list."""
 
-    operations = frozenset({"list", "get", "create", "update", "delete"})
-
 
 class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingOrder]):
     """Sending documents by Secure Send and/or Japan Post.
@@ -267,8 +253,6 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     The flow: ``create`` an order, ``add_item`` (a document) or ``add_file`` (a PDF), ``validate``
     (wait for MakeLeaps to check it), ``send``; afterwards ``cancel`` where still possible.
     """
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})
 
     async def _order(
         self, order: Any, headers: Mapping[str, str] | None = None
@@ -446,14 +430,10 @@ class History(
     """History entries. Filter by ``date=`` or by ``date_start=``/``date_end=`` (datetimes as
     ``yyyy-mm-ddThh:mm:ss.00Z``; a ``datetime`` is sent as ISO 8601)."""
 
-    operations = frozenset({"list", "get", "create"})
-
 
 class Inbox(_Resource[models.InboxEntry], ListMixin[models.InboxEntry]):
     """The Secure Inbox, most recent first. Filters: ``total_from``, ``total_to``,
     ``issued_date_from``, ``issued_date_to``, ``sender_name``, ``is_unconverted``."""
-
-    operations = frozenset({"list"})
 
 
 class PickupLinks(
@@ -462,8 +442,6 @@ class PickupLinks(
     """Shareable links to a document: ``list(document=doc)`` (or ``document_mid=``), ``get``,
     ``create(doc)`` (a background ``Task``), ``create_and_wait(doc)``, ``cancel``,
     ``uncancel``."""
-
-    operations = frozenset({"list", "get", "create"})
 
     @staticmethod
     def _args(params: dict[str, Any]) -> dict[str, Any]:
@@ -554,8 +532,6 @@ class PickupLinks(
 class Tasks(_Resource[models.Task], GetMixin[models.Task]):
     """Background tasks: ``get`` one, read its ``results``, or ``wait`` for it."""
 
-    operations = frozenset({"get"})
-
     async def results(self, task: Any, *, headers: Mapping[str, str] | None = None) -> Any:
         """The task's result (GET its ``result_url``): usually a list of dicts."""
         return await self._ml._get_all(await self._ml._result_url(task), headers)
@@ -570,8 +546,6 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
     ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
     other (``page.total`` is then None; a type the company does not have, answered with 404 or
     400, is skipped). Filters such as ``is_archived=False`` pass through."""
-
-    operations = frozenset({"list"})
 
     def list(self, **params: Any) -> Pager[models.Template]:
         return self._chained(params, self._record)
