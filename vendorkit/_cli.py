@@ -19,9 +19,9 @@ from typing import Any, NoReturn
 
 import click
 
+from vendorkit._registry import VENDORS, vendor_entry
 from vendorkit._version import __version__
 
-VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
 DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
@@ -171,15 +171,7 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -
 
 
 def _client_class(vendor: str) -> Any:
-    import vendorkit
-
-    names = {
-        "makeleaps": "MakeLeaps",
-        "leady": "Leady",
-        "leaddesk": "LeadDesk",
-        "leanlaw": "LeanLaw",
-    }
-    return getattr(vendorkit, names[vendor])
+    return vendor_entry(vendor).client_class()
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
