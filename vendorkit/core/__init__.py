@@ -3,6 +3,11 @@
 Pure decisions (no I/O): ``Envelope``, the paginators, ``retry_decision``/``parse_retry_after``,
 ``error_from_response``, the converter. I/O: ``BaseClient`` (the only module that awaits aiohttp),
 ``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+
+Also for the first users of the API above the core (the export engine, the CLI): the argument
+checks ``checked_seconds``/``checked_whole`` (a ``ConfigurationError`` naming the argument), and
+``redact_text``/``describe_exception`` (text and foreign exceptions made safe to show, known
+secrets and credential-shaped values removed).
 """
 
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
@@ -19,6 +24,7 @@ from ._errors import (
 )
 from ._links import LinkModels, is_url, link_of, template_regex
 from ._options import seconds as checked_seconds
+from ._options import whole as checked_whole
 from ._pagination import (
     Chained,
     NextLink,
@@ -31,6 +37,7 @@ from ._pagination import (
     ResumePoint,
 )
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._redact import describe_exception, redact_text
 from ._resource import (
     CreateMixin,
     CrudResource,
@@ -107,7 +114,9 @@ __all__ = [
     "changed_fields",
     "check_path",
     "checked_seconds",
+    "checked_whole",
     "default_error_parser",
+    "describe_exception",
     "error_from_response",
     "field_error_parser",
     "is_url",
@@ -116,6 +125,7 @@ __all__ = [
     "parse_quotas",
     "parse_retry_after",
     "path_segment",
+    "redact_text",
     "redact_url",
     "resource",
     "retry_decision",
