@@ -23,6 +23,7 @@ from ._errors import (
     field_error_parser,
 )
 from ._links import LinkModels, is_url, link_of, template_regex
+from ._multipart import Multipart, multipart_file
 from ._options import seconds as checked_seconds
 from ._options import whole as checked_whole
 from ._pagination import (
@@ -83,6 +84,7 @@ __all__ = [
     "ListMixin",
     "ListResource",
     "MemoryTokenStore",
+    "Multipart",
     "NextLink",
     "NoAuth",
     "OAuth2",
@@ -122,6 +124,7 @@ __all__ = [
     "is_url",
     "link_of",
     "make_converter",
+    "multipart_file",
     "parse_quotas",
     "parse_retry_after",
     "path_segment",

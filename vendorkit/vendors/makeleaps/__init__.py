@@ -11,7 +11,6 @@ import asyncio
 import builtins
 import contextlib
 import inspect
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +38,7 @@ from vendorkit.core import (
     check_path,
     checked_seconds,
     is_url,
+    multipart_file,
     redact_url,
     resource,
     select,
@@ -328,9 +328,12 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             )
         upload_url = _required(item.upload_url, "upload_url")
         name = filename or item.filename or "file.pdf"
-        body, ctype = _multipart("content_file", name, content, content_type)
+        upload = multipart_file("content_file", name, content, content_type)
         _, payload = await self._ml._raw(
-            "PUT", upload_url, headers={**(headers or {}), "Content-Type": ctype}, content=body
+            "PUT",
+            upload_url,
+            headers={**(headers or {}), "Content-Type": upload.content_type},
+            content=upload.body,
         )
         if isinstance(payload, dict) and payload:
             return self._ml._structure(payload, models.SendingOrderItem)
@@ -842,21 +845,6 @@ def _required(value: Any, what: str) -> str:
     if not value:
         raise DecodeError(f"makeleaps: the record has no {what}")
     return str(value)
-
-
-def _multipart(field: str, filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
-    """A one-file ``multipart/form-data`` body and its Content-Type."""
-    boundary = "vendorkit-" + secrets.token_hex(16)
-    safe_name = (
-        filename.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
-    )
-    head = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="{field}"; filename="{safe_name}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    return head + content + tail, f"multipart/form-data; boundary={boundary}"
 
 
 def _is_timestamp(value: Any) -> bool:
