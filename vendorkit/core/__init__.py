@@ -37,6 +37,7 @@ from ._pagination import (
     Paginator,
     ResumePoint,
 )
+from ._polling import PollSchedule, poll
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
 from ._redact import describe_exception, redact_text
 from ._resource import (
@@ -94,6 +95,7 @@ __all__ = [
     "PageRequest",
     "Pager",
     "Paginator",
+    "PollSchedule",
     "Quota",
     "QuotaExhausted",
     "RateLimiter",
@@ -128,6 +130,7 @@ __all__ = [
     "parse_quotas",
     "parse_retry_after",
     "path_segment",
+    "poll",
     "redact_text",
     "redact_url",
     "resource",

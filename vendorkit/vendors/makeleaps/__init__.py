@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -31,14 +30,15 @@ from vendorkit.core import (
     NextLink,
     OAuth2,
     Pager,
+    PollSchedule,
     RawPage,
     Record,
     Resource,
     UpdateMixin,
     check_path,
-    checked_seconds,
     is_url,
     multipart_file,
+    poll,
     redact_url,
     resource,
     select,
@@ -374,22 +374,21 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         or ``validation_errors`` lists problems, and returns it (check ``order.is_ready`` and
         ``order.validation_errors``). MakeLeaps validates by itself; there is no validate call.
         Raises ``TaskTimeoutError`` after ``timeout`` seconds."""
-        timeout = checked_seconds("timeout", timeout)
-        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        schedule = PollSchedule(timeout=timeout, poll_interval=poll_interval)
+
+        async def read() -> models.SendingOrder:
             # Always read it afresh: a record in hand predates the last change to the order.
-            current = await self.get(order, headers=headers)
-            if current.is_ready or current.validation_errors:
-                return current
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TaskTimeoutError(
-                    f"makeleaps sending order {current.mid or current.url} was not validated "
-                    f"within {timeout:g}s"
-                )
-            await asyncio.sleep(min(poll_interval, remaining))
+            return await self.get(order, headers=headers)
+
+        def timed_out(current: models.SendingOrder) -> TaskTimeoutError:
+            return TaskTimeoutError(
+                f"makeleaps sending order {current.mid or current.url} was not validated "
+                f"within {schedule.timeout:g}s"
+            )
+
+        return await poll(
+            read, lambda o: bool(o.is_ready or o.validation_errors), schedule, timed_out=timed_out
+        )
 
     async def send(
         self, order: Any, *, headers: Mapping[str, str] | None = None
@@ -796,10 +795,7 @@ class MakeLeaps(BaseClient):
         task that finished with errors (``task.errors``, ``failed_chunks``) still returns its
         result: MakeLeaps reports partial success that way.
         """
-        timeout = checked_seconds("timeout", timeout)
-        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        schedule = PollSchedule(timeout=timeout, poll_interval=poll_interval)
         url = await self._task_url(task)
         state: Mapping[str, Any] | None = None
         if isinstance(task, models.Task):
@@ -808,23 +804,31 @@ class MakeLeaps(BaseClient):
             state = task
         if state is not None and state.get("result_url") is None:
             state = None
-        while state is None or not _task_done(state):
-            if state is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TaskTimeoutError(
-                        f"makeleaps task {models.mid_from_url(url) or url} did not finish "
-                        f"within {timeout:g}s (completion {state.get('completion')})"
-                    )
-                await asyncio.sleep(min(poll_interval, remaining))
+
+        async def read() -> Mapping[str, Any]:
             _, payload = await self._raw("GET", url, headers=headers)
             if not isinstance(payload, Mapping):
                 raise DecodeError(f"makeleaps task {url}: expected a task object")
-            state = payload
-            if on_progress is not None:
-                outcome = on_progress(self._structure(payload, models.Task))
-                if inspect.isawaitable(outcome):
-                    await outcome
+            return payload
+
+        def timed_out(last: Mapping[str, Any]) -> TaskTimeoutError:
+            return TaskTimeoutError(
+                f"makeleaps task {models.mid_from_url(url) or url} did not finish "
+                f"within {schedule.timeout:g}s (completion {last.get('completion')})"
+            )
+
+        def progress(payload: Mapping[str, Any]) -> Any:
+            assert on_progress is not None
+            return on_progress(self._structure(payload, models.Task))
+
+        state = await poll(
+            read,
+            _task_done,
+            schedule,
+            timed_out=timed_out,
+            first=state,
+            on_each=None if on_progress is None else progress,
+        )
         return await self._get_all(await self._result_url(state), headers)
 
     # -- tokens -------------------------------------------------------------------------------
