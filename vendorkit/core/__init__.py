@@ -23,6 +23,7 @@ from ._errors import (
     field_error_parser,
 )
 from ._links import LinkModels, is_url, link_of, template_regex
+from ._listing import ChainOver, MethodFallback
 from ._multipart import Multipart, multipart_file
 from ._options import seconds as checked_seconds
 from ._options import whole as checked_whole
@@ -69,6 +70,7 @@ __all__ = [
     "DEFAULT",
     "Auth",
     "BaseClient",
+    "ChainOver",
     "Chained",
     "CreateMixin",
     "CrudResource",
@@ -85,6 +87,7 @@ __all__ = [
     "ListMixin",
     "ListResource",
     "MemoryTokenStore",
+    "MethodFallback",
     "Multipart",
     "NextLink",
     "NoAuth",

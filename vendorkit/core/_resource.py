@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._convert import Record, changed_fields, structure, to_wire
+from ._listing import list_pager
 from ._pagination import Pager
 from ._spec import Endpoint
 
@@ -63,7 +64,16 @@ class Resource(Generic[T]):
 
     # -- shared helpers -------------------------------------------------------------------------
 
+    def _item(self, data: Any) -> Any:
+        """A list item as a JSON object: a bare value becomes ``{scalar_field: value}`` where
+        the endpoint declares one."""
+        field = self._endpoint.scalar_field
+        if field is not None and not isinstance(data, Mapping):
+            return {field: data}
+        return data
+
     def _record(self, data: Any) -> T:
+        data = self._item(data)
         model = self._endpoint.model
         if model is None:
             return data  # type: ignore[no-any-return]
@@ -129,31 +139,23 @@ class ListMixin(Resource[T]):
         """Every record, across all pages (nothing is fetched until iterated). Filters are passed
         through under the vendor's own names; ``page_size``, ``max_items``, ``concurrency``,
         ``max_pages`` and ``resume`` shape the walk."""
-        pager_args, headers = split_pager_args(params)
-        merged = {**self._endpoint.list_params, **params}
-        return self._client._pager(
-            self._endpoint.path,
-            merged,
-            transform=self._record,
-            envelope=self._endpoint.envelope,
-            paginator=self._endpoint.paginator,
-            headers=headers,
-            **pager_args,
-        )
+        return self._list_pager(params, self._record)
 
     def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
         """Like ``list`` but yields the vendor's JSON objects as plain dicts, skipping model
         conversion: the fast path for bulk exports."""
+        return self._list_pager(params, lambda data: _as_dict(self._item(data)))
+
+    def _list_pager(self, params: dict[str, Any], transform: Any) -> Pager[Any]:
         pager_args, headers = split_pager_args(params)
         merged = {**self._endpoint.list_params, **params}
-        return self._client._pager(
-            self._endpoint.path,
+        return list_pager(
+            self._client,
+            self._endpoint,
             merged,
-            transform=_as_dict,
-            envelope=self._endpoint.envelope,
-            paginator=self._endpoint.paginator,
+            transform=transform,
             headers=headers,
-            **pager_args,
+            pager_args=pager_args,
         )
 
 

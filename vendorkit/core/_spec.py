@@ -16,6 +16,7 @@ from vendorkit.errors import ConfigurationError
 
 from ._envelope import Envelope
 from ._errors import ErrorParser, default_error_parser
+from ._listing import ChainOver, MethodFallback
 from ._pagination import Paginator
 from ._ratelimit import Quota
 
@@ -51,6 +52,8 @@ class Endpoint:
     ``path`` + ``{id}`` (keeping a trailing slash if ``path`` has one). ``actions`` lists what the
     vendor allows; the resource object has exactly those methods. ``update_method`` is ``PATCH``
     or ``PUT`` (a sparse PUT). ``model`` is the attrs record class (None: plain dicts).
+    ``list_fallback``, ``chain`` and ``scalar_field`` declare lists of an odd shape (see
+    ``MethodFallback``, ``ChainOver``).
     """
 
     path: str
@@ -65,6 +68,13 @@ class Endpoint:
     # e.g. ("resources", "domain", "resource") lists sessions for every tracked website. Used by
     # bulk exports to reach every record; direct calls pass the argument themselves.
     partition: tuple[str, str, str] | None = None
+    # How the list is fetched where it is more than one GET per page (see ``_listing``): another
+    # method where the first is refused, and one list per value of a parameter the call leaves
+    # out (with the statuses that mean "no records here").
+    list_fallback: MethodFallback | None = None
+    chain: ChainOver | None = None
+    # A list item sent as a bare value (``"JPY"``) is read as ``{scalar_field: value}``.
+    scalar_field: str | None = None
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.actions) - ALL_ACTIONS

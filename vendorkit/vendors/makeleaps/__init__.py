@@ -20,18 +20,16 @@ from yarl import URL
 
 from vendorkit.core import (
     BaseClient,
-    Chained,
     CreateMixin,
     CrudResource,
     Endpoint,
     GetMixin,
     LinkModels,
     ListMixin,
-    NextLink,
+    ListResource,
     OAuth2,
     Pager,
     PollSchedule,
-    RawPage,
     Record,
     Resource,
     UpdateMixin,
@@ -41,12 +39,10 @@ from vendorkit.core import (
     poll,
     redact_url,
     resource,
-    select,
     split_pager_args,
     template_regex,
 )
 from vendorkit.errors import (
-    APIError,
     ConfigurationError,
     DecodeError,
     TaskTimeoutError,
@@ -130,50 +126,6 @@ class _Resource(Resource[T]):
 
 class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[models.Partner]):
     """Your company (an API key sees one partner)."""
-
-
-class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
-    """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
-    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``).
-
-    Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
-    ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
-    currencies are the ``response`` list (or a ``currencies`` list inside it)."""
-
-    def _record(self, data: Any) -> models.Currency:
-        if isinstance(data, str):
-            return models.Currency(code=data, raw={"code": data})
-        return super()._record(data)
-
-    def list(self, **params: Any) -> Pager[models.Currency]:
-        return self._currency_pager(params, self._record)
-
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
-        return self._currency_pager(params, lambda d: {"code": d} if isinstance(d, str) else d)
-
-    def _currency_pager(self, params: dict[str, Any], transform: Callable[[Any], T]) -> Pager[T]:
-        params = dict(params)
-        pager_args, headers = split_pager_args(params)
-        client = self._ml
-        method = ["GET"]
-
-        async def url() -> URL:
-            return client.url_for(self.endpoint.path, params)
-
-        async def fetch(target: URL) -> RawPage:
-            try:
-                _, body = await client._checked(method[0], target, headers=headers)
-            except APIError as exc:
-                if exc.status != 405 or method[0] != "GET":
-                    raise
-                method[0] = "OPTIONS"
-                _, body = await client._checked("OPTIONS", target, headers=headers)
-            inner = select(body, "response")
-            if isinstance(inner, Mapping) and isinstance(inner.get("currencies"), builtins.list):
-                body = {**body, "response": inner["currencies"]}
-            return SPEC.envelope.page(body)
-
-        return client._lazy_pager(url, transform=transform, fetch=fetch, **pager_args)
 
 
 class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
@@ -543,52 +495,17 @@ class Tasks(_Resource[models.Task], GetMixin[models.Task]):
         return await self._ml.wait_for_task(task, **options)
 
 
-class Templates(_Resource[models.Template], ListMixin[models.Template]):
+class Templates(ListResource[models.Template]):
     """Document templates per document type: ``list(document_type="invoice")``; without
     ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
     other (``page.total`` is then None; a type the company does not have, answered with 404 or
     400, is skipped). Filters such as ``is_archived=False`` pass through."""
 
-    def list(self, **params: Any) -> Pager[models.Template]:
-        return self._chained(params, self._record)
 
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
-        return self._chained(params, lambda d: d)
-
-    def _chained(self, params: dict[str, Any], transform: Callable[[Any], Any]) -> Pager[Any]:
-        params = dict(params)
-        if params.get("document_type") is not None:
-            return (
-                super().list(**params) if transform == self._record else super().list_raw(**params)
-            )
-        params.pop("document_type", None)
-        pager_args, headers = split_pager_args(params)
-        client = self._ml
-        chain = Chained(NextLink(size_param="page_size"))
-        path = self.endpoint.path
-
-        async def url() -> URL:
-            chain.urls = []
-            for kind in DOCUMENT_TYPES:
-                values = {**params, "document_type": kind}
-                resolved = await client._resolve(path, values)
-                chain.urls.append(client.url_for(resolved, values))
-            return chain.urls[0]
-
-        async def fetch(target: URL) -> RawPage:
-            try:
-                _, body = await client._checked("GET", target, headers=headers)
-            except APIError as exc:
-                # "Depending on your company's setup, some [types] might not be available": a
-                # type the server refuses (404, or 400 for an unknown type) has no templates.
-                if exc.status not in (400, 404):
-                    raise
-                return RawPage(records=[], total=None, next=None, next_declared=True)
-            return attrs.evolve(SPEC.envelope.page(body), total=None)
-
-        return client._lazy_pager(
-            url, transform=transform, fetch=fetch, paginator=chain, **pager_args
-        )
+class Currencies(ListResource[models.Currency]):
+    """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
+    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``). Read with ``GET``, or with
+    ``OPTIONS`` where ``GET`` is refused with 405 (the docs list only ``OPTIONS``)."""
 
 
 # -- the client -----------------------------------------------------------------------------------

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from vendorkit.core import (
+    ChainOver,
     Endpoint,
     Envelope,
     ErrorInfo,
+    MethodFallback,
     NextLink,
     VendorSpec,
     as_messages,
@@ -109,7 +113,19 @@ _READ = frozenset({"list", "get"})
 
 ENDPOINTS: dict[str, Endpoint] = {
     "partners": Endpoint(path="/api/partner/", model=models.Partner, actions=_READ),
-    "currencies": Endpoint(path="/api/currency/", model=models.Currency, actions=_LIST),
+    # Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
+    # ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
+    # currencies are the ``response`` list (or a ``currencies`` list inside it). A currency sent
+    # as a bare string (``"JPY"``) is read as ``Currency(code="JPY")`` (``list_raw``:
+    # ``{"code": "JPY"}``).
+    "currencies": Endpoint(
+        path="/api/currency/",
+        model=models.Currency,
+        actions=_LIST,
+        list_fallback=MethodFallback(("GET", "OPTIONS")),
+        envelope=attrs.evolve(SPEC.envelope, records=("response", "response.currencies")),
+        scalar_field="code",
+    ),
     "employees": Endpoint(path=f"{PARTNER}/employee/", model=models.Employee, actions=_READ),
     "documents": Endpoint(path=f"{PARTNER}/document/", model=models.Document),
     "catalog_items": Endpoint(
@@ -134,8 +150,15 @@ ENDPOINTS: dict[str, Endpoint] = {
         partition=("documents", "mid", "document_mid"),
     ),
     "tasks": Endpoint(path=f"{PARTNER}/task/", model=models.Task, actions=frozenset({"get"})),
+    # Per document type: ``list(document_type="invoice")``; without ``document_type``, the
+    # templates of every type in ``DOCUMENT_TYPES``, one type after the other (``page.total`` is
+    # then None). "Depending on your company's setup, some [types] might not be available": a
+    # type the server refuses (404, or 400 for an unknown type) has no templates.
     "templates": Endpoint(
-        path=f"{PARTNER}/template/{{document_type}}/", model=models.Template, actions=_LIST
+        path=f"{PARTNER}/template/{{document_type}}/",
+        model=models.Template,
+        actions=_LIST,
+        chain=ChainOver("document_type", DOCUMENT_TYPES, none_here=frozenset({400, 404})),
     ),
 }
 
