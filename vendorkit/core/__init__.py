@@ -63,15 +63,24 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import Endpoint, VendorSpec
+from ._structuring import (
+    BareValueAs,
+    ConverterRule,
+    NoneUnless,
+    SendAsRead,
+    lenient_structure,
+)
 from ._urls import check_path, path_segment
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = [
     "DEFAULT",
     "Auth",
+    "BareValueAs",
     "BaseClient",
     "ChainOver",
     "Chained",
+    "ConverterRule",
     "CreateMixin",
     "CrudResource",
     "DeleteMixin",
@@ -91,6 +100,7 @@ __all__ = [
     "Multipart",
     "NextLink",
     "NoAuth",
+    "NoneUnless",
     "OAuth2",
     "OffsetLimit",
     "Page",
@@ -110,6 +120,7 @@ __all__ = [
     "ResumePoint",
     "RetryDecision",
     "RetryPolicy",
+    "SendAsRead",
     "Token",
     "TokenStore",
     "UpdateMixin",
@@ -127,6 +138,7 @@ __all__ = [
     "error_from_response",
     "field_error_parser",
     "is_url",
+    "lenient_structure",
     "link_of",
     "make_converter",
     "multipart_file",

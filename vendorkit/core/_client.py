@@ -386,7 +386,9 @@ class BaseClient:
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)
         self.rate_limiter = self._build_rate_limiter(rate_limit, redis_url)
         self._owns_limiter = not isinstance(rate_limit, RateLimiter)
-        self.converter: cattrs.Converter = make_converter(self.spec.key_style)
+        self.converter: cattrs.Converter = make_converter(
+            self.spec.key_style, self.spec.converter_rules
+        )
         self._path_vars: dict[str, str] = {}
         # Shared between clients to bound the requests in flight across all of them (bulk jobs).
         self.request_slots: asyncio.Semaphore | None = None

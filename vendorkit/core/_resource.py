@@ -16,6 +16,7 @@ from ._convert import Record, changed_fields, structure, to_wire
 from ._listing import list_pager
 from ._pagination import Pager
 from ._spec import Endpoint
+from ._structuring import lenient_structure
 
 if TYPE_CHECKING:
     from ._client import BaseClient
@@ -77,6 +78,8 @@ class Resource(Generic[T]):
         model = self._endpoint.model
         if model is None:
             return data  # type: ignore[no-any-return]
+        if self._client.spec.lenient:
+            return lenient_structure(self._client.converter, data, model)  # type: ignore[no-any-return]
         return structure(self._client.converter, data, model)  # type: ignore[no-any-return]
 
     def _wire(self, data: Any, *, changes_only: bool = False) -> Any:

@@ -19,6 +19,7 @@ from ._errors import ErrorParser, default_error_parser
 from ._listing import ChainOver, MethodFallback
 from ._pagination import Paginator
 from ._ratelimit import Quota
+from ._structuring import ConverterRule
 
 __all__ = ["Endpoint", "VendorSpec"]
 
@@ -41,6 +42,11 @@ class VendorSpec:
     # Query parameters whose list values are sent comma-joined (``select=a,-b``, ``expand=x,y``)
     # instead of as repeated keys.
     comma_params: frozenset[str] = frozenset()
+    # Reading and writing records past the converter's defaults (``_structuring``): rules such as
+    # ``SendAsRead``, ``BareValueAs``, ``NoneUnless``; and ``lenient``: a field that does not fit
+    # its (assumed) type is left None instead of failing the record.
+    converter_rules: tuple[ConverterRule, ...] = ()
+    lenient: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -77,6 +77,9 @@ SPEC = VendorSpec(
     # The docs publish no quota: none client-side by default; 429s are retried honouring
     # Retry-After. Pass rate_limit="N/second" to add one.
     quotas=(),
+    # The docs name no fields: the models' field types are assumptions, so a field whose value
+    # does not fit its type is left None (the value is still in ``record.raw``).
+    lenient=True,
 )
 
 _CRUD = frozenset({"list", "get", "create", "update", "delete"})

@@ -11,11 +11,8 @@ import asyncio
 import builtins
 import contextlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any, TypeVar
 
-import attrs
-from cattrs.gen import make_dict_unstructure_fn, override
 from yarl import URL
 
 from vendorkit.core import (
@@ -569,7 +566,6 @@ class MakeLeaps(BaseClient):
         self._partner_lock = asyncio.Lock()
         if accept_language:
             self.default_headers["Accept-Language"] = accept_language
-        _install_nested_hooks(self.converter)
 
     @property
     def accept_language(self) -> str | None:
@@ -766,67 +762,3 @@ def _required(value: Any, what: str) -> str:
     if not value:
         raise DecodeError(f"makeleaps: the record has no {what}")
     return str(value)
-
-
-def _is_timestamp(value: Any) -> bool:
-    """None or an ISO 8601 timestamp (not a flag such as ``true`` or ``"True"``)."""
-    if value is None:
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-#: Value objects nested in records: sent back as read (unknown fields included), and fields left
-#: None on a new one are not sent at all (MakeLeaps rejects e.g. a null ``price`` with
-#: ``autocalculate``).
-_NESTED: tuple[type[Record], ...] = (
-    models.LineItem,
-    models.Money,
-    models.TaxRateTotal,
-    models.Email,
-    models.Address,
-    models.PostalAddress,
-)
-
-
-def _install_nested_hooks(conv: Any) -> None:
-    for cls in _NESTED:
-        base = make_dict_unstructure_fn(cls, conv, raw=override(omit=True))
-        names = frozenset(a.name for a in attrs.fields(cls))
-
-        def hook(
-            obj: Record, base: Callable[[Any], dict[str, Any]] = base, names: frozenset[str] = names
-        ) -> dict[str, Any]:
-            out = base(obj)
-            raw = obj.raw or {}
-            merged = {k: v for k, v in raw.items() if k not in names}
-            merged.update({k: v for k, v in out.items() if v is not None or k in raw})
-            return merged
-
-        conv.register_unstructure_hook(cls, hook)
-
-    # A Task's ``finished`` is documented as a timestamp (null while running); a server that
-    # sends a flag instead still gives a Task (``finished=None``; the flag stays in ``raw``).
-    task_hook = conv.get_structure_hook(models.Task)
-
-    def structure_task(data: Any, tp: Any) -> models.Task:
-        if isinstance(data, Mapping) and not _is_timestamp(data.get("finished")):
-            data = {**data, "finished": None}
-        return task_hook(data, tp)  # type: ignore[no-any-return]
-
-    conv.register_structure_hook(models.Task, structure_task)
-
-    # An e-mail is documented as ``{"address": ...}``; a bare string is read as its address.
-    email_hook = conv.get_structure_hook(models.Email)
-
-    def structure_email(data: Any, tp: Any) -> models.Email:
-        if isinstance(data, str):
-            return models.Email(address=data, raw={"address": data})
-        return email_hook(data, tp)  # type: ignore[no-any-return]
-
-    conv.register_structure_hook(models.Email, structure_email)

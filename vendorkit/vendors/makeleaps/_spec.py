@@ -8,17 +8,21 @@ under ``/api/``, most of it keyed by the partner (``/api/partner/{partner_mid}/.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from vendorkit.core import (
+    BareValueAs,
     ChainOver,
     Endpoint,
     Envelope,
     ErrorInfo,
     MethodFallback,
     NextLink,
+    NoneUnless,
+    SendAsRead,
     VendorSpec,
     as_messages,
     default_error_parser,
@@ -41,6 +45,20 @@ DOCUMENT_TYPES = (
     "receipt",
     "timesheet",
 )
+
+
+def is_timestamp(value: Any) -> bool:
+    """None or an ISO 8601 timestamp (not a flag such as ``true`` or ``"True"``)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
 
 _META_KEYS = frozenset({"status_code", "status", "detail", "non_field_errors", "code", "message"})
 
@@ -104,6 +122,26 @@ SPEC = VendorSpec(
     quotas=tuple(parse_quotas("120/minute;5000/day")),
     # ``expand=client,client_contact`` and ``tags=a,b`` take comma-separated lists.
     comma_params=frozenset({"expand", "tags"}),
+    converter_rules=(
+        # Value objects nested in records: sent back as read (unknown fields included), and
+        # fields left None on a new one are not sent at all (MakeLeaps rejects e.g. a null
+        # ``price`` with ``autocalculate``).
+        SendAsRead(
+            (
+                models.LineItem,
+                models.Money,
+                models.TaxRateTotal,
+                models.Email,
+                models.Address,
+                models.PostalAddress,
+            )
+        ),
+        # A Task's ``finished`` is documented as a timestamp (null while running); a server that
+        # sends a flag instead still gives a Task (``finished=None``; the flag stays in ``raw``).
+        NoneUnless(models.Task, "finished", is_timestamp),
+        # An e-mail is documented as ``{"address": ...}``; a bare string is read as its address.
+        BareValueAs(models.Email, "address"),
+    ),
 )
 
 PARTNER = "/api/partner/{partner_mid}"
