@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from yarl import URL
+
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._convert import Record, changed_fields, structure, to_wire
+from ._links import is_url, link_of, template_regex
 from ._listing import list_pager
 from ._pagination import Pager
 from ._spec import Endpoint
 from ._structuring import lenient_structure
+from ._urls import check_path
+from ._wire import redact_url
 
 if TYPE_CHECKING:
     from ._client import BaseClient
@@ -92,11 +97,38 @@ class Resource(Generic[T]):
         raise ConfigurationError(f"expected a dict or a model instance, got {type(data).__name__}")
 
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
+        id_field = self._client.spec.link_ids
+        if id_field is not None:
+            id = link_of(id, id_field)
+            if is_url(id):
+                return self._item_link(str(id))
         values = {**params, "id": id}
         path = await self._client._resolve(self._endpoint.item, values)
         params.clear()
         params.update({k: v for k, v in values.items() if k != "id"})
         return path
+
+    def _item_link(self, url: str) -> str:
+        """An object URL given where an id goes (``VendorSpec.link_ids``), checked: it must name
+        a record of this very resource (``documents.delete(doc.client)`` must not delete a
+        client), on the vendor's origin, with no ``.``/``..`` segments (which would be resolved
+        before sending)."""
+        vendor = f"{self._client.spec.name} {self.name}"
+        try:
+            raw = URL(url, encoded=True)
+        except (ValueError, TypeError, UnicodeError):
+            raise ConfigurationError(f"{vendor}: not a valid URL") from None
+        check_path(raw.raw_path)
+        target = self._client.url_for(url)  # the origin check
+        path = target.path
+        base = URL(self._client.base_url).path.rstrip("/")
+        if base and path.startswith(base):
+            path = path[len(base) :]
+        if not template_regex(self._endpoint.item).match(path):
+            raise ConfigurationError(
+                f"{vendor}: {redact_url(target)} is not the URL of one of its records"
+            )
+        return url
 
     def _unwrap(self, body: Any) -> Any:
         env = self._endpoint.envelope or self._client.spec.envelope

@@ -45,6 +45,10 @@ class VendorSpec:
     # Reading and writing records past the converter's defaults (``_structuring``): rules such as
     # ``SendAsRead``, ``BareValueAs``, ``NoneUnless``; and ``lenient``: a field that does not fit
     # its (assumed) type is left None instead of failing the record.
+    # Hypermedia ids: where set (the id field's name, ``"mid"``), an id argument may also be a
+    # record or dict (its ``url``, else its id) or an object URL on the vendor's origin, which
+    # must name a record of that very resource (``Resource``).
+    link_ids: str | None = None
     converter_rules: tuple[ConverterRule, ...] = ()
     lenient: bool = False
 

@@ -13,13 +13,10 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from yarl import URL
-
 from vendorkit.core import (
     BaseClient,
     CreateMixin,
     CrudResource,
-    Endpoint,
     GetMixin,
     LinkModels,
     ListMixin,
@@ -27,17 +24,15 @@ from vendorkit.core import (
     OAuth2,
     Pager,
     PollSchedule,
-    Record,
     Resource,
     UpdateMixin,
-    check_path,
     is_url,
+    link_of,
     multipart_file,
     poll,
     redact_url,
     resource,
     split_pager_args,
-    template_regex,
 )
 from vendorkit.errors import (
     ConfigurationError,
@@ -61,11 +56,7 @@ OnProgress = Callable[[models.Task], Any]
 def _ref(value: Any) -> Any:
     """A reference as given by the caller: a record or dict (its ``url``, else its ``mid``), a
     URL, or a mid."""
-    if isinstance(value, Record):
-        return getattr(value, "url", None) or getattr(value, "mid", None)
-    if isinstance(value, Mapping):
-        return value.get("url") or value.get("mid")
-    return value
+    return link_of(value, "mid")
 
 
 def _mid(value: Any) -> str:
@@ -105,20 +96,14 @@ def _task_done(state: Mapping[str, Any]) -> bool:
 
 
 class _Resource(Resource[T]):
-    """Resources whose ``id`` may also be a record, a dict, or an object URL (MakeLeaps
-    references are URLs)."""
+    """A MakeLeaps resource (its ``id`` may also be a record, a dict, or an object URL:
+    ``SPEC.link_ids``), with its client typed as ``MakeLeaps``."""
 
     @property
     def _ml(self) -> MakeLeaps:
         client = self._client
         assert isinstance(client, MakeLeaps)
         return client
-
-    async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
-        ref = _ref(id)
-        if is_url(ref):
-            return self._ml._item_url(str(ref), self._endpoint, self.name)
-        return await super()._item_url_parts(ref, params)
 
 
 class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[models.Partner]):
@@ -634,26 +619,6 @@ class MakeLeaps(BaseClient):
         values: dict[str, Any] = {"id": _mid(document)}
         path = await self._resolve(ENDPOINTS["documents"].item, values)
         return str(self.url_for(path))
-
-    def _item_url(self, url: str, endpoint: Endpoint, name: str) -> str:
-        """An object URL given where an id goes, checked: it must name an object of that very
-        resource (``documents.delete(doc.client)`` must not delete a client), on MakeLeaps'
-        origin, with no ``.``/``..`` segments (which would be resolved before sending)."""
-        try:
-            raw = URL(url, encoded=True)
-        except (ValueError, TypeError, UnicodeError):
-            raise ConfigurationError(f"makeleaps {name}: not a valid URL") from None
-        check_path(raw.raw_path)
-        target = self.url_for(url)  # the origin check
-        path = target.path
-        base = self._base_url.path.rstrip("/")
-        if base and path.startswith(base):
-            path = path[len(base) :]
-        if not template_regex(endpoint.item).match(path):
-            raise ConfigurationError(
-                f"makeleaps {name}: {redact_url(target)} is not the URL of one of its records"
-            )
-        return url
 
     # -- HATEOAS ------------------------------------------------------------------------------
 

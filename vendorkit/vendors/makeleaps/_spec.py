@@ -122,6 +122,9 @@ SPEC = VendorSpec(
     quotas=tuple(parse_quotas("120/minute;5000/day")),
     # ``expand=client,client_contact`` and ``tags=a,b`` take comma-separated lists.
     comma_params=frozenset({"expand", "tags"}),
+    # Ids are ``mid`` strings and references are URLs: an id argument may be either (or a
+    # record), and a URL must name a record of that very resource.
+    link_ids="mid",
     converter_rules=(
         # Value objects nested in records: sent back as read (unknown fields included), and
         # fields left None on a new one are not sent at all (MakeLeaps rejects e.g. a null
