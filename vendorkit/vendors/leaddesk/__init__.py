@@ -20,6 +20,7 @@ from vendorkit.core import (
     lenient_structure,
     path_segment,
     resource,
+    split_pager_args,
 )
 from vendorkit.errors import APIError, ConfigurationError
 
@@ -39,8 +40,6 @@ __all__ = [
 log = logging.getLogger("vendorkit")
 
 T = TypeVar("T")
-
-_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
 
 # ``None`` is accepted by the types (a model's ``id`` is optional) and refused at run time.
 RelatedId = int | str | Record | Mapping[str, Any] | None
@@ -140,8 +139,7 @@ class Relation(Generic[T]):
 
     def list(self, **params: Any) -> Pager[T]:
         """The related records, across all pages (same options as a resource's ``list``)."""
-        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-        headers = params.pop("headers", None)
+        pager_args, headers = split_pager_args(params)
         return self._client._pager(
             self.path, params, transform=self._record, headers=headers, **pager_args
         )
