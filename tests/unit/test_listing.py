@@ -60,3 +60,13 @@ def test_endpoint_declares_list_variations() -> None:
     assert endpoint.scalar_field == "code"
     plain = Endpoint(path="/x")
     assert plain.list_fallback is None and plain.chain is None and plain.scalar_field is None
+
+
+def test_a_bare_list_is_one_complete_page_where_declared() -> None:
+    env = Envelope(records="results", next="next", total="count", bare_list=True)
+    page = env.page([{"id": 1}, {"id": 2}])
+    assert page.records == [{"id": 1}, {"id": 2}]
+    assert page.unpaged and page.next is None and page.total is None and page.next_declared
+    assert env.page({"results": [3], "next": None, "count": 1}).records == [3]
+    with pytest.raises(PaginationError, match="results is not a list"):
+        Envelope(records="results").page([{"id": 1}])

@@ -130,6 +130,9 @@ class Envelope:
     # paginates only some endpoints, and walking an unpaginated one by offset would read the
     # same records again and again.
     paged_by: str | None = None
+    # A list endpoint that answers a bare JSON array where the envelope is expected (pagination
+    # switched off, say) has sent one complete page, not a malformed one.
+    bare_list: bool = False
 
     def _first(self, body: Any, paths: tuple[str, ...]) -> Any:
         for p in paths:
@@ -140,6 +143,8 @@ class Envelope:
 
     def page(self, body: Any) -> RawPage:
         """Read a list response; raises ``PaginationError`` when it is not a page."""
+        if self.bare_list and self.records is not None and isinstance(body, list):
+            return RawPage(records=body, next_declared=True, unpaged=True)
         records = body if self.records is None else self._records(body)
         if not isinstance(records, list):
             where = _paths(self.records)[0] if self.records else "the body"
