@@ -19,9 +19,9 @@ from typing import Any, NoReturn
 
 import click
 
+from vendorkit._registry import VENDORS, vendor_entry
 from vendorkit._version import __version__
 
-VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
 DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
@@ -112,7 +112,7 @@ class _Secrets:
     def clean(self, text: object) -> str:
         """``text`` on one line, scrubbed, and safe to show: every terminal control, invisible
         format character and lone surrogate as its escape (``visible``)."""
-        from vendorkit.core._redact import redact_text
+        from vendorkit.core import redact_text
 
         line = " ".join(str(text).split())
         return visible(redact_text(line, self.all()))
@@ -131,7 +131,7 @@ class _OneLine(logging.Handler):
         except Exception:
             message = str(record.msg)
         if record.exc_info and record.exc_info[1] is not None:
-            from vendorkit.core._redact import describe_exception
+            from vendorkit.core import describe_exception
 
             message += f" ({describe_exception(record.exc_info[1])})"
         # click.echo finds sys.stderr at each call: under rich's live progress, that is its proxy.
@@ -165,21 +165,13 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -
     except OSError as exc:
         _fail(f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc), usage_code)
     except Exception as exc:
-        from vendorkit.core._redact import describe_exception
+        from vendorkit.core import describe_exception
 
         _fail(f"unexpected {describe_exception(exc)}", 1)
 
 
 def _client_class(vendor: str) -> Any:
-    import vendorkit
-
-    names = {
-        "makeleaps": "MakeLeaps",
-        "leady": "Leady",
-        "leaddesk": "LeadDesk",
-        "leanlaw": "LeanLaw",
-    }
-    return getattr(vendorkit, names[vendor])
+    return vendor_entry(vendor).client_class()
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

@@ -3,6 +3,11 @@
 Pure decisions (no I/O): ``Envelope``, the paginators, ``retry_decision``/``parse_retry_after``,
 ``error_from_response``, the converter. I/O: ``BaseClient`` (the only module that awaits aiohttp),
 ``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+
+Also for the first users of the API above the core (the export engine, the CLI): the argument
+checks ``checked_seconds``/``checked_whole`` (a ``ConfigurationError`` naming the argument), and
+``redact_text``/``describe_exception`` (text and foreign exceptions made safe to show, known
+secrets and credential-shaped values removed).
 """
 
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
@@ -18,7 +23,10 @@ from ._errors import (
     field_error_parser,
 )
 from ._links import LinkModels, is_url, link_of, template_regex
+from ._listing import ChainOver, MethodFallback
+from ._multipart import Multipart, multipart_file
 from ._options import seconds as checked_seconds
+from ._options import whole as checked_whole
 from ._pagination import (
     Chained,
     NextLink,
@@ -30,7 +38,9 @@ from ._pagination import (
     Paginator,
     ResumePoint,
 )
+from ._polling import PollSchedule, poll
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._redact import describe_exception, redact_text
 from ._resource import (
     CreateMixin,
     CrudResource,
@@ -53,14 +63,24 @@ from ._retry import (
     retry_decision,
 )
 from ._spec import Endpoint, VendorSpec
+from ._structuring import (
+    BareValueAs,
+    ConverterRule,
+    NoneUnless,
+    SendAsRead,
+    lenient_structure,
+)
 from ._urls import check_path, path_segment
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = [
     "DEFAULT",
     "Auth",
+    "BareValueAs",
     "BaseClient",
+    "ChainOver",
     "Chained",
+    "ConverterRule",
     "CreateMixin",
     "CrudResource",
     "DeleteMixin",
@@ -76,8 +96,11 @@ __all__ = [
     "ListMixin",
     "ListResource",
     "MemoryTokenStore",
+    "MethodFallback",
+    "Multipart",
     "NextLink",
     "NoAuth",
+    "NoneUnless",
     "OAuth2",
     "OffsetLimit",
     "Page",
@@ -85,6 +108,7 @@ __all__ = [
     "PageRequest",
     "Pager",
     "Paginator",
+    "PollSchedule",
     "Quota",
     "QuotaExhausted",
     "RateLimiter",
@@ -96,6 +120,7 @@ __all__ = [
     "ResumePoint",
     "RetryDecision",
     "RetryPolicy",
+    "SendAsRead",
     "Token",
     "TokenStore",
     "UpdateMixin",
@@ -107,15 +132,21 @@ __all__ = [
     "changed_fields",
     "check_path",
     "checked_seconds",
+    "checked_whole",
     "default_error_parser",
+    "describe_exception",
     "error_from_response",
     "field_error_parser",
     "is_url",
+    "lenient_structure",
     "link_of",
     "make_converter",
+    "multipart_file",
     "parse_quotas",
     "parse_retry_after",
     "path_segment",
+    "poll",
+    "redact_text",
     "redact_url",
     "resource",
     "retry_decision",

@@ -386,7 +386,9 @@ class BaseClient:
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)
         self.rate_limiter = self._build_rate_limiter(rate_limit, redis_url)
         self._owns_limiter = not isinstance(rate_limit, RateLimiter)
-        self.converter: cattrs.Converter = make_converter(self.spec.key_style)
+        self.converter: cattrs.Converter = make_converter(
+            self.spec.key_style, self.spec.converter_rules
+        )
         self._path_vars: dict[str, str] = {}
         # Shared between clients to bound the requests in flight across all of them (bulk jobs).
         self.request_slots: asyncio.Semaphore | None = None
@@ -396,6 +398,10 @@ class BaseClient:
         # Headers for every request made inside ``with client.scoped_headers(...)``, per task.
         self._scoped: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
             f"vendorkit_scoped_headers_{id(self)}", default=_NO_HEADERS
+        )
+        # Limits for every request made inside ``with client.scoped_limits(...)``, per task.
+        self._scoped_limits_var: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+            f"vendorkit_scoped_limits_{id(self)}", default=MappingProxyType({})
         )
 
     @contextlib.contextmanager
@@ -408,6 +414,49 @@ class BaseClient:
             yield
         finally:
             self._scoped.reset(token)
+
+    # -- scoped limits (h9-adapters): a bulk job bounds a client it shares, in its own tasks ----
+
+    @contextlib.contextmanager
+    def scoped_limits(
+        self,
+        *,
+        request_slots: asyncio.Semaphore | _Default | None = DEFAULT,
+        max_quota_wait: float | _Default | None = DEFAULT,
+    ) -> Iterator[None]:
+        """Use these limits for every request this client makes inside the block, in this task
+        and the tasks it starts, as ``scoped_headers`` does for headers: ``request_slots`` (a
+        semaphore bounding requests in flight, shared by the clients of one bulk job) and
+        ``max_quota_wait`` (seconds; None waits as long as the quota takes). A limit left at
+        ``DEFAULT`` stays what it is; other tasks, and the client's own attributes, are
+        unaffected, so two jobs sharing one client each keep their own bounds."""
+        scoped = dict(self._scoped_limits_var.get())
+        if not isinstance(request_slots, _Default):
+            if request_slots is not None and not isinstance(request_slots, asyncio.Semaphore):
+                raise ConfigurationError(
+                    f"request_slots must be an asyncio.Semaphore or None, not {request_slots!r}"
+                )
+            scoped["request_slots"] = request_slots
+        if not isinstance(max_quota_wait, _Default):
+            scoped["max_quota_wait"] = (
+                None if max_quota_wait is None else seconds("max_quota_wait", max_quota_wait)
+            )
+        token = self._scoped_limits_var.set(scoped)
+        try:
+            yield
+        finally:
+            self._scoped_limits_var.reset(token)
+
+    def _limits(self) -> tuple[asyncio.Semaphore | None, float | None]:
+        """``(request_slots, max_quota_wait)`` for a request made now: the innermost
+        ``scoped_limits`` block's, else the client's own. The one place they are read."""
+        scoped = self._scoped_limits_var.get()
+        return (
+            scoped.get("request_slots", self.request_slots),
+            scoped.get("max_quota_wait", self.max_quota_wait),
+        )
+
+    # -- end of scoped limits --------------------------------------------------------------------
 
     @classmethod
     def resource_names(cls) -> list[str]:
@@ -686,8 +735,9 @@ class BaseClient:
         """One slot of the client-side quota for ``request``; True if that meant waiting."""
         if self.rate_limiter is None:
             return False
+        max_wait = self._limits()[1]
         try:
-            waited = await self.rate_limiter.acquire(self._on_quota_wait, self.max_quota_wait)
+            waited = await self.rate_limiter.acquire(self._on_quota_wait, max_wait)
         except QuotaExhausted as exc:
             wait = exc.wait
         else:
@@ -695,7 +745,7 @@ class BaseClient:
         raise self._not_sent(
             request,
             f"{self.spec.name}: client-side quota exhausted; next free slot in "
-            f"{wait:.0f}s (max_quota_wait={self.max_quota_wait:g}s)",
+            f"{wait:.0f}s (max_quota_wait={max_wait:g}s)",
             wait,
         )
 
@@ -796,9 +846,10 @@ class BaseClient:
         )
 
     async def _send_slotted(self, request: WireRequest, exchange: _Exchange) -> WireResponse:
-        if self.request_slots is None:
+        slots = self._limits()[0]
+        if slots is None:
             return await self._send_logged(request, exchange)
-        async with self.request_slots:
+        async with slots:
             return await self._send_logged(request, exchange)
 
     async def _send_logged(self, request: WireRequest, exchange: _Exchange) -> WireResponse:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -81,8 +81,9 @@ def _dt_out(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def make_converter(key_style: str = "snake") -> cattrs.Converter:
-    """A converter for one vendor's wire names (``"snake"`` or ``"camel"``)."""
+def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattrs.Converter:
+    """A converter for one vendor's wire names (``"snake"`` or ``"camel"``), with the vendor's
+    converter ``rules`` applied last (``_structuring``: each has ``apply(converter)``)."""
     if key_style not in ("snake", "camel"):
         raise ValueError("key_style must be 'snake' or 'camel'")
     conv = cattrs.Converter()
@@ -153,6 +154,8 @@ def make_converter(key_style: str = "snake") -> cattrs.Converter:
 
     conv.register_structure_hook_factory(is_record, structure_factory)
     conv.register_unstructure_hook_factory(is_record, unstructure_factory)
+    for rule in rules:
+        rule.apply(conv)
     return conv
 
 

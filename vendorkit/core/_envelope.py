@@ -120,7 +120,8 @@ class RawPage:
 
 @attrs.frozen(kw_only=True)
 class Envelope:
-    records: str | None = None
+    # Where the records are: a dotted path, or alternatives (the first that holds a list).
+    records: str | tuple[str, ...] | None = None
     total: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     next: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     item: str | None = None
@@ -129,6 +130,9 @@ class Envelope:
     # paginates only some endpoints, and walking an unpaginated one by offset would read the
     # same records again and again.
     paged_by: str | None = None
+    # A list endpoint that answers a bare JSON array where the envelope is expected (pagination
+    # switched off, say) has sent one complete page, not a malformed one.
+    bare_list: bool = False
 
     def _first(self, body: Any, paths: tuple[str, ...]) -> Any:
         for p in paths:
@@ -139,9 +143,11 @@ class Envelope:
 
     def page(self, body: Any) -> RawPage:
         """Read a list response; raises ``PaginationError`` when it is not a page."""
-        records = body if self.records is None else select(body, self.records)
+        if self.bare_list and self.records is not None and isinstance(body, list):
+            return RawPage(records=body, next_declared=True, unpaged=True)
+        records = body if self.records is None else self._records(body)
         if not isinstance(records, list):
-            where = self.records or "the body"
+            where = _paths(self.records)[0] if self.records else "the body"
             raise PaginationError(f"malformed page: {where} is not a list")
         return RawPage(
             records=records,
@@ -150,6 +156,15 @@ class Envelope:
             next_declared=self._declares_next(body),
             unpaged=self.paged_by is not None and not isinstance(select(body, self.paged_by), dict),
         )
+
+    def _records(self, body: Any) -> Any:
+        """The value at the first records path that holds a list (else at the first path)."""
+        paths = _paths(self.records)
+        for path in paths:
+            value = select(body, path)
+            if isinstance(value, list):
+                return value
+        return select(body, paths[0])
 
     def _declares_next(self, body: Any) -> bool:
         """Whether this page has a place for a next link (``_links`` for ``_links.next``, the

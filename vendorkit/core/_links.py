@@ -21,12 +21,15 @@ def is_url(value: Any) -> bool:
     return isinstance(value, str) and "://" in value
 
 
-def link_of(value: Any) -> Any:
-    """The link a value stands for: a record's or dict's ``url``, else the value itself."""
+def link_of(value: Any, id_field: str | None = None) -> Any:
+    """The link a value stands for: a record's or dict's ``url`` (or, given ``id_field``, where
+    it has no url, its id under that name), else the value itself."""
     if isinstance(value, Record):
-        return getattr(value, "url", None)
+        url = getattr(value, "url", None)
+        return url or getattr(value, id_field, None) if id_field else url
     if isinstance(value, Mapping):
-        return value.get("url")
+        url = value.get("url")
+        return url or value.get(id_field) if id_field else url
     return value
 
 

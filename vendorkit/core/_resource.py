@@ -8,13 +8,20 @@ A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from yarl import URL
 
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._convert import Record, changed_fields, structure, to_wire
+from ._links import is_url, link_of, template_regex
+from ._listing import list_pager
 from ._pagination import Pager
 from ._spec import Endpoint
+from ._structuring import lenient_structure
+from ._urls import check_path
+from ._wire import redact_url
 
 if TYPE_CHECKING:
     from ._client import BaseClient
@@ -49,8 +56,6 @@ def split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
 class Resource(Generic[T]):
     """One vendor resource bound to a client. Subclasses mix in the allowed actions."""
 
-    operations: ClassVar[frozenset[str]] = frozenset()
-
     def __init__(self, client: BaseClient, endpoint: Endpoint, name: str = "") -> None:
         self._client = client
         self._endpoint = endpoint
@@ -65,10 +70,21 @@ class Resource(Generic[T]):
 
     # -- shared helpers -------------------------------------------------------------------------
 
+    def _item(self, data: Any) -> Any:
+        """A list item as a JSON object: a bare value becomes ``{scalar_field: value}`` where
+        the endpoint declares one."""
+        field = self._endpoint.scalar_field
+        if field is not None and not isinstance(data, Mapping):
+            return {field: data}
+        return data
+
     def _record(self, data: Any) -> T:
+        data = self._item(data)
         model = self._endpoint.model
         if model is None:
             return data  # type: ignore[no-any-return]
+        if self._client.spec.lenient:
+            return lenient_structure(self._client.converter, data, model)  # type: ignore[no-any-return]
         return structure(self._client.converter, data, model)  # type: ignore[no-any-return]
 
     def _wire(self, data: Any, *, changes_only: bool = False) -> Any:
@@ -81,11 +97,38 @@ class Resource(Generic[T]):
         raise ConfigurationError(f"expected a dict or a model instance, got {type(data).__name__}")
 
     async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
+        id_field = self._client.spec.link_ids
+        if id_field is not None:
+            id = link_of(id, id_field)
+            if is_url(id):
+                return self._item_link(str(id))
         values = {**params, "id": id}
         path = await self._client._resolve(self._endpoint.item, values)
         params.clear()
         params.update({k: v for k, v in values.items() if k != "id"})
         return path
+
+    def _item_link(self, url: str) -> str:
+        """An object URL given where an id goes (``VendorSpec.link_ids``), checked: it must name
+        a record of this very resource (``documents.delete(doc.client)`` must not delete a
+        client), on the vendor's origin, with no ``.``/``..`` segments (which would be resolved
+        before sending)."""
+        vendor = f"{self._client.spec.name} {self.name}"
+        try:
+            raw = URL(url, encoded=True)
+        except (ValueError, TypeError, UnicodeError):
+            raise ConfigurationError(f"{vendor}: not a valid URL") from None
+        check_path(raw.raw_path)
+        target = self._client.url_for(url)  # the origin check
+        path = target.path
+        base = URL(self._client.base_url).path.rstrip("/")
+        if base and path.startswith(base):
+            path = path[len(base) :]
+        if not template_regex(self._endpoint.item).match(path):
+            raise ConfigurationError(
+                f"{vendor}: {redact_url(target)} is not the URL of one of its records"
+            )
+        return url
 
     def _unwrap(self, body: Any) -> Any:
         env = self._endpoint.envelope or self._client.spec.envelope
@@ -131,31 +174,23 @@ class ListMixin(Resource[T]):
         """Every record, across all pages (nothing is fetched until iterated). Filters are passed
         through under the vendor's own names; ``page_size``, ``max_items``, ``concurrency``,
         ``max_pages`` and ``resume`` shape the walk."""
-        pager_args, headers = split_pager_args(params)
-        merged = {**self._endpoint.list_params, **params}
-        return self._client._pager(
-            self._endpoint.path,
-            merged,
-            transform=self._record,
-            envelope=self._endpoint.envelope,
-            paginator=self._endpoint.paginator,
-            headers=headers,
-            **pager_args,
-        )
+        return self._list_pager(params, self._record)
 
     def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
         """Like ``list`` but yields the vendor's JSON objects as plain dicts, skipping model
         conversion: the fast path for bulk exports."""
+        return self._list_pager(params, lambda data: _as_dict(self._item(data)))
+
+    def _list_pager(self, params: dict[str, Any], transform: Any) -> Pager[Any]:
         pager_args, headers = split_pager_args(params)
         merged = {**self._endpoint.list_params, **params}
-        return self._client._pager(
-            self._endpoint.path,
+        return list_pager(
+            self._client,
+            self._endpoint,
             merged,
-            transform=_as_dict,
-            envelope=self._endpoint.envelope,
-            paginator=self._endpoint.paginator,
+            transform=transform,
             headers=headers,
-            **pager_args,
+            pager_args=pager_args,
         )
 
 
@@ -239,7 +274,7 @@ def resource_class(actions: frozenset[str]) -> type[Resource[Any]]:
         order = ("list", "get", "create", "update", "delete")
         bases = tuple(_MIXINS[a] for a in order if a in actions)
         name = "Resource_" + "_".join(sorted(actions))
-        cls = type(name, bases or (Resource,), {"operations": actions})
+        cls = type(name, bases or (Resource,), {})
         _CLASSES[actions] = cls
     return cls
 
@@ -281,16 +316,10 @@ def resource(endpoint: Endpoint, cls: type[Any] | None = None) -> Any:
 class ListResource(ListMixin[T]):
     """list only."""
 
-    operations = frozenset({"list"})
-
 
 class ReadOnlyResource(ListMixin[T], GetMixin[T]):
     """list and get."""
 
-    operations = frozenset({"list", "get"})
-
 
 class CrudResource(ListMixin[T], GetMixin[T], CreateMixin[T], UpdateMixin[T], DeleteMixin[T]):
     """list, get, create, update, delete."""
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})

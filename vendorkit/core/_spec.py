@@ -16,8 +16,10 @@ from vendorkit.errors import ConfigurationError
 
 from ._envelope import Envelope
 from ._errors import ErrorParser, default_error_parser
+from ._listing import ChainOver, MethodFallback
 from ._pagination import Paginator
 from ._ratelimit import Quota
+from ._structuring import ConverterRule
 
 __all__ = ["Endpoint", "VendorSpec"]
 
@@ -40,6 +42,15 @@ class VendorSpec:
     # Query parameters whose list values are sent comma-joined (``select=a,-b``, ``expand=x,y``)
     # instead of as repeated keys.
     comma_params: frozenset[str] = frozenset()
+    # Reading and writing records past the converter's defaults (``_structuring``): rules such as
+    # ``SendAsRead``, ``BareValueAs``, ``NoneUnless``; and ``lenient``: a field that does not fit
+    # its (assumed) type is left None instead of failing the record.
+    # Hypermedia ids: where set (the id field's name, ``"mid"``), an id argument may also be a
+    # record or dict (its ``url``, else its id) or an object URL on the vendor's origin, which
+    # must name a record of that very resource (``Resource``).
+    link_ids: str | None = None
+    converter_rules: tuple[ConverterRule, ...] = ()
+    lenient: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +62,8 @@ class Endpoint:
     ``path`` + ``{id}`` (keeping a trailing slash if ``path`` has one). ``actions`` lists what the
     vendor allows; the resource object has exactly those methods. ``update_method`` is ``PATCH``
     or ``PUT`` (a sparse PUT). ``model`` is the attrs record class (None: plain dicts).
+    ``list_fallback``, ``chain`` and ``scalar_field`` declare lists of an odd shape (see
+    ``MethodFallback``, ``ChainOver``).
     """
 
     path: str
@@ -65,6 +78,13 @@ class Endpoint:
     # e.g. ("resources", "domain", "resource") lists sessions for every tracked website. Used by
     # bulk exports to reach every record; direct calls pass the argument themselves.
     partition: tuple[str, str, str] | None = None
+    # How the list is fetched where it is more than one GET per page (see ``_listing``): another
+    # method where the first is refused, and one list per value of a parameter the call leaves
+    # out (with the statuses that mean "no records here").
+    list_fallback: MethodFallback | None = None
+    chain: ChainOver | None = None
+    # A list item sent as a bare value (``"JPY"``) is read as ``{scalar_field: value}``.
+    scalar_field: str | None = None
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.actions) - ALL_ACTIONS

@@ -29,17 +29,21 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from vendorkit.core import BaseClient
-from vendorkit.core._options import seconds, whole
-from vendorkit.core._redact import describe_exception, redact_text
-from vendorkit.core._resource import Resource
-from vendorkit.core._urls import path_segment
+from vendorkit.core import (
+    BaseClient,
+    Resource,
+    checked_seconds,
+    checked_whole,
+    describe_exception,
+    path_segment,
+    redact_text,
+)
 from vendorkit.errors import (
     CheckpointError,
     ConfigurationError,
@@ -192,6 +196,8 @@ class _JobState:
     # The client's credentials as they are now (tokens are issued during the run): scrubbed from
     # every message the job produces, whatever an exception carried.
     secrets: Callable[[], Iterable[str]] = _no_secrets
+    # The ``export`` call the job belongs to: its progress hooks count this job, no other's.
+    owner: object = None
 
     def describe(self, exc: BaseException) -> str:
         """``Type: message`` of ``exc``, safe to show: a foreign exception by its message, never
@@ -247,26 +253,20 @@ def _client_secrets(client: BaseClient) -> Callable[[], Iterable[str]]:
     return secrets
 
 
-def _on_retry(attempt: int, delay: float, cause: Any) -> None:
-    state = _current.get()
-    if state is not None:
-        state.result.retries += 1
-        if isinstance(cause, BaseException):
-            what = state.describe(cause)
-        elif isinstance(cause, int):
-            what = f"HTTP {cause}"
-        else:
-            what = type(cause).__name__
-        state.emit(
-            state.progress("retry", f"attempt {attempt} failed ({what}); retry in {delay:.1f}s")
-        )
+def _count_retry(state: _JobState, attempt: int, delay: float, cause: Any) -> None:
+    state.result.retries += 1
+    if isinstance(cause, BaseException):
+        what = state.describe(cause)
+    elif isinstance(cause, int):
+        what = f"HTTP {cause}"
+    else:
+        what = type(cause).__name__
+    state.emit(state.progress("retry", f"attempt {attempt} failed ({what}); retry in {delay:.1f}s"))
 
 
-def _on_rate_limit(wait: float, reason: str) -> None:
-    state = _current.get()
-    if state is not None:
-        state.result.waited += wait
-        state.emit(state.progress("wait", f"waiting {wait:.1f}s for {state.scrub(str(reason))}"))
+def _count_wait(state: _JobState, wait: float, reason: str) -> None:
+    state.result.waited += wait
+    state.emit(state.progress("wait", f"waiting {wait:.1f}s for {state.scrub(str(reason))}"))
 
 
 def exportable_resources(client: BaseClient) -> list[str]:
@@ -418,6 +418,7 @@ class _JobRun:
         pager_concurrency: int,
         sink_factory: SinkFactory | None,
         emit: Callable[[Progress], None],
+        owner: object = None,
     ) -> None:
         self.job = job
         self.out = out
@@ -426,7 +427,11 @@ class _JobRun:
         self.pager_concurrency = pager_concurrency
         self.result = JobResult(job=job.key, vendor=job.vendor, resource=job.resource)
         self.state = _JobState(
-            self.result, time.monotonic(), emit, secrets=_client_secrets(job.client)
+            self.result,
+            time.monotonic(),
+            emit,
+            secrets=_client_secrets(job.client),
+            owner=owner,
         )
         self.segments = job.segments()
         self.path, self.ck_path = _paths(out, self.segments, fmt)
@@ -810,9 +815,9 @@ def _check_options(
         raise ConfigurationError(f"out= must be a folder's path, not {out!r}")
     if format not in ("jsonl", "csv"):
         raise ConfigurationError(f"format must be 'jsonl' or 'csv', not {format!r}")
-    whole("concurrency", concurrency, minimum=1)
+    checked_whole("concurrency", concurrency, minimum=1)
     if page_size is not None:
-        whole("page_size", page_size, minimum=1)
+        checked_whole("page_size", page_size, minimum=1)
     if not isinstance(resume, bool):
         raise ConfigurationError(f"resume must be True or False, not {resume!r}")
     for name, value in (("on_progress", on_progress), ("sink_factory", sink_factory)):
@@ -820,32 +825,33 @@ def _check_options(
             raise ConfigurationError(f"{name} must be callable, not {type(value).__name__}")
 
 
-# Clients lent to running exports: id -> [exports using it, saved request_slots, saved wait].
-_lent: dict[int, list[Any]] = {}
+@contextlib.contextmanager
+def _progress_hooks(clients: Iterable[BaseClient], owner: object) -> Iterator[None]:
+    """Count retries and waits of this export's jobs, while it runs: its two hooks go on each
+    client's ``hooks`` and come off afterwards. A client shared with another running export
+    carries that export's hooks too; each hook counts only the jobs of its own export (the job
+    running in the task that fires it, ``_current``), so nothing is counted twice."""
 
+    def on_retry(attempt: int, delay: float, cause: Any) -> None:
+        state = _current.get()
+        if state is not None and state.owner is owner:
+            _count_retry(state, attempt, delay, cause)
 
-def _borrow(client: BaseClient, slots: asyncio.Semaphore, max_quota_wait: float | None) -> None:
-    entry = _lent.get(id(client))
-    if entry is not None:
-        # Already in another running export: it keeps that export's bound and hooks.
-        entry[0] += 1
-        return
-    _lent[id(client)] = [1, client.request_slots, client.max_quota_wait]
-    client.request_slots = slots
-    client.max_quota_wait = max_quota_wait
-    client.hooks.on_retry.append(_on_retry)
-    client.hooks.on_rate_limit.append(_on_rate_limit)
+    def on_rate_limit(wait: float, reason: str) -> None:
+        state = _current.get()
+        if state is not None and state.owner is owner:
+            _count_wait(state, wait, reason)
 
-
-def _give_back(client: BaseClient) -> None:
-    entry = _lent[id(client)]
-    entry[0] -= 1
-    if entry[0] > 0:
-        return
-    del _lent[id(client)]
-    client.request_slots, client.max_quota_wait = entry[1], entry[2]
-    client.hooks.on_retry.remove(_on_retry)
-    client.hooks.on_rate_limit.remove(_on_rate_limit)
+    installed = list(clients)
+    for client in installed:
+        client.hooks.on_retry.append(on_retry)
+        client.hooks.on_rate_limit.append(on_rate_limit)
+    try:
+        yield
+    finally:
+        for client in installed:
+            client.hooks.on_retry.remove(on_retry)
+            client.hooks.on_rate_limit.remove(on_rate_limit)
 
 
 async def export(
@@ -880,7 +886,7 @@ async def export(
         sink_factory=sink_factory,
     )
     if max_quota_wait is not None:
-        max_quota_wait = seconds("max_quota_wait", max_quota_wait)
+        max_quota_wait = checked_seconds("max_quota_wait", max_quota_wait)
     root = Path(out)
     try:
         ensure_root(root)
@@ -919,26 +925,29 @@ async def export(
     clients = {id(j.client): j.client for j in jobs}
     pager_concurrency = max(1, concurrency // max(1, min(len(jobs), concurrency)))
 
-    async def guarded(job: Job) -> JobResult:
-        async with job_slots:
-            return await _JobRun(
-                job,
-                out=root,
-                fmt=format,
-                resume=resume,
-                page_size=page_size,
-                pager_concurrency=pager_concurrency,
-                sink_factory=sink_factory,
-                emit=emit,
-            ).run()
+    owner = object()  # this export call, as its jobs' progress hooks know it
 
-    for c in clients.values():
-        _borrow(c, slots, max_quota_wait)
+    async def guarded(job: Job) -> JobResult:
+        # The shared bound and the quota wait hold for this job's requests only (its task and
+        # the pager tasks it starts): the client's own settings are never changed.
+        with job.client.scoped_limits(request_slots=slots, max_quota_wait=max_quota_wait):
+            async with job_slots:
+                return await _JobRun(
+                    job,
+                    out=root,
+                    fmt=format,
+                    resume=resume,
+                    page_size=page_size,
+                    pager_concurrency=pager_concurrency,
+                    sink_factory=sink_factory,
+                    emit=emit,
+                    owner=owner,
+                ).run()
+
     try:
-        results = await asyncio.gather(*(guarded(j) for j in jobs))
+        with _progress_hooks(clients.values(), owner):
+            results = await asyncio.gather(*(guarded(j) for j in jobs))
     finally:
-        for c in clients.values():
-            _give_back(c)
         if callbacks:
             await asyncio.wait(set(callbacks))
     return ExportResult(list(results), root, time.monotonic() - started)

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from vendorkit._registry import VENDORS, vendor_entry
+
 from ._emulator import DEFAULT, Emulator
 from ._faults import FaultProfile
 
-__all__ = ["CLIENT_CLASSES", "EMULATORS", "VENDORS", "Sandbox", "emulator_class"]
-
-VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
-
-#: ``vendor -> "module:Class"`` of each emulator, imported when first used.
-EMULATORS: dict[str, str] = {
-    "makeleaps": "vendorkit.sandbox.vendors.makeleaps:MakeLeapsEmulator",
-    "leady": "vendorkit.sandbox.vendors.leady:LeadyEmulator",
-    "leaddesk": "vendorkit.sandbox.vendors.leaddesk:LeadDeskEmulator",
-    "leanlaw": "vendorkit.sandbox.vendors.leanlaw:LeanLawEmulator",
-}
-
-CLIENT_CLASSES = {
-    "makeleaps": "MakeLeaps",
-    "leady": "Leady",
-    "leaddesk": "LeadDesk",
-    "leanlaw": "LeanLaw",
-}
+__all__ = ["VENDORS", "Sandbox", "emulator_class"]
 
 T = TypeVar("T")
 
 
 def emulator_class(vendor: str) -> type[Emulator]:
-    try:
-        module, _, name = EMULATORS[vendor].partition(":")
-    except KeyError:
-        raise ValueError(f"unknown vendor {vendor!r}; known: {', '.join(VENDORS)}") from None
-    cls: type[Emulator] = getattr(importlib.import_module(module), name)
+    """The emulator of ``vendor``, from the one vendor registry (``vendorkit._registry``)."""
+    cls: type[Emulator] = vendor_entry(vendor).emulator_class()
     return cls
 
 
@@ -176,10 +157,8 @@ class Sandbox:
         Where the sandbox's throttle was overridden, the client's own quota follows it, so the
         client waits instead of meeting 429s; pass ``rate_limit=`` to choose otherwise.
         """
-        import vendorkit
-
-        cls = getattr(vendorkit, CLIENT_CLASSES[vendor])
         kwargs = self.credentials(vendor)
+        cls = vendor_entry(vendor).client_class()
         if vendor in self._quota_overrides:
             kwargs["rate_limit"] = self._quota_overrides[vendor]
         kwargs.update(options)

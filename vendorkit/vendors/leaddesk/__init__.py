@@ -7,9 +7,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-import attrs
-import cattrs
-
 from vendorkit.core import (
     BaseClient,
     CreateMixin,
@@ -20,11 +17,12 @@ from vendorkit.core import (
     Pager,
     Record,
     UpdateMixin,
+    lenient_structure,
     path_segment,
     resource,
-    structure,
+    split_pager_args,
 )
-from vendorkit.errors import APIError, ConfigurationError, DecodeError
+from vendorkit.errors import APIError, ConfigurationError
 
 from . import models
 from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH, parse_error
@@ -43,57 +41,17 @@ log = logging.getLogger("vendorkit")
 
 T = TypeVar("T")
 
-_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
-
 # ``None`` is accepted by the types (a model's ``id`` is optional) and refused at run time.
 RelatedId = int | str | Record | Mapping[str, Any] | None
 
 _NAME_BY_PATH = {endpoint.path: name for name, endpoint in ENDPOINTS.items()}
 
 
-def lenient_structure(converter: cattrs.Converter, data: Any, model: type[T]) -> T:
-    """``data`` as a ``model`` record. The docs name no fields, so the models' field types are
-    assumptions: a field whose value does not fit its type is left ``None`` (the value is still
-    in ``record.raw``) instead of failing the whole read."""
-    try:
-        return structure(converter, data, model)
-    except DecodeError:
-        if not isinstance(data, Mapping):
-            raise
-    kept: dict[str, Any] = {}
-    for field in attrs.fields(model):  # type: ignore[arg-type]
-        if field.name == "raw" or field.name not in data:
-            continue
-        try:
-            structure(converter, {field.name: data[field.name]}, model)
-        except DecodeError:
-            log.debug(
-                "vendorkit: leaddesk %s.%s does not fit; left None", model.__name__, field.name
-            )
-            continue
-        kept[field.name] = data[field.name]
-    record = structure(converter, kept, model)
-    return attrs.evolve(record, raw=data)  # type: ignore[misc]
-
-
-class _Lenient(Generic[T]):
-    """Records through ``lenient_structure`` (a mixin for the resource classes)."""
-
-    def _record(self, data: Any) -> T:
-        model = self._endpoint.model  # type: ignore[attr-defined]
-        if model is None:
-            return data  # type: ignore[no-any-return]
-        return lenient_structure(self._client.converter, data, model)  # type: ignore[attr-defined,no-any-return]
-
-
-class Calls(_Lenient[models.Call], ListMixin[models.Call], GetMixin[models.Call]):
+class Calls(ListMixin[models.Call], GetMixin[models.Call]):
     """The dialer's call log: list and get (read-only, assumed: the docs name no writes)."""
-
-    operations = frozenset({"list", "get"})
 
 
 class LeadDeskResource(
-    _Lenient[T],
     ListMixin[T],
     GetMixin[T],
     CreateMixin[T],
@@ -107,8 +65,6 @@ class LeadDeskResource(
     there) and an update with ``204``: both are read back with a GET, so they return the record.
     """
 
-    operations = frozenset({"list", "get", "create", "update", "delete"})
-
     def _created_id(self, payload: Any) -> Any:
         if isinstance(payload, dict) and payload.get("id") is not None:
             return payload["id"]
@@ -119,7 +75,11 @@ class LeadDeskResource(
         related = RELATIONS[parent][name]
         model = ENDPOINTS[related].model
         parent_path = f"{self._endpoint.path}/{path_segment(parent_id)}"
-        return Relation(self._client, parent_path, name, model, f"{self.name}.{name}")
+        client = self._client
+        assert isinstance(client, LeadDesk)
+        return Relation(
+            client, parent_path, name, model, f"{self.name}.{name}", client._relation_forms
+        )
 
 
 _IdObjects = list[dict[str, Any]]
@@ -158,8 +118,11 @@ class Relation(Generic[T]):
         key: str,
         model: type[Any] | None,
         name: str,
+        forms: dict[str, str] | None = None,
     ) -> None:
         self._client = client
+        # The form each write took on this server (kept per client, see ``LeadDesk``).
+        self._forms: dict[str, str] = {} if forms is None else forms
         self.parent_path = parent_path
         self.key = key
         self.path = f"{parent_path}/{key}"
@@ -176,8 +139,7 @@ class Relation(Generic[T]):
 
     def list(self, **params: Any) -> Pager[T]:
         """The related records, across all pages (same options as a resource's ``list``)."""
-        pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-        headers = params.pop("headers", None)
+        pager_args, headers = split_pager_args(params)
         return self._client._pager(
             self.path, params, transform=self._record, headers=headers, **pager_args
         )
@@ -191,7 +153,7 @@ class Relation(Generic[T]):
             forms.reverse()
         # The form this server took before (kept per client) is the only one tried: a 404 on it
         # is a real "not found".
-        learned: dict[str, str] = self._client.__dict__.setdefault("_leaddesk_relation_forms", {})
+        learned = self._forms
         slot = f"{method} {self.parent_path.rpartition('/')[0]}/{self.key}"
         if slot in learned:
             forms = [f for f in forms if f[0] == learned[slot]]
@@ -376,6 +338,10 @@ class LeadDesk(BaseClient):
     products: LeadDeskResource[models.Product] = resource(ENDPOINTS["products"], LeadDeskResource)
     calls: Calls = resource(ENDPOINTS["calls"], Calls)
 
+    # Which documented form of each relation write this server took (``Relation``): "POST
+    # campaigns/users" -> "parent" or "sub". Learnt on the first write, used alone afterwards.
+    _relation_forms: dict[str, str]
+
     def __init__(
         self,
         *,
@@ -403,6 +369,7 @@ class LeadDesk(BaseClient):
             error_parser=parse_error,
         )
         super().__init__(auth=self._oauth, **options)
+        self._relation_forms = {}
 
     @property
     def grant_type(self) -> str:

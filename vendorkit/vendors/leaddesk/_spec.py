@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from vendorkit.core import (
     Endpoint,
     Envelope,
     ErrorInfo,
     PageNumber,
-    RawPage,
     VendorSpec,
     as_messages,
     default_error_parser,
@@ -21,7 +18,7 @@ from vendorkit.core import (
 
 from . import models
 
-__all__ = ["ENDPOINTS", "RELATIONS", "SPEC", "TOKEN_PATH", "CollectionEnvelope", "parse_error"]
+__all__ = ["ENDPOINTS", "RELATIONS", "SPEC", "TOKEN_PATH", "parse_error"]
 
 TOKEN_PATH = "/oauth/access-token"
 
@@ -52,24 +49,18 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
     )
 
 
-@attrs.frozen(kw_only=True)
-class CollectionEnvelope(Envelope):
-    """``{"collection", "_links", "_meta"}``. Assumed where the docs are silent: a list endpoint
-    answering a bare JSON array (a sub-resource read back in the shape its PATCH takes, ``[{"id":
-    1}, ..]``) is one complete page."""
-
-    def page(self, body: Any) -> RawPage:
-        if isinstance(body, list):
-            return RawPage(records=body, next_declared=True, unpaged=True)
-        return super().page(body)
-
-
 SPEC = VendorSpec(
     name="leaddesk",
     base_url="https://restapi-nor.leaddesk.com/stable",
-    # ``_meta.total`` as documented; ``_meta.count`` accepted as well. Objects are at the root.
-    envelope=CollectionEnvelope(
-        records="collection", total=("_meta.total", "_meta.count"), next="_links.next"
+    # ``{"collection", "_links", "_meta"}``: ``_meta.total`` as documented; ``_meta.count``
+    # accepted as well. Objects are at the root. Assumed where the docs are silent: a list
+    # endpoint answering a bare JSON array (a sub-resource read back in the shape its PATCH
+    # takes, ``[{"id": 1}, ..]``) is one complete page.
+    envelope=Envelope(
+        records="collection",
+        total=("_meta.total", "_meta.count"),
+        next="_links.next",
+        bare_list=True,
     ),
     # LeadDesk's default page is 25, its maximum 500: we ask for 500 unless told otherwise.
     paginator=PageNumber(page_param="page", size_param="per_page", default_size=500, max_size=500),
@@ -77,6 +68,9 @@ SPEC = VendorSpec(
     # The docs publish no quota: none client-side by default; 429s are retried honouring
     # Retry-After. Pass rate_limit="N/second" to add one.
     quotas=(),
+    # The docs name no fields: the models' field types are assumptions, so a field whose value
+    # does not fit its type is left None (the value is still in ``record.raw``).
+    lenient=True,
 )
 
 _CRUD = frozenset({"list", "get", "create", "update", "delete"})

@@ -61,8 +61,6 @@ class Blacklist(
 ):
     """Companies excluded from tracking: list, add (``create``), delete."""
 
-    operations = frozenset({"list", "create", "delete"})
-
 
 class _Anonymous(BaseClient):
     """api-token-get's client: no token yet; the password it sends is still a secret."""

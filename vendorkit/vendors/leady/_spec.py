@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from vendorkit.core import (
     Endpoint,
     Envelope,
     ErrorInfo,
     NextLink,
-    RawPage,
     VendorSpec,
     as_messages,
     field_error_parser,
@@ -21,20 +18,7 @@ from vendorkit.core import (
 
 from . import models
 
-__all__ = ["ENDPOINTS", "SPEC", "DrfEnvelope", "parse_error"]
-
-
-@attrs.frozen(kw_only=True)
-class DrfEnvelope(Envelope):
-    """DRF list bodies. Assumed where the docs are silent: a list endpoint with pagination
-    switched off (short code lists such as turnovers and magnitudes) answers a bare JSON array,
-    read as one complete page; a page that carries DRF's ``count`` (page-number pagination)
-    reports it as the total."""
-
-    def page(self, body: Any) -> RawPage:
-        if isinstance(body, list):
-            return RawPage(records=body, next_declared=True, unpaged=True)
-        return super().page(body)
+__all__ = ["ENDPOINTS", "SPEC", "parse_error"]
 
 
 def parse_error(status: int, body: Any) -> ErrorInfo:
@@ -50,7 +34,11 @@ def parse_error(status: int, body: Any) -> ErrorInfo:
 SPEC = VendorSpec(
     name="leady",
     base_url="https://api.leady.com/v1",
-    envelope=DrfEnvelope(records="results", next="next", total="count"),
+    # DRF lists. Assumed where the docs are silent: a list endpoint with pagination switched off
+    # (short code lists such as turnovers and magnitudes) answers a bare JSON array, read as one
+    # complete page; a page that carries DRF's ``count`` (page-number pagination) reports it as
+    # the total.
+    envelope=Envelope(records="results", next="next", total="count", bare_list=True),
     # ``page_size`` is only sent when the caller asks for one (DRF ignores it where disabled).
     paginator=NextLink(size_param="page_size", cursor_param="cursor"),
     error_parser=parse_error,

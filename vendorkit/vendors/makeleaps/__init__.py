@@ -10,43 +10,31 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import inspect
-import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any, TypeVar
-
-import attrs
-from cattrs.gen import make_dict_unstructure_fn, override
-from yarl import URL
 
 from vendorkit.core import (
     BaseClient,
-    Chained,
     CreateMixin,
     CrudResource,
-    Endpoint,
     GetMixin,
     LinkModels,
     ListMixin,
-    NextLink,
+    ListResource,
     OAuth2,
     Pager,
-    RawPage,
-    Record,
+    PollSchedule,
     Resource,
     UpdateMixin,
-    check_path,
-    checked_seconds,
     is_url,
+    link_of,
+    multipart_file,
+    poll,
     redact_url,
     resource,
-    select,
     split_pager_args,
-    template_regex,
 )
 from vendorkit.errors import (
-    APIError,
     ConfigurationError,
     DecodeError,
     TaskTimeoutError,
@@ -68,11 +56,7 @@ OnProgress = Callable[[models.Task], Any]
 def _ref(value: Any) -> Any:
     """A reference as given by the caller: a record or dict (its ``url``, else its ``mid``), a
     URL, or a mid."""
-    if isinstance(value, Record):
-        return getattr(value, "url", None) or getattr(value, "mid", None)
-    if isinstance(value, Mapping):
-        return value.get("url") or value.get("mid")
-    return value
+    return link_of(value, "mid")
 
 
 def _mid(value: Any) -> str:
@@ -112,8 +96,8 @@ def _task_done(state: Mapping[str, Any]) -> bool:
 
 
 class _Resource(Resource[T]):
-    """Resources whose ``id`` may also be a record, a dict, or an object URL (MakeLeaps
-    references are URLs)."""
+    """A MakeLeaps resource (its ``id`` may also be a record, a dict, or an object URL:
+    ``SPEC.link_ids``), with its client typed as ``MakeLeaps``."""
 
     @property
     def _ml(self) -> MakeLeaps:
@@ -121,69 +105,13 @@ class _Resource(Resource[T]):
         assert isinstance(client, MakeLeaps)
         return client
 
-    async def _item_url_parts(self, id: Any, params: dict[str, Any]) -> str:
-        ref = _ref(id)
-        if is_url(ref):
-            return self._ml._item_url(str(ref), self._endpoint, self.name)
-        return await super()._item_url_parts(ref, params)
-
 
 class Partners(_Resource[models.Partner], ListMixin[models.Partner], GetMixin[models.Partner]):
     """Your company (an API key sees one partner)."""
 
-    operations = frozenset({"list", "get"})
-
-
-class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
-    """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
-    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``).
-
-    Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
-    ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
-    currencies are the ``response`` list (or a ``currencies`` list inside it)."""
-
-    operations = frozenset({"list"})
-
-    def _record(self, data: Any) -> models.Currency:
-        if isinstance(data, str):
-            return models.Currency(code=data, raw={"code": data})
-        return super()._record(data)
-
-    def list(self, **params: Any) -> Pager[models.Currency]:
-        return self._currency_pager(params, self._record)
-
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
-        return self._currency_pager(params, lambda d: {"code": d} if isinstance(d, str) else d)
-
-    def _currency_pager(self, params: dict[str, Any], transform: Callable[[Any], T]) -> Pager[T]:
-        params = dict(params)
-        pager_args, headers = split_pager_args(params)
-        client = self._ml
-        method = ["GET"]
-
-        async def url() -> URL:
-            return client.url_for(self.endpoint.path, params)
-
-        async def fetch(target: URL) -> RawPage:
-            try:
-                _, body = await client._checked(method[0], target, headers=headers)
-            except APIError as exc:
-                if exc.status != 405 or method[0] != "GET":
-                    raise
-                method[0] = "OPTIONS"
-                _, body = await client._checked("OPTIONS", target, headers=headers)
-            inner = select(body, "response")
-            if isinstance(inner, Mapping) and isinstance(inner.get("currencies"), builtins.list):
-                body = {**body, "response": inner["currencies"]}
-            return SPEC.envelope.page(body)
-
-        return client._lazy_pager(url, transform=transform, fetch=fetch, **pager_args)
-
 
 class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
     """Your team; ``me()`` is the employee the API key acts as."""
-
-    operations = frozenset({"list", "get"})
 
     async def me(self, *, headers: Mapping[str, str] | None = None) -> models.Employee:
         """The authenticated employee (``employee/me/``)."""
@@ -197,8 +125,6 @@ class Documents(_Resource[models.Document], CrudResource[models.Document]):
     ``update`` is a PATCH (a model instance sends only the fields you changed; ``None``
     unmarks a ``date_paid``/``date_sent``/... mark)."""
 
-    operations = frozenset({"list", "get", "create", "update", "delete"})
-
 
 class CatalogItems(
     _Resource[models.CatalogItem],
@@ -210,13 +136,9 @@ class CatalogItems(
     """The Line Item Catalog (no delete in the API). Filters: ``product_code=``,
     ``product_code__contains=``."""
 
-    operations = frozenset({"list", "get", "create", "update"})
-
 
 class Clients(_Resource[models.Client], CrudResource[models.Client]):
     """Client organisations, their contacts and their document settings."""
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})
 
     def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
         """The contacts of one client (``client/<mid>/contact/``)."""
@@ -258,8 +180,6 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
 class Contacts(_Resource[models.Contact], CrudResource[models.Contact]):
     """Contacts (persons and organisations). ``search=`` filters the list."""
 
-    operations = frozenset({"list", "get", "create", "update", "delete"})
-
 
 class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingOrder]):
     """Sending documents by Secure Send and/or Japan Post.
@@ -267,8 +187,6 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     The flow: ``create`` an order, ``add_item`` (a document) or ``add_file`` (a PDF), ``validate``
     (wait for MakeLeaps to check it), ``send``; afterwards ``cancel`` where still possible.
     """
-
-    operations = frozenset({"list", "get", "create", "update", "delete"})
 
     async def _order(
         self, order: Any, headers: Mapping[str, str] | None = None
@@ -344,9 +262,12 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             )
         upload_url = _required(item.upload_url, "upload_url")
         name = filename or item.filename or "file.pdf"
-        body, ctype = _multipart("content_file", name, content, content_type)
+        upload = multipart_file("content_file", name, content, content_type)
         _, payload = await self._ml._raw(
-            "PUT", upload_url, headers={**(headers or {}), "Content-Type": ctype}, content=body
+            "PUT",
+            upload_url,
+            headers={**(headers or {}), "Content-Type": upload.content_type},
+            content=upload.body,
         )
         if isinstance(payload, dict) and payload:
             return self._ml._structure(payload, models.SendingOrderItem)
@@ -387,22 +308,21 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         or ``validation_errors`` lists problems, and returns it (check ``order.is_ready`` and
         ``order.validation_errors``). MakeLeaps validates by itself; there is no validate call.
         Raises ``TaskTimeoutError`` after ``timeout`` seconds."""
-        timeout = checked_seconds("timeout", timeout)
-        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        schedule = PollSchedule(timeout=timeout, poll_interval=poll_interval)
+
+        async def read() -> models.SendingOrder:
             # Always read it afresh: a record in hand predates the last change to the order.
-            current = await self.get(order, headers=headers)
-            if current.is_ready or current.validation_errors:
-                return current
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TaskTimeoutError(
-                    f"makeleaps sending order {current.mid or current.url} was not validated "
-                    f"within {timeout:g}s"
-                )
-            await asyncio.sleep(min(poll_interval, remaining))
+            return await self.get(order, headers=headers)
+
+        def timed_out(current: models.SendingOrder) -> TaskTimeoutError:
+            return TaskTimeoutError(
+                f"makeleaps sending order {current.mid or current.url} was not validated "
+                f"within {schedule.timeout:g}s"
+            )
+
+        return await poll(
+            read, lambda o: bool(o.is_ready or o.validation_errors), schedule, timed_out=timed_out
+        )
 
     async def send(
         self, order: Any, *, headers: Mapping[str, str] | None = None
@@ -446,14 +366,10 @@ class History(
     """History entries. Filter by ``date=`` or by ``date_start=``/``date_end=`` (datetimes as
     ``yyyy-mm-ddThh:mm:ss.00Z``; a ``datetime`` is sent as ISO 8601)."""
 
-    operations = frozenset({"list", "get", "create"})
-
 
 class Inbox(_Resource[models.InboxEntry], ListMixin[models.InboxEntry]):
     """The Secure Inbox, most recent first. Filters: ``total_from``, ``total_to``,
     ``issued_date_from``, ``issued_date_to``, ``sender_name``, ``is_unconverted``."""
-
-    operations = frozenset({"list"})
 
 
 class PickupLinks(
@@ -462,8 +378,6 @@ class PickupLinks(
     """Shareable links to a document: ``list(document=doc)`` (or ``document_mid=``), ``get``,
     ``create(doc)`` (a background ``Task``), ``create_and_wait(doc)``, ``cancel``,
     ``uncancel``."""
-
-    operations = frozenset({"list", "get", "create"})
 
     @staticmethod
     def _args(params: dict[str, Any]) -> dict[str, Any]:
@@ -554,8 +468,6 @@ class PickupLinks(
 class Tasks(_Resource[models.Task], GetMixin[models.Task]):
     """Background tasks: ``get`` one, read its ``results``, or ``wait`` for it."""
 
-    operations = frozenset({"get"})
-
     async def results(self, task: Any, *, headers: Mapping[str, str] | None = None) -> Any:
         """The task's result (GET its ``result_url``): usually a list of dicts."""
         return await self._ml._get_all(await self._ml._result_url(task), headers)
@@ -565,54 +477,17 @@ class Tasks(_Resource[models.Task], GetMixin[models.Task]):
         return await self._ml.wait_for_task(task, **options)
 
 
-class Templates(_Resource[models.Template], ListMixin[models.Template]):
+class Templates(ListResource[models.Template]):
     """Document templates per document type: ``list(document_type="invoice")``; without
     ``document_type``, the templates of every type in ``DOCUMENT_TYPES``, one type after the
     other (``page.total`` is then None; a type the company does not have, answered with 404 or
     400, is skipped). Filters such as ``is_archived=False`` pass through."""
 
-    operations = frozenset({"list"})
 
-    def list(self, **params: Any) -> Pager[models.Template]:
-        return self._chained(params, self._record)
-
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
-        return self._chained(params, lambda d: d)
-
-    def _chained(self, params: dict[str, Any], transform: Callable[[Any], Any]) -> Pager[Any]:
-        params = dict(params)
-        if params.get("document_type") is not None:
-            return (
-                super().list(**params) if transform == self._record else super().list_raw(**params)
-            )
-        params.pop("document_type", None)
-        pager_args, headers = split_pager_args(params)
-        client = self._ml
-        chain = Chained(NextLink(size_param="page_size"))
-        path = self.endpoint.path
-
-        async def url() -> URL:
-            chain.urls = []
-            for kind in DOCUMENT_TYPES:
-                values = {**params, "document_type": kind}
-                resolved = await client._resolve(path, values)
-                chain.urls.append(client.url_for(resolved, values))
-            return chain.urls[0]
-
-        async def fetch(target: URL) -> RawPage:
-            try:
-                _, body = await client._checked("GET", target, headers=headers)
-            except APIError as exc:
-                # "Depending on your company's setup, some [types] might not be available": a
-                # type the server refuses (404, or 400 for an unknown type) has no templates.
-                if exc.status not in (400, 404):
-                    raise
-                return RawPage(records=[], total=None, next=None, next_declared=True)
-            return attrs.evolve(SPEC.envelope.page(body), total=None)
-
-        return client._lazy_pager(
-            url, transform=transform, fetch=fetch, paginator=chain, **pager_args
-        )
+class Currencies(ListResource[models.Currency]):
+    """Supported currencies. A currency sent as a bare string (``"JPY"``) is read as
+    ``Currency(code="JPY")`` (``list_raw``: ``{"code": "JPY"}``). Read with ``GET``, or with
+    ``OPTIONS`` where ``GET`` is refused with 405 (the docs list only ``OPTIONS``)."""
 
 
 # -- the client -----------------------------------------------------------------------------------
@@ -676,7 +551,6 @@ class MakeLeaps(BaseClient):
         self._partner_lock = asyncio.Lock()
         if accept_language:
             self.default_headers["Accept-Language"] = accept_language
-        _install_nested_hooks(self.converter)
 
     @property
     def accept_language(self) -> str | None:
@@ -746,26 +620,6 @@ class MakeLeaps(BaseClient):
         path = await self._resolve(ENDPOINTS["documents"].item, values)
         return str(self.url_for(path))
 
-    def _item_url(self, url: str, endpoint: Endpoint, name: str) -> str:
-        """An object URL given where an id goes, checked: it must name an object of that very
-        resource (``documents.delete(doc.client)`` must not delete a client), on MakeLeaps'
-        origin, with no ``.``/``..`` segments (which would be resolved before sending)."""
-        try:
-            raw = URL(url, encoded=True)
-        except (ValueError, TypeError, UnicodeError):
-            raise ConfigurationError(f"makeleaps {name}: not a valid URL") from None
-        check_path(raw.raw_path)
-        target = self.url_for(url)  # the origin check
-        path = target.path
-        base = self._base_url.path.rstrip("/")
-        if base and path.startswith(base):
-            path = path[len(base) :]
-        if not template_regex(endpoint.item).match(path):
-            raise ConfigurationError(
-                f"makeleaps {name}: {redact_url(target)} is not the URL of one of its records"
-            )
-        return url
-
     # -- HATEOAS ------------------------------------------------------------------------------
 
     async def follow(
@@ -819,10 +673,7 @@ class MakeLeaps(BaseClient):
         task that finished with errors (``task.errors``, ``failed_chunks``) still returns its
         result: MakeLeaps reports partial success that way.
         """
-        timeout = checked_seconds("timeout", timeout)
-        poll_interval = checked_seconds("poll_interval", poll_interval, positive=True)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        schedule = PollSchedule(timeout=timeout, poll_interval=poll_interval)
         url = await self._task_url(task)
         state: Mapping[str, Any] | None = None
         if isinstance(task, models.Task):
@@ -831,23 +682,31 @@ class MakeLeaps(BaseClient):
             state = task
         if state is not None and state.get("result_url") is None:
             state = None
-        while state is None or not _task_done(state):
-            if state is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TaskTimeoutError(
-                        f"makeleaps task {models.mid_from_url(url) or url} did not finish "
-                        f"within {timeout:g}s (completion {state.get('completion')})"
-                    )
-                await asyncio.sleep(min(poll_interval, remaining))
+
+        async def read() -> Mapping[str, Any]:
             _, payload = await self._raw("GET", url, headers=headers)
             if not isinstance(payload, Mapping):
                 raise DecodeError(f"makeleaps task {url}: expected a task object")
-            state = payload
-            if on_progress is not None:
-                outcome = on_progress(self._structure(payload, models.Task))
-                if inspect.isawaitable(outcome):
-                    await outcome
+            return payload
+
+        def timed_out(last: Mapping[str, Any]) -> TaskTimeoutError:
+            return TaskTimeoutError(
+                f"makeleaps task {models.mid_from_url(url) or url} did not finish "
+                f"within {schedule.timeout:g}s (completion {last.get('completion')})"
+            )
+
+        def progress(payload: Mapping[str, Any]) -> Any:
+            assert on_progress is not None
+            return on_progress(self._structure(payload, models.Task))
+
+        state = await poll(
+            read,
+            _task_done,
+            schedule,
+            timed_out=timed_out,
+            first=state,
+            on_each=None if on_progress is None else progress,
+        )
         return await self._get_all(await self._result_url(state), headers)
 
     # -- tokens -------------------------------------------------------------------------------
@@ -868,82 +727,3 @@ def _required(value: Any, what: str) -> str:
     if not value:
         raise DecodeError(f"makeleaps: the record has no {what}")
     return str(value)
-
-
-def _multipart(field: str, filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
-    """A one-file ``multipart/form-data`` body and its Content-Type."""
-    boundary = "vendorkit-" + secrets.token_hex(16)
-    safe_name = (
-        filename.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
-    )
-    head = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="{field}"; filename="{safe_name}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    return head + content + tail, f"multipart/form-data; boundary={boundary}"
-
-
-def _is_timestamp(value: Any) -> bool:
-    """None or an ISO 8601 timestamp (not a flag such as ``true`` or ``"True"``)."""
-    if value is None:
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-#: Value objects nested in records: sent back as read (unknown fields included), and fields left
-#: None on a new one are not sent at all (MakeLeaps rejects e.g. a null ``price`` with
-#: ``autocalculate``).
-_NESTED: tuple[type[Record], ...] = (
-    models.LineItem,
-    models.Money,
-    models.TaxRateTotal,
-    models.Email,
-    models.Address,
-    models.PostalAddress,
-)
-
-
-def _install_nested_hooks(conv: Any) -> None:
-    for cls in _NESTED:
-        base = make_dict_unstructure_fn(cls, conv, raw=override(omit=True))
-        names = frozenset(a.name for a in attrs.fields(cls))
-
-        def hook(
-            obj: Record, base: Callable[[Any], dict[str, Any]] = base, names: frozenset[str] = names
-        ) -> dict[str, Any]:
-            out = base(obj)
-            raw = obj.raw or {}
-            merged = {k: v for k, v in raw.items() if k not in names}
-            merged.update({k: v for k, v in out.items() if v is not None or k in raw})
-            return merged
-
-        conv.register_unstructure_hook(cls, hook)
-
-    # A Task's ``finished`` is documented as a timestamp (null while running); a server that
-    # sends a flag instead still gives a Task (``finished=None``; the flag stays in ``raw``).
-    task_hook = conv.get_structure_hook(models.Task)
-
-    def structure_task(data: Any, tp: Any) -> models.Task:
-        if isinstance(data, Mapping) and not _is_timestamp(data.get("finished")):
-            data = {**data, "finished": None}
-        return task_hook(data, tp)  # type: ignore[no-any-return]
-
-    conv.register_structure_hook(models.Task, structure_task)
-
-    # An e-mail is documented as ``{"address": ...}``; a bare string is read as its address.
-    email_hook = conv.get_structure_hook(models.Email)
-
-    def structure_email(data: Any, tp: Any) -> models.Email:
-        if isinstance(data, str):
-            return models.Email(address=data, raw={"address": data})
-        return email_hook(data, tp)  # type: ignore[no-any-return]
-
-    conv.register_structure_hook(models.Email, structure_email)

@@ -8,13 +8,21 @@ under ``/api/``, most of it keyed by the partner (``/api/partner/{partner_mid}/.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import attrs
+
 from vendorkit.core import (
+    BareValueAs,
+    ChainOver,
     Endpoint,
     Envelope,
     ErrorInfo,
+    MethodFallback,
     NextLink,
+    NoneUnless,
+    SendAsRead,
     VendorSpec,
     as_messages,
     default_error_parser,
@@ -37,6 +45,20 @@ DOCUMENT_TYPES = (
     "receipt",
     "timesheet",
 )
+
+
+def is_timestamp(value: Any) -> bool:
+    """None or an ISO 8601 timestamp (not a flag such as ``true`` or ``"True"``)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
 
 _META_KEYS = frozenset({"status_code", "status", "detail", "non_field_errors", "code", "message"})
 
@@ -100,6 +122,29 @@ SPEC = VendorSpec(
     quotas=tuple(parse_quotas("120/minute;5000/day")),
     # ``expand=client,client_contact`` and ``tags=a,b`` take comma-separated lists.
     comma_params=frozenset({"expand", "tags"}),
+    # Ids are ``mid`` strings and references are URLs: an id argument may be either (or a
+    # record), and a URL must name a record of that very resource.
+    link_ids="mid",
+    converter_rules=(
+        # Value objects nested in records: sent back as read (unknown fields included), and
+        # fields left None on a new one are not sent at all (MakeLeaps rejects e.g. a null
+        # ``price`` with ``autocalculate``).
+        SendAsRead(
+            (
+                models.LineItem,
+                models.Money,
+                models.TaxRateTotal,
+                models.Email,
+                models.Address,
+                models.PostalAddress,
+            )
+        ),
+        # A Task's ``finished`` is documented as a timestamp (null while running); a server that
+        # sends a flag instead still gives a Task (``finished=None``; the flag stays in ``raw``).
+        NoneUnless(models.Task, "finished", is_timestamp),
+        # An e-mail is documented as ``{"address": ...}``; a bare string is read as its address.
+        BareValueAs(models.Email, "address"),
+    ),
 )
 
 PARTNER = "/api/partner/{partner_mid}"
@@ -109,7 +154,19 @@ _READ = frozenset({"list", "get"})
 
 ENDPOINTS: dict[str, Endpoint] = {
     "partners": Endpoint(path="/api/partner/", model=models.Partner, actions=_READ),
-    "currencies": Endpoint(path="/api/currency/", model=models.Currency, actions=_LIST),
+    # Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
+    # ``GET``; a server that answers ``GET`` with 405 is asked with ``OPTIONS`` instead, and the
+    # currencies are the ``response`` list (or a ``currencies`` list inside it). A currency sent
+    # as a bare string (``"JPY"``) is read as ``Currency(code="JPY")`` (``list_raw``:
+    # ``{"code": "JPY"}``).
+    "currencies": Endpoint(
+        path="/api/currency/",
+        model=models.Currency,
+        actions=_LIST,
+        list_fallback=MethodFallback(("GET", "OPTIONS")),
+        envelope=attrs.evolve(SPEC.envelope, records=("response", "response.currencies")),
+        scalar_field="code",
+    ),
     "employees": Endpoint(path=f"{PARTNER}/employee/", model=models.Employee, actions=_READ),
     "documents": Endpoint(path=f"{PARTNER}/document/", model=models.Document),
     "catalog_items": Endpoint(
@@ -134,8 +191,15 @@ ENDPOINTS: dict[str, Endpoint] = {
         partition=("documents", "mid", "document_mid"),
     ),
     "tasks": Endpoint(path=f"{PARTNER}/task/", model=models.Task, actions=frozenset({"get"})),
+    # Per document type: ``list(document_type="invoice")``; without ``document_type``, the
+    # templates of every type in ``DOCUMENT_TYPES``, one type after the other (``page.total`` is
+    # then None). "Depending on your company's setup, some [types] might not be available": a
+    # type the server refuses (404, or 400 for an unknown type) has no templates.
     "templates": Endpoint(
-        path=f"{PARTNER}/template/{{document_type}}/", model=models.Template, actions=_LIST
+        path=f"{PARTNER}/template/{{document_type}}/",
+        model=models.Template,
+        actions=_LIST,
+        chain=ChainOver("document_type", DOCUMENT_TYPES, none_here=frozenset({400, 404})),
     ),
 }
 
