@@ -29,8 +29,10 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from ._faults import FaultPlan, FaultProfile
+from ._problem import Problem
+from ._store import Views
 
-__all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_json"]
+__all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_body", "read_json"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -58,6 +60,37 @@ async def read_json(request: web.Request) -> Any:
     if not raw.strip():
         return None
     return json.loads(raw)
+
+
+def _is_json(content_type: str) -> bool:
+    ctype = content_type.lower()
+    return ctype in ("application/json", "text/json") or ctype.endswith("+json")
+
+
+async def read_body(
+    request: web.Request,
+    *,
+    empty: Any = None,
+    media_type: Callable[[str], Problem] | None = None,
+    malformed: Callable[[str], Problem],
+    not_object: Callable[[Any], Problem] | None = None,
+) -> Any:
+    """The one body reader: the request's JSON, ``empty`` when there is none. The vendor says
+    which ``Problem`` each refusal is: a body that is not JSON by its ``Content-Type``
+    (``media_type``; unchecked when ``None``), malformed JSON (with the parser's message), a
+    value that is not an object (``not_object``; any JSON value accepted when ``None``)."""
+    raw = await request.read()
+    if not raw.strip():
+        return empty
+    if media_type is not None and not _is_json(request.content_type):
+        raise media_type(request.headers.get("Content-Type", ""))
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise malformed(str(exc)) from None
+    if not_object is not None and not isinstance(data, dict):
+        raise not_object(data)
+    return data
 
 
 @attrs.define
@@ -171,6 +204,8 @@ class Emulator(abc.ABC):
     #: Whether requests to ``auth_paths`` count against (and can meet) the API's quota. False
     #: where the token endpoint is a separate service from the throttled API.
     throttle_auth_paths: ClassVar[bool] = True
+    #: Paths (under ``base_path``) that ``authenticate`` does not guard (default: ``auth_paths``).
+    open_paths: ClassVar[frozenset[str] | None] = None
 
     def __init__(
         self,
@@ -190,6 +225,7 @@ class Emulator(abc.ABC):
         self._limits: list[RateLimitItem] = parse_many(self.quota) if self.quota else []
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.store: dict[str, dict[Any, dict[str, Any]]] = {}
+        self.views = Views()
         self.rng = random.Random(f"{self.name}:{seed}")
         self.seed_data()
 
@@ -219,6 +255,20 @@ class Emulator(abc.ABC):
     ) -> web.Response:
         """An error in the vendor's own body shape."""
 
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
+        """A ``Problem`` in the vendor's body shape (default: ``error_response``)."""
+        return self.error_response(
+            request,
+            problem.status,
+            problem.message,
+            code=problem.code,
+            headers=problem.headers,
+        )
+
+    def authenticate(self, request: web.Request) -> None:
+        """Raise a ``Problem`` unless the request's credentials allow it (default: open)."""
+        return None
+
     def login(self) -> dict[str, str] | None:
         """A user login where the vendor has one (what its token endpoint accepts)."""
         return None
@@ -232,6 +282,7 @@ class Emulator(abc.ABC):
     def reset(self) -> None:
         """Back to the freshly seeded state: data, counters, tokens, throttle, scripted faults."""
         self.store.clear()
+        self.views.clear()
         self.counters.clear()
         self.tokens.clear()
         self.faults.clear()
@@ -245,7 +296,7 @@ class Emulator(abc.ABC):
 
     def make_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._count, self._throttle, self._fault, self._vendor_errors]
+            middlewares=[self._count, self._throttle, self._fault, self._vendor_errors, self._auth]
         )
         self.add_routes(app)
         return app
@@ -259,8 +310,16 @@ class Emulator(abc.ABC):
         return request.path[len(self.base_path) :] in self.auth_paths
 
     def count_write(self, request: web.Request) -> None:
-        """Emulators call this when a write has been applied to the store."""
+        """Emulators call this when a write has been applied to the store (it drops ``views``)."""
         self.counters.writes[self._route_key(request)] += 1
+        self.views.clear()
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path[len(self.base_path) :]
+        if path not in (self.auth_paths if self.open_paths is None else self.open_paths):
+            self.authenticate(request)
+        return await handler(request)
 
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -337,6 +396,8 @@ class Emulator(abc.ABC):
     async def _vendor_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
+        except Problem as problem:
+            return self.render_problem(request, problem)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
