@@ -23,11 +23,13 @@ __all__ = ["NO_STORE", "OAuth2", "basic", "bearer"]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def bearer(header: str, *, scheme: str = "bearer") -> str | None:
-    """The token of ``Authorization: <scheme> <token>`` (``Bearer:`` tolerated), or ``None``."""
+def bearer(header: str, *, scheme: str = "bearer", colon: bool = True) -> str | None:
+    """The token of ``Authorization: <scheme> <token>`` (``Bearer:`` tolerated with ``colon``),
+    or ``None``."""
     name, _, token = header.strip().partition(" ")
     token = token.strip()
-    return token if name.rstrip(":").lower() == scheme and token else None
+    name = name.rstrip(":") if colon else name
+    return token if name.lower() == scheme and token else None
 
 
 def basic(header: str) -> tuple[str, str] | None:

@@ -62,28 +62,27 @@ async def read_json(request: web.Request) -> Any:
     return json.loads(raw)
 
 
-def _is_json(content_type: str) -> bool:
-    ctype = content_type.lower()
-    return ctype in ("application/json", "text/json") or ctype.endswith("+json")
-
-
 async def read_body(
     request: web.Request,
     *,
     empty: Any = None,
-    media_type: Callable[[str], Problem] | None = None,
+    media_types: tuple[str, ...] | None = None,
+    media_type: Callable[[web.Request], Problem] | None = None,
     malformed: Callable[[str], Problem],
     not_object: Callable[[Any], Problem] | None = None,
 ) -> Any:
     """The one body reader: the request's JSON, ``empty`` when there is none. The vendor says
-    which ``Problem`` each refusal is: a body that is not JSON by its ``Content-Type``
-    (``media_type``; unchecked when ``None``), malformed JSON (with the parser's message), a
-    value that is not an object (``not_object``; any JSON value accepted when ``None``)."""
+    which ``Problem`` each refusal is: a ``Content-Type`` neither in ``media_types`` nor
+    ``+json`` (``media_type``; unchecked when ``media_types`` is ``None``), malformed JSON
+    (given the parser's message), a value that is not an object (``not_object``; any JSON value
+    accepted when ``None``)."""
     raw = await request.read()
     if not raw.strip():
         return empty
-    if media_type is not None and not _is_json(request.content_type):
-        raise media_type(request.headers.get("Content-Type", ""))
+    ctype = request.content_type.lower()
+    if media_types is not None and ctype not in media_types and not ctype.endswith("+json"):
+        assert media_type is not None
+        raise media_type(request)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

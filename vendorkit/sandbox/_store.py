@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sized
 from typing import Any, TypeVar
 
-__all__ = ["Views"]
+__all__ = ["Collection", "Views"]
 
 T = TypeVar("T")
 
@@ -37,3 +37,32 @@ class Views:
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+class Collection:
+    """One collection: ``items`` (key -> record, insertion order; what ``Emulator.store`` holds)
+    plus its list order, cached (``newest_first`` reverses it, as activity feeds list)."""
+
+    __slots__ = ("_order", "items", "newest_first")
+
+    def __init__(self, newest_first: bool = False) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.newest_first = newest_first
+        self._order: list[str] | None = None
+
+    def ordered(self) -> list[str]:
+        order = self._order
+        if order is None or len(order) != len(self.items):
+            order = list(self.items)
+            if self.newest_first:
+                order.reverse()
+            self._order = order
+        return order
+
+    def add(self, key: str, record: dict[str, Any]) -> None:
+        self.items[key] = record
+        self._order = None
+
+    def remove(self, key: str) -> None:
+        self.items.pop(key, None)
+        self._order = None
