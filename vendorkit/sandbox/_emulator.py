@@ -242,7 +242,12 @@ class Emulator(abc.ABC):
     def credentials(self, base_url: str) -> dict[str, Any]:
         """Keyword arguments that make a working client, ``base_url`` included."""
 
-    @abc.abstractmethod
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
+        """A ``Problem`` in the vendor's own error body (what a vendor overrides; the default
+        is ``{"error": code or status, "message": message}``)."""
+        body = {"error": problem.code or str(problem.status), "message": problem.message}
+        return json_response(body, problem.status, problem.headers)
+
     def error_response(
         self,
         request: web.Request,
@@ -252,17 +257,9 @@ class Emulator(abc.ABC):
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> web.Response:
-        """An error in the vendor's own body shape."""
-
-    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
-        """A ``Problem`` in the vendor's body shape (default: ``error_response``)."""
-        return self.error_response(
-            request,
-            problem.status,
-            problem.message,
-            code=problem.code,
-            headers=problem.headers,
-        )
+        """An error the shared middleware answers (throttle, faults, 404/405), rendered by
+        ``render_problem``."""
+        return self.render_problem(request, Problem(status, message, code=code, headers=headers))
 
     def authenticate(self, request: web.Request) -> None:
         """Raise a ``Problem`` unless the request's credentials allow it (default: open)."""

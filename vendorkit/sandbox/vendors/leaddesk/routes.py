@@ -130,27 +130,15 @@ class LeadDeskEmulator(Emulator):
             "base_url": base_url,
         }
 
-    def error_response(
-        self,
-        request: web.Request,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> web.Response:
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
         # One id per kind of error: every 429 (throttle or fault) is ``too_many_requests``.
+        code, status = problem.code, problem.status
         if status in ERROR_CODES and (code is None or status == 429):
             code = ERROR_CODES[status]
-        return json_response(
-            {"error": code or "error", "error_description": message}, status, headers
-        )
-
-    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
-        body: dict[str, Any] = {"error": problem.code, "error_description": problem.message}
+        body: dict[str, Any] = {"error": code or "error", "error_description": problem.message}
         if problem.fields is not None:
             body["error_validation"] = {k: list(v) for k, v in problem.fields.items()}
-        return json_response(body, problem.status, problem.headers)
+        return json_response(body, status, problem.headers)
 
     # -- routes -------------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ style throughout:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
@@ -83,25 +82,15 @@ class LeadyEmulator(Emulator):
     def credentials(self, base_url: str) -> dict[str, Any]:
         return {"token": self._user_token(), "base_url": base_url}
 
-    def error_response(
-        self,
-        request: web.Request,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> web.Response:
-        if status == 404 and message == "Not Found":
-            message = "Not found."
-        elif status == 405:
-            message = f'Method "{request.method}" not allowed.'
-        return json_response({"detail": message}, status=status, headers=headers)
-
     def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
         if problem.fields is not None:
             return json_response(dict(problem.fields), status=problem.status)
-        return super().render_problem(request, problem)
+        message = problem.message
+        if problem.status == 404 and message == "Not Found":
+            message = "Not found."
+        elif problem.status == 405:
+            message = f'Method "{request.method}" not allowed.'
+        return json_response({"detail": message}, status=problem.status, headers=problem.headers)
 
     def add_routes(self, app: web.Application) -> None:
         b, r = self.base_path, app.router

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -98,31 +97,14 @@ class LeanLawEmulator(Emulator):
         """Another valid API key (``read_only``: 403 on POST, PUT and DELETE)."""
         return self.tokens.issue("ll_", read_only=read_only)
 
-    def error_response(
-        self,
-        request: web.Request,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        details: list[tuple[str, str]] | None = None,
-    ) -> web.Response:
-        error: dict[str, Any] = {
-            "code": code or _STATUS_CODES.get(status, "Error"),
-            "message": message,
-        }
-        if details is not None:
-            error["details"] = [{"field": f, "message": m} for f, m in details]
-        return json_response({"error": error}, status=status, headers=headers)
-
     def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
-        details = None
+        code = problem.code or _STATUS_CODES.get(problem.status, "Error")
+        error: dict[str, Any] = {"code": code, "message": problem.message}
         if problem.fields is not None:
-            details = [(f, m) for f, ms in problem.fields.items() for m in ms]
-        return self.error_response(
-            request, problem.status, problem.message, code=problem.code, details=details
-        )
+            error["details"] = [
+                {"field": f, "message": m} for f, ms in problem.fields.items() for m in ms
+            ]
+        return json_response({"error": error}, status=problem.status, headers=problem.headers)
 
     def make_app(self) -> web.Application:
         app = super().make_app()

@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from ..._problem import Problem
+
 _MSG: dict[str, tuple[str, str]] = {
     "required": ("This field is required.", "このフィールドは必須です"),
     "null": ("This field may not be null.", "この項目はnullにできません。"),
@@ -256,42 +258,33 @@ class _Errors:
         return bool(self.fields)
 
     def check(self) -> None:
+        """A 400 ``Problem`` carrying the entries, if any were added."""
         if self.fields:
-            raise _Invalid(self)
-
-    def render(self, lang: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for field, items in self.fields.items():
-            out[field] = [
-                f"{path}: {_tr(lang, key, kw)}" if path else _tr(lang, key, kw)
-                for path, key, kw in items
-            ]
-        return out
+            raise Problem(400, fields=self.fields)
 
 
-class _Invalid(Exception):
-    """400 with field (or ``non_field_errors``) messages."""
+def render_fields(fields: Mapping[str, list[Any]], lang: str) -> dict[str, list[str]]:
+    """``_Errors`` entries as DRF's field messages in ``lang``."""
+    return {
+        field: [
+            f"{path}: {_tr(lang, key, kw)}" if path else _tr(lang, key, kw)
+            for path, key, kw in items
+        ]
+        for field, items in fields.items()
+    }
 
-    def __init__(self, errors: _Errors) -> None:
-        super().__init__("invalid")
-        self.errors = errors
 
-
-class _Failure(Exception):
+def _failure(status: int, key: str, **kw: Any) -> Problem:
     """Any other error answer: ``status`` and a catalogue message under ``response.detail``."""
-
-    def __init__(self, status: int, key: str, **kw: Any) -> None:
-        super().__init__(key)
-        self.status = status
-        self.key = key
-        self.kw = kw
+    return Problem(status, key=key, kw=kw)
 
 
 def _invalid(field: str, key: str, **kw: Any) -> NoReturn:
     errs = _Errors()
     errs.add(field, key, **kw)
-    raise _Invalid(errs)
+    errs.check()
+    raise AssertionError  # pragma: no cover - check() raised
 
 
 def _not_found() -> NoReturn:
-    raise _Failure(404, "not_found")
+    raise _failure(404, "not_found")

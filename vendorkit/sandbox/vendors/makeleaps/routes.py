@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import time
@@ -14,6 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ..._auth import NO_STORE, OAuth2, basic, bearer
+from ..._emulator import read_body
+from ..._pages import page_window
+from ..._problem import Problem
 from . import data as D
 from .helpers import (
     Handler,
@@ -49,11 +51,11 @@ from .messages import (
     _BASE_MESSAGES,
     _THROTTLED_RE,
     _Errors,
-    _Failure,
-    _Invalid,
+    _failure,
     _invalid,
     _not_found,
     _tr,
+    render_fields,
 )
 from .rules import MakeLeapsRules
 from .schemas import (
@@ -78,6 +80,12 @@ from .schemas import (
 class MakeLeapsEmulator(MakeLeapsRules):
     """MakeLeaps as documented in ``makeleaps.txt``: the route table and the handlers."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.oauth = OAuth2(
+            self.tokens, default_ttl=36000, whole_seconds=True, extra={"scope": "read write"}
+        )
+
     def credentials(self, base_url: str) -> dict[str, Any]:
         return {
             "client_id": self.client_id,
@@ -85,117 +93,45 @@ class MakeLeapsEmulator(MakeLeapsRules):
             "base_url": base_url,
         }
 
-    def error_response(
-        self,
-        request: web.Request,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> web.Response:
-        lang = _lang(request)
-        if status == 405:
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
+        lang, status = _lang(request), problem.status
+        if problem.fields is not None:
+            body: Record = {"meta": {"status_code": 400}, "response": {}}
+            body["response"] = render_fields(problem.fields, lang)
+            return self._send(request, body, 400)
+        if problem.key is not None:
+            message = _tr(lang, problem.key, problem.kw)
+        elif status == 405:
             message = _tr(lang, "method", {"method": request.method})
-        elif (m := _THROTTLED_RE.search(message)) is not None:
+        elif (m := _THROTTLED_RE.search(problem.message)) is not None:
             message = _tr(lang, "throttled", {"wait": m.group(1)})
-        elif message in _BASE_MESSAGES:
-            message = _tr(lang, _BASE_MESSAGES[message])
-        if status == 401:
-            body: Record = {"status_code": 401, "detail": message}
+        elif problem.message in _BASE_MESSAGES:
+            message = _tr(lang, _BASE_MESSAGES[problem.message])
+        else:
+            message = problem.message
+        if status == 401:  # not enveloped, as the docs show
+            body = {"status_code": 401, "detail": message}
         else:
             body = {"meta": {"status_code": status}, "response": {"detail": message}}
+        if problem.key is not None and status != 401:  # a view's answer: URLs rewritten
+            return self._send(request, body, status)
         return web.Response(
             body=json.dumps(body, ensure_ascii=False).encode(),
             status=status,
             content_type="application/json",
-            headers=headers,
+            headers=problem.headers,
         )
 
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(_append_slash)
         r = app.router
-        r.add_post("/user/oauth2/token/", self._token)
-        r.add_post("/user/oauth2/revoke-token/", self._revoke)
-        api = self._api
-        r.add_get("/api/", api(self._root))
-        r.add_get("/api/currency/", api(self._currencies))
-        # The docs list only OPTIONS for the currency endpoint: it answers the same list.
-        r.add_route("OPTIONS", "/api/currency/", api(self._currencies))
-        r.add_get("/api/partner/", api(self._partners))
-        r.add_get("/api/taskprogress/{mid}/", api(self._task_progress))
-        p = "/api/partner/{pmid}"
-        r.add_get(p + "/", api(self._partner))
-        r.add_get(p + "/tag/", api(self._tags))
-        r.add_get(p + "/employee/", api(self._employees))
-        r.add_get(p + "/employee/{mid}/", api(self._employee))
-        r.add_get(p + "/template/{document_type}/", api(self._templates))
-        # documents
-        r.add_get(p + "/document/", api(self._documents))
-        r.add_post(p + "/document/", api(self._document_create))
-        r.add_get(p + "/document/{mid}/", api(self._document))
-        r.add_put(p + "/document/{mid}/", api(self._document_update))
-        r.add_patch(p + "/document/{mid}/", api(self._document_update))
-        r.add_delete(p + "/document/{mid}/", api(self._document_delete))
-        r.add_get(p + "/document/{mid}/pdf/", api(self._document_pdf))
-        r.add_put(p + "/document/{mid}/upload-pdf/", api(self._document_upload))
-        r.add_get(p + "/document/{mid}/pickup-link/", api(self._pickup_links))
-        r.add_post(p + "/document/{mid}/pickup-link/", api(self._pickup_link_create))
-        # catalog
-        r.add_get(p + "/item/", api(self._items))
-        r.add_post(p + "/item/", api(self._item_create))
-        r.add_get(p + "/item/{mid}/", api(self._item))
-        r.add_put(p + "/item/{mid}/", api(self._item_update))
-        r.add_patch(p + "/item/{mid}/", api(self._item_update))
-        # clients
-        r.add_get(p + "/client/", api(self._clients))
-        r.add_post(p + "/client/", api(self._client_create))
-        r.add_get(p + "/client/{mid}/", api(self._client))
-        r.add_put(p + "/client/{mid}/", api(self._client_update))
-        r.add_patch(p + "/client/{mid}/", api(self._client_update))
-        r.add_delete(p + "/client/{mid}/", api(self._client_delete))
-        r.add_get(p + "/client/{mid}/contact/", api(self._client_contacts))
-        r.add_get(p + "/client/{mid}/settings/", api(self._settings))
-        r.add_put(p + "/client/{mid}/settings/", api(self._settings_update))
-        r.add_patch(p + "/client/{mid}/settings/", api(self._settings_update))
-        # contacts
-        r.add_get(p + "/contact/", api(self._contacts))
-        r.add_post(p + "/contact/", api(self._contact_create))
-        r.add_get(p + "/contact/{mid}/", api(self._contact))
-        r.add_put(p + "/contact/{mid}/", api(self._contact_update))
-        r.add_patch(p + "/contact/{mid}/", api(self._contact_update))
-        r.add_delete(p + "/contact/{mid}/", api(self._contact_delete))
-        # sending orders
-        o = p + "/sending/order"
-        r.add_get(o + "/", api(self._orders))
-        r.add_post(o + "/", api(self._order_create))
-        r.add_get(o + "/{mid}/", api(self._order))
-        r.add_put(o + "/{mid}/", api(self._order_update))
-        r.add_patch(o + "/{mid}/", api(self._order_update))
-        r.add_delete(o + "/{mid}/", api(self._order_delete))
-        r.add_post(o + "/{mid}/send/", api(self._order_send))
-        r.add_get(o + "/{mid}/status/", api(self._order_status))
-        r.add_post(o + "/{mid}/status/", api(self._order_cancel))
-        r.add_get(o + "/{mid}/pdf/", api(self._order_pdf))
-        r.add_get(o + "/{mid}/items/", api(self._order_items_list))
-        r.add_post(o + "/{mid}/items/", api(self._order_item_create))
-        r.add_get(o + "/{mid}/items/{item}/", api(self._order_item))
-        r.add_delete(o + "/{mid}/items/{item}/", api(self._order_item_delete))
-        r.add_put(o + "/{mid}/items/{item}/upload/", api(self._order_item_upload))
-        # history, inbox, pickup links, tasks
-        r.add_get(p + "/history/", api(self._history))
-        r.add_post(p + "/history/", api(self._history_create))
-        r.add_get(p + "/history/{mid}/", api(self._history_entry))
-        r.add_get(p + "/inbox/inbox/", api(self._inbox))
-        r.add_get(p + "/inbox/inbox/{mid}/", api(self._inbox_entry))
-        r.add_get(p + "/secureinbox/received-document/{mid}/", api(self._received))
-        r.add_get(p + "/secureinbox/received-document/{mid}/pdf/", api(self._received_pdf))
-        r.add_get(p + "/secureinbox/accepted-order/{mid}/", api(self._accepted))
-        r.add_get(p + "/secureinbox/pickup-link/{mid}/", api(self._pickup_link))
-        r.add_post(p + "/secureinbox/pickup-link/{mid}/cancel/", api(self._pickup_link_cancel))
-        r.add_post(p + "/secureinbox/pickup-link/{mid}/uncancel/", api(self._pickup_link_uncancel))
-        r.add_get(p + "/task/{mid}/", api(self._task))
-        r.add_get(p + "/task/{mid}/results/", api(self._task_results))
+        for path, table in ROUTES:
+            for method, name in table.items():
+                handler = getattr(self, name)
+                if method == "GET":
+                    r.add_get(path, handler)
+                else:
+                    r.add_route(method, path, handler)
         # Every endpoint of the docs lists OPTIONS: DRF's metadata, with an Allow header.
         for resource in list(r.resources()):
             path = resource.canonical
@@ -206,7 +142,20 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 and "OPTIONS" not in methods
             ):
                 allowed = sorted(methods - {"HEAD"} | {"OPTIONS"})
-                resource.add_route("OPTIONS", api(self._options_handler(path, allowed)))
+                resource.add_route("OPTIONS", self._options_handler(path, allowed))
+
+    def authenticate(self, request: web.Request) -> None:
+        """Bearer auth and the partner check for every API route (token endpoints, unknown
+        paths and wrong methods are answered without them, as before any view runs)."""
+        if request.match_info.http_exception is not None or not request.path.startswith("/api/"):
+            return
+        token = bearer(request.headers.get("Authorization", ""))
+        if token is None or self.tokens.lookup(token) is None:
+            key = "no_credentials" if token is None else "bad_token"
+            raise Problem(401, key=key, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        pmid = request.match_info.get("pmid")
+        if pmid is not None and pmid != self.partner_mid:
+            _not_found()
 
     def _options_handler(self, path: str, allowed: list[str]) -> Handler:
         """``OPTIONS``: the view's name and what it renders, parses and allows (DRF's
@@ -230,54 +179,9 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
         return handler
 
-    def _api(self, handler: Handler) -> Handler:
-        """Bearer auth, the partner check and the error bodies around one API handler."""
-
-        async def wrapped(request: web.Request) -> web.StreamResponse:
-            lang = _lang(request)
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.rstrip(":").lower() != "bearer" or not token.strip():
-                return self._unauthorized(lang, "no_credentials")
-            if self.tokens.lookup(token.strip()) is None:
-                return self._unauthorized(lang, "bad_token")
-            pmid = request.match_info.get("pmid")
-            try:
-                if pmid is not None and pmid != self.partner_mid:
-                    _not_found()
-                return await handler(request)
-            except _Invalid as exc:
-                return self._send(
-                    request,
-                    {"meta": {"status_code": 400}, "response": exc.errors.render(lang)},
-                    400,
-                )
-            except _Failure as exc:
-                body = {
-                    "meta": {"status_code": exc.status},
-                    "response": {"detail": _tr(lang, exc.key, exc.kw)},
-                }
-                return self._send(request, body, exc.status)
-
-        return wrapped
-
-    @staticmethod
-    def _unauthorized(lang: str, key: str) -> web.Response:
-        body = {"status_code": 401, "detail": _tr(lang, key)}
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False).encode(),
-            status=401,
-            content_type="application/json",
-            headers={"WWW-Authenticate": 'Bearer realm="api"'},
-        )
-
     @staticmethod
     def _send(request: web.Request, payload: Any, status: int = 200) -> web.Response:
-        text = json.dumps(payload, ensure_ascii=False)
-        origin = f"{request.scheme}://{request.host}"
-        if origin != ORIGIN:
-            text = text.replace(ORIGIN, origin)
-        return web.Response(body=text.encode(), status=status, content_type="application/json")
+        return _rewritten(request, json.dumps(payload, ensure_ascii=False), status)
 
     def _ok(self, request: web.Request, obj: Any, status: int = 200) -> web.Response:
         return self._send(
@@ -297,20 +201,16 @@ class MakeLeapsEmulator(MakeLeapsRules):
         (until the next write), so a page costs a join rather than an encoding.
         """
         raw = request.query.get("page", "1")
-        total = len(ids)
-        size = self.page_size
+        total, size = len(ids), self.page_size
         pages = max(1, math.ceil(total / size))
-        if raw == "last":
-            page = pages
-        else:
-            try:
-                page = int(raw)
-            except ValueError:
-                raise _Failure(404, "invalid_page") from None
+        try:
+            page = pages if raw == "last" else int(raw)
+        except ValueError:
+            raise _failure(404, "invalid_page") from None
         if page < 1 or page > pages:
-            raise _Failure(404, "invalid_page")
-        start = (page - 1) * size
-        chunk = ids[start : start + size]
+            raise _failure(404, "invalid_page")
+        window = page_window(page, size, total)
+        chunk = ids[window.start : window.end]
         if render is None:
             cache = self._json_cache
             parts = []
@@ -318,8 +218,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 record = items[mid]
                 hit = cache.get(mid)
                 if hit is None or hit[0] is not record:
-                    hit = (record, json.dumps(record, ensure_ascii=False))
-                    cache[mid] = hit
+                    hit = cache[mid] = (record, json.dumps(record, ensure_ascii=False))
                 parts.append(hit[1])
             listing = "[" + ", ".join(parts) + "]"
         else:
@@ -327,16 +226,14 @@ class MakeLeapsEmulator(MakeLeapsRules):
         meta = {
             "status": 200,
             "status_code": 200,
-            "next": _page_url(request, page + 1) if page < pages else None,
-            "prev": _page_url(request, page - 1) if page > 1 else None,
+            "next": None if window.next is None else _page_url(request, window.next),
+            "prev": None if window.prev is None else _page_url(request, window.prev),
             "page": page,
             "count": total,
         }
-        text = '{"meta": ' + json.dumps(meta) + ', "response": ' + listing + "}"
-        origin = f"{request.scheme}://{request.host}"
-        if origin != ORIGIN:
-            text = text.replace(ORIGIN, origin)
-        return web.Response(body=text.encode(), content_type="application/json")
+        return _rewritten(
+            request, '{"meta": ' + json.dumps(meta) + ', "response": ' + listing + "}"
+        )
 
     def count_write(self, request: web.Request) -> None:
         """Count the write and forget cached JSON (records may have changed in place)."""
@@ -346,7 +243,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def invalidate(self) -> None:
         """Forget cached JSON and filter results: call after editing ``store`` in place."""
         self._json_cache.clear()
-        self._filter_cache.clear()
+        self.views.clear()
 
     def _get(self, collection: str, mid: str) -> Record:
         record = self._cols[collection].items.get(mid)
@@ -355,31 +252,25 @@ class MakeLeapsEmulator(MakeLeapsRules):
         return record
 
     async def _body(self, request: web.Request) -> Record:
-        raw = await request.read()
-        if not raw.strip():
-            return {}
-        ctype = request.content_type
-        if ctype not in ("application/json", "text/json") and not ctype.endswith("+json"):
-            raise _Failure(415, "media_type", type=request.headers.get("Content-Type", ""))
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise _Failure(400, "json", detail=str(exc)) from None
-        if not isinstance(data, dict):
-            _invalid("non_field_errors", "not_object", type=_jstype(data))
+        data: Record = await read_body(
+            request,
+            empty={},
+            media_types=("application/json", "text/json"),
+            media_type=lambda req: _failure(
+                415, "media_type", type=req.headers.get("Content-Type", "")
+            ),
+            malformed=lambda detail: _failure(400, "json", detail=detail),
+            not_object=lambda value: Problem(
+                400, fields={"non_field_errors": [("", "not_object", {"type": _jstype(value)})]}
+            ),
+        )
         return data
 
     def _basic_ok(self, request: web.Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        scheme, _, value = header.partition(" ")
-        if scheme.rstrip(":").lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        cid, sep, secret = decoded.partition(":")
-        return bool(sep) and cid == self.client_id and secret == self.client_secret
+        return basic(request.headers.get("Authorization", "")) == (
+            self.client_id,
+            self.client_secret,
+        )
 
     @staticmethod
     def _oauth_error(error: str, status: int) -> web.Response:
@@ -387,7 +278,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             body=json.dumps({"error": error}).encode(),
             status=status,
             content_type="application/json",
-            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+            headers=NO_STORE,
         )
 
     async def _token(self, request: web.Request) -> web.StreamResponse:
@@ -395,21 +286,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
         form = await request.post()
         if not self._basic_ok(request):
             return self._oauth_error("invalid_client", 401)
-        grant = form.get("grant_type")
-        if grant != "client_credentials":
+        if form.get("grant_type") != "client_credentials":
             return self._oauth_error("unsupported_grant_type", 400)
-        ttl = self.tokens.ttl
-        token = self.tokens.issue(client_id=self.client_id)
-        body = {
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": int(ttl) if ttl is not None else 36000,
-            "scope": "read write",
-        }
+        body = self.oauth.grant("client_credentials", {"client_id": self.client_id})
         return web.Response(
-            body=json.dumps(body).encode(),
-            content_type="application/json",
-            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+            body=json.dumps(body).encode(), content_type="application/json", headers=NO_STORE
         )
 
     async def _revoke(self, request: web.Request) -> web.StreamResponse:
@@ -536,18 +417,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
         ids = col.ordered()
         key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
         if key:
-            cached = self._filter_cache.get(key)
-            if cached is not None and cached[0] is ids:
-                ids = cached[1]
-            else:
-                pred = self._document_filter(request)
-                if pred is not None:
-                    items = col.items
-                    filtered = [m for m in ids if pred(items[m])]
-                    if len(self._filter_cache) > 256:
-                        self._filter_cache.clear()
-                    self._filter_cache[key] = (ids, filtered)
-                    ids = filtered
+            pred = self._document_filter(request)  # validates the query even when cached
+            if pred is not None:
+                items = col.items
+                ids = self.views.get(
+                    items, ("documents", key), lambda: [m for m in ids if pred(items[m])]
+                )
         return self._page(request, ids, col.items, self._doc_renderer(request, _expand(request)))
 
     def _document_filter(self, request: web.Request) -> Callable[[Record], bool] | None:
@@ -1183,7 +1058,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             errs = _Errors()
             for key, kw in problems:
                 errs.add("non_field_errors", key, **kw)
-            raise _Invalid(errs)
+            errs.check()
         state["sent"] = True
         state["sent_at"] = time.time()
         status = order["status"]
@@ -1437,3 +1312,87 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 "display_name": self._display_ja(data["document_type"], data["document_number"]),
             }
         return self._ok(request, order)
+
+
+def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Response:
+    """A JSON answer whose stored production URLs point at the request's own origin."""
+    origin = f"{request.scheme}://{request.host}"
+    if origin != ORIGIN:
+        text = text.replace(ORIGIN, origin)
+    return web.Response(body=text.encode(), status=status, content_type="application/json")
+
+
+_P = "/api/partner/{pmid}"
+_O = _P + "/sending/order/{mid}"
+_UPDATE = ("PUT", "PATCH")
+#: The route table: path -> method -> handler (every ``/api/`` path also answers OPTIONS).
+ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("/user/oauth2/token/", {"POST": "_token"}),
+    ("/user/oauth2/revoke-token/", {"POST": "_revoke"}),
+    ("/api/", {"GET": "_root"}),
+    # The docs list only OPTIONS for the currency endpoint: it answers the same list.
+    ("/api/currency/", {"GET": "_currencies", "OPTIONS": "_currencies"}),
+    ("/api/partner/", {"GET": "_partners"}),
+    ("/api/taskprogress/{mid}/", {"GET": "_task_progress"}),
+    (_P + "/", {"GET": "_partner"}),
+    (_P + "/tag/", {"GET": "_tags"}),
+    (_P + "/employee/", {"GET": "_employees"}),
+    (_P + "/employee/{mid}/", {"GET": "_employee"}),
+    (_P + "/template/{document_type}/", {"GET": "_templates"}),
+    (_P + "/document/", {"GET": "_documents", "POST": "_document_create"}),
+    (
+        _P + "/document/{mid}/",
+        {
+            "GET": "_document",
+            **dict.fromkeys(_UPDATE, "_document_update"),
+            "DELETE": "_document_delete",
+        },
+    ),
+    (_P + "/document/{mid}/pdf/", {"GET": "_document_pdf"}),
+    (_P + "/document/{mid}/upload-pdf/", {"PUT": "_document_upload"}),
+    (_P + "/document/{mid}/pickup-link/", {"GET": "_pickup_links", "POST": "_pickup_link_create"}),
+    (_P + "/item/", {"GET": "_items", "POST": "_item_create"}),
+    (_P + "/item/{mid}/", {"GET": "_item", **dict.fromkeys(_UPDATE, "_item_update")}),
+    (_P + "/client/", {"GET": "_clients", "POST": "_client_create"}),
+    (
+        _P + "/client/{mid}/",
+        {"GET": "_client", **dict.fromkeys(_UPDATE, "_client_update"), "DELETE": "_client_delete"},
+    ),
+    (_P + "/client/{mid}/contact/", {"GET": "_client_contacts"}),
+    (
+        _P + "/client/{mid}/settings/",
+        {"GET": "_settings", **dict.fromkeys(_UPDATE, "_settings_update")},
+    ),
+    (_P + "/contact/", {"GET": "_contacts", "POST": "_contact_create"}),
+    (
+        _P + "/contact/{mid}/",
+        {
+            "GET": "_contact",
+            **dict.fromkeys(_UPDATE, "_contact_update"),
+            "DELETE": "_contact_delete",
+        },
+    ),
+    (_P + "/sending/order/", {"GET": "_orders", "POST": "_order_create"}),
+    (
+        _O + "/",
+        {"GET": "_order", **dict.fromkeys(_UPDATE, "_order_update"), "DELETE": "_order_delete"},
+    ),
+    (_O + "/send/", {"POST": "_order_send"}),
+    (_O + "/status/", {"GET": "_order_status", "POST": "_order_cancel"}),
+    (_O + "/pdf/", {"GET": "_order_pdf"}),
+    (_O + "/items/", {"GET": "_order_items_list", "POST": "_order_item_create"}),
+    (_O + "/items/{item}/", {"GET": "_order_item", "DELETE": "_order_item_delete"}),
+    (_O + "/items/{item}/upload/", {"PUT": "_order_item_upload"}),
+    (_P + "/history/", {"GET": "_history", "POST": "_history_create"}),
+    (_P + "/history/{mid}/", {"GET": "_history_entry"}),
+    (_P + "/inbox/inbox/", {"GET": "_inbox"}),
+    (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
+    (_P + "/secureinbox/received-document/{mid}/", {"GET": "_received"}),
+    (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
+    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "_accepted"}),
+    (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "_pickup_link"}),
+    (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
+    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_uncancel"}),
+    (_P + "/task/{mid}/", {"GET": "_task"}),
+    (_P + "/task/{mid}/results/", {"GET": "_task_results"}),
+)

@@ -57,7 +57,6 @@ class MakeLeapsState(Emulator):
             self._cols[name] = col
             self.store[name] = col.items
         self._json_cache: dict[str, tuple[Record, str]] = {}
-        self._filter_cache: dict[str, tuple[list[str], list[str]]] = {}
         self._viewed: set[str] = set()
         self._doc_links: dict[str, list[str]] = {}
         self._order_items: dict[str, list[str]] = {}
