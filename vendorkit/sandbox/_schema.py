@@ -6,11 +6,14 @@ found, each a ``(field, code, arguments)`` the vendor words in its own language.
 between vendors (strict or loose booleans, case-folded choices, stripped strings, signed money) is
 an option of a field, not another engine. Pure: no I/O, no HTTP.
 
-Kinds: ``string``, ``bool``, ``decimal``, ``date``, ``choice``, ``ref`` (an id in another
-collection), ``object`` (a JSON object). Codes: ``required`` (missing on create), ``null`` (null
-where a value is required), ``blank`` (an empty string where a value is required), ``string``,
-``max_length``, ``email``, ``bool``, ``decimal_type``, ``decimal``, ``min``, ``positive``,
-``date_type``, ``date``, ``choice``, ``ref``, ``object``.
+Kinds: ``string``, ``bool``, ``int``, ``decimal``, ``date``, ``choice``, ``ref`` (an id in
+another collection), ``object`` (a JSON object); a vendor may name composite kinds of its own
+(MakeLeaps' reference lists and addresses) that its own coercion handles.
+
+Codes: ``required`` (missing on create), ``null`` (null where a value is required), ``blank``
+(an empty string where a value is required), ``string``, ``max_length``, ``email``, ``bool``,
+``int``, ``decimal_type``, ``decimal``, ``min``, ``positive``, ``date_type``, ``date``, ``choice``,
+``ref``, ``object``.
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ def _check(field: Field, value: Any, exists: Callable[[str, str], bool]) -> Any:
         if field.loose_bool and value in (0, 1, "0", "1"):
             return value in (1, "1")
         raise _Bad("bool")
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad("int")
+        return value
     if kind == "decimal":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise _Bad("decimal_type")

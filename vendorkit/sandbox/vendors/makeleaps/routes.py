@@ -59,6 +59,7 @@ from .messages import (
 )
 from .rules import MakeLeapsRules
 from .schemas import (
+    _CANCEL_SPEC,
     _DOC_BOOLS,
     _DOC_DATE_FIELDS,
     _DOC_EXACT,
@@ -1084,11 +1085,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         mid, order = self._get_order(request)
         data = await self._body(request)
         errs = _Errors()
-        cleaned = self._clean(
-            data,
-            {"securesend_cancelled": ("bool", None), "sendbypost_cancelled": ("bool", None)},
-            errs,
-        )
+        cleaned = self._clean(data, _CANCEL_SPEC, errs)
         errs.check()
         if not self._order_state[mid]["sent"]:
             _invalid("non_field_errors", "order_not_sent")

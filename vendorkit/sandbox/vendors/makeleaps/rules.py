@@ -90,10 +90,10 @@ class MakeLeapsRules(MakeLeapsState):
             if name not in data or data[name] is None or data[name] == "":
                 errs.add(field or name, "required", path=f"{path}{name}" if field else "")
         for name, value in data.items():
-            kind_arg = spec.get(name)
-            if kind_arg is None:
+            spec_field = spec.get(name)
+            if spec_field is None:
                 continue
-            kind, arg = kind_arg
+            kind, arg = spec_field.kind, spec_field.choices or spec_field.ref
             if kind == "skip":
                 continue
             key = field or name
@@ -115,12 +115,12 @@ class MakeLeapsRules(MakeLeapsState):
         if kind == "any":
             return True, value
         if value is None:
-            if kind in ("str", "strlist", "emails"):
-                return True, "" if kind == "str" else []
-            if kind in ("bool", "choice", "currency"):
+            if kind in ("string", "strlist", "emails"):
+                return True, "" if kind == "string" else []
+            if kind in ("bool", "choice"):
                 return fail("null")
             return True, None  # nullable: decimals, ints, dates, refs, email, addresses
-        if kind == "str":
+        if kind == "string":
             if not isinstance(value, str):
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     return True, str(value)
@@ -150,10 +150,6 @@ class MakeLeapsRules(MakeLeapsState):
             return True, value.strip()
         if kind == "choice":
             if not isinstance(value, str) or value not in arg:
-                return fail("choice", value=value)
-            return True, value
-        if kind == "currency":
-            if not isinstance(value, str) or value not in D.CURRENCIES:
                 return fail("choice", value=value)
             return True, value
         if kind == "date":

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
+from ..._schema import Field
 from . import data as D
 
 #: Origin URLs are stored with; rewritten to the request's origin on the way out.
@@ -83,25 +84,30 @@ _REF_RE = re.compile(
     r"secureinbox/received-document)/([^/]+)/?$"
 )
 
-# Field kinds understood by ``_clean``: name -> (kind, argument).
-Spec = dict[str, tuple[str, Any]]
+Spec = Mapping[str, Field]
+# The shared vocabulary (``_schema.Field``) plus MakeLeaps' own composite kinds, which only its
+# DRF-style coercion (``rules.MakeLeapsRules._coerce``) understands: ``datetime``, ``strlist``,
+# ``emails``, ``email`` (``{"address"}``), ``refs``, ``addresses``, ``order_address``,
+# ``client_contacts``, ``any`` and ``skip`` (validated elsewhere).
+_STRING, _BOOL, _DECIMAL, _INT = Field("string"), Field("bool"), Field("decimal"), Field("int")
+_CURRENCY = Field("choice", choices=tuple(D.CURRENCIES))
 
 _LINEITEM_SPEC: Spec = {
-    "kind": ("choice", LINE_KINDS),
-    "description": ("str", None),
-    "unit_cost": ("decimal", None),
-    "quantity": ("decimal", None),
-    "quantity_unit": ("str", None),
-    "price": ("decimal", None),
-    "is_taxable": ("bool", None),
-    "is_tax_inclusive": ("bool", None),
-    "has_jp_withholding_tax": ("bool", None),
-    "currency": ("currency", None),
-    "tax_rate": ("decimal", None),
-    "extended_data": ("any", None),
-    "vendor_cost": ("decimal", None),
-    "source_catalog_item": ("ref", "catalog_items"),
-    "position": ("int", None),
+    "kind": Field("choice", choices=LINE_KINDS),
+    "description": _STRING,
+    "unit_cost": _DECIMAL,
+    "quantity": _DECIMAL,
+    "quantity_unit": _STRING,
+    "price": _DECIMAL,
+    "is_taxable": _BOOL,
+    "is_tax_inclusive": _BOOL,
+    "has_jp_withholding_tax": _BOOL,
+    "currency": _CURRENCY,
+    "tax_rate": _DECIMAL,
+    "extended_data": Field("any"),
+    "vendor_cost": _DECIMAL,
+    "source_catalog_item": Field("ref", ref="catalog_items"),
+    "position": _INT,
 }
 
 _DOC_STRINGS = (
@@ -166,28 +172,28 @@ _DOC_MONEY = (
     "total",
 )
 _DOC_SPEC: Spec = {
-    "document_number": ("str", None),
-    "document_type": ("choice", DOC_TYPES),
-    "document_template": ("str", None),
-    "currency": ("currency", None),
-    "tax_rate": ("decimal", None),
-    "mixed_tax_rate_totals": ("any", None),
-    "extended_data": ("any", None),
-    "external_id": ("str", None),
-    "tags": ("strlist", None),
-    "client": ("ref", "clients"),
-    "client_contact": ("ref", "contacts"),
-    "date": ("date", None),
-    "date_due": ("date", None),
-    "date_valid": ("date", None),
-    "date_shipped": ("date", None),
-    "lineitems": ("skip", None),  # validated by _clean_lineitems
-    "purchase_order_ids": ("strlist", None),
-    "source_received_document": ("ref", "received_documents"),
-    **{f: ("str", None) for f in _DOC_STRINGS},
-    **{f: ("bool", None) for f in _DOC_BOOLS},
-    **{f: ("decimal", None) for f in _DOC_MONEY},
-    **{f: ("datetime", None) for f in MARKING_FIELDS},
+    "document_number": _STRING,
+    "document_type": Field("choice", choices=DOC_TYPES),
+    "document_template": _STRING,
+    "currency": _CURRENCY,
+    "tax_rate": _DECIMAL,
+    "mixed_tax_rate_totals": Field("any"),
+    "extended_data": Field("any"),
+    "external_id": _STRING,
+    "tags": Field("strlist"),
+    "client": Field("ref", ref="clients"),
+    "client_contact": Field("ref", ref="contacts"),
+    "date": Field("date"),
+    "date_due": Field("date"),
+    "date_valid": Field("date"),
+    "date_shipped": Field("date"),
+    "lineitems": Field("skip"),  # validated by _clean_lineitems
+    "purchase_order_ids": Field("strlist"),
+    "source_received_document": Field("ref", ref="received_documents"),
+    **dict.fromkeys(_DOC_STRINGS, _STRING),
+    **dict.fromkeys(_DOC_BOOLS, _BOOL),
+    **dict.fromkeys(_DOC_MONEY, _DECIMAL),
+    **dict.fromkeys(MARKING_FIELDS, Field("datetime")),
 }
 _DOC_REQUIRED = ("document_type", "document_number", "client", "currency")
 _DOC_DATE_FIELDS = frozenset({"date", "date_due", "date_valid", "date_shipped"})
@@ -203,49 +209,49 @@ _DOC_FLAGS = {
 
 _ITEM_SPEC: Spec = {
     **{k: v for k, v in _LINEITEM_SPEC.items() if k not in ("source_catalog_item", "position")},
-    "product_code": ("str", None),
-    "interval": ("choice", ("monthly", "bimonthly", "quarterly", "yearly")),
-    "metered": ("bool", None),
-    "tax_category": ("choice", ("default", "alternate", "custom")),
+    "product_code": _STRING,
+    "interval": Field("choice", choices=("monthly", "bimonthly", "quarterly", "yearly")),
+    "metered": _BOOL,
+    "tax_category": Field("choice", choices=("default", "alternate", "custom")),
 }
 _ITEM_REQUIRED = ("description",)
 
 _ADDRESS_SPEC: Spec = {
-    "format": ("str", None),
-    "country_name": ("str", None),
-    "street_address": ("str", None),
-    "extended_address": ("str", None),
-    "locality": ("str", None),
-    "region": ("str", None),
-    "postal_code": ("str", None),
+    "format": _STRING,
+    "country_name": _STRING,
+    "street_address": _STRING,
+    "extended_address": _STRING,
+    "locality": _STRING,
+    "region": _STRING,
+    "postal_code": _STRING,
 }
 _CONTACT_SPEC: Spec = {
-    "contact_type": ("choice", ("organization", "person")),
-    "name": ("str", None),
-    "family_name": ("str", None),
-    "given_name": ("str", None),
-    "title": ("str", None),
-    "department": ("str", None),
-    "phone_number": ("str", None),
-    "fax_number": ("str", None),
-    "email": ("email", None),
-    "addresses": ("addresses", None),
+    "contact_type": Field("choice", choices=("organization", "person")),
+    "name": _STRING,
+    "family_name": _STRING,
+    "given_name": _STRING,
+    "title": _STRING,
+    "department": _STRING,
+    "phone_number": _STRING,
+    "fax_number": _STRING,
+    "email": Field("email"),
+    "addresses": Field("addresses"),
 }
 _CLIENT_SPEC: Spec = {
-    "client_external_id": ("str", None),
-    "contacts": ("client_contacts", None),
-    "default_contact": ("ref", "contacts"),
-    "lang_code": ("str", None),
-    "date_cutoff": ("int", None),
+    "client_external_id": _STRING,
+    "contacts": Field("client_contacts"),
+    "default_contact": Field("ref", ref="contacts"),
+    "lang_code": _STRING,
+    "date_cutoff": _INT,
 }
 _SETTINGS_SPEC: Spec = {
-    "securesend_subject": ("str", None),
-    "securesend_message": ("str", None),
-    "send_by_secure_send": ("bool", None),
-    "send_by_post": ("bool", None),
-    "enable_cc_payments": ("bool", None),
-    "use_document_contact": ("bool", None),
-    "secure_send_contacts": ("refs", "contacts"),
+    "securesend_subject": _STRING,
+    "securesend_message": _STRING,
+    "send_by_secure_send": _BOOL,
+    "send_by_post": _BOOL,
+    "enable_cc_payments": _BOOL,
+    "use_document_contact": _BOOL,
+    "secure_send_contacts": Field("refs", ref="contacts"),
 }
 _ORDER_ADDRESS_KEYS = (
     "address_format",
@@ -257,36 +263,36 @@ _ORDER_ADDRESS_KEYS = (
     "postal_code",
 )
 _ORDER_SPEC: Spec = {
-    "recipient_organization": ("ref", "clients"),
-    "securesend_selected": ("bool", None),
-    "to_emails": ("emails", None),
-    "send_to_contacts": ("refs", "contacts"),
-    "subject": ("str", None),
-    "message": ("str", None),
-    "enable_cc_payments": ("bool", None),
-    "sendbypost_selected": ("bool", None),
-    "stamp_type": ("choice", STAMP_TYPES),
-    "recipient_contact_organization_name": ("str", None),
-    "recipient_contact_department": ("str", None),
-    "recipient_contact_title": ("str", None),
-    "recipient_contact_name": ("str", None),
-    "recipient_honorific": ("str", None),
-    "recipient_address": ("order_address", None),
-    "sender_contact_organization_name": ("str", None),
-    "sender_contact_phone_number": ("str", None),
-    "sender_address": ("order_address", None),
-    "external_id": ("str", None),
+    "recipient_organization": Field("ref", ref="clients"),
+    "securesend_selected": _BOOL,
+    "to_emails": Field("emails"),
+    "send_to_contacts": Field("refs", ref="contacts"),
+    "subject": _STRING,
+    "message": _STRING,
+    "enable_cc_payments": _BOOL,
+    "sendbypost_selected": _BOOL,
+    "stamp_type": Field("choice", choices=STAMP_TYPES),
+    "recipient_contact_organization_name": _STRING,
+    "recipient_contact_department": _STRING,
+    "recipient_contact_title": _STRING,
+    "recipient_contact_name": _STRING,
+    "recipient_honorific": _STRING,
+    "recipient_address": Field("order_address"),
+    "sender_contact_organization_name": _STRING,
+    "sender_contact_phone_number": _STRING,
+    "sender_address": Field("order_address"),
+    "external_id": _STRING,
 }
 _ORDER_REQUIRED = ("recipient_organization",)
 _ORDER_ITEM_SPEC: Spec = {
-    "position": ("int", None),
-    "document": ("ref", "documents"),
-    "filename": ("str", None),
+    "position": _INT,
+    "document": Field("ref", ref="documents"),
+    "filename": _STRING,
 }
 _HISTORY_SPEC: Spec = {
-    "event_name": ("str", None),
-    "action_flag": ("int", None),
-    "object_repr": ("str", None),
+    "event_name": _STRING,
+    "action_flag": _INT,
+    "object_repr": _STRING,
 }
 
 # Fields of "Visible Document Data" (a document as a recipient sees it).
@@ -329,3 +335,4 @@ _VISIBLE_FIELDS = (
     "purchase_order_ids",
     "partner_tax_registration_number",
 )
+_CANCEL_SPEC: Spec = {"securesend_cancelled": _BOOL, "sendbypost_cancelled": _BOOL}
