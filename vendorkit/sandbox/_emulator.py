@@ -1,8 +1,10 @@
 """What every emulator shares: state, counters, tokens, the vendor's quota, fault injection.
 
-A vendor's emulator (``vendors/<vendor>.py``) subclasses ``Emulator`` and declares its routes,
-its seed data, its error body and its credentials. Everything that is the same for all four (the
-middleware that counts, throttles and injects faults; token bookkeeping; determinism) is here.
+A vendor's emulator (the package ``vendors/<vendor>/``) subclasses ``Emulator`` and declares its
+routes, its seed data, its error body (``render_problem``), its credentials and what a credential
+allows (``authenticate``). Everything that is the same for all four (the middleware that counts,
+throttles, injects faults, authenticates and renders ``Problem``s; the one body reader; token
+bookkeeping; cached views; determinism) is here.
 
 The emulators simulate the vendors' servers, so they deliberately do not import the client side
 (``vendorkit.core``): a bug there must not be mirrored here.
