@@ -451,23 +451,34 @@ class LeadDeskEmulator(Emulator):
         _, target = self._rel_parts(key)
         return self._related_ids(target, body, "")
 
-    async def _rel_add(self, request: web.Request, key: str) -> web.Response:
+    async def _rel_write(self, request: web.Request, key: str, how: str) -> web.Response:
+        """``POST`` adds, ``PATCH`` replaces, ``DELETE`` (with ``[{"id": 1}, ..]``; a lenient
+        extra, the documented way is ``DELETE <relation>/<id>``) removes; without a body: 422,
+        nothing changed."""
         parent, _ = self._rel_parts(key)
         ident = self._item_id(request, parent)
         ids = await self._rel_body(request, key)
-        members = self.relations[key].setdefault(ident, {})
-        for i in ids:
-            members.setdefault(i, None)
+        if how == "replace":
+            self.relations[key][ident] = dict.fromkeys(ids)
+        elif how == "add":
+            members = self.relations[key].setdefault(ident, {})
+            for i in ids:
+                members.setdefault(i, None)
+        else:
+            members = self.relations[key].get(ident, {})
+            for i in ids:
+                members.pop(i, None)
         self.count_write(request)
         return web.Response(status=204)
 
+    async def _rel_add(self, request: web.Request, key: str) -> web.Response:
+        return await self._rel_write(request, key, "add")
+
     async def _rel_replace(self, request: web.Request, key: str) -> web.Response:
-        parent, _ = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        ids = await self._rel_body(request, key)
-        self.relations[key][ident] = dict.fromkeys(ids)
-        self.count_write(request)
-        return web.Response(status=204)
+        return await self._rel_write(request, key, "replace")
+
+    async def _rel_remove_many(self, request: web.Request, key: str) -> web.Response:
+        return await self._rel_write(request, key, "remove")
 
     async def _rel_remove(self, request: web.Request, key: str) -> web.Response:
         parent, target = self._rel_parts(key)
@@ -477,18 +488,6 @@ class LeadDeskEmulator(Emulator):
         if not raw.isdigit() or int(raw) not in members:
             raise _not_found(target, raw)
         del members[int(raw)]
-        self.count_write(request)
-        return web.Response(status=204)
-
-    async def _rel_remove_many(self, request: web.Request, key: str) -> web.Response:
-        """``DELETE <relation>`` with ``[{"id": 1}, ..]``: removes those (a lenient extra; the
-        documented way is ``DELETE <relation>/<id>``). Without a body: 422, nothing removed."""
-        parent, _ = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        ids = await self._rel_body(request, key)
-        members = self.relations[key].get(ident, {})
-        for i in ids:
-            members.pop(i, None)
         self.count_write(request)
         return web.Response(status=204)
 

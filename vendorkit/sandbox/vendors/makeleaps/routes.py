@@ -128,7 +128,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         r = app.router
         for path, table in ROUTES:
             for method, name in table.items():
-                handler = getattr(self, name)
+                kind, _, collection = name.partition(":")
+                handler = self._detail(collection) if kind == "detail" else getattr(self, name)
                 if method == "GET":
                     r.add_get(path, handler)
                 else:
@@ -245,6 +246,14 @@ class MakeLeapsEmulator(MakeLeapsRules):
         """Forget cached JSON and filter results: call after editing ``store`` in place."""
         self._json_cache.clear()
         self.views.clear()
+
+    def _detail(self, collection: str) -> Handler:
+        """``GET .../{mid}/``: the record as stored (``"detail:<collection>"`` in ``ROUTES``)."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return self._ok(request, self._get(collection, request.match_info["mid"]))
+
+        return handler
 
     def _get(self, collection: str, mid: str) -> Record:
         record = self._cols[collection].items.get(mid)
@@ -674,9 +683,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         ids = [m for m in state["results"] if m in links]
         return self._page(request, ids, links)
 
-    async def _pickup_link(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._get("pickup_links", request.match_info["mid"]))
-
     async def _pickup_link_cancel(self, request: web.Request) -> web.StreamResponse:
         link = self._get("pickup_links", request.match_info["mid"])
         link["is_cancelled"] = True
@@ -704,9 +710,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             part = q["product_code__contains"]
             ids = [m for m in ids if part in (col.items[m]["product_code"] or "")]
         return self._page(request, ids, col.items)
-
-    async def _item(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._get("catalog_items", request.match_info["mid"]))
 
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
@@ -780,9 +783,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if checks:
             ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
         return self._page(request, ids, col.items)
-
-    async def _client(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._get("clients", request.match_info["mid"]))
 
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_client(await self._body(request), None, partial=False)
@@ -901,9 +901,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if checks:
             ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
         return self._page(request, ids, col.items)
-
-    async def _contact(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._get("contacts", request.match_info["mid"]))
 
     async def _contact_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -1210,9 +1207,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
         return self._page(request, ids, col.items)
 
-    async def _history_entry(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._get("history", request.match_info["mid"]))
-
     async def _history_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
         errs = _Errors()
@@ -1322,7 +1316,8 @@ def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Respon
 _P = "/api/partner/{pmid}"
 _O = _P + "/sending/order/{mid}"
 _UPDATE = ("PUT", "PATCH")
-#: The route table: path -> method -> handler (every ``/api/`` path also answers OPTIONS).
+#: The route table: path -> method -> handler, or ``detail:<collection>`` for a record as stored
+#: (every ``/api/`` path also answers OPTIONS).
 ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/user/oauth2/token/", {"POST": "_token"}),
     ("/user/oauth2/revoke-token/", {"POST": "_revoke"}),
@@ -1349,11 +1344,18 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_P + "/document/{mid}/upload-pdf/", {"PUT": "_document_upload"}),
     (_P + "/document/{mid}/pickup-link/", {"GET": "_pickup_links", "POST": "_pickup_link_create"}),
     (_P + "/item/", {"GET": "_items", "POST": "_item_create"}),
-    (_P + "/item/{mid}/", {"GET": "_item", **dict.fromkeys(_UPDATE, "_item_update")}),
+    (
+        _P + "/item/{mid}/",
+        {"GET": "detail:catalog_items", **dict.fromkeys(_UPDATE, "_item_update")},
+    ),
     (_P + "/client/", {"GET": "_clients", "POST": "_client_create"}),
     (
         _P + "/client/{mid}/",
-        {"GET": "_client", **dict.fromkeys(_UPDATE, "_client_update"), "DELETE": "_client_delete"},
+        {
+            "GET": "detail:clients",
+            **dict.fromkeys(_UPDATE, "_client_update"),
+            "DELETE": "_client_delete",
+        },
     ),
     (_P + "/client/{mid}/contact/", {"GET": "_client_contacts"}),
     (
@@ -1364,7 +1366,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (
         _P + "/contact/{mid}/",
         {
-            "GET": "_contact",
+            "GET": "detail:contacts",
             **dict.fromkeys(_UPDATE, "_contact_update"),
             "DELETE": "_contact_delete",
         },
@@ -1381,13 +1383,13 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_O + "/items/{item}/", {"GET": "_order_item", "DELETE": "_order_item_delete"}),
     (_O + "/items/{item}/upload/", {"PUT": "_order_item_upload"}),
     (_P + "/history/", {"GET": "_history", "POST": "_history_create"}),
-    (_P + "/history/{mid}/", {"GET": "_history_entry"}),
+    (_P + "/history/{mid}/", {"GET": "detail:history"}),
     (_P + "/inbox/inbox/", {"GET": "_inbox"}),
     (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
     (_P + "/secureinbox/received-document/{mid}/", {"GET": "_received"}),
     (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
     (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "_accepted"}),
-    (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "_pickup_link"}),
+    (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "detail:pickup_links"}),
     (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
     (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_uncancel"}),
     (_P + "/task/{mid}/", {"GET": "_task"}),
