@@ -12,6 +12,12 @@ from decimal import Decimal
 from ..._schema import Field
 from . import data as D
 
+
+def _words(text: str) -> tuple[str, ...]:
+    """A table of names written as one string: ``"a b c"`` -> ``("a", "b", "c")``."""
+    return tuple(text.split())
+
+
 #: Origin URLs are stored with; rewritten to the request's origin on the way out.
 ORIGIN = "https://api.makeleaps.com"
 #: The browsable web app (``web_url``, pickup links): never rewritten.
@@ -21,26 +27,13 @@ ANCHOR = datetime(2024, 6, 28, 9, 0, tzinfo=UTC)
 
 DOC_TYPES: tuple[str, ...] = tuple(D.DOCUMENT_TYPES)
 LINE_KINDS = ("normal", "simple", "text", "subtotal")
-STAMP_TYPES = (
-    "invoice",
-    "quote",
-    "deliveryslip",
-    "orderslip",
-    "orderconfirmation",
-    "acceptance",
-    "receipt",
-    "nostamp",
-    "many_documents",
+STAMP_TYPES = _words(
+    "invoice quote deliveryslip orderslip orderconfirmation acceptance receipt nostamp "
+    "many_documents"
 )
 SECURESEND_STATES = ("draft", "not_selected", "cancelled", "viewed", "not_viewed")
-SENDBYPOST_STATES = (
-    "draft",
-    "not_selected",
-    "cancelled",
-    "can_cancel",
-    "preparing",
-    "mailed",
-    "info_not_available",
+SENDBYPOST_STATES = _words(
+    "draft not_selected cancelled can_cancel preparing mailed info_not_available"
 )
 MARKING_FIELDS = ("date_paid", "date_sent", "date_cancelled", "date_accepted", "date_confirmed")
 DEFAULT_TAX_RATE = Decimal("10")
@@ -49,25 +42,13 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 # (collection, newest first); the rest of the code refers to them by these names.
-_COLLECTIONS = (
-    ("partners", False),
-    ("currencies", False),
-    ("employees", False),
-    ("templates", False),
-    ("tags", False),
-    ("catalog_items", False),
-    ("clients", False),
-    ("client_settings", False),
-    ("contacts", False),
-    ("documents", False),
-    ("pickup_links", False),
-    ("tasks", False),
-    ("sending_orders", False),
-    ("sending_order_items", False),
-    ("history", True),
-    ("inbox", True),
-    ("received_documents", False),
-    ("accepted_orders", False),
+_COLLECTIONS = tuple(
+    (name, name in ("history", "inbox"))
+    for name in _words(
+        "partners currencies employees templates tags catalog_items clients client_settings "
+        "contacts documents pickup_links tasks sending_orders sending_order_items history inbox "
+        "received_documents accepted_orders"
+    )
 )
 
 # URL segment (after /api/partner/<pmid>/) -> collection, for references sent by clients.
@@ -110,66 +91,23 @@ _LINEITEM_SPEC: Spec = {
     "position": _INT,
 }
 
-_DOC_STRINGS = (
-    "title",
-    "project_name",
-    "bank_details_header",
-    "bank_details",
-    "message",
-    "proviso",
-    "note",
-    "sender_name",
-    "sender_contact_department",
-    "sender_contact_title",
-    "sender_contact_name",
-    "sender_address_format",
-    "sender_country",
-    "sender_postal_code",
-    "sender_region",
-    "sender_locality",
-    "sender_street_address",
-    "sender_extended_address",
-    "sender_phone_number",
-    "sender_fax_number",
-    "recipient_name",
-    "recipient_contact_department",
-    "recipient_contact_title",
-    "recipient_contact_name",
-    "recipient_honorific",
-    "recipient_address_format",
-    "recipient_country",
-    "recipient_postal_code",
-    "recipient_region",
-    "recipient_locality",
-    "recipient_street_address",
-    "recipient_extended_address",
-    "recipient_phone_number",
-    "recipient_fax_number",
-    "partner_tax_registration_number",
+_DOC_STRINGS = _words(
+    "title project_name bank_details_header bank_details message proviso note sender_name "
+    "sender_contact_department sender_contact_title sender_contact_name sender_address_format "
+    "sender_country sender_postal_code sender_region sender_locality sender_street_address "
+    "sender_extended_address sender_phone_number sender_fax_number recipient_name "
+    "recipient_contact_department recipient_contact_title recipient_contact_name "
+    "recipient_honorific recipient_address_format recipient_country recipient_postal_code "
+    "recipient_region recipient_locality recipient_street_address recipient_extended_address "
+    "recipient_phone_number recipient_fax_number partner_tax_registration_number"
 )
-_DOC_BOOLS = (
-    "group_lineitem_by_tax_rate",
-    "has_hanko",
-    "has_prices",
-    "has_totals",
-    "has_currency_code",
-    "has_lineitem_tax_state",
-    "signature",
-    "display_tax_rate",
-    "hide_tax_description",
-    "has_tax_stamp",
-    "round_tax_down",
-    "autocalculate",
-    "use_virtual_account",
-    "use_external_pdf",
+_DOC_BOOLS = _words(
+    "group_lineitem_by_tax_rate has_hanko has_prices has_totals has_currency_code "
+    "has_lineitem_tax_state signature display_tax_rate hide_tax_description has_tax_stamp "
+    "round_tax_down autocalculate use_virtual_account use_external_pdf"
 )
-_DOC_MONEY = (
-    "subtotal",
-    "tax",
-    "jp_withholding_tax",
-    "subtotal_sales_tax",
-    "subtotal_withholding_tax",
-    "total",
+_DOC_MONEY = _words(
+    "subtotal tax jp_withholding_tax subtotal_sales_tax subtotal_withholding_tax total"
 )
 _DOC_SPEC: Spec = {
     "document_number": _STRING,
@@ -253,14 +191,8 @@ _SETTINGS_SPEC: Spec = {
     "use_document_contact": _BOOL,
     "secure_send_contacts": Field("refs", ref="contacts"),
 }
-_ORDER_ADDRESS_KEYS = (
-    "address_format",
-    "country",
-    "street_address",
-    "extended_address",
-    "locality",
-    "region",
-    "postal_code",
+_ORDER_ADDRESS_KEYS = _words(
+    "address_format country street_address extended_address locality region postal_code"
 )
 _ORDER_SPEC: Spec = {
     "recipient_organization": Field("ref", ref="clients"),
@@ -297,42 +229,15 @@ _HISTORY_SPEC: Spec = {
 
 # Fields of "Visible Document Data" (a document as a recipient sees it).
 _VISIBLE_FIELDS = (
-    "document_number",
-    "document_type",
-    "title",
-    "project_name",
-    "bank_details_header",
-    "bank_details",
-    "message",
-    "proviso",
-    "group_lineitem_by_tax_rate",
-    "has_hanko",
-    "has_prices",
-    "has_totals",
-    "has_currency_code",
-    "has_lineitem_tax_state",
-    "signature",
-    "display_tax_rate",
-    "hide_tax_description",
-    "has_tax_stamp",
-    "jp_withholding_tax_type",
-    "currency",
-    "subtotal",
-    "tax",
-    "jp_withholding_tax",
-    "tax_rate",
-    "subtotal_sales_tax",
-    "subtotal_withholding_tax",
-    "total",
-    "mixed_tax_rate_totals",
-    "extended_data",
-    "date",
-    "date_due",
-    "date_valid",
-    "date_shipped",
+    *_words(
+        "document_number document_type title project_name bank_details_header bank_details "
+        "message proviso group_lineitem_by_tax_rate has_hanko has_prices has_totals "
+        "has_currency_code has_lineitem_tax_state signature display_tax_rate "
+        "hide_tax_description has_tax_stamp jp_withholding_tax_type currency subtotal tax "
+        "jp_withholding_tax tax_rate subtotal_sales_tax subtotal_withholding_tax total "
+        "mixed_tax_rate_totals extended_data date date_due date_valid date_shipped"
+    ),
     *(f for f in _DOC_STRINGS if f.startswith(("sender_", "recipient_"))),
-    "lineitems",
-    "purchase_order_ids",
-    "partner_tax_registration_number",
+    *_words("lineitems purchase_order_ids partner_tax_registration_number"),
 )
 _CANCEL_SPEC: Spec = {"securesend_cancelled": _BOOL, "sendbypost_cancelled": _BOOL}
