@@ -1,8 +1,10 @@
 """What every emulator shares: state, counters, tokens, the vendor's quota, fault injection.
 
-A vendor's emulator (``vendors/<vendor>.py``) subclasses ``Emulator`` and declares its routes,
-its seed data, its error body and its credentials. Everything that is the same for all four (the
-middleware that counts, throttles and injects faults; token bookkeeping; determinism) is here.
+A vendor's emulator (the package ``vendors/<vendor>/``) subclasses ``Emulator`` and declares its
+routes, its seed data, its error body (``render_problem``), its credentials and what a credential
+allows (``authenticate``). Everything that is the same for all four (the middleware that counts,
+throttles, injects faults, authenticates and renders ``Problem``s; the one body reader; token
+bookkeeping; cached views; determinism) is here.
 
 The emulators simulate the vendors' servers, so they deliberately do not import the client side
 (``vendorkit.core``): a bug there must not be mirrored here.
@@ -29,8 +31,10 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from ._faults import FaultPlan, FaultProfile
+from ._problem import Problem
+from ._store import Views
 
-__all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_json"]
+__all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_body", "read_json"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -58,6 +62,36 @@ async def read_json(request: web.Request) -> Any:
     if not raw.strip():
         return None
     return json.loads(raw)
+
+
+async def read_body(
+    request: web.Request,
+    *,
+    empty: Any = None,
+    media_types: tuple[str, ...] | None = None,
+    media_type: Callable[[web.Request], Problem] | None = None,
+    malformed: Callable[[str], Problem],
+    not_object: Callable[[Any], Problem] | None = None,
+) -> Any:
+    """The one body reader: the request's JSON, ``empty`` when there is none. The vendor says
+    which ``Problem`` each refusal is: a ``Content-Type`` neither in ``media_types`` nor
+    ``+json`` (``media_type``; unchecked when ``media_types`` is ``None``), malformed JSON
+    (given the parser's message), a value that is not an object (``not_object``; any JSON value
+    accepted when ``None``)."""
+    raw = await request.read()
+    if not raw.strip():
+        return empty
+    ctype = request.content_type.lower()
+    if media_types is not None and ctype not in media_types and not ctype.endswith("+json"):
+        assert media_type is not None
+        raise media_type(request)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise malformed(str(exc)) from None
+    if not_object is not None and not isinstance(data, dict):
+        raise not_object(data)
+    return data
 
 
 @attrs.define
@@ -171,6 +205,8 @@ class Emulator(abc.ABC):
     #: Whether requests to ``auth_paths`` count against (and can meet) the API's quota. False
     #: where the token endpoint is a separate service from the throttled API.
     throttle_auth_paths: ClassVar[bool] = True
+    #: Paths (under ``base_path``) that ``authenticate`` does not guard (default: ``auth_paths``).
+    open_paths: ClassVar[frozenset[str] | None] = None
 
     def __init__(
         self,
@@ -190,6 +226,7 @@ class Emulator(abc.ABC):
         self._limits: list[RateLimitItem] = parse_many(self.quota) if self.quota else []
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.store: dict[str, dict[Any, dict[str, Any]]] = {}
+        self.views = Views()
         self.rng = random.Random(f"{self.name}:{seed}")
         self.seed_data()
 
@@ -207,7 +244,12 @@ class Emulator(abc.ABC):
     def credentials(self, base_url: str) -> dict[str, Any]:
         """Keyword arguments that make a working client, ``base_url`` included."""
 
-    @abc.abstractmethod
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
+        """A ``Problem`` in the vendor's own error body (what a vendor overrides; the default
+        is ``{"error": code or status, "message": message}``)."""
+        body = {"error": problem.code or str(problem.status), "message": problem.message}
+        return json_response(body, problem.status, problem.headers)
+
     def error_response(
         self,
         request: web.Request,
@@ -217,7 +259,13 @@ class Emulator(abc.ABC):
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> web.Response:
-        """An error in the vendor's own body shape."""
+        """An error the shared middleware answers (throttle, faults, 404/405), rendered by
+        ``render_problem``."""
+        return self.render_problem(request, Problem(status, message, code=code, headers=headers))
+
+    def authenticate(self, request: web.Request) -> None:
+        """Raise a ``Problem`` unless the request's credentials allow it (default: open)."""
+        return None
 
     def login(self) -> dict[str, str] | None:
         """A user login where the vendor has one (what its token endpoint accepts)."""
@@ -232,6 +280,7 @@ class Emulator(abc.ABC):
     def reset(self) -> None:
         """Back to the freshly seeded state: data, counters, tokens, throttle, scripted faults."""
         self.store.clear()
+        self.views.clear()
         self.counters.clear()
         self.tokens.clear()
         self.faults.clear()
@@ -245,7 +294,7 @@ class Emulator(abc.ABC):
 
     def make_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._count, self._throttle, self._fault, self._vendor_errors]
+            middlewares=[self._count, self._throttle, self._fault, self._vendor_errors, self._auth]
         )
         self.add_routes(app)
         return app
@@ -259,8 +308,16 @@ class Emulator(abc.ABC):
         return request.path[len(self.base_path) :] in self.auth_paths
 
     def count_write(self, request: web.Request) -> None:
-        """Emulators call this when a write has been applied to the store."""
+        """Emulators call this when a write has been applied to the store (it drops ``views``)."""
         self.counters.writes[self._route_key(request)] += 1
+        self.views.clear()
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path[len(self.base_path) :]
+        if path not in (self.auth_paths if self.open_paths is None else self.open_paths):
+            self.authenticate(request)
+        return await handler(request)
 
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -337,6 +394,8 @@ class Emulator(abc.ABC):
     async def _vendor_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
+        except Problem as problem:
+            return self.render_problem(request, problem)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise

@@ -1,0 +1,307 @@
+"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application.
+
+What the docs say, emulated: ``Authorization: Bearer <api key>`` (401 without a key, 403 with a
+wrong one); ``/v2/`` collections ``clients``, ``matters``, ``time-entries``, ``expenses``,
+``fixed-fees``, ``invoices``, ``users``, ``practice-areas``; objects wrapped as ``{"data": {..}}``;
+lists as ``{"data": [..], "pagination": {"limit", "offset", "total"}}`` walked with ``limit`` and
+``offset``; ``select=contact,-meta`` includes and excludes optional blocks; sparse ``PUT`` (only
+the properties sent change); ``POST`` answers 201 with the object; GET, PUT and DELETE answer 200;
+GUID ids, camelCase keys; an ``x-leanlaw-traceid`` header on every response, errors included.
+
+Assumptions where the docs are silent (also in ``docs/sandbox/leanlaw.md``):
+
+- ``limit`` defaults to 100; above 1000 it is clamped to 1000 (and ``pagination.limit`` says so);
+  below 1, or ``offset`` below 0, or a non-integer, is a 400.
+- Optional blocks: ``meta`` (``createdAt``, ``modifiedAt``, UTC) on every resource, left out of
+  lists and included in single objects by default; ``contact`` (clients only) left out unless
+  selected. An unknown ``select`` name is a 400.
+- Error body: ``{"error": {"code", "message", "details": [{"field", "message"}]}}``; a missing
+  required field or a bad value is a 400 with one ``details`` entry per field.
+- ``DELETE`` answers 200 with the deleted object (the docs: "GET, PUT, and DELETE requests return
+  a 200"); no referential checks (a client's matters are not deleted with it).
+- Money is a decimal string with two places (``"350.00"``), so are ``hours``; a time entry's
+  ``amount`` is computed (``hours * rate``). Query filters (``clientId`` on matters, ...) are
+  matched case-insensitively by name; unknown query parameters are ignored.
+- Throttle: 50 requests/second (no numbers are published); ``Retry-After`` on 429.
+- API keys do not expire (``token_ttl`` makes them); ``issue_api_key(read_only=True)`` makes a key
+  that may read but gets 403 on writes ("not authorized to perform the action").
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from ..._auth import bearer
+from ..._emulator import Emulator, Handler, json_response, read_body
+from ..._pages import int_params
+from ..._problem import Problem
+from ..._schema import validate
+from . import rules
+from .rules import VALIDATION, invalid
+from .schemas import MESSAGES, SCHEMAS
+from .seed import guid, meta, seed, ts
+
+__all__ = ["LeanLawEmulator"]
+
+TRACE_HEADER = "x-leanlaw-traceid"
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+_STATUS_CODES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+class LeanLawEmulator(Emulator):
+    """LeanLaw's v2 API. ``store`` holds each collection by its snake_case name
+    (``"time_entries"``), keyed by GUID; each value is the full record, ``contact`` and ``meta``
+    blocks included (``select`` only shapes what is sent)."""
+
+    name = "leanlaw"
+    base_path = ""
+    default_quota: ClassVar[str | None] = "50/second"
+    default_token_ttl: ClassVar[float | None] = None
+    open_paths: ClassVar[frozenset[str] | None] = frozenset()
+
+    api_key: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.numbers: dict[str, int] = {}
+        super().__init__(**kwargs)
+
+    # -- declared parts -----------------------------------------------------------------------
+
+    def seed_data(self) -> None:
+        self._trace_rng = random.Random(f"{self.name}:trace:{self.seed}")
+        seed(self)
+        self.api_key = self.tokens.issue(value=self.seeded_key("ll_"), read_only=False)
+
+    def credentials(self, base_url: str) -> dict[str, Any]:
+        return {"api_key": self.api_key, "base_url": base_url}
+
+    def issue_api_key(self, *, read_only: bool = False) -> str:
+        """Another valid API key (``read_only``: 403 on POST, PUT and DELETE)."""
+        return self.tokens.issue("ll_", read_only=read_only)
+
+    def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
+        code = problem.code or _STATUS_CODES.get(problem.status, "Error")
+        error: dict[str, Any] = {"code": code, "message": problem.message}
+        if problem.fields is not None:
+            error["details"] = [
+                {"field": f, "message": m} for f, ms in problem.fields.items() for m in ms
+            ]
+        return json_response({"error": error}, status=problem.status, headers=problem.headers)
+
+    def make_app(self) -> web.Application:
+        app = super().make_app()
+        app.on_response_prepare.append(self._add_trace_id)
+        return app
+
+    def add_routes(self, app: web.Application) -> None:
+        r = app.router
+        for collection, schema in SCHEMAS.items():
+            base = f"{self.base_path}/v2/{schema.segment}"
+            r.add_get(base, self._handler(self._list, collection))
+            r.add_post(base, self._handler(self._create, collection))
+            r.add_get(base + "/{id}", self._handler(self._get, collection))
+            r.add_put(base + "/{id}", self._handler(self._update, collection))
+            r.add_delete(base + "/{id}", self._handler(self._delete, collection))
+        r.add_get(f"{self.base_path}/v2/clients/{{id}}/matters", self._client_matters)
+
+    # -- auth and trace ids -------------------------------------------------------------------
+
+    async def _add_trace_id(self, request: web.Request, response: web.StreamResponse) -> None:
+        if TRACE_HEADER not in response.headers:
+            response.headers[TRACE_HEADER] = uuid.UUID(
+                int=self._trace_rng.getrandbits(128), version=4
+            ).hex
+
+    def authenticate(self, request: web.Request) -> None:
+        key = bearer(request.headers.get("Authorization", ""))
+        if key is None:
+            raise Problem(401, "Authentication required: no API key was provided.")
+        info = self.tokens.lookup(key)
+        if info is None:
+            raise Problem(403, "The API key is invalid or has been revoked.")
+        if info.get("read_only") and request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise Problem(403, "The API key is not authorized to perform this action.")
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _find(self, request: web.Request, collection: str) -> dict[str, Any]:
+        rid = request.match_info["id"]
+        record = self.store[collection].get(rid.lower())
+        if record is None:
+            raise Problem(404, f"{SCHEMAS[collection].noun} '{rid}' was not found.")
+        return record
+
+    def _selection(self, request: web.Request, collection: str, single: bool) -> set[str]:
+        blocks = SCHEMAS[collection].blocks
+        chosen = {"meta"} if single else set()
+        for raw in request.query.getall("select", []):
+            for part in raw.split(","):
+                name = part.strip()
+                if not name:
+                    continue
+                drop = name.startswith("-")
+                name = name.lstrip("+-").strip()
+                match = next((b for b in blocks if b.lower() == name.lower()), None)
+                if match is None:
+                    allowed = ", ".join(blocks)
+                    raise invalid(
+                        "select", f"'{name}' cannot be selected here; allowed: {allowed}."
+                    )
+                (chosen.discard if drop else chosen.add)(match)
+        return chosen
+
+    def _one(
+        self, request: web.Request, collection: str, record: dict[str, Any], status: int = 200
+    ) -> web.Response:
+        blocks = SCHEMAS[collection].blocks
+        chosen = self._selection(request, collection, single=True)
+        data = {k: v for k, v in record.items() if k not in blocks or k in chosen}
+        return json_response({"data": data}, status=status)
+
+    def _matching(self, collection: str, filters: tuple[tuple[str, str], ...]) -> list[str]:
+        """The ids of the matching records in order, cached until the collection changes
+        (through the API, or in size when a test edits ``store`` directly)."""
+        coll = self.store[collection]
+
+        def compute() -> list[str]:
+            if not filters:
+                return list(coll)
+            return [k for k, r in coll.items() if all(_matches(r.get(f), v) for f, v in filters)]
+
+        return self.views.get(coll, (collection, filters), compute)
+
+    def _page_args(self, request: web.Request) -> tuple[int, int]:
+        values, bad = int_params(request.query, {"limit": DEFAULT_LIMIT, "offset": 0})
+        if bad:
+            raw = request.query[bad[0]]
+            raise invalid(bad[0], f"The value '{raw}' is not a valid integer.")
+        limit, offset = values["limit"], values["offset"]
+        if limit < 1:
+            raise invalid("limit", "limit must be between 1 and 1000.")
+        if offset < 0:
+            raise invalid("offset", "offset must be 0 or greater.")
+        return min(limit, MAX_LIMIT), offset
+
+    def _handler(self, fn: Any, collection: str) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            response: web.StreamResponse = await fn(request, collection)
+            return response
+
+        return handler
+
+    async def _list(
+        self, request: web.Request, collection: str, extra: tuple[tuple[str, str], ...] = ()
+    ) -> web.Response:
+        chosen = self._selection(request, collection, single=False)
+        limit, offset = self._page_args(request)
+        schema = SCHEMAS[collection]
+        by_lower = {f.lower(): f for f in schema.filters}
+        asked = [
+            (by_lower[k.lower()], v) for k, v in request.query.items() if k.lower() in by_lower
+        ]
+        rows = self._matching(collection, tuple(sorted({*asked, *extra})))
+        coll, blocks = self.store[collection], schema.blocks
+        page = [
+            {k: v for k, v in coll[key].items() if k not in blocks or k in chosen}
+            for key in rows[offset : offset + limit]
+        ]
+        pagination = {"limit": limit, "offset": offset, "total": len(rows)}
+        return json_response({"data": page, "pagination": pagination})
+
+    async def _changes(
+        self, request: web.Request, collection: str, current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        self._selection(request, collection, single=True)
+        body = await read_body(
+            request,
+            malformed=lambda _: Problem(
+                400, "The request body is not valid JSON.", code="ValidationError", fields={}
+            ),
+        )
+        if not isinstance(body, dict):
+            raise Problem(
+                400, "The request body must be a JSON object.", code="ValidationError", fields={}
+            )
+        fields = SCHEMAS[collection].fields
+        changes, issues = validate(body, fields, creating=current is None, exists=self.store)
+        if issues:
+            details = {
+                f: [MESSAGES[c].format(name=f, noun=_noun(kw.get("ref")), **kw)]
+                for f, c, kw in issues
+            }
+            raise Problem(400, VALIDATION, code="ValidationError", fields=details)
+        rules.check(self, collection, changes, current)
+        return changes
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    async def _get(self, request: web.Request, collection: str) -> web.Response:
+        self._selection(request, collection, single=True)
+        return self._one(request, collection, self._find(request, collection))
+
+    async def _create(self, request: web.Request, collection: str) -> web.Response:
+        changes = await self._changes(request, collection, None)
+        now = datetime.now(UTC)
+        rid = guid(self)
+        record: dict[str, Any] = {"id": rid}
+        record.update(
+            (name, changes[name]) for name in SCHEMAS[collection].fields if name in changes
+        )
+        rules.defaults(self, collection, record, now.date())
+        rules.derive(collection, record)
+        record["meta"] = meta(now)
+        self.store[collection][rid] = record
+        self.count_write(request)
+        return self._one(request, collection, record, status=201)
+
+    async def _update(self, request: web.Request, collection: str) -> web.Response:
+        record = self._find(request, collection)
+        changes = await self._changes(request, collection, record)
+        if "contact" in changes and isinstance(record.get("contact"), dict) and changes["contact"]:
+            changes["contact"] = {**record["contact"], **changes["contact"]}
+        record.update(changes)
+        rules.derive(collection, record)
+        record.setdefault("meta", {})["modifiedAt"] = ts(datetime.now(UTC))
+        self.count_write(request)
+        return self._one(request, collection, record)
+
+    async def _delete(self, request: web.Request, collection: str) -> web.Response:
+        self._selection(request, collection, single=True)
+        record = self._find(request, collection)
+        del self.store[collection][record["id"]]
+        self.count_write(request)
+        return self._one(request, collection, record)
+
+    async def _client_matters(self, request: web.Request) -> web.StreamResponse:
+        client = self._find(request, "clients")
+        return await self._list(request, "matters", extra=(("clientId", client["id"]),))
+
+
+def _noun(collection: str | None) -> str:
+    return SCHEMAS[collection].noun if collection else ""
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):
+        return wanted.lower() == ("true" if value else "false")
+    if value is None:
+        return wanted.lower() in ("", "null")
+    return str(value).lower() == wanted.lower()
