@@ -1,10 +1,13 @@
 """The vendor-neutral engine. Adapters build on these names; nothing here knows a vendor.
 
 Pure decisions (no I/O): ``Envelope``, the paginators, ``retry_decision``/``parse_retry_after``,
-``error_from_response``, the converter. I/O: ``BaseClient`` (the only module that awaits aiohttp),
-``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+``error_from_response``, the converter, the attempt rules (``_attempt_rules``, ``_redirects``).
+I/O: ``BaseClient`` over its layers (``_call`` > ``_retryloop`` > ``_attempt`` > ``_transport``, the
+one module that awaits aiohttp), ``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+``ClientAPI`` is the protected API adapters and resources use.
 """
 
+from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
 from ._client import DEFAULT, BaseClient, Hooks, RequestInfo
 from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
@@ -61,6 +64,7 @@ __all__ = [
     "Auth",
     "BaseClient",
     "Chained",
+    "ClientAPI",
     "CreateMixin",
     "CrudResource",
     "DeleteMixin",

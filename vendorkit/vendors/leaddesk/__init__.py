@@ -12,6 +12,7 @@ import cattrs
 
 from vendorkit.core import (
     BaseClient,
+    ClientAPI,
     CreateMixin,
     DeleteMixin,
     GetMixin,
@@ -153,7 +154,7 @@ class Relation(Generic[T]):
 
     def __init__(
         self,
-        client: BaseClient,
+        client: ClientAPI,
         parent_path: str,
         key: str,
         model: type[Any] | None,
@@ -178,7 +179,7 @@ class Relation(Generic[T]):
         """The related records, across all pages (same options as a resource's ``list``)."""
         pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
         headers = params.pop("headers", None)
-        return self._client._pager(
+        return self._client.walk(
             self.path, params, transform=self._record, headers=headers, **pager_args
         )
 
@@ -198,7 +199,7 @@ class Relation(Generic[T]):
         first: APIError | None = None
         for form, path, body in forms:
             try:
-                await self._client._checked(method, self._client.url_for(path), json=body)
+                await self._client.send_json(method, self._client.url_for(path), json=body)
             except APIError as exc:
                 if exc.status not in _OTHER_FORM:
                     raise
@@ -235,7 +236,7 @@ class Relation(Generic[T]):
         raises ``NotFoundError``."""
         for item in _id_objects(ids):
             url = self._client.url_for(f"{self.path}/{path_segment(item['id'])}")
-            await self._client._checked("DELETE", url)
+            await self._client.send_json("DELETE", url)
 
 
 def _id_of(value: RelatedId) -> Any:
@@ -415,7 +416,7 @@ class LeadDesk(BaseClient):
         ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
         or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);
         optional ``VENDORKIT_LEADDESK_GRANT_TYPE`` and ``VENDORKIT_LEADDESK_BASE_URL``."""
-        kwargs = cls._env(**overrides)
+        kwargs = cls.options_from_env(**overrides)
         if not kwargs.get("leaddesk_client_id") and not (
             kwargs.get("username") and kwargs.get("password")
         ):

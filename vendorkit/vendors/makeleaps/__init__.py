@@ -166,18 +166,18 @@ class Currencies(_Resource[models.Currency], ListMixin[models.Currency]):
 
         async def fetch(target: URL) -> RawPage:
             try:
-                _, body = await client._checked(method[0], target, headers=headers)
+                _, body = await client.send_json(method[0], target, headers=headers)
             except APIError as exc:
                 if exc.status != 405 or method[0] != "GET":
                     raise
                 method[0] = "OPTIONS"
-                _, body = await client._checked("OPTIONS", target, headers=headers)
+                _, body = await client.send_json("OPTIONS", target, headers=headers)
             inner = select(body, "response")
             if isinstance(inner, Mapping) and isinstance(inner.get("currencies"), builtins.list):
                 body = {**body, "response": inner["currencies"]}
             return SPEC.envelope.page(body)
 
-        return client._lazy_pager(url, transform=transform, fetch=fetch, **pager_args)
+        return client.walk(url, transform=transform, fetch=fetch, **pager_args)
 
 
 class Employees(_Resource[models.Employee], ListMixin[models.Employee], GetMixin[models.Employee]):
@@ -220,7 +220,7 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
 
     def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
         """The contacts of one client (``client/<mid>/contact/``)."""
-        return self._ml._list_of(
+        return self._ml.list_of(
             f"{PARTNER}/client/{{client_mid}}/contact/",
             models.Contact,
             {**params, "client_mid": _mid(client)},
@@ -237,7 +237,9 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
     ) -> models.ClientSettings:
         """A client's default sending methods and Secure Send options."""
         path, values = self._settings_path(client)
-        return await self._ml._call("GET", path, values, models.ClientSettings, headers=headers)
+        return await self._ml.call_record(
+            "GET", path, values, models.ClientSettings, headers=headers
+        )
 
     async def update_settings(
         self, client: Any, data: Any, *, headers: Mapping[str, str] | None = None
@@ -245,7 +247,7 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
         """PATCH a client's settings: a dict is sent as given; a ``ClientSettings`` read before
         sends only the fields you changed."""
         path, values = self._settings_path(client)
-        return await self._ml._call(
+        return await self._ml.call_record(
             "PATCH",
             path,
             values,
@@ -290,9 +292,9 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             return holder["url"]
 
         client = self._ml
-        return client._lazy_pager(
+        return client.walk(
             url,
-            transform=lambda d: client._structure(d, models.SendingOrderItem),
+            transform=lambda d: client.record(d, models.SendingOrderItem),
             params=params,
             headers=headers,
             **pager_args,
@@ -318,7 +320,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             body["document"] = await self._ml._document_url(document)
         if filename is not None:
             body["filename"] = filename
-        return await self._ml._call(
+        return await self._ml.call_record(
             "POST",
             _required(target.items_url, "items_url"),
             {},
@@ -339,18 +341,18 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         """PUT the file's bytes to the item's ``upload_url`` as ``multipart/form-data`` (field
         ``content_file``). Returns the item (read back when the upload answers no record)."""
         if not isinstance(item, models.SendingOrderItem):
-            item = await self._ml._call(
+            item = await self._ml.call_record(
                 "GET", _required(_ref(item), "item url"), {}, models.SendingOrderItem
             )
         upload_url = _required(item.upload_url, "upload_url")
         name = filename or item.filename or "file.pdf"
         body, ctype = _multipart("content_file", name, content, content_type)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "PUT", upload_url, headers={**(headers or {}), "Content-Type": ctype}, content=body
         )
         if isinstance(payload, dict) and payload:
-            return self._ml._structure(payload, models.SendingOrderItem)
-        return await self._ml._call(
+            return self._ml.record(payload, models.SendingOrderItem)
+        return await self._ml.call_record(
             "GET", _required(item.url, "item url"), {}, models.SendingOrderItem, headers=headers
         )
 
@@ -373,7 +375,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     async def delete_item(self, item: Any, *, headers: Mapping[str, str] | None = None) -> None:
         """Remove an item from its order (DELETE the item's URL)."""
         url = _required(_ref(item), "item url")
-        await self._ml._raw("DELETE", url, headers=headers)
+        await self._ml.call("DELETE", url, headers=headers)
 
     async def validate(
         self,
@@ -410,7 +412,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         """Execute the order (POST ``{}`` to its ``send_url``). Returns what MakeLeaps answers:
         the order, a ``Task`` (a 202, see ``ml.wait_for_task``), or a dict."""
         target = await self._order(order, headers)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", _required(target.send_url, "send_url"), json={}, headers=headers
         )
         reply: models.SendingOrder | models.Task | dict[str, Any] = self._ml._reply(
@@ -433,7 +435,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             target = await self.get(order, headers=headers)
         url = _required(target.status_url, "status.url")
         body = {"securesend_cancelled": securesend, "sendbypost_cancelled": sendbypost}
-        _, payload = await self._ml._raw("POST", url, json=body, headers=headers)
+        _, payload = await self._ml.call("POST", url, json=body, headers=headers)
         return payload
 
 
@@ -500,10 +502,10 @@ class PickupLinks(
         ``document_mid=``): POST without a body. The answer is a ``Task``; its result
         (``wait_for_task``) is the new link."""
         mid = self._document_of(document, document_mid)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
-        return self._ml._structure(payload, models.Task)
+        return self._ml.record(payload, models.Task)
 
     async def create_and_wait(
         self,
@@ -516,7 +518,7 @@ class PickupLinks(
     ) -> builtins.list[models.PickupLink]:
         """``create`` and wait for its task; returns the new pickup link(s)."""
         mid = self._document_of(document, document_mid)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
         result: Any = payload
@@ -525,7 +527,7 @@ class PickupLinks(
                 payload, timeout=timeout, poll_interval=poll_interval, headers=headers
             )
         rows = result if isinstance(result, list) else [result]
-        return [self._ml._structure(r, models.PickupLink) for r in rows if isinstance(r, dict)]
+        return [self._ml.record(r, models.PickupLink) for r in rows if isinstance(r, dict)]
 
     async def _toggle(self, link: Any, action: str, headers: Mapping[str, str] | None) -> Any:
         url = getattr(link, f"{action}_url", None) if isinstance(link, models.PickupLink) else None
@@ -539,7 +541,7 @@ class PickupLinks(
             else:
                 url = f"{PARTNER}/secureinbox/pickup-link/{{link_mid}}/{action}/"
                 values["link_mid"] = _mid(link)
-        _, payload = await self._ml._raw("POST", str(url), values, headers=headers)
+        _, payload = await self._ml.call("POST", str(url), values, headers=headers)
         return self._ml._reply(payload, models.PickupLink)
 
     async def cancel(self, link: Any, *, headers: Mapping[str, str] | None = None) -> Any:
@@ -558,7 +560,7 @@ class Tasks(_Resource[models.Task], GetMixin[models.Task]):
 
     async def results(self, task: Any, *, headers: Mapping[str, str] | None = None) -> Any:
         """The task's result (GET its ``result_url``): usually a list of dicts."""
-        return await self._ml._get_all(await self._ml._result_url(task), headers)
+        return await self._ml.read_all(await self._ml._result_url(task), headers)
 
     async def wait(self, task: Any, **options: Any) -> Any:
         """Same as ``ml.wait_for_task(task, ...)``."""
@@ -595,13 +597,13 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
             chain.urls = []
             for kind in DOCUMENT_TYPES:
                 values = {**params, "document_type": kind}
-                resolved = await client._resolve(path, values)
+                resolved = await client.fill_path(path, values)
                 chain.urls.append(client.url_for(resolved, values))
             return chain.urls[0]
 
         async def fetch(target: URL) -> RawPage:
             try:
-                _, body = await client._checked("GET", target, headers=headers)
+                _, body = await client.send_json("GET", target, headers=headers)
             except APIError as exc:
                 # "Depending on your company's setup, some [types] might not be available": a
                 # type the server refuses (404, or 400 for an unknown type) has no templates.
@@ -610,9 +612,7 @@ class Templates(_Resource[models.Template], ListMixin[models.Template]):
                 return RawPage(records=[], total=None, next=None, next_declared=True)
             return attrs.evolve(SPEC.envelope.page(body), total=None)
 
-        return client._lazy_pager(
-            url, transform=transform, fetch=fetch, paginator=chain, **pager_args
-        )
+        return client.walk(url, transform=transform, fetch=fetch, paginator=chain, **pager_args)
 
 
 # -- the client -----------------------------------------------------------------------------------
@@ -684,13 +684,13 @@ class MakeLeaps(BaseClient):
         return self.default_headers.get("Accept-Language")
 
     def __repr__(self) -> str:
-        return f"<MakeLeaps {self._base_url} partner={self._partner_mid or '(not yet known)'}>"
+        return f"<MakeLeaps {self.base_url} partner={self._partner_mid or '(not yet known)'}>"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> MakeLeaps:
         """From ``VENDORKIT_MAKELEAPS_CLIENT_ID`` and ``_CLIENT_SECRET`` (optional:
         ``_PARTNER_MID``, ``_ACCEPT_LANGUAGE``, ``_BASE_URL``)."""
-        return cls(**cls._env(**overrides))
+        return cls(**cls.options_from_env(**overrides))
 
     # -- partner ------------------------------------------------------------------------------
 
@@ -721,7 +721,7 @@ class MakeLeaps(BaseClient):
         )
 
     async def path_vars(self) -> Mapping[str, str]:
-        return {**self._path_vars, "partner_mid": await self.get_partner_mid()}
+        return {**await super().path_vars(), "partner_mid": await self.get_partner_mid()}
 
     def language(self, code: str) -> contextlib.AbstractContextManager[None]:
         """Ask for ``code`` (``"ja"``, ``"en"``) on every call inside the block, whatever the
@@ -734,8 +734,8 @@ class MakeLeaps(BaseClient):
         """A write's answer: a ``Task`` for a 202 task, the ``model`` for an object, else as is."""
         if isinstance(payload, Mapping):
             if "result_url" in payload and ("completion" in payload or "uilongtask" in payload):
-                return self._structure(payload, models.Task)
-            return self._structure(payload, model)
+                return self.record(payload, models.Task)
+            return self.record(payload, model)
         return payload
 
     async def _document_url(self, document: Any) -> str:
@@ -743,7 +743,7 @@ class MakeLeaps(BaseClient):
         if is_url(ref):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(document)}
-        path = await self._resolve(ENDPOINTS["documents"].item, values)
+        path = await self.fill_path(ENDPOINTS["documents"].item, values)
         return str(self.url_for(path))
 
     def _item_url(self, url: str, endpoint: Endpoint, name: str) -> str:
@@ -756,10 +756,7 @@ class MakeLeaps(BaseClient):
             raise ConfigurationError(f"makeleaps {name}: not a valid URL") from None
         check_path(raw.raw_path)
         target = self.url_for(url)  # the origin check
-        path = target.path
-        base = self._base_url.path.rstrip("/")
-        if base and path.startswith(base):
-            path = path[len(base) :]
+        path = self.relative_path(target)
         if not template_regex(endpoint.item).match(path):
             raise ConfigurationError(
                 f"makeleaps {name}: {redact_url(target)} is not the URL of one of its records"
@@ -779,7 +776,7 @@ class MakeLeaps(BaseClient):
         and plain dicts for anything else. ``params`` go into the query (``expand=...``).
         A URL on another origin raises ``ConfigurationError`` before anything is sent.
         """
-        return await self._follow(ref, headers=headers, params=params)
+        return await self.follow_link(ref, headers=headers, params=params)
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -798,7 +795,7 @@ class MakeLeaps(BaseClient):
         if is_url(ref) or (isinstance(ref, str) and ref.startswith("/")):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(task)}
-        return await self._resolve(ENDPOINTS["tasks"].item, values)
+        return await self.fill_path(ENDPOINTS["tasks"].item, values)
 
     async def wait_for_task(
         self,
@@ -840,15 +837,15 @@ class MakeLeaps(BaseClient):
                         f"within {timeout:g}s (completion {state.get('completion')})"
                     )
                 await asyncio.sleep(min(poll_interval, remaining))
-            _, payload = await self._raw("GET", url, headers=headers)
+            _, payload = await self.call("GET", url, headers=headers)
             if not isinstance(payload, Mapping):
                 raise DecodeError(f"makeleaps task {url}: expected a task object")
             state = payload
             if on_progress is not None:
-                outcome = on_progress(self._structure(payload, models.Task))
+                outcome = on_progress(self.record(payload, models.Task))
                 if inspect.isawaitable(outcome):
                     await outcome
-        return await self._get_all(await self._result_url(state), headers)
+        return await self.read_all(await self._result_url(state), headers)
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -858,7 +855,7 @@ class MakeLeaps(BaseClient):
         failed raises and keeps the token (calling again tries again); a client whose
         credentials did not obtain the stored token neither revokes nor drops it."""
         assert isinstance(self.auth, OAuth2)
-        await self.auth.revoke(self._token_send, REVOKE_PATH)
+        await self.auth.revoke(self.send_unauthenticated, REVOKE_PATH)
 
 
 # -- helpers --------------------------------------------------------------------------------------
