@@ -55,38 +55,29 @@ async def send_retrying(
     def should_retry(state: RetryCallState) -> bool:
         outcome = state.outcome
         assert outcome is not None
-        if outcome.failed:
-            exc = outcome.exception()
-            if isinstance(exc, Failure):
-                d = retry_decision(
-                    method=method,
-                    attempt=state.attempt_number,
-                    policy=policy,
-                    failure=exc.kind,
-                    repeatable=request.repeatable,
-                )
-            else:
-                d = RetryDecision(False)
+        exc = outcome.exception() if outcome.failed else None
+        answer: Answer | None = None if outcome.failed else outcome.result()
+        if exc is not None and not isinstance(exc, Failure):
+            d = RetryDecision(False)
         else:
-            answer: Answer = outcome.result()
             d = retry_decision(
                 method=method,
                 attempt=state.attempt_number,
                 policy=policy,
-                status=answer.status,
-                retry_after=answer.retry_after,
+                status=None if answer is None else answer.status,
+                failure=exc.kind if isinstance(exc, Failure) else None,
+                retry_after=None if answer is None else answer.retry_after,
                 repeatable=request.repeatable,
             )
-            if d.too_long:
-                log.debug(
-                    "vendorkit: not retrying %s %s: %s asked for %.0fs, longer than "
-                    "max_retry_wait=%gs",
-                    method,
-                    attempts.shown(request),
-                    settings.spec.name,
-                    d.retry_after,
-                    policy.max_retry_wait,
-                )
+        if d.too_long:
+            log.debug(
+                "vendorkit: not retrying %s %s: %s asked for %.0fs, longer than max_retry_wait=%gs",
+                method,
+                attempts.shown(request),
+                settings.spec.name,
+                d.retry_after,
+                policy.max_retry_wait,
+            )
         decisions[state.attempt_number] = d
         return d.retry
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import attrs
 from yarl import URL
 
 from vendorkit.errors import (
@@ -81,38 +82,30 @@ def _request_body(request: WireRequest, headers: dict[str, str]) -> Any:
     return request.content
 
 
+# Not slotted: a recorder in the tests wraps ``send`` on one instance to see every request.
+@attrs.define(kw_only=True, slots=False)
 class Transport:
     """One client's connection to its vendor: the aiohttp session and how to use it.
 
     ``vendor`` and ``origin`` name the far end in errors; ``secrets()`` gives the credential
     values to scrub from anything shown; ``lifecycle`` says whether the client has closed.
+    ``session``: the caller's (borrowed, never closed by us) or None (ours, made on first use).
     """
 
-    def __init__(
-        self,
-        *,
-        vendor: str,
-        origin: URL,
-        lifecycle: Lifecycle,
-        secrets: Callable[[], tuple[str, ...]],
-        session: aiohttp.ClientSession | None,
-        ssl: ssl_module.SSLContext | bool,
-        timeout: float,
-        user_agent: str,
-        max_response_size: int,
-        max_connections: int,
-    ) -> None:
-        self.vendor = vendor
-        self.origin = origin
-        self.lifecycle = lifecycle
-        self.secrets = secrets
-        self.borrowed = session is not None
-        self.session = session
-        self.ssl = ssl
-        self.timeout = timeout
-        self.user_agent = user_agent
-        self.max_response_size = max_response_size
-        self.max_connections = max_connections
+    vendor: str
+    origin: URL
+    lifecycle: Lifecycle
+    secrets: Callable[[], tuple[str, ...]]
+    session: aiohttp.ClientSession | None
+    ssl: ssl_module.SSLContext | bool
+    timeout: float
+    user_agent: str
+    max_response_size: int
+    max_connections: int
+    borrowed: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.borrowed = self.session is not None
 
     def shown(self, request: WireRequest) -> str:
         """``request``'s URL as errors, logs and hooks show it: sensitive query keys and user

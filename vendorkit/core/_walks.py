@@ -11,7 +11,7 @@ vendor's origin only, no URL fetched twice, no page repeating an earlier one, an
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 import attrs
 from yarl import URL
@@ -19,12 +19,31 @@ from yarl import URL
 from ._envelope import Envelope, RawPage
 from ._pagination import Fetch, NextLink, Pager, Paginator, ResumePoint
 
-__all__ = ["PAGER_KEYS", "GetBody", "identity", "read_all", "split_pager_args", "walk"]
+__all__ = [
+    "PAGER_KEYS",
+    "GetBody",
+    "WalkOptions",
+    "identity",
+    "read_all",
+    "split_pager_args",
+    "walk",
+]
 
 T = TypeVar("T")
 
 #: A walk's own options, as a list call takes them among its filters.
 PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
+
+
+class WalkOptions(TypedDict, total=False):
+    """A walk's own options, as ``Pager`` takes them (checked there, before anything is sent)."""
+
+    page_size: int | None
+    max_items: int | None
+    max_pages: int | None
+    concurrency: int
+    resume: ResumePoint | None
+
 
 GetBody = Callable[[URL, Mapping[str, str] | None], Awaitable[Any]]
 """A checked GET of a URL (with extra headers) returning the decoded JSON body."""
@@ -52,11 +71,7 @@ def walk(
     headers: Mapping[str, str] | None = None,
     fetch: Fetch | None = None,
     first_page: RawPage | None = None,
-    page_size: int | None = None,
-    max_items: int | None = None,
-    max_pages: int | None = None,
-    concurrency: int = 1,
-    resume: ResumePoint | None = None,
+    **options: Unpack[WalkOptions],
 ) -> Pager[T]:
     """The Pager of one walk. Pages are ``get`` + ``envelope`` unless ``fetch`` replaces them;
     ``first_page`` is a page already read at ``url`` (served instead of fetching it again)."""
@@ -73,11 +88,7 @@ def walk(
         url=url,
         origin=origin,
         transform=transform,
-        page_size=page_size,
-        max_items=max_items,
-        max_pages=max_pages,
-        concurrency=concurrency,
-        resume=resume,
+        **options,
     )
 
 
