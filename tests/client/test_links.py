@@ -1,5 +1,5 @@
-"""Adapter helpers of ``BaseClient`` against a real server: hypermedia ``_follow``, ``_get_all``,
-lazy and chained walks (``_lazy_pager`` + ``Chained``), ``_list_of``, ``_call``."""
+"""The protected API of ``BaseClient`` against a real server: hypermedia ``follow_link``,
+``read_all``, lazy and chained walks (``walk`` + ``Chained``), ``list_of``, ``call_record``."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def test_link_models_and_split_pager_args() -> None:
     assert params == {"q": "x"}
 
 
-# -- _get_all is the same walk as every list (issue 8 review) -------------------------------------
+# -- read_all is the same walk as every list (issue 8 review) -------------------------------------
 
 ML_TOKEN = {"access_token": "ml-access-TOKEN-1", "token_type": "Bearer", "expires_in": 36000}
 
@@ -208,7 +208,7 @@ def _makeleaps(server: Any) -> MakeLeaps:
 @pytest.mark.parametrize("records", [[], [{"mid": "same"}]], ids=["empty pages", "same page"])
 async def test_a_result_list_with_endless_next_links_ends(serve: Any, records: list[Any]) -> None:
     """MakeLeaps' link-following reads (``follow()`` of a list URL, ``tasks.results()``,
-    ``wait_for_task()``) go through ``BaseClient._get_all``. A result list whose server keeps
+    ``wait_for_task()``) go through ``BaseClient.read_all``. A result list whose server keeps
     handing out a fresh ``?page=N+1`` link ends like any walk: after ``EMPTY_PAGE_LIMIT`` (3)
     empty pages, or at the first page that repeats an earlier one (a ``PaginationError``); a
     handful of requests, not thousands a second (issue 8 review: ~5,000 in 5 s)."""
