@@ -238,7 +238,7 @@ async def test_ssl_false_is_said_in_the_log_and_a_context_is_used(
     assert "verification is off" in caplog.text
     ctx = ssl.create_default_context()
     client = LeanLaw(api_key="k", ssl=ctx)
-    assert client._ssl is ctx
+    assert client._transport.ssl is ctx
     with pytest.raises(ConfigurationError):
         LeanLaw(api_key="k", ssl="yes")  # type: ignore[arg-type]
 

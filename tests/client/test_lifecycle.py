@@ -29,7 +29,7 @@ async def test_owned_session_is_closed_on_exit(serve: Any) -> None:
     server = await serve({"GET /x": _echo})
     async with TokenClient(base_url=server.url) as client:
         assert await client.request("GET", "/x") == {"path": "/x", "query": {}}
-        session = client._session
+        session = client._transport.session
         assert session is not None and not session.closed
     assert client.closed
     assert session.closed
@@ -39,7 +39,7 @@ async def test_aclose_closes_and_is_idempotent(serve: Any) -> None:
     server = await serve({"GET /x": _echo})
     client = TokenClient(base_url=server.url)
     await client.request("GET", "/x")
-    session = client._session
+    session = client._transport.session
     assert session is not None
     await client.aclose()
     await client.aclose()
@@ -54,7 +54,7 @@ async def test_borrowed_session_is_used_and_never_closed(serve: Any) -> None:
     async with aiohttp.ClientSession() as session:
         async with TokenClient(base_url=server.url, session=session) as client:
             await client.request("GET", "/x")
-            assert client._session is session
+            assert client._transport.session is session
         assert not session.closed
         # A second client can borrow it after the first one is closed.
         async with TokenClient(base_url=server.url, session=session) as client2:
@@ -97,7 +97,7 @@ async def test_unclosed_client_warns_when_collected(serve: Any) -> None:
     server = await serve({"GET /x": _echo})
     client = TokenClient(base_url=server.url)
     await client.request("GET", "/x")
-    session = client._session
+    session = client._transport.session
     assert session is not None
     with pytest.warns(ResourceWarning, match="TokenClient was not closed"):
         del client

@@ -1,5 +1,5 @@
-"""Adapter helpers of ``BaseClient`` against a real server: hypermedia ``_follow``, ``_get_all``,
-lazy and chained walks (``_lazy_pager`` + ``Chained``), ``_list_of``, ``_call``."""
+"""The protected API of ``BaseClient`` against a real server: hypermedia ``follow_link``,
+``read_all``, lazy and chained walks (``walk`` + ``Chained``), ``list_of``, ``call_record``."""
 
 from __future__ import annotations
 
@@ -80,17 +80,17 @@ async def _client(serve: Any, make: Any) -> tuple[Server, LinkClient]:
 
 async def test_follow_object_url_gives_the_model(serve: Any, make: Any) -> None:
     server, client = await _client(serve, make)
-    widget = await client._follow(f"{server.url}/widgets/3/")
+    widget = await client.follow_link(f"{server.url}/widgets/3/")
     assert isinstance(widget, Widget) and widget.id == 3
-    again = await client._follow(widget)  # a record: its url
+    again = await client.follow_link(widget)  # a record: its url
     assert again == widget
-    part = await client._follow("/widgets/3/parts/7/")  # a path
+    part = await client.follow_link("/widgets/3/parts/7/")  # a path
     assert isinstance(part, Part) and part.id == 7
 
 
 async def test_follow_list_url_reads_every_page(serve: Any, make: Any) -> None:
     server, client = await _client(serve, make)
-    rows = await client._follow({"url": f"{server.url}/widgets/"})
+    rows = await client.follow_link({"url": f"{server.url}/widgets/"})
     assert [w.id for w in rows] == [0, 1, 2, 3, 4]
     assert all(isinstance(w, Widget) for w in rows)
     assert server.hits("GET", "/widgets/") == 3
@@ -98,7 +98,7 @@ async def test_follow_list_url_reads_every_page(serve: Any, make: Any) -> None:
 
 async def test_follow_unknown_url_gives_plain_payload_with_params(serve: Any, make: Any) -> None:
     server, client = await _client(serve, make)
-    assert await client._follow("/plain/", params={"expand": "x"}) == {"hello": "x"}
+    assert await client.follow_link("/plain/", params={"expand": "x"}) == {"hello": "x"}
     assert server.seen[-1].query == {"expand": "x"}
 
 
@@ -108,16 +108,16 @@ async def test_follow_refuses_foreign_or_non_urls_before_sending(
 ) -> None:
     server, client = await _client(serve, make)
     with pytest.raises(ConfigurationError):
-        await client._follow(ref)
+        await client.follow_link(ref)
     assert server.hits() == 0
 
 
 async def test_get_all_refuses_loops_and_foreign_next_links(serve: Any, make: Any) -> None:
     server, client = await _client(serve, make)
     with pytest.raises(PaginationError, match="loop"):
-        await client._get_all("/loop/")
+        await client.read_all("/loop/")
     with pytest.raises(PaginationError, match="another origin"):
-        await client._get_all("/away/")
+        await client.read_all("/away/")
     assert server.hits("GET", "/away/") == 1
 
 
@@ -125,11 +125,11 @@ async def test_lazy_pager_reads_its_url_when_the_walk_starts(serve: Any, make: A
     server, client = await _client(serve, make)
 
     async def url() -> str:
-        widget = await client._follow("/widgets/1/")
+        widget = await client.follow_link("/widgets/1/")
         assert widget.url is not None
         return widget.url.rsplit("/widgets/", 1)[0] + "/widgets/"
 
-    pager = client._lazy_pager(url, transform=lambda d: client._structure(d, Widget))
+    pager = client.walk(url, transform=lambda d: client.record(d, Widget))
     assert server.hits() == 0
     assert [w.id for w in await pager.all()] == [0, 1, 2, 3, 4]
 
@@ -152,7 +152,7 @@ async def test_chained_walks_several_lists_in_order_and_resumes(serve: Any, make
             chain.urls = [client.url_for(f"/kinds/{k}/") for k in ("a", "b")]
             return chain.urls[0]
 
-        return client._lazy_pager(url, transform=lambda d: d["id"], paginator=chain, **pager_args)
+        return client.walk(url, transform=lambda d: d["id"], paginator=chain, **pager_args)
 
     assert await chained().all() == ["a0", "a1", "a2", "b0", "b1", "b2"]
     assert [s.path for s in server.seen] == ["/kinds/a/"] * 2 + ["/kinds/b/"] * 2
@@ -163,14 +163,16 @@ async def test_chained_walks_several_lists_in_order_and_resumes(serve: Any, make
 
 async def test_list_of_call_and_structure(serve: Any, make: Any) -> None:
     server, client = await _client(serve, make)
-    pager = client._list_of("/widgets/", Widget, {"max_items": 3, "headers": {"X-One": "1"}})
+    pager = client.list_of("/widgets/", Widget, {"max_items": 3, "headers": {"X-One": "1"}})
     assert [w.id for w in await pager.all()] == [0, 1, 2]
     assert server.seen[-1].headers["X-One"] == "1"
     assert "max_items" not in server.seen[-1].query
-    part = await client._call("GET", "/widgets/{id}/parts/{part}/", {"id": 1, "part": 2}, Part)
+    part = await client.call_record(
+        "GET", "/widgets/{id}/parts/{part}/", {"id": 1, "part": 2}, Part
+    )
     assert part.id == 2
     with pytest.raises(DecodeError, match="expected a Part object"):
-        client._structure(["not", "an", "object"], Part)
+        client.record(["not", "an", "object"], Part)
 
 
 def test_link_models_and_split_pager_args() -> None:
@@ -184,7 +186,7 @@ def test_link_models_and_split_pager_args() -> None:
     assert params == {"q": "x"}
 
 
-# -- _get_all is the same walk as every list (issue 8 review) -------------------------------------
+# -- read_all is the same walk as every list (issue 8 review) -------------------------------------
 
 ML_TOKEN = {"access_token": "ml-access-TOKEN-1", "token_type": "Bearer", "expires_in": 36000}
 
@@ -206,7 +208,7 @@ def _makeleaps(server: Any) -> MakeLeaps:
 @pytest.mark.parametrize("records", [[], [{"mid": "same"}]], ids=["empty pages", "same page"])
 async def test_a_result_list_with_endless_next_links_ends(serve: Any, records: list[Any]) -> None:
     """MakeLeaps' link-following reads (``follow()`` of a list URL, ``tasks.results()``,
-    ``wait_for_task()``) go through ``BaseClient._get_all``. A result list whose server keeps
+    ``wait_for_task()``) go through ``BaseClient.read_all``. A result list whose server keeps
     handing out a fresh ``?page=N+1`` link ends like any walk: after ``EMPTY_PAGE_LIMIT`` (3)
     empty pages, or at the first page that repeats an earlier one (a ``PaginationError``); a
     handful of requests, not thousands a second (issue 8 review: ~5,000 in 5 s)."""
@@ -256,7 +258,7 @@ async def test_get_all_of_an_object_is_the_object_and_a_list_is_read_from_its_fi
 ) -> None:
     """The first page is read once: the walk starts from it, it is not asked for again."""
     server, client = await _client(serve, make)
-    assert await client._get_all("/plain/") == {"hello": ""}
-    rows = await client._get_all("/widgets/")
+    assert await client.read_all("/plain/") == {"hello": ""}
+    rows = await client.read_all("/widgets/")
     assert [r["id"] for r in rows] == [0, 1, 2, 3, 4]
     assert [s.query.get("cursor") for s in server.seen if s.path == "/widgets/"] == [None, "2", "4"]

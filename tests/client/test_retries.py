@@ -470,12 +470,12 @@ async def test_a_request_under_way_at_aclose_raises_client_state_error(serve: An
     client = TokenClient(base_url=server.url, max_retries=3)
     task = asyncio.ensure_future(client.request("GET", "/slow"))
     await asyncio.wait_for(arrived.wait(), 10)
-    session = client._session
+    session = client._transport.session
     await client.aclose()
     with pytest.raises(ClientStateError):
         await asyncio.wait_for(task, 10)
     release.set()
-    assert client._session is session and session is not None and session.closed
+    assert client._transport.session is session and session is not None and session.closed
     with pytest.raises(ClientStateError):
         await client.request("GET", "/slow")
     assert server.hits() == 1  # nothing was retried on a closed client
@@ -491,9 +491,9 @@ async def test_a_request_waiting_at_aclose_never_opens_a_session(serve: Any) -> 
     await client.rate_limiter.acquire()  # the one slot of this second is gone
     task = asyncio.ensure_future(client.request("GET", "/x"))
     await asyncio.sleep(0.05)  # it is waiting for the quota now
-    assert client._session is None
+    assert client._transport.session is None
     await client.aclose()
     with pytest.raises(ClientStateError):
         await asyncio.wait_for(task, 10)
-    assert client._session is None
+    assert client._transport.session is None
     assert server.hits() == 0

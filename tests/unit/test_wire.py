@@ -139,7 +139,7 @@ def test_response_json_and_text() -> None:
 
 
 def test_merge_headers_later_layers_win_whatever_the_case() -> None:
-    from vendorkit.core._client import merge_headers
+    from vendorkit.core._wire import merge_headers
 
     merged = merge_headers(
         {"Accept": "application/json", "Accept-Language": "ja"},

@@ -66,13 +66,13 @@ class Recorder:
 
     def __init__(self, client: MakeLeaps) -> None:
         self.sent: list[WireRequest] = []
-        original = client._send
+        original = client._transport.send
 
         async def send(request: WireRequest) -> WireResponse:
             self.sent.append(request)
             return await original(request)
 
-        client._send = send  # type: ignore[method-assign]
+        client._transport.send = send  # type: ignore[method-assign]
 
     def bodies(self, method: str) -> list[Any]:
         return [r.json for r in self.sent if r.method == method]

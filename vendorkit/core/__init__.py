@@ -1,8 +1,10 @@
 """The vendor-neutral engine. Adapters build on these names; nothing here knows a vendor.
 
 Pure decisions (no I/O): ``Envelope``, the paginators, ``retry_decision``/``parse_retry_after``,
-``error_from_response``, the converter. I/O: ``BaseClient`` (the only module that awaits aiohttp),
-``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+``error_from_response``, the converter, the attempt rules (``_attempt_rules``, ``_redirects``).
+I/O: ``BaseClient`` over its layers (``_call`` > ``_retryloop`` > ``_attempt`` > ``_transport``, the
+one module that awaits aiohttp), ``Pager``, ``RateLimiter``, the auth strategies' ``authorize``.
+``ClientAPI`` is the protected API adapters and resources use.
 
 Also for the first users of the API above the core (the export engine, the CLI): the argument
 checks ``checked_seconds``/``checked_whole`` (a ``ConfigurationError`` naming the argument), and
@@ -10,6 +12,7 @@ checks ``checked_seconds``/``checked_whole`` (a ``ConfigurationError`` naming th
 secrets and credential-shaped values removed).
 """
 
+from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
 from ._client import DEFAULT, BaseClient, Hooks, RequestInfo
 from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
@@ -80,6 +83,7 @@ __all__ = [
     "BaseClient",
     "ChainOver",
     "Chained",
+    "ClientAPI",
     "ConverterRule",
     "CreateMixin",
     "CrudResource",

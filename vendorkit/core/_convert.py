@@ -5,10 +5,14 @@ Money is ``Decimal`` (strings on the wire, never floats), timestamps are timezon
 documents), dates are ``date``. Wire names are snake_case or camelCase by the vendor's
 ``key_style``; the model classes stay snake_case. Unknown fields are never lost: ``record.raw``
 is the exact object received.
+
+"Decimal goes out as a string" is decided here once (``decimal_out``), for records
+(``to_wire``) and for any JSON body sent (``dumps``) alike.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -21,9 +25,18 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from vendorkit.errors import DecodeError
+from vendorkit.errors import ConfigurationError, DecodeError
 
-__all__ = ["Record", "changed_fields", "make_converter", "structure", "to_camel", "to_wire"]
+__all__ = [
+    "Record",
+    "changed_fields",
+    "decimal_out",
+    "dumps",
+    "make_converter",
+    "structure",
+    "to_camel",
+    "to_wire",
+]
 
 T = TypeVar("T")
 
@@ -54,6 +67,11 @@ def _decimal(value: Any, _: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"not a decimal: {value!r}") from None
+
+
+def decimal_out(value: Decimal) -> str:
+    """A ``Decimal`` as it goes on the wire: its exact digits as a string, never a float."""
+    return str(value)
 
 
 def _datetime(value: Any, _: Any) -> datetime:
@@ -88,7 +106,7 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
         raise ValueError("key_style must be 'snake' or 'camel'")
     conv = cattrs.Converter()
     conv.register_structure_hook(Decimal, _decimal)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, decimal_out)
     conv.register_structure_hook(datetime, _datetime)
     conv.register_unstructure_hook(datetime, _dt_out)
     conv.register_structure_hook(date, _date)
@@ -192,3 +210,28 @@ def changed_fields(converter: cattrs.Converter, record: Record) -> dict[str, Any
         converter.structure({**record.raw, "__raw__": record.raw}, type(record))
     )
     return {k: v for k, v in out.items() if baseline.get(k) != v}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_out(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(data: Any) -> bytes:
+    """A request body as JSON: Decimal as strings (``decimal_out``), ISO dates. A string UTF-8
+    cannot carry (a lone surrogate, as JSON may decode one) is sent \\u-escaped, which JSON
+    allows. What cannot be JSON at all is a ``ConfigurationError``."""
+    try:
+        # allow_nan=False: NaN and Infinity are not JSON, and a vendor would refuse the body.
+        text = json.dumps(data, default=_json_default, ensure_ascii=False, allow_nan=False)
+        try:
+            return text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(
+                data, default=_json_default, ensure_ascii=True, allow_nan=False
+            ).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigurationError(f"the request body cannot be sent as JSON: {exc}") from None

@@ -15,8 +15,8 @@ import attrs
 
 from vendorkit.errors import APIError, RateLimitError, error_class_for_status
 
-from ._redact import redact_known
-from ._wire import WireResponse, redact_url
+from ._redact import redact_known, redact_url
+from ._wire import WireResponse
 
 __all__ = [
     "ErrorInfo",
@@ -201,7 +201,7 @@ def error_from_response(
         status=response.status,
         vendor=vendor,
         method=method,
-        url=redact_known(redact_url(response.url), known),
+        url=redact_url(response.url, known),
         # A parser may pass a vendor's numeric code through: ``str(error)`` needs a string.
         code=None if info.code is None else str(info.code),
         field_errors={k: list(v) for k, v in info.field_errors.items()},

@@ -1,5 +1,5 @@
 """Hypermedia links: which model an object or list URL holds, read from the adapter's declared
-endpoints. Pure (no I/O); ``BaseClient._follow`` does the fetching."""
+endpoints. Pure (no I/O); ``ClientAPI.follow_link`` does the fetching."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """How an endpoint's list is fetched, where it is more than one GET per page.
 
-Two variations an ``Endpoint`` may declare, each a pure value with its decision, and
-``list_pager``, the thin step that builds the walk from them (the requests themselves go through
-the client as every other request does):
+Two variations an ``Endpoint`` may declare, each a pure value with its decision (the thin step
+that builds the walk from them is ``_list_walks.list_pager``, a layer above: it needs the
+client's protected API, and ``_spec`` needs these values, so they live apart):
 
 - ``MethodFallback``: the list is read with the first method; a status in ``statuses`` (405:
   "not that method here") makes the walk ask with the next one, and keep it for its later pages.
@@ -14,24 +14,14 @@ the client as every other request does):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
-from yarl import URL
 
 from vendorkit.errors import APIError, ConfigurationError
 
-from ._envelope import RawPage
-from ._pagination import Chained, Pager
-
-if TYPE_CHECKING:
-    from ._client import BaseClient
-    from ._spec import Endpoint
-
-__all__ = ["ChainOver", "MethodFallback", "list_pager"]
-
-T = TypeVar("T")
+__all__ = ["ChainOver", "MethodFallback"]
 
 
 def _methods(value: Any) -> tuple[str, ...]:
@@ -83,89 +73,3 @@ class ChainOver:
     def is_none_here(self, error: APIError) -> bool:
         """Whether ``error`` answering one of the lists means it has no records."""
         return error.status in self.none_here
-
-
-def _empty_page() -> RawPage:
-    return RawPage(records=[], total=None, next=None, next_declared=True)
-
-
-def list_pager(
-    client: BaseClient,
-    endpoint: Endpoint,
-    query: Mapping[str, Any],
-    *,
-    transform: Callable[[Any], T],
-    headers: Mapping[str, str] | None,
-    pager_args: Mapping[str, Any],
-) -> Pager[T]:
-    """The pager over ``endpoint``'s list for ``query`` (filters and path values), as its
-    declaration says: a plain walk, or one with a ``MethodFallback`` and/or a ``ChainOver``."""
-    chain = endpoint.chain
-    values = chain.values_for(query) if chain is not None else None
-    fallback = endpoint.list_fallback
-    if values is None and fallback is None:
-        return client._pager(
-            endpoint.path,
-            query,
-            transform=transform,
-            envelope=endpoint.envelope,
-            paginator=endpoint.paginator,
-            headers=headers,
-            **pager_args,
-        )
-    env = endpoint.envelope or client.spec.envelope
-    paginator = endpoint.paginator or client.spec.paginator
-    # Per walk: the method that worked is the one its later pages use.
-    method = [fallback.methods[0] if fallback is not None else "GET"]
-
-    async def get(target: URL) -> Any:
-        while True:
-            try:
-                _, body = await client._checked(method[0], target, headers=headers)
-            except APIError as exc:
-                nxt = fallback.after(method[0], exc.status) if fallback is not None else None
-                if nxt is None:
-                    raise
-                method[0] = nxt
-                continue
-            return body
-
-    if chain is None or values is None:
-        base = dict(query)
-        resolved: dict[str, str] = {}
-
-        async def first() -> URL:
-            if "path" not in resolved:
-                resolved["path"] = await client._resolve(endpoint.path, base)
-            return client.url_for(resolved["path"], base)
-
-        async def fetch(target: URL) -> RawPage:
-            return env.page(await get(target))
-
-        return client._lazy_pager(
-            first, transform=transform, fetch=fetch, paginator=paginator, **pager_args
-        )
-
-    walk = Chained(paginator)
-    rest = {k: v for k, v in query.items() if k != chain.param}
-
-    async def chained_first() -> URL:
-        walk.urls = []
-        for value in values:
-            each = {**rest, chain.param: value}
-            resolved_path = await client._resolve(endpoint.path, each)
-            walk.urls.append(client.url_for(resolved_path, each))
-        return walk.urls[0]
-
-    async def chained_fetch(target: URL) -> RawPage:
-        try:
-            body = await get(target)
-        except APIError as exc:
-            if not chain.is_none_here(exc):
-                raise
-            return _empty_page()
-        return attrs.evolve(env.page(body), total=None)
-
-    return client._lazy_pager(
-        chained_first, transform=transform, fetch=chained_fetch, paginator=walk, **pager_args
-    )

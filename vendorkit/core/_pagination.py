@@ -62,7 +62,9 @@ from yarl import URL
 from vendorkit.errors import ClientStateError, ConfigurationError, PaginationError
 
 from ._envelope import RawPage, show_value
-from ._wire import redact_url, same_origin
+from ._redact import redact_url
+from ._urls import merge_params
+from ._wire import same_origin
 
 __all__ = [
     "EMPTY_PAGE_LIMIT",
@@ -78,6 +80,7 @@ __all__ = [
     "Paginator",
     "ResumePoint",
     "check_walk_options",
+    "merge_params",
     "resolve_link",
 ]
 
@@ -948,27 +951,3 @@ async def _discard(tasks: list[asyncio.Future[Any]]) -> None:
     for task in tasks:
         if not task.cancelled():
             task.exception()  # retrieved: no "exception was never retrieved" warning
-
-
-def merge_params(url: URL, params: Mapping[str, Any] | None) -> URL:
-    """``url`` plus ``params``: lists become repeated keys, booleans lower-case, None dropped."""
-    if not params:
-        return url
-    items: list[tuple[str, str]] = []
-    for k, v in params.items():
-        if v is None:
-            continue
-        values = v if isinstance(v, list | tuple) else [v]
-        for one in values:
-            items.append((k, _param(one)))
-    keys = {k for k, _ in items}
-    kept = [(k, v) for k, v in url.query.items() if k not in keys]
-    return url.with_query(kept + items)
-
-
-def _param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)

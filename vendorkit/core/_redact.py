@@ -13,6 +13,9 @@ Two nets, both always applied:
 
 A foreign exception is never shown by its ``repr`` (aiohttp's carries the request headers):
 ``describe_exception`` gives its type and its redacted message, on one bounded line.
+
+This is the one module that decides what is hidden: URLs (``redact_url``), headers
+(``redact_headers``), text and exceptions. Every other module asks it.
 """
 
 from __future__ import annotations
@@ -20,16 +23,20 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
+
+from yarl import URL
 
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
     "SENSITIVE_KEYS",
     "describe_exception",
+    "redact_headers",
     "redact_known",
     "redact_text",
+    "redact_url",
     "secret_spellings",
 ]
 
@@ -153,3 +160,33 @@ def describe_exception(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     if len(line) > MAX_DESCRIPTION:
         line = line[: MAX_DESCRIPTION - 1] + "…"
     return line
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with every credential header's value replaced by ``***``."""
+    return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+def redact_url(url: URL | str, secrets: Iterable[str] = ()) -> str:
+    """The URL with user-info removed, sensitive query values and a credential-bearing fragment
+    replaced by ``***``, and (``secrets``) the client's own credentials under any name too.
+    Never raises: text that is not a URL is redacted as text."""
+    try:
+        u = URL(url) if isinstance(url, str) else url
+        shown = _redacted(u)
+    except (ValueError, TypeError, UnicodeError):
+        shown = redact_text(str(url))
+    return redact_known(shown, secrets)
+
+
+def _redacted(u: URL) -> str:
+    if u.user is not None or u.password is not None:
+        u = u.with_user(None)
+    if u.query and any(k.lower() in SENSITIVE_KEYS for k in u.query):
+        u = u.with_query(
+            [(k, REDACTED if k.lower() in SENSITIVE_KEYS else v) for k, v in u.query.items()]
+        )
+    if u.fragment and any(k in u.fragment.lower() for k in SENSITIVE_KEYS):
+        # An implicit-grant style ``#access_token=...``: fragments are never sent, never shown.
+        u = u.with_fragment(REDACTED)
+    return str(u)

@@ -1,5 +1,9 @@
 """Resources: ``list``/``get``/``create``/``update``/``delete`` written once, offered per endpoint.
 
+A resource sits above its client and uses only the client's protected API (``_api.ClientAPI``):
+``fill_path``, ``url_for``, ``relative_path``, ``send_json``, ``walk`` (a list's walk built as its
+``Endpoint`` declares, by ``_list_walks.list_pager``).
+
 A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasattr(ml.currencies,
 "delete")`` is False), built from small mixins. Records come back as the endpoint's attrs model
 (``record.raw`` is what the vendor sent) or as plain dicts when no model is declared.
@@ -8,23 +12,22 @@ A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from yarl import URL
 
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
+from ._api import ClientAPI
 from ._convert import Record, changed_fields, structure, to_wire
 from ._links import is_url, link_of, template_regex
-from ._listing import list_pager
+from ._list_walks import list_pager
 from ._pagination import Pager
 from ._spec import Endpoint
 from ._structuring import lenient_structure
 from ._urls import check_path
+from ._walks import split_pager_args
 from ._wire import redact_url
-
-if TYPE_CHECKING:
-    from ._client import BaseClient
 
 __all__ = [
     "CreateMixin",
@@ -43,20 +46,12 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_PAGER_KEYS = ("page_size", "max_items", "concurrency", "max_pages", "resume")
-
-
-def split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    """Take the walk's options (``page_size``, ``max_items``, ...) and ``headers`` out of a list
-    call's ``params``; what remains is the query."""
-    pager_args = {k: params.pop(k) for k in _PAGER_KEYS if k in params}
-    return pager_args, params.pop("headers", None)
 
 
 class Resource(Generic[T]):
     """One vendor resource bound to a client. Subclasses mix in the allowed actions."""
 
-    def __init__(self, client: BaseClient, endpoint: Endpoint, name: str = "") -> None:
+    def __init__(self, client: ClientAPI, endpoint: Endpoint, name: str = "") -> None:
         self._client = client
         self._endpoint = endpoint
         self.name = name
@@ -103,7 +98,7 @@ class Resource(Generic[T]):
             if is_url(id):
                 return self._item_link(str(id))
         values = {**params, "id": id}
-        path = await self._client._resolve(self._endpoint.item, values)
+        path = await self._client.fill_path(self._endpoint.item, values)
         params.clear()
         params.update({k: v for k, v in values.items() if k != "id"})
         return path
@@ -120,10 +115,7 @@ class Resource(Generic[T]):
             raise ConfigurationError(f"{vendor}: not a valid URL") from None
         check_path(raw.raw_path)
         target = self._client.url_for(url)  # the origin check
-        path = target.path
-        base = URL(self._client.base_url).path.rstrip("/")
-        if base and path.startswith(base):
-            path = path[len(base) :]
+        path = self._client.relative_path(target)
         if not template_regex(self._endpoint.item).match(path):
             raise ConfigurationError(
                 f"{vendor}: {redact_url(target)} is not the URL of one of its records"
@@ -139,7 +131,7 @@ class Resource(Generic[T]):
     ) -> T:
         path = await self._item_url_parts(id, params)
         url = self._client.url_for(path, params)
-        _, body = await self._client._checked("GET", url, headers=headers)
+        _, body = await self._client.send_json("GET", url, headers=headers)
         if body is None:
             raise DecodeError(f"{self._client.spec.name} {self.name} {id}: empty answer")
         return self._record(self._unwrap(body))
@@ -212,9 +204,9 @@ class CreateMixin(Resource[T]):
     ) -> T:
         """Create a record from a model instance or a dict (sent as given); returns it."""
         original = dict(params)
-        path = await self._client._resolve(self._endpoint.path, params)
+        path = await self._client.fill_path(self._endpoint.path, params)
         url = self._client.url_for(path, params)
-        _, body = await self._client._checked("POST", url, json=self._wire(data), headers=headers)
+        _, body = await self._client.send_json("POST", url, json=self._wire(data), headers=headers)
         payload = self._unwrap(body) if body is not None else None
         new_id = self._created_id(payload)
         if new_id is not None and "get" in self._endpoint.actions:
@@ -236,7 +228,7 @@ class UpdateMixin(Resource[T]):
         url = self._client.url_for(path, query)
         method = self._endpoint.update_method
         payload_out = self._wire(data, changes_only=True)
-        _, body = await self._client._checked(method, url, json=payload_out, headers=headers)
+        _, body = await self._client.send_json(method, url, json=payload_out, headers=headers)
         payload = self._unwrap(body) if body is not None else None
         if (payload is None or self._created_id(payload) is not None) and (
             "get" in self._endpoint.actions
@@ -254,7 +246,7 @@ class DeleteMixin(Resource[T]):
         """Delete a record. Returns None."""
         query = dict(params)
         path = await self._item_url_parts(id, query)
-        await self._client._checked("DELETE", self._client.url_for(path, query), headers=headers)
+        await self._client.send_json("DELETE", self._client.url_for(path, query), headers=headers)
 
 
 _MIXINS: dict[str, type[Resource[Any]]] = {

@@ -1,5 +1,8 @@
 """Request URLs from a base URL, a path (or path template) and values. Pure: no I/O.
 
+``build_url`` is the whole rule for a client's URLs: a path under the base URL, or an absolute
+URL on the vendor's own origin (credentials never go elsewhere), plus a checked query.
+
 The rule that matters: **an id is one path segment, whatever it contains.** ``path_segment``
 percent-encodes every character that could end a segment or start a query (``/``, ``?``, ``#``,
 ``%`` itself, ...), and refuses the values no encoding makes safe (empty, ``.``, ``..``), so
@@ -22,11 +25,16 @@ from yarl import URL
 
 from vendorkit.errors import ConfigurationError
 
+from ._redact import redact_url
+from ._wire import same_origin
+
 __all__ = [
+    "build_url",
     "check_params",
     "check_path",
     "fill_template",
     "join_path",
+    "merge_params",
     "path_segment",
     "placeholders",
 ]
@@ -123,3 +131,68 @@ def check_params(params: Any) -> None:
                     raise ConfigurationError(
                         f"the query parameter {key!r} has characters a URL cannot carry"
                     ) from None
+
+
+def merge_params(url: URL, params: Mapping[str, Any] | None) -> URL:
+    """``url`` plus ``params``: lists become repeated keys, booleans lower-case, None dropped."""
+    if not params:
+        return url
+    items: list[tuple[str, str]] = []
+    for k, v in params.items():
+        if v is None:
+            continue
+        values = v if isinstance(v, list | tuple) else [v]
+        for one in values:
+            items.append((k, _param(one)))
+    keys = {k for k, _ in items}
+    kept = [(k, v) for k, v in url.query.items() if k not in keys]
+    return url.with_query(kept + items)
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def build_url(
+    *,
+    base: URL,
+    origin: URL,
+    path: str,
+    params: Mapping[str, Any] | None,
+    comma_params: frozenset[str] = frozenset(),
+) -> URL:
+    """An absolute URL for ``path``: relative to ``base`` (sent as written, a ``%2F`` stays
+    encoded; ``.``/``..`` segments are refused), or an absolute URL on ``origin``. ``params``
+    (checked) go into the query; those named in ``comma_params`` with list values are sent
+    comma-joined instead of as repeated keys."""
+    if not isinstance(path, str):
+        raise ConfigurationError(f"a path must be a string, not {path!r}")
+    if "://" in path:
+        try:
+            url = URL(path)
+        except (ValueError, TypeError, UnicodeError):
+            raise ConfigurationError(f"not a valid URL: {redact_url(path)}") from None
+        if not same_origin(origin, url):
+            raise ConfigurationError(
+                f"refusing to send credentials to {redact_url(url)}: not on {redact_url(origin)}"
+            )
+    else:
+        url = join_path(base, path)
+    if params is None:
+        return url
+    check_params(params)
+    if params and comma_params:
+        params = {
+            k: ",".join(map(str, v)) if k in comma_params and isinstance(v, list | tuple) else v
+            for k, v in params.items()
+        }
+    try:
+        return merge_params(url, params)
+    except (ValueError, TypeError, UnicodeError):
+        raise ConfigurationError(
+            f"query parameters that cannot be sent: {sorted(params or {})}"
+        ) from None

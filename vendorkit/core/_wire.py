@@ -1,4 +1,4 @@
-"""Plain values for one HTTP exchange, and the redaction rules for showing them. No I/O.
+"""Plain values for one HTTP exchange. No I/O (how they are shown is ``_redact``'s to decide).
 
 Every decision in the core (retry or not, where the next page is, which error this is) is a function
 of these values, so it can be tested without a network.
@@ -14,34 +14,18 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._redact import REDACTED, SENSITIVE_KEYS, redact_text
+from ._redact import SENSITIVE_KEYS, redact_url
 
-__all__ = ["SENSITIVE_KEYS", "WireRequest", "WireResponse", "redact_url", "same_origin"]
+__all__ = [
+    "SENSITIVE_KEYS",
+    "WireRequest",
+    "WireResponse",
+    "merge_headers",
+    "redact_url",
+    "same_origin",
+]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-def redact_url(url: URL | str) -> str:
-    """The URL with user-info removed and sensitive query values replaced by ``***``. Never
-    raises: text that is not a URL is redacted as text."""
-    try:
-        u = URL(url) if isinstance(url, str) else url
-        return _redacted(u)
-    except (ValueError, TypeError, UnicodeError):
-        return redact_text(str(url))
-
-
-def _redacted(u: URL) -> str:
-    if u.user is not None or u.password is not None:
-        u = u.with_user(None)
-    if u.query and any(k.lower() in SENSITIVE_KEYS for k in u.query):
-        u = u.with_query(
-            [(k, REDACTED if k.lower() in SENSITIVE_KEYS else v) for k, v in u.query.items()]
-        )
-    if u.fragment and any(k in u.fragment.lower() for k in SENSITIVE_KEYS):
-        # An implicit-grant style ``#access_token=...``: fragments are never sent, never shown.
-        u = u.with_fragment(REDACTED)
-    return str(u)
 
 
 def same_origin(a: URL, b: URL) -> bool:
@@ -130,3 +114,18 @@ class WireResponse:
             raise ValueError("JSON nested too deeply") from None
         except UnicodeDecodeError as exc:
             raise ValueError(f"not UTF-8 ({exc.reason})") from None
+
+
+def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, whatever the case of the names (``accept-language`` replaces
+    ``Accept-Language``), so one request never carries a header twice."""
+    merged: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            old = names.pop(name.lower(), None)
+            if old is not None:
+                del merged[old]
+            names[name.lower()] = name
+            merged[name] = value
+    return merged

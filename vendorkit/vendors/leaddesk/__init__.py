@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from vendorkit.core import (
     BaseClient,
+    ClientAPI,
     CreateMixin,
     DeleteMixin,
     GetMixin,
@@ -113,7 +114,7 @@ class Relation(Generic[T]):
 
     def __init__(
         self,
-        client: BaseClient,
+        client: ClientAPI,
         parent_path: str,
         key: str,
         model: type[Any] | None,
@@ -140,7 +141,7 @@ class Relation(Generic[T]):
     def list(self, **params: Any) -> Pager[T]:
         """The related records, across all pages (same options as a resource's ``list``)."""
         pager_args, headers = split_pager_args(params)
-        return self._client._pager(
+        return self._client.walk(
             self.path, params, transform=self._record, headers=headers, **pager_args
         )
 
@@ -160,7 +161,7 @@ class Relation(Generic[T]):
         first: APIError | None = None
         for form, path, body in forms:
             try:
-                await self._client._checked(method, self._client.url_for(path), json=body)
+                await self._client.send_json(method, self._client.url_for(path), json=body)
             except APIError as exc:
                 if exc.status not in _OTHER_FORM:
                     raise
@@ -197,7 +198,7 @@ class Relation(Generic[T]):
         raises ``NotFoundError``."""
         for item in _id_objects(ids):
             url = self._client.url_for(f"{self.path}/{path_segment(item['id'])}")
-            await self._client._checked("DELETE", url)
+            await self._client.send_json("DELETE", url)
 
 
 def _id_of(value: RelatedId) -> Any:
@@ -382,7 +383,7 @@ class LeadDesk(BaseClient):
         ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
         or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);
         optional ``VENDORKIT_LEADDESK_GRANT_TYPE`` and ``VENDORKIT_LEADDESK_BASE_URL``."""
-        kwargs = cls._env(**overrides)
+        kwargs = cls.options_from_env(**overrides)
         if not kwargs.get("leaddesk_client_id") and not (
             kwargs.get("username") and kwargs.get("password")
         ):

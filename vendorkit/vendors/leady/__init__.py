@@ -96,7 +96,7 @@ class Leady(BaseClient):
     @classmethod
     def from_env(cls, **overrides: Any) -> Leady:
         """From ``VENDORKIT_LEADY_TOKEN`` (and optional ``VENDORKIT_LEADY_BASE_URL``)."""
-        return cls(**cls._env(**overrides))
+        return cls(**cls.options_from_env(**overrides))
 
     @classmethod
     async def obtain_token(

@@ -45,4 +45,4 @@ class LeanLaw(BaseClient):
     @classmethod
     def from_env(cls, **overrides: Any) -> LeanLaw:
         """From ``VENDORKIT_LEANLAW_API_KEY`` (and optional ``VENDORKIT_LEANLAW_BASE_URL``)."""
-        return cls(**cls._env(**overrides))
+        return cls(**cls.options_from_env(**overrides))

@@ -142,7 +142,7 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
 
     def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
         """The contacts of one client (``client/<mid>/contact/``)."""
-        return self._ml._list_of(
+        return self._ml.list_of(
             f"{PARTNER}/client/{{client_mid}}/contact/",
             models.Contact,
             {**params, "client_mid": _mid(client)},
@@ -159,7 +159,9 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
     ) -> models.ClientSettings:
         """A client's default sending methods and Secure Send options."""
         path, values = self._settings_path(client)
-        return await self._ml._call("GET", path, values, models.ClientSettings, headers=headers)
+        return await self._ml.call_record(
+            "GET", path, values, models.ClientSettings, headers=headers
+        )
 
     async def update_settings(
         self, client: Any, data: Any, *, headers: Mapping[str, str] | None = None
@@ -167,7 +169,7 @@ class Clients(_Resource[models.Client], CrudResource[models.Client]):
         """PATCH a client's settings: a dict is sent as given; a ``ClientSettings`` read before
         sends only the fields you changed."""
         path, values = self._settings_path(client)
-        return await self._ml._call(
+        return await self._ml.call_record(
             "PATCH",
             path,
             values,
@@ -208,9 +210,9 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             return holder["url"]
 
         client = self._ml
-        return client._lazy_pager(
+        return client.walk(
             url,
-            transform=lambda d: client._structure(d, models.SendingOrderItem),
+            transform=lambda d: client.record(d, models.SendingOrderItem),
             params=params,
             headers=headers,
             **pager_args,
@@ -236,7 +238,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             body["document"] = await self._ml._document_url(document)
         if filename is not None:
             body["filename"] = filename
-        return await self._ml._call(
+        return await self._ml.call_record(
             "POST",
             _required(target.items_url, "items_url"),
             {},
@@ -257,21 +259,21 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         """PUT the file's bytes to the item's ``upload_url`` as ``multipart/form-data`` (field
         ``content_file``). Returns the item (read back when the upload answers no record)."""
         if not isinstance(item, models.SendingOrderItem):
-            item = await self._ml._call(
+            item = await self._ml.call_record(
                 "GET", _required(_ref(item), "item url"), {}, models.SendingOrderItem
             )
         upload_url = _required(item.upload_url, "upload_url")
         name = filename or item.filename or "file.pdf"
         upload = multipart_file("content_file", name, content, content_type)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "PUT",
             upload_url,
             headers={**(headers or {}), "Content-Type": upload.content_type},
             content=upload.body,
         )
         if isinstance(payload, dict) and payload:
-            return self._ml._structure(payload, models.SendingOrderItem)
-        return await self._ml._call(
+            return self._ml.record(payload, models.SendingOrderItem)
+        return await self._ml.call_record(
             "GET", _required(item.url, "item url"), {}, models.SendingOrderItem, headers=headers
         )
 
@@ -294,7 +296,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     async def delete_item(self, item: Any, *, headers: Mapping[str, str] | None = None) -> None:
         """Remove an item from its order (DELETE the item's URL)."""
         url = _required(_ref(item), "item url")
-        await self._ml._raw("DELETE", url, headers=headers)
+        await self._ml.call("DELETE", url, headers=headers)
 
     async def validate(
         self,
@@ -330,7 +332,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         """Execute the order (POST ``{}`` to its ``send_url``). Returns what MakeLeaps answers:
         the order, a ``Task`` (a 202, see ``ml.wait_for_task``), or a dict."""
         target = await self._order(order, headers)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", _required(target.send_url, "send_url"), json={}, headers=headers
         )
         reply: models.SendingOrder | models.Task | dict[str, Any] = self._ml._reply(
@@ -353,7 +355,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             target = await self.get(order, headers=headers)
         url = _required(target.status_url, "status.url")
         body = {"securesend_cancelled": securesend, "sendbypost_cancelled": sendbypost}
-        _, payload = await self._ml._raw("POST", url, json=body, headers=headers)
+        _, payload = await self._ml.call("POST", url, json=body, headers=headers)
         return payload
 
 
@@ -414,10 +416,10 @@ class PickupLinks(
         ``document_mid=``): POST without a body. The answer is a ``Task``; its result
         (``wait_for_task``) is the new link."""
         mid = self._document_of(document, document_mid)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
-        return self._ml._structure(payload, models.Task)
+        return self._ml.record(payload, models.Task)
 
     async def create_and_wait(
         self,
@@ -430,7 +432,7 @@ class PickupLinks(
     ) -> builtins.list[models.PickupLink]:
         """``create`` and wait for its task; returns the new pickup link(s)."""
         mid = self._document_of(document, document_mid)
-        _, payload = await self._ml._raw(
+        _, payload = await self._ml.call(
             "POST", self.endpoint.path, {"document_mid": mid}, headers=headers
         )
         result: Any = payload
@@ -439,7 +441,7 @@ class PickupLinks(
                 payload, timeout=timeout, poll_interval=poll_interval, headers=headers
             )
         rows = result if isinstance(result, list) else [result]
-        return [self._ml._structure(r, models.PickupLink) for r in rows if isinstance(r, dict)]
+        return [self._ml.record(r, models.PickupLink) for r in rows if isinstance(r, dict)]
 
     async def _toggle(self, link: Any, action: str, headers: Mapping[str, str] | None) -> Any:
         url = getattr(link, f"{action}_url", None) if isinstance(link, models.PickupLink) else None
@@ -453,7 +455,7 @@ class PickupLinks(
             else:
                 url = f"{PARTNER}/secureinbox/pickup-link/{{link_mid}}/{action}/"
                 values["link_mid"] = _mid(link)
-        _, payload = await self._ml._raw("POST", str(url), values, headers=headers)
+        _, payload = await self._ml.call("POST", str(url), values, headers=headers)
         return self._ml._reply(payload, models.PickupLink)
 
     async def cancel(self, link: Any, *, headers: Mapping[str, str] | None = None) -> Any:
@@ -470,7 +472,7 @@ class Tasks(_Resource[models.Task], GetMixin[models.Task]):
 
     async def results(self, task: Any, *, headers: Mapping[str, str] | None = None) -> Any:
         """The task's result (GET its ``result_url``): usually a list of dicts."""
-        return await self._ml._get_all(await self._ml._result_url(task), headers)
+        return await self._ml.read_all(await self._ml._result_url(task), headers)
 
     async def wait(self, task: Any, **options: Any) -> Any:
         """Same as ``ml.wait_for_task(task, ...)``."""
@@ -558,13 +560,13 @@ class MakeLeaps(BaseClient):
         return self.default_headers.get("Accept-Language")
 
     def __repr__(self) -> str:
-        return f"<MakeLeaps {self._base_url} partner={self._partner_mid or '(not yet known)'}>"
+        return f"<MakeLeaps {self.base_url} partner={self._partner_mid or '(not yet known)'}>"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> MakeLeaps:
         """From ``VENDORKIT_MAKELEAPS_CLIENT_ID`` and ``_CLIENT_SECRET`` (optional:
         ``_PARTNER_MID``, ``_ACCEPT_LANGUAGE``, ``_BASE_URL``)."""
-        return cls(**cls._env(**overrides))
+        return cls(**cls.options_from_env(**overrides))
 
     # -- partner ------------------------------------------------------------------------------
 
@@ -595,7 +597,7 @@ class MakeLeaps(BaseClient):
         )
 
     async def path_vars(self) -> Mapping[str, str]:
-        return {**self._path_vars, "partner_mid": await self.get_partner_mid()}
+        return {**await super().path_vars(), "partner_mid": await self.get_partner_mid()}
 
     def language(self, code: str) -> contextlib.AbstractContextManager[None]:
         """Ask for ``code`` (``"ja"``, ``"en"``) on every call inside the block, whatever the
@@ -608,8 +610,8 @@ class MakeLeaps(BaseClient):
         """A write's answer: a ``Task`` for a 202 task, the ``model`` for an object, else as is."""
         if isinstance(payload, Mapping):
             if "result_url" in payload and ("completion" in payload or "uilongtask" in payload):
-                return self._structure(payload, models.Task)
-            return self._structure(payload, model)
+                return self.record(payload, models.Task)
+            return self.record(payload, model)
         return payload
 
     async def _document_url(self, document: Any) -> str:
@@ -617,7 +619,7 @@ class MakeLeaps(BaseClient):
         if is_url(ref):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(document)}
-        path = await self._resolve(ENDPOINTS["documents"].item, values)
+        path = await self.fill_path(ENDPOINTS["documents"].item, values)
         return str(self.url_for(path))
 
     # -- HATEOAS ------------------------------------------------------------------------------
@@ -633,7 +635,7 @@ class MakeLeaps(BaseClient):
         and plain dicts for anything else. ``params`` go into the query (``expand=...``).
         A URL on another origin raises ``ConfigurationError`` before anything is sent.
         """
-        return await self._follow(ref, headers=headers, params=params)
+        return await self.follow_link(ref, headers=headers, params=params)
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -652,7 +654,7 @@ class MakeLeaps(BaseClient):
         if is_url(ref) or (isinstance(ref, str) and ref.startswith("/")):
             return str(ref)
         values: dict[str, Any] = {"id": _mid(task)}
-        return await self._resolve(ENDPOINTS["tasks"].item, values)
+        return await self.fill_path(ENDPOINTS["tasks"].item, values)
 
     async def wait_for_task(
         self,
@@ -684,7 +686,7 @@ class MakeLeaps(BaseClient):
             state = None
 
         async def read() -> Mapping[str, Any]:
-            _, payload = await self._raw("GET", url, headers=headers)
+            _, payload = await self.call("GET", url, headers=headers)
             if not isinstance(payload, Mapping):
                 raise DecodeError(f"makeleaps task {url}: expected a task object")
             return payload
@@ -697,7 +699,7 @@ class MakeLeaps(BaseClient):
 
         def progress(payload: Mapping[str, Any]) -> Any:
             assert on_progress is not None
-            return on_progress(self._structure(payload, models.Task))
+            return on_progress(self.record(payload, models.Task))
 
         state = await poll(
             read,
@@ -707,7 +709,7 @@ class MakeLeaps(BaseClient):
             first=state,
             on_each=None if on_progress is None else progress,
         )
-        return await self._get_all(await self._result_url(state), headers)
+        return await self.read_all(await self._result_url(state), headers)
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -717,7 +719,7 @@ class MakeLeaps(BaseClient):
         failed raises and keeps the token (calling again tries again); a client whose
         credentials did not obtain the stored token neither revokes nor drops it."""
         assert isinstance(self.auth, OAuth2)
-        await self.auth.revoke(self._token_send, REVOKE_PATH)
+        await self.auth.revoke(self.send_unauthenticated, REVOKE_PATH)
 
 
 # -- helpers --------------------------------------------------------------------------------------

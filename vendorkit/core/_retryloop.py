@@ -1,0 +1,121 @@
+"""The retry loop: attempts of one request, for as long as ``retry_decision`` says.
+
+tenacity drives the loop; every judgement in it is the pure ``_retry`` module's: whether another
+attempt follows (``retry_decision``, from the status or the failure, the method and the
+``Retry-After`` the attempt parsed once) and how long to wait (``backoff_delay``). A
+server-requested wait longer than ``max_retry_wait`` (``RetryDecision.too_long``) is not slept:
+the answer is returned at once and the call raises its error.
+
+``send_retrying`` is also how an auth strategy's own requests (a token grant) are sent: the same
+loop, without credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tenacity import AsyncRetrying, RetryCallState, stop_never
+
+from ._attempt import Attempts, Exchange
+from ._attempt_rules import Answer
+from ._retry import RetryDecision, backoff_delay, retry_decision
+from ._transport import Failure
+from ._wire import WireRequest, WireResponse
+
+__all__ = ["send_retrying", "send_unauthenticated"]
+
+log = logging.getLogger("vendorkit")
+
+
+async def send_unauthenticated(attempts: Attempts, request: WireRequest) -> WireResponse:
+    """``request`` with retries but no credentials (an auth strategy's token request)."""
+    answer = await send_retrying(attempts, request, authenticate=False)
+    return answer.response
+
+
+async def send_retrying(
+    attempts: Attempts,
+    request: WireRequest,
+    *,
+    authenticate: bool,
+    exchange: Exchange | None = None,
+) -> Answer:
+    """Send ``request`` with retries; returns the final answer whatever its status."""
+    attempts.lifecycle.bind()
+    settings = attempts.settings
+    policy = settings.retry_policy
+    method = request.method.upper()
+    decisions: dict[int, RetryDecision] = {}
+    state_of = exchange if exchange is not None else Exchange()
+
+    async def token_send(token_request: WireRequest) -> WireResponse:
+        return await send_unauthenticated(attempts, token_request)
+
+    def should_retry(state: RetryCallState) -> bool:
+        outcome = state.outcome
+        assert outcome is not None
+        exc = outcome.exception() if outcome.failed else None
+        answer: Answer | None = None if outcome.failed else outcome.result()
+        if exc is not None and not isinstance(exc, Failure):
+            d = RetryDecision(False)
+        else:
+            d = retry_decision(
+                method=method,
+                attempt=state.attempt_number,
+                policy=policy,
+                status=None if answer is None else answer.status,
+                failure=exc.kind if isinstance(exc, Failure) else None,
+                retry_after=None if answer is None else answer.retry_after,
+                repeatable=request.repeatable,
+            )
+        if d.too_long:
+            log.debug(
+                "vendorkit: not retrying %s %s: %s asked for %.0fs, longer than max_retry_wait=%gs",
+                method,
+                attempts.shown(request),
+                settings.spec.name,
+                d.retry_after,
+                policy.max_retry_wait,
+            )
+        decisions[state.attempt_number] = d
+        return d.retry
+
+    def wait(state: RetryCallState) -> float:
+        d = decisions[state.attempt_number]
+        return backoff_delay(state.attempt_number, policy, d.retry_after)
+
+    async def before_sleep(state: RetryCallState) -> None:
+        outcome = state.outcome
+        assert outcome is not None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        cause: Any
+        if outcome.failed:
+            exc = outcome.exception()
+            cause = exc.error if isinstance(exc, Failure) else exc
+        else:
+            cause = outcome.result().status
+        log.debug(
+            "vendorkit: retrying %s %s in %.2fs (attempt %d: %r)",
+            method,
+            attempts.shown(request),
+            delay,
+            state.attempt_number,
+            cause,
+        )
+        await settings.hooks.fire("on_retry", state.attempt_number, delay, cause)
+
+    retrying = AsyncRetrying(
+        stop=stop_never,
+        retry=should_retry,
+        wait=wait,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        return await retrying(
+            attempts.send_once, request, state_of, token_send if authenticate else None
+        )
+    except Failure as failure:
+        error = failure.error
+    raise error  # outside the handler: no __context__ chain to carry anything along
