@@ -60,18 +60,13 @@ from .messages import (
 from .rules import MakeLeapsRules
 from .schemas import (
     _CANCEL_SPEC,
-    _DOC_BOOLS,
     _DOC_DATE_FIELDS,
     _DOC_EXACT,
     _DOC_FLAGS,
-    _DOC_MONEY,
-    _DOC_STRINGS,
     _DOC_TS_FIELDS,
     _HISTORY_SPEC,
     _ORDER_ITEM_SPEC,
     _SETTINGS_SPEC,
-    DEFAULT_TAX_RATE,
-    MARKING_FIELDS,
     ORIGIN,
     SECURESEND_STATES,
     SENDBYPOST_STATES,
@@ -520,55 +515,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
         cleaned = self._validate_document(data, None, partial=False)
         mid = self._new_mid()
         client = self._cols["clients"].items[_last(cleaned["client"])]
-        doc_type = cleaned["document_type"]
         templates = [t[0] for t in D.TEMPLATES if not t[4]]
         lang = client.get("lang_code") or "ja"
         default_template = next((c for c in templates if c.startswith(lang)), templates[0])
-        doc: Record = {
-            **{f: "" for f in _DOC_STRINGS},
-            **{f: False for f in _DOC_BOOLS},
-            **dict.fromkeys(_DOC_MONEY, "0"),
-            **self._sender,
-            "has_prices": True,
-            "has_totals": True,
-            "display_tax_rate": True,
-            "round_tax_down": True,
-            "document_number": "",
-            "document_type": doc_type,
-            "currency": "JPY",
-            "tax_rate": str(DEFAULT_TAX_RATE),
-            "mixed_tax_rate_totals": {},
-            "extended_data": None,
-            "mid": mid,
-            "document_template": default_template,
-            "display_name": "",
-            "external_id": "",
-            "tags": [],
-            "url": self._url("document", mid),
-            "pickup_links": f"{self._url('document', mid)}pickup-link/",
-            "pdf_content_url": f"{self._url('document', mid)}pdf/",
-            "pdf_upload_url": f"{self._url('document', mid)}upload-pdf/",
-            "client": None,
-            "client_contact": client["default_contact"],
-            **dict.fromkeys(MARKING_FIELDS, None),
-            "date_removed": None,
-            "date_converted": None,
-            "is_accepted": False,
-            "is_confirmed": False,
-            "is_converted": False,
-            "approval_status": None,
-            "integrations": {},
-            "date": _now().date().isoformat(),
-            "date_due": None,
-            "date_valid": None,
-            "date_shipped": None,
-            "lineitems": [],
-            "purchase_order_ids": [],
-            "source_received_document": None,
-            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
-        }
         contact = self._contact_by_url(cleaned.get("client_contact", client["default_contact"]))
-        doc.update(self._recipient(client, contact))
+        doc = self._doc_record(mid, cleaned["document_type"], client, contact)
+        doc["document_template"] = default_template
         doc.update(cleaned)
         self._apply_doc_derived(doc)
         self._cols["documents"].add(mid, doc)
@@ -714,28 +666,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
         mid = self._new_mid()
-        item: Record = {
-            "kind": "normal",
-            "description": "",
-            "unit_cost": "0",
-            "quantity": "1",
-            "quantity_unit": "",
-            "price": None,
-            "is_taxable": True,
-            "is_tax_inclusive": False,
-            "has_jp_withholding_tax": False,
-            "currency": "JPY",
-            "tax_rate": None,
-            "extended_data": None,
-            "vendor_cost": None,
-            "source_catalog_item": None,
-            "mid": mid,
-            "url": self._url("item", mid),
-            "product_code": "",
-            "interval": None,
-            "metered": False,
-            "tax_category": None,
-        }
+        item = self._item_record(mid)
         item.update(cleaned)
         if item["price"] is None and item["kind"] == "normal":
             cost = _decimal(item["unit_cost"]) or Decimal(0)

@@ -14,7 +14,20 @@ from ..._store import Collection
 from . import data as D
 from .helpers import Record, _money, _now, _places, _slug, _ts
 from .money import autocalculate
-from .schemas import _ALNUM, _COLLECTIONS, _VISIBLE_FIELDS, ANCHOR, APP_ORIGIN, DOC_TYPES, ORIGIN
+from .schemas import (
+    _ALNUM,
+    _COLLECTIONS,
+    _DOC_BOOLS,
+    _DOC_MONEY,
+    _DOC_STRINGS,
+    _VISIBLE_FIELDS,
+    ANCHOR,
+    APP_ORIGIN,
+    DEFAULT_TAX_RATE,
+    DOC_TYPES,
+    MARKING_FIELDS,
+    ORIGIN,
+)
 
 
 class MakeLeapsState(Emulator):
@@ -183,31 +196,33 @@ class MakeLeapsState(Emulator):
         for code, desc, cost, unit, category, interval, metered in D.CATALOG_ITEMS:
             mid = self._new_mid()
             vendor_cost = _money(Decimal(cost) * Decimal(rng.randrange(40, 80)) / 100, 0)
-            self._cols["catalog_items"].add(
-                mid,
-                {
-                    "kind": "normal",
-                    "description": desc,
-                    "unit_cost": cost,
-                    "quantity": "1",
-                    "quantity_unit": unit,
-                    "price": cost,
-                    "is_taxable": True,
-                    "is_tax_inclusive": False,
-                    "has_jp_withholding_tax": code == "WRITE-JP",
-                    "currency": "JPY",
-                    "tax_rate": "10.00" if category == "custom" else None,
-                    "extended_data": None,
-                    "vendor_cost": vendor_cost,
-                    "source_catalog_item": None,
-                    "mid": mid,
-                    "url": self._url("item", mid),
-                    "product_code": code,
-                    "interval": interval,
-                    "metered": metered,
-                    "tax_category": category,
-                },
+            item = self._item_record(mid)
+            item.update(
+                description=desc,
+                unit_cost=cost,
+                quantity_unit=unit,
+                price=cost,
+                has_jp_withholding_tax=code == "WRITE-JP",
+                tax_rate="10.00" if category == "custom" else None,
+                vendor_cost=vendor_cost,
+                product_code=code,
+                interval=interval,
+                metered=metered,
+                tax_category=category,
             )
+            self._cols["catalog_items"].add(mid, item)
+
+    def _item_record(self, mid: str) -> Record:
+        """A catalog item with every field at its default (what a create starts from)."""
+        return {
+            **self._lineitem("normal", "", "0", "1", "", "JPY", None),
+            "mid": mid,
+            "url": self._url("item", mid),
+            "product_code": "",
+            "interval": None,
+            "metered": False,
+            "tax_category": None,
+        }
 
     def _address_jp(self) -> Record:
         rng = self.rng
@@ -570,87 +585,49 @@ class MakeLeapsState(Emulator):
             month=month, month_name=D.MONTH_NAMES[month - 1]
         )
         lineitems = self._seed_lineitems(catalog, currency)
-        doc: Record = {
-            "document_number": number,
-            "document_type": doc_type,
-            "title": title,
-            "project_name": rng.choice(D.PROJECTS),
-            "bank_details_header": ("お振込先" if ja else "Bank details")
-            if doc_type == "invoice"
-            else "",
-            "bank_details": D.BANK_DETAILS if doc_type == "invoice" and currency == "JPY" else "",
-            "message": (
-                {
-                    "invoice": "下記の通りご請求申し上げます。",
-                    "quote": "下記の通りお見積り申し上げます。",
-                }.get(doc_type, "下記の通りご確認ください。")
+        doc = self._doc_record(
+            mid, doc_type, client, self._contact_by_url(client["default_contact"])
+        )
+        doc.update(
+            {
+                "document_number": number,
+                "title": title,
+                "project_name": rng.choice(D.PROJECTS),
+                "bank_details_header": ("お振込先" if ja else "Bank details")
+                if doc_type == "invoice"
+                else "",
+                "bank_details": D.BANK_DETAILS
+                if doc_type == "invoice" and currency == "JPY"
+                else "",
+                "message": (
+                    {
+                        "invoice": "下記の通りご請求申し上げます。",
+                        "quote": "下記の通りお見積り申し上げます。",
+                    }.get(doc_type, "下記の通りご確認ください。")
+                    if ja
+                    else "Thank you for your business."
+                ),
+                "proviso": ("お品代として" if ja else "For goods") if doc_type == "receipt" else "",
+                "has_hanko": ja,
+                "has_prices": doc_type != "timesheet",
+                "has_totals": doc_type != "timesheet",
+                "has_currency_code": currency != "JPY",
+                "currency": currency,
+                "tax_rate": "10.00",
+                "document_template": rng.choice(("ja_JP_pro_3", "ja_JP_v4_1"))
                 if ja
-                else "Thank you for your business."
-            ),
-            "proviso": ("お品代として" if ja else "For goods") if doc_type == "receipt" else "",
-            "group_lineitem_by_tax_rate": False,
-            "has_hanko": ja,
-            "has_prices": doc_type != "timesheet",
-            "has_totals": doc_type != "timesheet",
-            "has_currency_code": currency != "JPY",
-            "has_lineitem_tax_state": False,
-            "signature": False,
-            "display_tax_rate": True,
-            "hide_tax_description": False,
-            "has_tax_stamp": False,
-            "currency": currency,
-            "subtotal": "0",
-            "tax": "0",
-            "jp_withholding_tax": "0",
-            "tax_rate": "10.00",
-            "subtotal_sales_tax": "0",
-            "subtotal_withholding_tax": "0",
-            "total": "0",
-            "mixed_tax_rate_totals": {},
-            "extended_data": None,
-            "mid": mid,
-            "document_template": rng.choice(("ja_JP_pro_3", "ja_JP_v4_1"))
-            if ja
-            else rng.choice(("en_US_pro_3", "en_US_v4_1")),
-            "display_name": "",
-            "note": rng.choice(D.NOTES),
-            "external_id": f"ERP-{rng.randrange(100000, 999999)}" if rng.random() < 0.3 else "",
-            "round_tax_down": True,
-            "tags": rng.sample(D.TAGS, rng.choice((0, 0, 0, 1, 1, 2))),
-            "url": self._url("document", mid),
-            "pickup_links": f"{self._url('document', mid)}pickup-link/",
-            "pdf_content_url": f"{self._url('document', mid)}pdf/",
-            "pdf_upload_url": f"{self._url('document', mid)}upload-pdf/",
-            "client": client["url"],
-            "client_contact": client["default_contact"],
-            "date_paid": None,
-            "date_sent": None,
-            "date_cancelled": None,
-            "date_removed": None,
-            "date_accepted": None,
-            "date_confirmed": None,
-            "date_converted": None,
-            "is_accepted": False,
-            "is_confirmed": False,
-            "is_converted": False,
-            "approval_status": None,
-            "integrations": {},
-            "autocalculate": True,
-            "use_virtual_account": False,
-            "date": day.isoformat(),
-            "date_due": None,
-            "date_valid": None,
-            "date_shipped": None,
-            **self._sender,
-            **self._recipient(client, self._contact_by_url(client["default_contact"])),
-            "lineitems": lineitems,
-            "purchase_order_ids": [f"PO-{rng.randrange(10000, 99999)}"]
-            if rng.random() < 0.2
-            else [],
-            "source_received_document": None,
-            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
-            "use_external_pdf": False,
-        }
+                else rng.choice(("en_US_pro_3", "en_US_v4_1")),
+                "note": rng.choice(D.NOTES),
+                "external_id": f"ERP-{rng.randrange(100000, 999999)}" if rng.random() < 0.3 else "",
+                "tags": rng.sample(D.TAGS, rng.choice((0, 0, 0, 1, 1, 2))),
+                "autocalculate": True,
+                "date": day.isoformat(),
+                "lineitems": lineitems,
+                "purchase_order_ids": [f"PO-{rng.randrange(10000, 99999)}"]
+                if rng.random() < 0.2
+                else [],
+            }
+        )
         autocalculate(doc)
         if doc_type == "receipt" and currency == "JPY" and Decimal(doc["total"]) >= 50000:
             doc["has_tax_stamp"] = True
@@ -691,6 +668,57 @@ class MakeLeapsState(Emulator):
         self._set_display(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc_type, number)] = mid
+
+    def _doc_record(
+        self, mid: str, doc_type: str, client: Record, contact: Record | None
+    ) -> Record:
+        """A document of this client with every field at its default: what a create starts
+        from and seeding fills in (the sender is the partner, the recipient from ``contact``)."""
+        url = self._url("document", mid)
+        return {
+            **{f: "" for f in _DOC_STRINGS},
+            **{f: False for f in _DOC_BOOLS},
+            **dict.fromkeys(_DOC_MONEY, "0"),
+            **dict.fromkeys(MARKING_FIELDS, None),
+            **self._sender,
+            **self._recipient(client, contact),
+            "has_prices": True,
+            "has_totals": True,
+            "display_tax_rate": True,
+            "round_tax_down": True,
+            "document_number": "",
+            "document_type": doc_type,
+            "currency": "JPY",
+            "tax_rate": str(DEFAULT_TAX_RATE),
+            "mixed_tax_rate_totals": {},
+            "extended_data": None,
+            "mid": mid,
+            "document_template": "",
+            "display_name": "",
+            "external_id": "",
+            "tags": [],
+            "url": url,
+            "pickup_links": f"{url}pickup-link/",
+            "pdf_content_url": f"{url}pdf/",
+            "pdf_upload_url": f"{url}upload-pdf/",
+            "client": client["url"],
+            "client_contact": client["default_contact"],
+            "date_removed": None,
+            "date_converted": None,
+            "is_accepted": False,
+            "is_confirmed": False,
+            "is_converted": False,
+            "approval_status": None,
+            "integrations": {},
+            "date": _now().date().isoformat(),
+            "date_due": None,
+            "date_valid": None,
+            "date_shipped": None,
+            "lineitems": [],
+            "purchase_order_ids": [],
+            "source_received_document": None,
+            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
+        }
 
     def _recipient(self, client: Record, contact: Record | None) -> Record:
         """The ``recipient_*`` fields of a document for this client (and chosen contact)."""
