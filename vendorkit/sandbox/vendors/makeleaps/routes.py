@@ -14,38 +14,29 @@ from aiohttp import web
 
 from ..._auth import NO_STORE, OAuth2, basic, bearer
 from ..._emulator import read_body
+from ..._filters import where
 from ..._pages import page_window
 from ..._problem import Problem
+from ..._schema import Issue
 from . import data as D
+from .filters import list_filters
 from .helpers import (
     Handler,
     Record,
     _append_slash,
     _bool_param,
-    _day,
     _decimal,
-    _eq,
-    _eq_blank,
     _expand,
-    _inbox_data,
-    _inbox_issued,
-    _inbox_total,
-    _is_set,
     _jstype,
     _lang,
     _last,
-    _mid_of,
     _money,
     _now,
     _page_url,
-    _parse_date,
-    _parse_datetime,
     _pdf_response,
     _places,
-    _range_check,
     _read_upload,
     _ts,
-    _unconverted,
 )
 from .messages import (
     _BASE_MESSAGES,
@@ -60,16 +51,10 @@ from .messages import (
 from .rules import MakeLeapsRules
 from .schemas import (
     _CANCEL_SPEC,
-    _DOC_DATE_FIELDS,
-    _DOC_EXACT,
-    _DOC_FLAGS,
-    _DOC_TS_FIELDS,
     _HISTORY_SPEC,
     _ORDER_ITEM_SPEC,
     _SETTINGS_SPEC,
     ORIGIN,
-    SECURESEND_STATES,
-    SENDBYPOST_STATES,
 )
 
 
@@ -78,6 +63,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._filters = list_filters(self)
         self.oauth = OAuth2(
             self.tokens, default_ttl=36000, whole_seconds=True, extra={"scope": "read write"}
         )
@@ -124,7 +110,10 @@ class MakeLeapsEmulator(MakeLeapsRules):
         for path, table in ROUTES:
             for method, name in table.items():
                 kind, _, collection = name.partition(":")
-                handler = self._detail(collection) if kind == "detail" else getattr(self, name)
+                if kind in ("detail", "list"):
+                    handler = (self._detail if kind == "detail" else self._list)(collection)
+                else:
+                    handler = getattr(self, name)
                 if method == "GET":
                     r.add_get(path, handler)
                 else:
@@ -242,6 +231,53 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._json_cache.clear()
         self.views.clear()
 
+    def _list(self, collection: str) -> Handler:
+        """``GET`` a list (``"list:<collection>"`` in ``ROUTES``): its declared filters
+        (``filters.py``), its renderer, one page."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return self._listing(request, collection)
+
+        return handler
+
+    def _listing(
+        self, request: web.Request, collection: str, ids: Sequence[str] | None = None
+    ) -> web.Response:
+        """A page of ``collection``, or of ``ids`` in it (then unfiltered), rendered for the
+        request. Document filters are cached until the next write: the big list, filtered by
+        fields only; other filters read the clock or the order state."""
+        col = self._cols[collection]
+        if ids is None:
+            ids = col.ordered()
+            issues: list[Issue] = []
+            test = where(request.query, self._filters.get(collection, {}), issues)
+            if issues:
+                raise Problem(400, fields={name: [("", code, kw)] for name, code, kw in issues})
+            if test is not None:
+                every, items = ids, col.items
+                key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
+
+                def compute() -> list[str]:
+                    return [m for m in every if test(items[m])]
+
+                ids = (
+                    self.views.get(items, (collection, key), compute)
+                    if collection == "documents"
+                    else compute()
+                )
+        return self._page(request, ids, col.items, self._list_renderer(request, collection))
+
+    def _list_renderer(
+        self, request: web.Request, collection: str
+    ) -> Callable[[Record], Any] | None:
+        if collection == "documents":
+            return self._doc_renderer(request, _expand(request))
+        if collection == "sending_orders":
+            return self._render_order(request, _expand(request))
+        if collection == "inbox":
+            return self._inbox_renderer(request)
+        return None
+
     def _detail(self, collection: str) -> Handler:
         """``GET .../{mid}/``: the record as stored (``"detail:<collection>"`` in ``ROUTES``)."""
 
@@ -341,23 +377,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _partner(self, request: web.Request) -> web.StreamResponse:
         return self._ok(request, self._render_partner(request))
 
-    async def _tags(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["tags"]
-        return self._page(request, col.ordered(), col.items)
-
-    async def _employees(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["employees"]
-        ids = col.ordered()
-        search = request.query.get("search")
-        if search:
-            needle = search.lower()
-            ids = [
-                m
-                for m in ids
-                if needle in f"{col.items[m]['name']} {col.items[m]['email']}".lower()
-            ]
-        return self._page(request, ids, col.items)
-
     async def _employee(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
         return self._ok(request, self._get("employees", self._me if mid == "me" else mid))
@@ -416,95 +435,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def _render_doc(self, request: web.Request, doc: Record) -> Record:
         render = self._doc_renderer(request, _expand(request))
         return render(doc) if render else doc
-
-    async def _documents(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["documents"]
-        ids = col.ordered()
-        key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
-        if key:
-            pred = self._document_filter(request)  # validates the query even when cached
-            if pred is not None:
-                items = col.items
-                ids = self.views.get(
-                    items, ("documents", key), lambda: [m for m in ids if pred(items[m])]
-                )
-        return self._page(request, ids, col.items, self._doc_renderer(request, _expand(request)))
-
-    def _document_filter(self, request: web.Request) -> Callable[[Record], bool] | None:
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        errs = _Errors()
-        for name in _DOC_EXACT:
-            if name in q:
-                value = q[name]
-                if name == "document_type" and value not in D.DOCUMENT_TYPES:
-                    errs.add(name, "filter_choice", value=value)
-                checks.append(_eq(name, value))
-        for name, segment in (("client", "client"), ("client_contact", "contact")):
-            if name in q:
-                url = self._url(segment, _mid_of(q[name]))
-                checks.append(_eq(name, url))
-        if "tags" in q:
-            wanted = {t.strip() for t in q["tags"].split(",") if t.strip()}
-            checks.append(lambda d: bool(wanted.intersection(d.get("tags") or ())))
-        for flag, field in _DOC_FLAGS.items():
-            if flag in q:
-                b = _bool_param(q[flag])
-                if b is None:
-                    errs.add(flag, "filter_choice", value=q[flag])
-                checks.append(_is_set(field, b))
-        if "viewed" in q:
-            vb = _bool_param(q["viewed"])
-            if vb is None:
-                errs.add("viewed", "filter_choice", value=q["viewed"])
-            checks.append(lambda d: (d["mid"] in self._viewed) == vb)
-        for key, value in q.items():
-            field, _, op = key.partition("__")
-            if field not in _DOC_DATE_FIELDS and field not in _DOC_TS_FIELDS:
-                continue
-            if op not in ("", "lt", "lte", "gt", "gte"):
-                continue
-            if field in _DOC_DATE_FIELDS:
-                parsed = _parse_date(value)
-                bound = parsed.isoformat() if parsed else None
-                if bound is None:
-                    errs.add(key, "filter_date")
-                    continue
-            else:
-                dt = _parse_datetime(value)
-                if dt is None:
-                    errs.add(key, "filter_datetime")
-                    continue
-                bound = _ts(dt)
-            checks.append(_range_check(field, op, bound))
-        search = q.get("search")
-        if search:
-            needle = search.lower()
-            clients = self._cols["clients"].items
-
-            def searched(d: Record) -> bool:
-                client = clients.get(_last(d.get("client") or ""), {})
-                text = " ".join(
-                    str(d.get(k) or "")
-                    for k in (
-                        "document_number",
-                        "title",
-                        "project_name",
-                        "note",
-                        "display_name",
-                        "recipient_name",
-                        "external_id",
-                    )
-                )
-                return needle in f"{text} {client.get('display_name', '')}".lower()
-
-            checks.append(searched)
-        errs.check()
-        if not checks:
-            return None
-        if len(checks) == 1:
-            return checks[0]
-        return lambda d: all(c(d) for c in checks)
 
     async def _document(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("documents", request.match_info["mid"])
@@ -651,18 +581,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self.count_write(request)
         return self._ok(request, link)
 
-    async def _items(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["catalog_items"]
-        ids = col.ordered()
-        q = request.query
-        if "product_code" in q:
-            code = q["product_code"]
-            ids = [m for m in ids if col.items[m]["product_code"] == code]
-        if "product_code__contains" in q:
-            part = q["product_code__contains"]
-            ids = [m for m in ids if part in (col.items[m]["product_code"] or "")]
-        return self._page(request, ids, col.items)
-
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
         mid = self._new_mid()
@@ -684,36 +602,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         item.update(cleaned)
         self.count_write(request)
         return self._ok(request, item)
-
-    async def _clients(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["clients"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        if "archived" in q:
-            b = _bool_param(q["archived"])
-            if b is None:
-                _invalid("archived", "filter_choice", value=q["archived"])
-            checks.append(lambda c: (c["date_archived"] is not None) == b)
-        if "client_external_id" in q:
-            ext = q["client_external_id"]
-            checks.append(lambda c: c["client_external_id"] == ext)
-        if q.get("search"):
-            needle = q["search"].lower()
-            contacts = self._cols["contacts"].items
-
-            def searched(c: Record) -> bool:
-                parts = [c["display_name"], c["client_external_id"]]
-                for url in c["contacts"]:
-                    ct = contacts.get(_last(url))
-                    if ct:
-                        parts += [ct["display_name"], (ct.get("email") or {}).get("address", "")]
-                return needle in " ".join(parts).lower()
-
-            checks.append(searched)
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
 
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_client(await self._body(request), None, partial=False)
@@ -804,35 +692,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self.count_write(request)
         return self._ok(request, settings)
 
-    async def _contacts(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["contacts"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        for name in ("contact_type", "owner_type", "format"):
-            if name in q:
-                checks.append(_eq_blank(name, q[name]))
-        if q.get("search"):
-            needle = q["search"].lower()
-            checks.append(
-                lambda c: (
-                    needle
-                    in " ".join(
-                        str(x or "")
-                        for x in (
-                            c["display_name"],
-                            c["name"],
-                            c["department"],
-                            c["phone_number"],
-                            (c.get("email") or {}).get("address"),
-                        )
-                    ).lower()
-                )
-            )
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
-
     async def _contact_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
         errs = _Errors()
@@ -904,38 +763,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             return out
 
         return render
-
-    async def _orders(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["sending_orders"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        for name, states in (
-            ("securesend_status", SECURESEND_STATES),
-            ("sendbypost_status", SENDBYPOST_STATES),
-        ):
-            if name in q:
-                value = q[name]
-                if value not in states:
-                    _invalid(name, "filter_choice", value=value)
-                key = name.split("_")[0]
-                checks.append(self._status_is(key, value))
-        for name in ("securesend_selected", "sendbypost_selected"):
-            if name in q:
-                b = _bool_param(q[name])
-                if b is None:
-                    _invalid(name, "filter_choice", value=q[name])
-                checks.append(_eq(name, b))
-        for name, segment in (("recipient_organization", "client"), ("employee", "employee")):
-            if name in q:
-                url = self._url(segment, _mid_of(q[name]))
-                checks.append(_eq(name, url))
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items, self._render_order(request, _expand(request)))
-
-    def _status_is(self, key: str, value: str) -> Callable[[Record], bool]:
-        return lambda o: self._order_status_now(o["mid"], o)[key] == value
 
     def _get_order(self, request: web.Request) -> tuple[str, Record]:
         mid = request.match_info["mid"]
@@ -1093,51 +920,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self.count_write(request)
         return self._ok(request, item)
 
-    async def _history(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["history"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        errs = _Errors()
-        if "date" in q:
-            parsed = _parse_datetime(q["date"]) or _day(q["date"])
-            if parsed is None:
-                errs.add("date", "filter_datetime")
-            else:
-                day = parsed.date().isoformat()
-                checks.append(lambda h: h["action_time"][:10] == day)
-        if "date_start" in q:
-            start = _parse_datetime(q["date_start"]) or _day(q["date_start"])
-            if start is None:
-                errs.add("date_start", "filter_datetime")
-            else:
-                lo = _ts(start)
-                checks.append(lambda h: h["action_time"] >= lo)
-        if "date_end" in q:
-            end = _parse_datetime(q["date_end"])
-            day_end = _day(q["date_end"])
-            if end is None and day_end is None:
-                errs.add("date_end", "filter_datetime")
-            elif end is not None:
-                hi = _ts(end)
-                checks.append(lambda h: h["action_time"] <= hi)
-            elif day_end is not None:
-                hi_excl = _ts(day_end + timedelta(days=1))
-                checks.append(lambda h: h["action_time"] < hi_excl)
-        if "event_name" in q:
-            checks.append(_eq("event_name", q["event_name"]))
-        if "action_flag" in q:
-            try:
-                flag = int(q["action_flag"])
-            except ValueError:
-                errs.add("action_flag", "filter_number")
-            else:
-                checks.append(lambda h: h["action_flag"] == flag)
-        errs.check()
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
-
     async def _history_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
         errs = _Errors()
@@ -1167,44 +949,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             return out
 
         return render
-
-    async def _inbox(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["inbox"]
-        ids = col.ordered()
-        q = request.query
-        errs = _Errors()
-        checks: list[Callable[[Record], bool]] = []
-        if "type" in q:
-            if q["type"] not in ("received_doc", "accepted_order", "confirmed_doc"):
-                errs.add("type", "filter_choice", value=q["type"])
-            checks.append(_eq("type", q["type"]))
-        for name, op in (("total_from", "ge"), ("total_to", "le")):
-            if name in q:
-                bound = _decimal(q[name])
-                if bound is None:
-                    errs.add(name, "filter_number")
-                    continue
-                checks.append(_inbox_total(op, bound))
-        for name, op in (("issued_date_from", "ge"), ("issued_date_to", "le")):
-            if name in q:
-                parsed = _parse_date(q[name])
-                if parsed is None:
-                    errs.add(name, "filter_date")
-                    continue
-                iso = parsed.isoformat()
-                checks.append(_inbox_issued(op, iso))
-        if q.get("sender_name"):
-            needle = q["sender_name"].lower()
-            checks.append(lambda e: needle in str(_inbox_data(e).get("sender_name") or "").lower())
-        if "is_unconverted" in q:
-            b = _bool_param(q["is_unconverted"])
-            if b is None:
-                errs.add("is_unconverted", "filter_choice", value=q["is_unconverted"])
-            checks.append(lambda e: _unconverted(e) == b)
-        errs.check()
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items, self._inbox_renderer(request))
 
     async def _inbox_entry(self, request: web.Request) -> web.StreamResponse:
         entry = self._get("inbox", request.match_info["mid"])
@@ -1247,7 +991,8 @@ def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Respon
 _P = "/api/partner/{pmid}"
 _O = _P + "/sending/order/{mid}"
 _UPDATE = ("PUT", "PATCH")
-#: The route table: path -> method -> handler, or ``detail:<collection>`` for a record as stored
+#: The route table: path -> method -> handler, ``detail:<collection>`` for a record as stored or
+#: ``list:<collection>`` for a filtered list
 #: (every ``/api/`` path also answers OPTIONS).
 ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/user/oauth2/token/", {"POST": "_token"}),
@@ -1258,11 +1003,11 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/api/partner/", {"GET": "_partners"}),
     ("/api/taskprogress/{mid}/", {"GET": "_task_progress"}),
     (_P + "/", {"GET": "_partner"}),
-    (_P + "/tag/", {"GET": "_tags"}),
-    (_P + "/employee/", {"GET": "_employees"}),
+    (_P + "/tag/", {"GET": "list:tags"}),
+    (_P + "/employee/", {"GET": "list:employees"}),
     (_P + "/employee/{mid}/", {"GET": "_employee"}),
     (_P + "/template/{document_type}/", {"GET": "_templates"}),
-    (_P + "/document/", {"GET": "_documents", "POST": "_document_create"}),
+    (_P + "/document/", {"GET": "list:documents", "POST": "_document_create"}),
     (
         _P + "/document/{mid}/",
         {
@@ -1274,12 +1019,12 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_P + "/document/{mid}/pdf/", {"GET": "_document_pdf"}),
     (_P + "/document/{mid}/upload-pdf/", {"PUT": "_document_upload"}),
     (_P + "/document/{mid}/pickup-link/", {"GET": "_pickup_links", "POST": "_pickup_link_create"}),
-    (_P + "/item/", {"GET": "_items", "POST": "_item_create"}),
+    (_P + "/item/", {"GET": "list:catalog_items", "POST": "_item_create"}),
     (
         _P + "/item/{mid}/",
         {"GET": "detail:catalog_items", **dict.fromkeys(_UPDATE, "_item_update")},
     ),
-    (_P + "/client/", {"GET": "_clients", "POST": "_client_create"}),
+    (_P + "/client/", {"GET": "list:clients", "POST": "_client_create"}),
     (
         _P + "/client/{mid}/",
         {
@@ -1293,7 +1038,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
         _P + "/client/{mid}/settings/",
         {"GET": "_settings", **dict.fromkeys(_UPDATE, "_settings_update")},
     ),
-    (_P + "/contact/", {"GET": "_contacts", "POST": "_contact_create"}),
+    (_P + "/contact/", {"GET": "list:contacts", "POST": "_contact_create"}),
     (
         _P + "/contact/{mid}/",
         {
@@ -1302,7 +1047,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
             "DELETE": "_contact_delete",
         },
     ),
-    (_P + "/sending/order/", {"GET": "_orders", "POST": "_order_create"}),
+    (_P + "/sending/order/", {"GET": "list:sending_orders", "POST": "_order_create"}),
     (
         _O + "/",
         {"GET": "_order", **dict.fromkeys(_UPDATE, "_order_update"), "DELETE": "_order_delete"},
@@ -1313,9 +1058,9 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_O + "/items/", {"GET": "_order_items_list", "POST": "_order_item_create"}),
     (_O + "/items/{item}/", {"GET": "_order_item", "DELETE": "_order_item_delete"}),
     (_O + "/items/{item}/upload/", {"PUT": "_order_item_upload"}),
-    (_P + "/history/", {"GET": "_history", "POST": "_history_create"}),
+    (_P + "/history/", {"GET": "list:history", "POST": "_history_create"}),
     (_P + "/history/{mid}/", {"GET": "detail:history"}),
-    (_P + "/inbox/inbox/", {"GET": "_inbox"}),
+    (_P + "/inbox/inbox/", {"GET": "list:inbox"}),
     (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
     (_P + "/secureinbox/received-document/{mid}/", {"GET": "_received"}),
     (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
