@@ -110,10 +110,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         for path, table in ROUTES:
             for method, name in table.items():
                 kind, _, collection = name.partition(":")
-                if kind in ("detail", "list"):
-                    handler = (self._detail if kind == "detail" else self._list)(collection)
-                else:
-                    handler = getattr(self, name)
+                maker = {"detail": self._detail, "list": self._list, "inbox": self._secure_inbox}
+                handler = maker[kind](collection) if collection else getattr(self, name)
                 if method == "GET":
                     r.add_get(path, handler)
                 else:
@@ -606,23 +604,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_client(await self._body(request), None, partial=False)
         mid = self._new_mid()
-        client: Record = {
-            "url": self._url("client", mid),
-            "mid": mid,
-            "display_name": "",
-            "organization_type": "",
-            "is_organization": False,
-            "date_archived": None,
-            "client_external_id": cleaned.get("client_external_id", ""),
-            "contacts": [],
-            "default_contact": None,
-            "managing_teams": [],
-            "default_presets": [],
-            "integrations": {},
-            "lang_code": cleaned.get("lang_code") or "ja",
-            "settings": f"{self._url('client', mid)}settings/",
-            "date_cutoff": cleaned.get("date_cutoff"),
-        }
+        client = self._client_record(mid, cleaned.get("lang_code") or "ja")
+        client.update(
+            client_external_id=cleaned.get("client_external_id", ""),
+            date_cutoff=cleaned.get("date_cutoff"),
+        )
         self._apply_client_contacts(client, cleaned["contacts"], cleaned.get("default_contact"))
         self._cols["clients"].add(mid, client)
         self._cols["client_settings"].add(mid, self._default_settings(mid, client["lang_code"]))
@@ -941,11 +927,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         def render(entry: Record) -> Record:
             out = dict(entry)
             for key in ("accepted_order", "received_doc"):
-                nested = entry.get(key)
-                if nested:
-                    data = nested["document_data"]
-                    display = self._display_ja(data["document_type"], data["document_number"])
-                    out[key] = {**nested, "display_name": display}
+                if nested := entry.get(key):
+                    out[key] = self._ja_named(nested)
             return out
 
         return render
@@ -955,29 +938,26 @@ class MakeLeapsEmulator(MakeLeapsRules):
         render = self._inbox_renderer(request)
         return self._ok(request, render(entry) if render else entry)
 
-    async def _received(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("received_documents", request.match_info["mid"])
-        if _lang(request) == "ja":
-            data = doc["document_data"]
-            doc = {
-                **doc,
-                "display_name": self._display_ja(data["document_type"], data["document_number"]),
-            }
-        return self._ok(request, doc)
+    def _secure_inbox(self, collection: str) -> Handler:
+        """A received document or an accepted order: Japanese readers get the Japanese name of
+        the document it carries."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            record = self._get(collection, request.match_info["mid"])
+            return self._ok(request, self._ja_named(record) if _lang(request) == "ja" else record)
+
+        return handler
+
+    def _ja_named(self, record: Record) -> Record:
+        data = record["document_data"]
+        return {
+            **record,
+            "display_name": self._display_ja(data["document_type"], data["document_number"]),
+        }
 
     async def _received_pdf(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("received_documents", request.match_info["mid"])
         return _pdf_response(doc["display_name"], f"received_{doc['mid']}.pdf")
-
-    async def _accepted(self, request: web.Request) -> web.StreamResponse:
-        order = self._get("accepted_orders", request.match_info["mid"])
-        if _lang(request) == "ja":
-            data = order["document_data"]
-            order = {
-                **order,
-                "display_name": self._display_ja(data["document_type"], data["document_number"]),
-            }
-        return self._ok(request, order)
 
 
 def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Response:
@@ -992,7 +972,7 @@ _P = "/api/partner/{pmid}"
 _O = _P + "/sending/order/{mid}"
 _UPDATE = ("PUT", "PATCH")
 #: The route table: path -> method -> handler, ``detail:<collection>`` for a record as stored or
-#: ``list:<collection>`` for a filtered list
+#: ``list:<collection>`` for a filtered list, ``inbox:<collection>`` for a secure-inbox record
 #: (every ``/api/`` path also answers OPTIONS).
 ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/user/oauth2/token/", {"POST": "_token"}),
@@ -1062,9 +1042,9 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_P + "/history/{mid}/", {"GET": "detail:history"}),
     (_P + "/inbox/inbox/", {"GET": "list:inbox"}),
     (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
-    (_P + "/secureinbox/received-document/{mid}/", {"GET": "_received"}),
+    (_P + "/secureinbox/received-document/{mid}/", {"GET": "inbox:received_documents"}),
     (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
-    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "_accepted"}),
+    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "inbox:accepted_orders"}),
     (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "detail:pickup_links"}),
     (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
     (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_uncancel"}),

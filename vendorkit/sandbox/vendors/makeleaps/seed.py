@@ -17,9 +17,11 @@ from .money import autocalculate
 from .schemas import (
     _ALNUM,
     _COLLECTIONS,
+    _CONTACT_SPEC,
     _DOC_BOOLS,
     _DOC_MONEY,
     _DOC_STRINGS,
+    _ORDER_SPEC,
     _VISIBLE_FIELDS,
     ANCHOR,
     APP_ORIGIN,
@@ -27,7 +29,16 @@ from .schemas import (
     DOC_TYPES,
     MARKING_FIELDS,
     ORIGIN,
+    Spec,
 )
+
+_LISTS = frozenset({"strlist", "emails", "refs", "addresses"})
+
+
+def _blank(spec: Spec) -> Record:
+    """Every field of ``spec`` empty, as a new record starts (``""``, ``False``, ``[]``, None)."""
+    empty = {"string": "", "bool": False}
+    return {name: [] if f.kind in _LISTS else empty.get(f.kind) for name, f in spec.items()}
 
 
 class MakeLeapsState(Emulator):
@@ -297,19 +308,10 @@ class MakeLeapsState(Emulator):
             "mid": mid,
             "owner": self._url("client", owner_mid) if owner_mid else None,
             "owner_type": "client" if owner_mid else None,
-            "contact_type": fields.get("contact_type", "organization"),
-            "name": fields.get("name", ""),
-            "family_name": fields.get("family_name", ""),
-            "given_name": fields.get("given_name", ""),
-            "display_name": "",
-            "title": fields.get("title", ""),
-            "department": fields.get("department", ""),
-            "format": "default",
-            "phone_number": fields.get("phone_number", ""),
-            "fax_number": fields.get("fax_number", ""),
+            **_blank(_CONTACT_SPEC),
+            "contact_type": "organization",
+            **fields,
             "is_default": is_default,
-            "email": fields.get("email"),
-            "addresses": fields.get("addresses", []),
             "default_address": None,
             "integrations": {},
         }
@@ -411,28 +413,39 @@ class MakeLeapsState(Emulator):
             archived = (
                 _ts(ANCHOR - timedelta(days=rng.randrange(1, 300))) if rng.random() < 0.07 else None
             )
-            client: Record = {
-                "url": self._url("client", mid),
-                "mid": mid,
-                "display_name": "",
-                "organization_type": "",
-                "is_organization": False,
-                "date_archived": archived,
-                "client_external_id": f"C-{i + 1:05d}" if rng.random() < 0.5 else "",
-                "contacts": [c["url"] for c in created],
-                "default_contact": created[0]["url"],
-                "managing_teams": [],
-                "default_presets": [],
-                "integrations": {},
-                "lang_code": lang,
-                "settings": f"{self._url('client', mid)}settings/",
-                "date_cutoff": rng.choice((None, 20, 25, 31)) if lang == "ja" else None,
-            }
+            client = self._client_record(mid, lang)
+            client.update(
+                date_archived=archived,
+                client_external_id=f"C-{i + 1:05d}" if rng.random() < 0.5 else "",
+                contacts=[c["url"] for c in created],
+                default_contact=created[0]["url"],
+                date_cutoff=rng.choice((None, 20, 25, 31)) if lang == "ja" else None,
+            )
             self._refresh_client(client)
             self._cols["clients"].add(mid, client)
             self._cols["client_settings"].add(mid, self._default_settings(mid, lang))
             self._client_currency[mid] = currency
             self._client_lang[mid] = lang
+
+    def _client_record(self, mid: str, lang: str) -> Record:
+        """A client with every field at its default (what a create starts from)."""
+        return {
+            "url": self._url("client", mid),
+            "mid": mid,
+            "display_name": "",
+            "organization_type": "",
+            "is_organization": False,
+            "date_archived": None,
+            "client_external_id": "",
+            "contacts": [],
+            "default_contact": None,
+            "managing_teams": [],
+            "default_presets": [],
+            "integrations": {},
+            "lang_code": lang,
+            "settings": f"{self._url('client', mid)}settings/",
+            "date_cutoff": None,
+        }
 
     def _default_settings(self, client_mid: str, lang: str) -> Record:
         return {
@@ -882,30 +895,14 @@ class MakeLeapsState(Emulator):
         mid = self._new_mid()
         url = f"{self._p}/sending/order/{mid}/"
         order: Record = {
+            **_blank(_ORDER_SPEC),
             "url": url,
             "mid": mid,
             "send_url": f"{url}send/",
-            "recipient_organization": None,
             "employee": self._url("employee", employee),
-            "securesend_selected": False,
-            "to_emails": [],
-            "send_to_contacts": [],
-            "subject": "",
-            "message": "",
-            "enable_cc_payments": False,
-            "sendbypost_selected": False,
             "stamp_type": "nostamp",
             "ready_to_order": False,
             "pdf_content_url": f"{url}pdf/",
-            "recipient_contact_organization_name": "",
-            "recipient_contact_department": "",
-            "recipient_contact_title": "",
-            "recipient_contact_name": "",
-            "recipient_honorific": "",
-            "recipient_address": None,
-            "sender_contact_organization_name": "",
-            "sender_contact_phone_number": "",
-            "sender_address": None,
             "validation_errors": [],
             "items": [],
             "items_url": f"{url}items/",
@@ -916,7 +913,6 @@ class MakeLeapsState(Emulator):
                 "securesend_cancelled": False,
                 "sendbypost_cancelled": False,
             },
-            "external_id": "",
         }
         order.update(fields)
         self._cols["sending_orders"].add(mid, order)
