@@ -241,11 +241,13 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def _listing(
         self, request: web.Request, collection: str, ids: Sequence[str] | None = None
     ) -> web.Response:
-        """A page of ``collection``, or of ``ids`` in it (then unfiltered), rendered for the
+        """A page of ``collection``, or of those ``ids`` it has (then unfiltered), rendered for the
         request. Document filters are cached until the next write: the big list, filtered by
         fields only; other filters read the clock or the order state."""
         col = self._cols[collection]
-        if ids is None:
+        if ids is not None:
+            ids = [m for m in ids if m in col.items]
+        else:
             ids = col.ordered()
             issues: list[Issue] = []
             test = where(request.query, self._filters.get(collection, {}), issues)
@@ -503,9 +505,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _pickup_links(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
         self._get("documents", mid)
-        links = self._cols["pickup_links"].items
-        ids = [m for m in self._doc_links.get(mid, []) if m in links]
-        return self._page(request, ids, links)
+        return self._listing(request, "pickup_links", self._doc_links.get(mid, []))
 
     async def _pickup_link_create(self, request: web.Request) -> web.StreamResponse:
         doc_mid = request.match_info["mid"]
@@ -559,22 +559,15 @@ class MakeLeapsEmulator(MakeLeapsRules):
         state = self._tasks[mid]
         if not state["done"]:
             _invalid("non_field_errors", "task_unfinished")
-        links = self._cols["pickup_links"].items
-        ids = [m for m in state["results"] if m in links]
-        return self._page(request, ids, links)
+        return self._listing(request, "pickup_links", state["results"])
 
     async def _pickup_link_cancel(self, request: web.Request) -> web.StreamResponse:
+        """``cancel/`` and ``uncancel/``; uncancelling an expired link gives it 60 more days."""
         link = self._get("pickup_links", request.match_info["mid"])
-        link["is_cancelled"] = True
-        self.count_write(request)
-        return self._ok(request, link)
-
-    async def _pickup_link_uncancel(self, request: web.Request) -> web.StreamResponse:
-        link = self._get("pickup_links", request.match_info["mid"])
-        link["is_cancelled"] = False
+        link["is_cancelled"] = not request.path.endswith("/uncancel/")
         now = _now()
         expires = datetime.fromisoformat(link["expiration_date"]).replace(tzinfo=UTC)
-        if expires <= now:
+        if not link["is_cancelled"] and expires <= now:
             link["expiration_date"] = (now + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S")
         self.count_write(request)
         return self._ok(request, link)
@@ -649,9 +642,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     async def _client_contacts(self, request: web.Request) -> web.StreamResponse:
         client = self._get("clients", request.match_info["mid"])
-        contacts = self._cols["contacts"].items
-        ids = [m for m in (_last(u) for u in client["contacts"]) if m in contacts]
-        return self._page(request, ids, contacts)
+        return self._listing(request, "contacts", [_last(u) for u in client["contacts"]])
 
     async def _settings(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -728,10 +719,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             state = self._order_state[mid]
             out = dict(order)
             out.pop("mid", None)
-            out["items"] = sorted(
-                (items[i] for i in self._order_items.get(mid, []) if i in items),
-                key=lambda it: it["position"],
-            )
+            out["items"] = [items[i] for i in self._order_item_ids(mid)]
             out["status"] = dict(self._order_status_now(mid, order))
             if state["sent"]:
                 out["ready_to_order"] = False
@@ -749,6 +737,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
             return out
 
         return render
+
+    def _order_item_ids(self, mid: str) -> list[str]:
+        """The order's items that exist, by position."""
+        items = self._cols["sending_order_items"].items
+        ids = [i for i in self._order_items.get(mid, []) if i in items]
+        return sorted(ids, key=lambda i: items[i]["position"])
 
     def _get_order(self, request: web.Request) -> tuple[str, Record]:
         mid = request.match_info["mid"]
@@ -831,19 +825,15 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if not self._order_state[mid]["sent"]:
             _invalid("non_field_errors", "order_not_sent")
         status = self._order_status_now(mid, order)
-        if cleaned.get("securesend_cancelled") and not status["securesend_cancelled"]:
-            if status["securesend"] != "not_viewed":
-                errs.add("securesend_cancelled", "cannot_cancel_securesend")
-        if cleaned.get("sendbypost_cancelled") and not status["sendbypost_cancelled"]:
-            if status["sendbypost"] != "can_cancel":
-                errs.add("sendbypost_cancelled", "cannot_cancel_sendbypost")
+        asked = [k for k in ("securesend", "sendbypost") if cleaned.get(f"{k}_cancelled")]
+        asked = [k for k in asked if not status[f"{k}_cancelled"]]
+        for kind in asked:
+            if status[kind] != _CANCELLABLE[kind]:
+                errs.add(f"{kind}_cancelled", f"cannot_cancel_{kind}")
         errs.check()
-        if cleaned.get("securesend_cancelled") and not status["securesend_cancelled"]:
-            status["securesend"] = "cancelled"
-            status["securesend_cancelled"] = True
-        if cleaned.get("sendbypost_cancelled") and not status["sendbypost_cancelled"]:
-            status["sendbypost"] = "cancelled"
-            status["sendbypost_cancelled"] = True
+        for kind in asked:
+            status[kind] = "cancelled"
+            status[f"{kind}_cancelled"] = True
         self.count_write(request)
         return self._ok(request, status)
 
@@ -853,12 +843,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     async def _order_items_list(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
-        items = self._cols["sending_order_items"].items
-        ids = sorted(
-            (i for i in self._order_items.get(mid, []) if i in items),
-            key=lambda i: items[i]["position"],
-        )
-        return self._page(request, ids, items)
+        return self._listing(request, "sending_order_items", self._order_item_ids(mid))
 
     async def _order_item_create(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
@@ -968,6 +953,8 @@ def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Respon
     return web.Response(body=text.encode(), status=status, content_type="application/json")
 
 
+#: The state in which each way of sending an order can still be cancelled.
+_CANCELLABLE = {"securesend": "not_viewed", "sendbypost": "can_cancel"}
 _P = "/api/partner/{pmid}"
 _O = _P + "/sending/order/{mid}"
 _UPDATE = ("PUT", "PATCH")
@@ -1047,7 +1034,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "inbox:accepted_orders"}),
     (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "detail:pickup_links"}),
     (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
-    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_uncancel"}),
+    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_cancel"}),
     (_P + "/task/{mid}/", {"GET": "_task"}),
     (_P + "/task/{mid}/results/", {"GET": "_task_results"}),
 )
