@@ -1,26 +1,7 @@
-"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it.
-
-- ``POST /stable/oauth/access-token`` with a JSON body and the grants ``password``,
-  ``leaddesk_client_id``, ``client_user`` and ``refresh_token``; a refresh rotates: the old
-  refresh token and its access token die at once. Refresh tokens outlive access tokens.
-- Collections ``{"collection", "_links": {"self", "prev", "next"}, "_meta": {"total"}}`` paged
-  by ``page``/``per_page`` (default 25, maximum 500, 422 outside 1..500); objects at the root with
-  ``_links``; equality filters on a collection's own fields (``?campaign_id=7``).
-- Create ``POST`` -> ``200 {"id": N}``; update ``PATCH`` -> ``204``; delete -> ``204``; ``PUT``
-  and writes on calls -> ``405``.
-- Relations ``campaigns/<id>/users|products|contact_lists`` and ``contact_lists/<id>/contacts``:
-  ``GET`` lists the related objects, ``POST [{"id": 1}, ..]`` adds, ``PATCH [..]`` replaces,
-  ``DELETE <relation>/<id>`` removes (all ``204``; ``DELETE <relation>`` with the same array
-  body removes those too). The same through the parent:
-  ``PATCH /campaigns/1 {"users": [..]}`` replaces, ``POST /campaigns/1 {"users": [..]}`` adds.
-- Errors ``{"error": "<id>", "error_description": "..", "error_validation": {field: [..]}}``:
-  ``415`` for a body that is not JSON (malformed, or another content type), ``422``
-  ``validation_failed`` with Laravel-style messages, ``404`` ``<thing>_not_found``, ``401`` for a
-  missing, expired or rotated token.
-
-Assumptions where the docs are silent (also in docs/sandbox/leaddesk.md): the resources' fields,
-the ids of errors other than ``validation_failed``/``user_not_found``, that calls are read-only,
-and no throttle by default (the docs publish no quota).
+"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it:
+the four OAuth2 grants with rotating refresh tokens, HAL collections paged by ``page``/``per_page``,
+objects and their relations, Laravel-style 422s. What it emulates, and what it assumes where the
+docs are silent, is written once, in ``docs/sandbox/leaddesk.md``.
 """
 
 from __future__ import annotations
