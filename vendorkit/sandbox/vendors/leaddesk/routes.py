@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -142,9 +143,9 @@ class LeadDeskEmulator(Emulator):
                 for rel in RELATIONS[coll]:
                     path, key = f"{bp}/{coll}/{{id}}/{rel}", f"{coll}.{rel}"
                     r.add_get(path, on(self._rel_list, key))
-                    r.add_post(path, on(self._rel_add, key))
-                    r.add_patch(path, on(self._rel_replace, key))
-                    r.add_delete(path, on(self._rel_remove_many, key))
+                    r.add_post(path, on(partial(self._rel_write, how="add"), key))
+                    r.add_patch(path, on(partial(self._rel_write, how="replace"), key))
+                    r.add_delete(path, on(partial(self._rel_write, how="remove"), key))
                     r.add_get(path + "/{rid}", on(self._rel_get, key))
                     r.add_delete(path + "/{rid}", on(self._rel_remove, key))
 
@@ -451,15 +452,6 @@ class LeadDeskEmulator(Emulator):
                 members.pop(i, None)
         self.count_write(request)
         return web.Response(status=204)
-
-    async def _rel_add(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "add")
-
-    async def _rel_replace(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "replace")
-
-    async def _rel_remove_many(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "remove")
 
     async def _rel_remove(self, request: web.Request, key: str) -> web.Response:
         parent, target = self._rel_parts(key)

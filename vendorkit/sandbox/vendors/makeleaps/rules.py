@@ -27,6 +27,7 @@ from .messages import Msg, _Errors, _invalid
 from .money import autocalculate
 from .schemas import (
     _ADDRESS_SPEC,
+    _CATALOG_COPIED,
     _CLIENT_SPEC,
     _CONTACT_SPEC,
     _DOC_REQUIRED,
@@ -301,20 +302,7 @@ class MakeLeapsRules(MakeLeapsState):
                 only_refs = set(raw) <= {"kind", "source_catalog_item", "position"}
                 if cat is not None and kind in ("normal", "simple"):
                     if only_refs:
-                        for k in (
-                            "description",
-                            "unit_cost",
-                            "quantity",
-                            "quantity_unit",
-                            "price",
-                            "is_taxable",
-                            "is_tax_inclusive",
-                            "has_jp_withholding_tax",
-                            "currency",
-                            "extended_data",
-                            "vendor_cost",
-                        ):
-                            item[k] = cat[k]
+                        item.update({k: cat[k] for k in _CATALOG_COPIED})
                     if "tax_rate" not in raw:
                         category = cat["tax_category"]
                         item["tax_rate"] = {

@@ -30,8 +30,14 @@ from .schemas import (
     MARKING_FIELDS,
     ORIGIN,
     Spec,
+    _words,
 )
 
+#: The flags of a received document (those in ``on`` are set).
+_RECEIVED_FLAGS = _words(
+    "group_lineitem_by_tax_rate has_lineitem_tax_state signature hide_tax_description "
+    "has_tax_stamp has_currency_code has_hanko has_prices has_totals display_tax_rate"
+)
 _LISTS = frozenset({"strlist", "emails", "refs", "addresses"})
 
 
@@ -1033,17 +1039,8 @@ class MakeLeapsState(Emulator):
                 "round_tax_down": True,
             }
         )
-        for flag in (
-            "group_lineitem_by_tax_rate",
-            "has_lineitem_tax_state",
-            "signature",
-            "hide_tax_description",
-            "has_tax_stamp",
-            "has_currency_code",
-        ):
-            fake[flag] = False
-        for flag in ("has_hanko", "has_prices", "has_totals", "display_tax_rate"):
-            fake[flag] = True
+        on = _words("has_hanko has_prices has_totals display_tax_rate")
+        fake.update({flag: flag in on for flag in _RECEIVED_FLAGS})
         autocalculate(fake)
         data = self._visible_data(fake)
         url = f"{self._p}/secureinbox/received-document/{rmid}/"
