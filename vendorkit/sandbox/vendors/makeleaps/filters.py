@@ -130,7 +130,17 @@ def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
     def status_is(key: str) -> Callable[[Record, str], bool]:
         return lambda o, v: emu._order_status_now(o["mid"], o)[key] == v
 
+    def archived(t: Record) -> bool:
+        return f"{t['document_type']}:{t['template_code']}" in emu._archived_templates
+
     return {
+        "templates": {
+            "is_archived": _flag(lambda t, v: archived(t) == v),
+            # Anything but a true value means "show them" (never an error).
+            "hide_archived": Filter(
+                lambda t, v: not (v and archived(t)), lambda v: _bool_param(v) is True
+            ),
+        },
         "documents": {
             **{name: _eq(name) for name in _DOC_EXACT},
             "document_type": _choice("document_type", D.DOCUMENT_TYPES),

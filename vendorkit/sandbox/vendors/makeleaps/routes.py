@@ -24,7 +24,6 @@ from .helpers import (
     Handler,
     Record,
     _append_slash,
-    _bool_param,
     _decimal,
     _expand,
     _jstype,
@@ -239,16 +238,22 @@ class MakeLeapsEmulator(MakeLeapsRules):
         return handler
 
     def _listing(
-        self, request: web.Request, collection: str, ids: Sequence[str] | None = None
+        self,
+        request: web.Request,
+        collection: str,
+        ids: Sequence[str] | None = None,
+        *,
+        filtered: bool = False,
     ) -> web.Response:
-        """A page of ``collection``, or of those ``ids`` it has (then unfiltered), rendered for the
-        request. Document filters are cached until the next write: the big list, filtered by
-        fields only; other filters read the clock or the order state."""
+        """A page of ``collection``, or of those ``ids`` it has (then unfiltered unless
+        ``filtered``), rendered for the request. Document filters are cached until the next
+        write: the big list, filtered by fields only; other filters read the clock or state."""
         col = self._cols[collection]
         if ids is not None:
             ids = [m for m in ids if m in col.items]
         else:
-            ids = col.ordered()
+            ids, filtered = col.ordered(), True
+        if filtered:
             issues: list[Issue] = []
             test = where(request.query, self._filters.get(collection, {}), issues)
             if issues:
@@ -276,6 +281,16 @@ class MakeLeapsEmulator(MakeLeapsRules):
             return self._render_order(request, _expand(request))
         if collection == "inbox":
             return self._inbox_renderer(request)
+        if _lang(request) != "ja":
+            return None
+        if collection == "currencies":
+            return lambda c: {**c, "name": D.CURRENCIES[c["code"]][1]}
+        if collection == "templates":
+            names_ja = {t[0]: t[2] for t in D.TEMPLATES}
+            return lambda t: {
+                **t,
+                "display_name": names_ja.get(t["template_code"], t["display_name"]),
+            }
         return None
 
     def _detail(self, collection: str) -> Handler:
@@ -355,15 +370,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             },
         )
 
-    async def _currencies(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["currencies"].items
-        ja = _lang(request) == "ja"
-
-        def render(c: Record) -> Any:
-            return {**c, "name": D.CURRENCIES[c["code"]][1]}
-
-        return self._page(request, self._cols["currencies"].ordered(), col, render if ja else None)
-
     def _render_partner(self, request: web.Request) -> Record:
         partner = self._cols["partners"].items[self.partner_mid]
         if _lang(request) == "ja":
@@ -385,29 +391,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         doc_type = request.match_info["document_type"]
         if doc_type not in D.DOCUMENT_TYPES:
             _not_found()
-        col = self._cols["templates"]
-        q = request.query
-        archived_filter: bool | None = None
-        if "is_archived" in q:
-            archived_filter = _bool_param(q["is_archived"])
-            if archived_filter is None:
-                _invalid("is_archived", "filter_choice", value=q["is_archived"])
-        hide = _bool_param(q.get("hide_archived", "")) is True
-        ids = []
-        for key in col.ordered():
-            if not key.startswith(doc_type + ":"):
-                continue
-            archived = key in self._archived_templates
-            if (hide and archived) or (archived_filter is not None and archived != archived_filter):
-                continue
-            ids.append(key)
-        ja = _lang(request) == "ja"
-        names_ja = {t[0]: t[2] for t in D.TEMPLATES}
-
-        def render(t: Record) -> Any:
-            return {**t, "display_name": names_ja.get(t["template_code"], t["display_name"])}
-
-        return self._page(request, ids, col.items, render if ja else None)
+        ids = [k for k in self._cols["templates"].ordered() if k.startswith(doc_type + ":")]
+        return self._listing(request, "templates", ids, filtered=True)
 
     def _doc_renderer(
         self, request: web.Request, expand: frozenset[str]
@@ -966,7 +951,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/user/oauth2/revoke-token/", {"POST": "_revoke"}),
     ("/api/", {"GET": "_root"}),
     # The docs list only OPTIONS for the currency endpoint: it answers the same list.
-    ("/api/currency/", {"GET": "_currencies", "OPTIONS": "_currencies"}),
+    ("/api/currency/", {"GET": "list:currencies", "OPTIONS": "list:currencies"}),
     ("/api/partner/", {"GET": "_partners"}),
     ("/api/taskprogress/{mid}/", {"GET": "_task_progress"}),
     (_P + "/", {"GET": "_partner"}),

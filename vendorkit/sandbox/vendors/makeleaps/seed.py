@@ -355,32 +355,14 @@ class MakeLeapsState(Emulator):
                 for _ in range(rng.choice((0, 1, 1, 2))):
                     fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                     giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
-                    contacts.append(
-                        {
-                            "contact_type": "person",
-                            "family_name": fam,
-                            "given_name": giv,
-                            "title": rng.choice(D.JP_TITLES),
-                            "department": rng.choice(D.JP_DEPARTMENTS),
-                            "phone_number": self._phone(True),
-                            "email": {"address": f"{giv_r}.{fam_r}@{domain}".lower()},
-                            "addresses": [dict(address)],
-                        }
-                    )
+                    email = f"{giv_r}.{fam_r}@{domain}"
+                    contacts.append(self._person(fam, giv, email, dict(address), D.JP_TITLES))
                 currency, lang = "JPY", "ja"
             elif roll < 0.84:  # a Japanese sole proprietor (one person contact)
                 fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                 giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
-                contacts.append(
-                    {
-                        "contact_type": "person",
-                        "family_name": fam,
-                        "given_name": giv,
-                        "phone_number": self._phone(True),
-                        "email": {"address": f"{giv_r}.{fam_r}@example.jp".lower()},
-                        "addresses": [self._address_jp()],
-                    }
-                )
+                email = f"{giv_r}.{fam_r}@example.jp"
+                contacts.append(self._person(fam, giv, email, None))
                 currency, lang = "JPY", "ja"
             else:  # an overseas company
                 base = rng.choice(D.EN_COMPANIES)
@@ -400,18 +382,8 @@ class MakeLeapsState(Emulator):
                 if rng.random() < 0.6:
                     giv = rng.choice(D.EN_GIVEN_NAMES)
                     fam = rng.choice(D.EN_FAMILY_NAMES)
-                    contacts.append(
-                        {
-                            "contact_type": "person",
-                            "family_name": fam,
-                            "given_name": giv,
-                            "title": rng.choice(D.EN_TITLES),
-                            "department": rng.choice(D.EN_DEPARTMENTS),
-                            "phone_number": self._phone(False),
-                            "email": {"address": f"{giv}.{fam}@{domain}".lower()},
-                            "addresses": [dict(address)],
-                        }
-                    )
+                    email = f"{giv}.{fam}@{domain}"
+                    contacts.append(self._person(fam, giv, email, dict(address), D.EN_TITLES))
                 country = address["country_name"]
                 currency = {"GB": "GBP", "DE": "EUR", "SG": "SGD", "AU": "AUD"}.get(country, "USD")
                 lang = "en"
@@ -452,6 +424,21 @@ class MakeLeapsState(Emulator):
             "settings": f"{self._url('client', mid)}settings/",
             "date_cutoff": None,
         }
+
+    def _person(
+        self, family: str, given: str, email: str, address: Record | None, titles: Any = ()
+    ) -> Record:
+        """A person contact: with ``titles`` (Japanese or English) a title and department too;
+        without ``address`` a Japanese one of their own."""
+        rng, jp = self.rng, titles is not D.EN_TITLES
+        person: Record = {"contact_type": "person", "family_name": family, "given_name": given}
+        if titles:
+            departments = D.JP_DEPARTMENTS if jp else D.EN_DEPARTMENTS
+            person.update(title=rng.choice(titles), department=rng.choice(departments))
+        person["phone_number"] = self._phone(jp)
+        person["email"] = {"address": email.lower()}
+        person["addresses"] = [address or self._address_jp()]
+        return person
 
     def _default_settings(self, client_mid: str, lang: str) -> Record:
         return {
