@@ -359,8 +359,7 @@ class LeadDeskEmulator(Emulator):
         self.store[coll][ident] = record
         for key, ids in relations.items():
             self.relations[key][ident] = dict.fromkeys(ids)
-        self.count_write(request)
-        return json_response({"id": ident})
+        return self.wrote(request, json_response({"id": ident}))
 
     async def _update(self, request: web.Request, coll: str) -> web.Response:
         ident = self._item_id(request, coll)
@@ -370,8 +369,7 @@ class LeadDeskEmulator(Emulator):
             self.store[coll][ident].update(values, updated_at=iso(datetime.now(UTC)))
         for key, ids in relations.items():
             self.relations[key][ident] = dict.fromkeys(ids)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _post_item(self, request: web.Request, coll: str) -> web.Response:
         """``POST /campaigns/1 {"products": [..]}``: adds relations, keeps the others."""
@@ -387,8 +385,7 @@ class LeadDeskEmulator(Emulator):
             members = self.relations[key].setdefault(ident, {})
             for i in ids:
                 members.setdefault(i, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _delete(self, request: web.Request, coll: str) -> web.Response:
         ident = self._item_id(request, coll)
@@ -400,8 +397,7 @@ class LeadDeskEmulator(Emulator):
             if RELATIONS[parent][rel] == coll:
                 for members in by_parent.values():
                     members.pop(ident, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     # -- handlers: relations ------------------------------------------------------------------
 
@@ -450,8 +446,7 @@ class LeadDeskEmulator(Emulator):
             members = self.relations[key].get(ident, {})
             for i in ids:
                 members.pop(i, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _rel_remove(self, request: web.Request, key: str) -> web.Response:
         parent, target = self._rel_parts(key)
@@ -461,8 +456,7 @@ class LeadDeskEmulator(Emulator):
         if not raw.isdigit() or int(raw) not in members:
             raise _not_found(target, raw)
         del members[int(raw)]
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     # -- validation ---------------------------------------------------------------------------
 

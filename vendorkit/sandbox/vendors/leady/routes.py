@@ -144,8 +144,7 @@ class LeadyEmulator(Emulator):
         user = (self.tokens.lookup(token) or {}).get("user", self.email)
         self.tokens.revoke_where(user=user)
         self.current_token = self.tokens.issue(user=user)
-        self.count_write(request)
-        return json_response({"token": self.current_token})
+        return self.wrote(request, json_response({"token": self.current_token}))
 
     # -- lists and cursors --------------------------------------------------------------------
 
@@ -222,8 +221,7 @@ class LeadyEmulator(Emulator):
     def _deleter(self, collection: str) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             del self.store[collection][self._int_id(request, collection)]
-            self.count_write(request)
-            return web.Response(status=204)
+            return self.wrote(request)
 
         return handler
 
@@ -296,8 +294,7 @@ class LeadyEmulator(Emulator):
         self.next_ids[collection] += 1
         record = {"id": self.next_ids[collection], **record}
         self.store[collection][record["id"]] = record
-        self.count_write(request)
-        return json_response(record, status=201)
+        return self.wrote(request, json_response(record, status=201))
 
     async def _filter_create(self, request: web.Request) -> web.StreamResponse:
         changes = await self._filter_changes(request, creating=True)
@@ -319,8 +316,7 @@ class LeadyEmulator(Emulator):
         changes = await self._filter_changes(request, creating=request.method != "PATCH")
         record = self.store["saved_filters"][key]
         record.update(changes, modified=ts(datetime.now(UTC)))
-        self.count_write(request)
-        return json_response(record)
+        return self.wrote(request, json_response(record))
 
     async def _blacklist_add(self, request: web.Request) -> web.StreamResponse:
         domain = (await self._json(request)).get("domain")

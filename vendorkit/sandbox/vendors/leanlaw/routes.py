@@ -246,8 +246,7 @@ class LeanLawEmulator(Emulator):
         rules.derive(collection, record)
         record["meta"] = meta(now)
         self.store[collection][rid] = record
-        self.count_write(request)
-        return self._one(request, collection, record, status=201)
+        return self.wrote(request, self._one(request, collection, record, status=201))
 
     async def _update(self, request: web.Request, collection: str) -> web.Response:
         record = self._find(request, collection)
@@ -257,15 +256,13 @@ class LeanLawEmulator(Emulator):
         record.update(changes)
         rules.derive(collection, record)
         record.setdefault("meta", {})["modifiedAt"] = ts(datetime.now(UTC))
-        self.count_write(request)
-        return self._one(request, collection, record)
+        return self.wrote(request, self._one(request, collection, record))
 
     async def _delete(self, request: web.Request, collection: str) -> web.Response:
         self._selection(request, collection, single=True)
         record = self._find(request, collection)
         del self.store[collection][record["id"]]
-        self.count_write(request)
-        return self._one(request, collection, record)
+        return self.wrote(request, self._one(request, collection, record))
 
     async def _client_matters(self, request: web.Request) -> web.StreamResponse:
         client = self._find(request, "clients")

@@ -218,6 +218,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
             request, '{"meta": ' + json.dumps(meta) + ', "response": ' + listing + "}"
         )
 
+    def _written(self, request: web.Request, obj: Any, status: int = 200) -> web.Response:
+        """A write's answer: counted (cached JSON forgotten), then ``obj`` in the envelope."""
+        self.count_write(request)
+        return self._ok(request, obj, status)
+
     def count_write(self, request: web.Request) -> None:
         """Count the write and forget cached JSON (records may have changed in place)."""
         super().count_write(request)
@@ -441,8 +446,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc["document_type"], doc["document_number"])] = mid
         self._add_history("document_created", 1, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc), 201)
+        return self._written(request, self._render_doc(request, doc), 201)
 
     async def _document_update(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -461,8 +465,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             self._doc_numbers.pop(old_key, None)
             self._doc_numbers[new_key] = mid
         self._add_history("document_updated", 2, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc))
+        return self._written(request, self._render_doc(request, doc))
 
     async def _document_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -471,8 +474,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._doc_numbers.pop((doc["document_type"], doc["document_number"]), None)
         self._viewed.discard(mid)
         self._add_history("document_deleted", 3, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _document_pdf(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("documents", request.match_info["mid"])
@@ -484,8 +486,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         doc = self._get("documents", request.match_info["mid"])
         await _read_upload(request)
         doc["use_external_pdf"] = True
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc))
+        return self._written(request, self._render_doc(request, doc))
 
     async def _pickup_links(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -522,8 +523,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._progress[pmid] = tmid
         if self.task_polls <= 0:
             self._finish_task(tmid)
-        self.count_write(request)
-        return self._ok(request, task, 202)
+        return self._written(request, task, 202)
 
     async def _task(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -554,8 +554,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         expires = datetime.fromisoformat(link["expiration_date"]).replace(tzinfo=UTC)
         if not link["is_cancelled"] and expires <= now:
             link["expiration_date"] = (now + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S")
-        self.count_write(request)
-        return self._ok(request, link)
+        return self._written(request, link)
 
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
@@ -567,8 +566,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             qty = _decimal(item["quantity"]) or Decimal(0)
             item["price"] = _money(cost * qty, _places(item["currency"]))
         self._cols["catalog_items"].add(mid, item)
-        self.count_write(request)
-        return self._ok(request, item, 201)
+        return self._written(request, item, 201)
 
     async def _item_update(self, request: web.Request) -> web.StreamResponse:
         item = self._get("catalog_items", request.match_info["mid"])
@@ -576,8 +574,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             await self._body(request), item, partial=request.method == "PATCH"
         )
         item.update(cleaned)
-        self.count_write(request)
-        return self._ok(request, item)
+        return self._written(request, item)
 
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_client(await self._body(request), None, partial=False)
@@ -591,8 +588,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["clients"].add(mid, client)
         self._cols["client_settings"].add(mid, self._default_settings(mid, client["lang_code"]))
         self._add_history("client_created", 1, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return self._ok(request, client, 201)
+        return self._written(request, client, 201)
 
     async def _client_update(self, request: web.Request) -> web.StreamResponse:
         client = self._get("clients", request.match_info["mid"])
@@ -608,8 +604,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             client["default_contact"] = cleaned["default_contact"]
             self._refresh_client(client)
         self._add_history("client_updated", 2, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return self._ok(request, client)
+        return self._written(request, client)
 
     async def _client_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -622,8 +617,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["clients"].remove(mid)
         self._cols["client_settings"].remove(mid)
         self._add_history("client_deleted", 3, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _client_contacts(self, request: web.Request) -> web.StreamResponse:
         client = self._get("clients", request.match_info["mid"])
@@ -651,8 +645,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         settings.update(cleaned)
         if use_doc:
             settings["secure_send_contacts"] = []
-        self.count_write(request)
-        return self._ok(request, settings)
+        return self._written(request, settings)
 
     async def _contact_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -660,8 +653,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         cleaned = self._validate_contact_data(data, None, errs)
         errs.check()
         contact = self._make_contact(cleaned, None, False)
-        self.count_write(request)
-        return self._ok(request, contact, 201)
+        return self._written(request, contact, 201)
 
     async def _contact_update(self, request: web.Request) -> web.StreamResponse:
         contact = self._get("contacts", request.match_info["mid"])
@@ -676,8 +668,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         owner = self._cols["clients"].items.get(_last(contact["owner"] or ""))
         if owner is not None:
             self._refresh_client(owner)
-        self.count_write(request)
-        return self._ok(request, contact)
+        return self._written(request, contact)
 
     async def _contact_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -689,8 +680,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if contact["owner"] or in_docs:
             _invalid("non_field_errors", "contact_referenced")
         self._cols["contacts"].remove(mid)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     def _render_order(
         self, request: web.Request, expand: frozenset[str] = frozenset()
@@ -744,8 +734,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _order_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_order(await self._body(request), partial=False)
         order = self._new_order(cleaned, employee=self._me)
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order), 201)
+        return self._written(request, self._render_order(request)(order), 201)
 
     async def _order_update(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -753,8 +742,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._ensure_draft(mid)
         order.update(self._validate_order(data, partial=request.method == "PATCH"))
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order))
+        return self._written(request, self._render_order(request)(order))
 
     async def _order_delete(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
@@ -764,8 +752,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             self._item_files.pop(item_mid, None)
         self._cols["sending_orders"].remove(mid)
         self._order_state.pop(mid, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _order_send(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -794,8 +781,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 if doc["date_sent"] is None:
                     doc["date_sent"] = now
                 self._add_history("document_sent", 2, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order))
+        return self._written(request, self._render_order(request)(order))
 
     async def _order_status(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -819,8 +805,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         for kind in asked:
             status[kind] = "cancelled"
             status[f"{kind}_cancelled"] = True
-        self.count_write(request)
-        return self._ok(request, status)
+        return self._written(request, status)
 
     async def _order_pdf(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -841,8 +826,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         errs.check()
         item = self._add_order_item(mid, cleaned)
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, item, 201)
+        return self._written(request, item, 201)
 
     def _get_item(self, request: web.Request) -> tuple[str, str, Record]:
         mid, _order = self._get_order(request)
@@ -862,8 +846,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["sending_order_items"].remove(item_mid)
         self._item_files.pop(item_mid, None)
         self._touch_order(mid)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _order_item_upload(self, request: web.Request) -> web.StreamResponse:
         mid, item_mid, item = self._get_item(request)
@@ -873,8 +856,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             _invalid("non_field_errors", "not_file_item")
         self._item_files[item_mid] = upload
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, item)
+        return self._written(request, item)
 
     async def _history_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -887,8 +869,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             cleaned.get("object_repr", ""),
             {},
         )
-        self.count_write(request)
-        return self._ok(request, entry, 201)
+        return self._written(request, entry, 201)
 
     def _inbox_renderer(self, request: web.Request) -> Callable[[Record], Record] | None:
         if _lang(request) != "ja":
