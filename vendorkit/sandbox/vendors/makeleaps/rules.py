@@ -165,17 +165,12 @@ class MakeLeapsRules(MakeLeapsState):
             if dt is None:
                 return fail("datetime")
             return True, _ts(dt)
-        if kind == "strlist":
+        if kind in ("strlist", "emails"):
             if not isinstance(value, list):
                 return fail("list", type=_jstype(value))
-            if not all(isinstance(v, str) for v in value):
-                return fail("string")
-            return True, list(value)
-        if kind == "emails":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
-            if not all(isinstance(v, str) and "@" in v for v in value):
-                return fail("email")
+            emails = kind == "emails"
+            if not all(isinstance(v, str) and ("@" in v or not emails) for v in value):
+                return fail("email" if emails else "string")
             return True, list(value)
         if kind == "email":
             if not isinstance(value, dict):

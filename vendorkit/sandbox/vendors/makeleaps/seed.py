@@ -21,6 +21,7 @@ from .schemas import (
     _DOC_BOOLS,
     _DOC_MONEY,
     _DOC_STRINGS,
+    _ORDER_ADDRESS_KEYS,
     _ORDER_SPEC,
     _VISIBLE_FIELDS,
     ANCHOR,
@@ -856,32 +857,18 @@ class MakeLeapsState(Emulator):
                 state["sent"] = True
 
     def _post_fields(self, doc: Record) -> Record:
+        """A Send by Post order's recipient (the document's) and sender (the partner)."""
+        names = _words(
+            "recipient_contact_department recipient_contact_title recipient_contact_name "
+            "recipient_honorific"
+        )
         return {
             "recipient_contact_organization_name": doc["recipient_name"],
-            "recipient_contact_department": doc["recipient_contact_department"],
-            "recipient_contact_title": doc["recipient_contact_title"],
-            "recipient_contact_name": doc["recipient_contact_name"],
-            "recipient_honorific": doc["recipient_honorific"],
-            "recipient_address": {
-                "address_format": doc["recipient_address_format"],
-                "country": doc["recipient_country"],
-                "street_address": doc["recipient_street_address"],
-                "extended_address": doc["recipient_extended_address"],
-                "locality": doc["recipient_locality"],
-                "region": doc["recipient_region"],
-                "postal_code": doc["recipient_postal_code"],
-            },
+            **{k: doc[k] for k in names},
+            "recipient_address": {k: doc[f"recipient_{k}"] for k in _ORDER_ADDRESS_KEYS},
             "sender_contact_organization_name": D.PARTNER_NAME_JA,
             "sender_contact_phone_number": D.PARTNER_PHONE,
-            "sender_address": {
-                "address_format": "jp_default",
-                "country": "JP",
-                "street_address": D.PARTNER_ADDRESS[3],
-                "extended_address": D.PARTNER_ADDRESS[4],
-                "locality": D.PARTNER_ADDRESS[1],
-                "region": D.PARTNER_ADDRESS[0],
-                "postal_code": D.PARTNER_ADDRESS[2],
-            },
+            "sender_address": {k: self._sender[f"sender_{k}"] for k in _ORDER_ADDRESS_KEYS},
         }
 
     def _new_order(self, fields: Record, *, employee: str) -> Record:
