@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from ..._auth import NO_STORE, OAuth2, basic, bearer
-from ..._emulator import read_body
+from ..._emulator import json_response, read_body
 from ..._filters import where
 from ..._pages import page_window
 from ..._problem import Problem
@@ -96,12 +96,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             body = {"meta": {"status_code": status}, "response": {"detail": message}}
         if problem.key is not None and status != 401:  # a view's answer: URLs rewritten
             return self._send(request, body, status)
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False).encode(),
-            status=status,
-            content_type="application/json",
-            headers=problem.headers,
-        )
+        return json_response(body, status, problem.headers)
 
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(_append_slash)
@@ -335,12 +330,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     @staticmethod
     def _oauth_error(error: str, status: int) -> web.Response:
-        return web.Response(
-            body=json.dumps({"error": error}).encode(),
-            status=status,
-            content_type="application/json",
-            headers=NO_STORE,
-        )
+        return json_response({"error": error}, status, NO_STORE)
 
     async def _token(self, request: web.Request) -> web.StreamResponse:
         self.counters.token_requests["client_credentials"] += 1
@@ -350,9 +340,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if form.get("grant_type") != "client_credentials":
             return self._oauth_error("unsupported_grant_type", 400)
         body = self.oauth.grant("client_credentials", {"client_id": self.client_id})
-        return web.Response(
-            body=json.dumps(body).encode(), content_type="application/json", headers=NO_STORE
-        )
+        return json_response(body, headers=NO_STORE)
 
     async def _revoke(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
