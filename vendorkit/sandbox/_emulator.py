@@ -312,6 +312,11 @@ class Emulator(abc.ABC):
         self.counters.writes[self._route_key(request)] += 1
         self.views.clear()
 
+    def wrote(self, request: web.Request, answer: web.Response | None = None) -> web.Response:
+        """A handler's last step after a write: ``count_write``, then ``answer`` (``204``)."""
+        self.count_write(request)
+        return web.Response(status=204) if answer is None else answer
+
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path[len(self.base_path) :]

@@ -1,32 +1,14 @@
-"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it.
-
-- ``POST /stable/oauth/access-token`` with a JSON body and the grants ``password``,
-  ``leaddesk_client_id``, ``client_user`` and ``refresh_token``; a refresh rotates: the old
-  refresh token and its access token die at once. Refresh tokens outlive access tokens.
-- Collections ``{"collection", "_links": {"self", "prev", "next"}, "_meta": {"total"}}`` paged
-  by ``page``/``per_page`` (default 25, maximum 500, 422 outside 1..500); objects at the root with
-  ``_links``; equality filters on a collection's own fields (``?campaign_id=7``).
-- Create ``POST`` -> ``200 {"id": N}``; update ``PATCH`` -> ``204``; delete -> ``204``; ``PUT``
-  and writes on calls -> ``405``.
-- Relations ``campaigns/<id>/users|products|contact_lists`` and ``contact_lists/<id>/contacts``:
-  ``GET`` lists the related objects, ``POST [{"id": 1}, ..]`` adds, ``PATCH [..]`` replaces,
-  ``DELETE <relation>/<id>`` removes (all ``204``; ``DELETE <relation>`` with the same array
-  body removes those too). The same through the parent:
-  ``PATCH /campaigns/1 {"users": [..]}`` replaces, ``POST /campaigns/1 {"users": [..]}`` adds.
-- Errors ``{"error": "<id>", "error_description": "..", "error_validation": {field: [..]}}``:
-  ``415`` for a body that is not JSON (malformed, or another content type), ``422``
-  ``validation_failed`` with Laravel-style messages, ``404`` ``<thing>_not_found``, ``401`` for a
-  missing, expired or rotated token.
-
-Assumptions where the docs are silent (also in docs/sandbox/leaddesk.md): the resources' fields,
-the ids of errors other than ``validation_failed``/``user_not_found``, that calls are read-only,
-and no throttle by default (the docs publish no quota).
+"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it:
+the four OAuth2 grants with rotating refresh tokens, HAL collections paged by ``page``/``per_page``,
+objects and their relations, Laravel-style 422s. What it emulates, and what it assumes where the
+docs are silent, is written once, in ``docs/sandbox/leaddesk.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -161,9 +143,9 @@ class LeadDeskEmulator(Emulator):
                 for rel in RELATIONS[coll]:
                     path, key = f"{bp}/{coll}/{{id}}/{rel}", f"{coll}.{rel}"
                     r.add_get(path, on(self._rel_list, key))
-                    r.add_post(path, on(self._rel_add, key))
-                    r.add_patch(path, on(self._rel_replace, key))
-                    r.add_delete(path, on(self._rel_remove_many, key))
+                    r.add_post(path, on(partial(self._rel_write, how="add"), key))
+                    r.add_patch(path, on(partial(self._rel_write, how="replace"), key))
+                    r.add_delete(path, on(partial(self._rel_write, how="remove"), key))
                     r.add_get(path + "/{rid}", on(self._rel_get, key))
                     r.add_delete(path + "/{rid}", on(self._rel_remove, key))
 
@@ -377,8 +359,7 @@ class LeadDeskEmulator(Emulator):
         self.store[coll][ident] = record
         for key, ids in relations.items():
             self.relations[key][ident] = dict.fromkeys(ids)
-        self.count_write(request)
-        return json_response({"id": ident})
+        return self.wrote(request, json_response({"id": ident}))
 
     async def _update(self, request: web.Request, coll: str) -> web.Response:
         ident = self._item_id(request, coll)
@@ -388,8 +369,7 @@ class LeadDeskEmulator(Emulator):
             self.store[coll][ident].update(values, updated_at=iso(datetime.now(UTC)))
         for key, ids in relations.items():
             self.relations[key][ident] = dict.fromkeys(ids)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _post_item(self, request: web.Request, coll: str) -> web.Response:
         """``POST /campaigns/1 {"products": [..]}``: adds relations, keeps the others."""
@@ -405,8 +385,7 @@ class LeadDeskEmulator(Emulator):
             members = self.relations[key].setdefault(ident, {})
             for i in ids:
                 members.setdefault(i, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _delete(self, request: web.Request, coll: str) -> web.Response:
         ident = self._item_id(request, coll)
@@ -418,8 +397,7 @@ class LeadDeskEmulator(Emulator):
             if RELATIONS[parent][rel] == coll:
                 for members in by_parent.values():
                     members.pop(ident, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     # -- handlers: relations ------------------------------------------------------------------
 
@@ -468,17 +446,7 @@ class LeadDeskEmulator(Emulator):
             members = self.relations[key].get(ident, {})
             for i in ids:
                 members.pop(i, None)
-        self.count_write(request)
-        return web.Response(status=204)
-
-    async def _rel_add(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "add")
-
-    async def _rel_replace(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "replace")
-
-    async def _rel_remove_many(self, request: web.Request, key: str) -> web.Response:
-        return await self._rel_write(request, key, "remove")
+        return self.wrote(request)
 
     async def _rel_remove(self, request: web.Request, key: str) -> web.Response:
         parent, target = self._rel_parts(key)
@@ -488,8 +456,7 @@ class LeadDeskEmulator(Emulator):
         if not raw.isdigit() or int(raw) not in members:
             raise _not_found(target, raw)
         del members[int(raw)]
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     # -- validation ---------------------------------------------------------------------------
 

@@ -1,28 +1,7 @@
-"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``.
-
-What the docs say, emulated: ``POST /api-token-get/`` with the user's e-mail and password answers
-the user's long-lasting token (the same one until it is reset); ``POST /api-token-reset/`` makes
-a new one and the old one dies at once; every other call needs ``Authorization: Token <token>``;
-times are UTC; cursor pagination (follow the ``next``/``previous`` links); 429 with
-``Retry-After``.
-
-Assumptions where the docs are silent (also in ``docs/sandbox/leady.md``), Django REST Framework
-style throughout:
-
-- Lists are ``{"next", "previous", "results"}``; ``next``/``previous`` are absolute URLs carrying
-  an opaque ``cursor`` (DRF's base64 ``CursorPagination`` cursor, keyed on the position, so records
-  created or deleted during a walk cause no duplicates or skips). No total. ``page_size`` defaults
-  to 100 and is capped at 1000; a malformed cursor is a 404 ``{"detail": "Invalid cursor"}``.
-- Errors: ``{"detail": ".."}`` (401 with ``WWW-Authenticate: Token``, 404, 405, 429, 5xx) or field
-  dicts for 400 (``{"name": ["This field is required."]}``, ``{"non_field_errors": [..]}``).
-- Paths end with a slash; one without is a 404. Records are ordered by id (sessions by start).
-- ``resources/<domain>/sessions/`` filters ``period_start``/``period_end`` (ISO date-time or date;
-  a session counts if it started within ``[period_start, period_end]``, a date-only end is the
-  whole day); ``companies/`` filters ``country``, ``turnover``, ``magnitude``; ``persons/`` filters
-  ``company``.
-- ``saved-filters/``: list, create (201), retrieve, PUT, PATCH, delete (204). ``blacklist/``:
-  list, add (201), delete (204); retrieving or changing one is a 405.
-- Throttle: 1000 requests/second for the whole account (Leady publishes no numbers).
+"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``:
+long-lasting user tokens, DRF-style cursor lists and errors, saved filters and the blacklist. What
+it emulates, and what it assumes where the docs are silent, is written once, in
+``docs/sandbox/leady.md``.
 """
 
 from __future__ import annotations
@@ -165,8 +144,7 @@ class LeadyEmulator(Emulator):
         user = (self.tokens.lookup(token) or {}).get("user", self.email)
         self.tokens.revoke_where(user=user)
         self.current_token = self.tokens.issue(user=user)
-        self.count_write(request)
-        return json_response({"token": self.current_token})
+        return self.wrote(request, json_response({"token": self.current_token}))
 
     # -- lists and cursors --------------------------------------------------------------------
 
@@ -243,8 +221,7 @@ class LeadyEmulator(Emulator):
     def _deleter(self, collection: str) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             del self.store[collection][self._int_id(request, collection)]
-            self.count_write(request)
-            return web.Response(status=204)
+            return self.wrote(request)
 
         return handler
 
@@ -317,8 +294,7 @@ class LeadyEmulator(Emulator):
         self.next_ids[collection] += 1
         record = {"id": self.next_ids[collection], **record}
         self.store[collection][record["id"]] = record
-        self.count_write(request)
-        return json_response(record, status=201)
+        return self.wrote(request, json_response(record, status=201))
 
     async def _filter_create(self, request: web.Request) -> web.StreamResponse:
         changes = await self._filter_changes(request, creating=True)
@@ -340,8 +316,7 @@ class LeadyEmulator(Emulator):
         changes = await self._filter_changes(request, creating=request.method != "PATCH")
         record = self.store["saved_filters"][key]
         record.update(changes, modified=ts(datetime.now(UTC)))
-        self.count_write(request)
-        return json_response(record)
+        return self.wrote(request, json_response(record))
 
     async def _blacklist_add(self, request: web.Request) -> web.StreamResponse:
         domain = (await self._json(request)).get("domain")

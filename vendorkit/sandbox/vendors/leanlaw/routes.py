@@ -1,30 +1,7 @@
-"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application.
-
-What the docs say, emulated: ``Authorization: Bearer <api key>`` (401 without a key, 403 with a
-wrong one); ``/v2/`` collections ``clients``, ``matters``, ``time-entries``, ``expenses``,
-``fixed-fees``, ``invoices``, ``users``, ``practice-areas``; objects wrapped as ``{"data": {..}}``;
-lists as ``{"data": [..], "pagination": {"limit", "offset", "total"}}`` walked with ``limit`` and
-``offset``; ``select=contact,-meta`` includes and excludes optional blocks; sparse ``PUT`` (only
-the properties sent change); ``POST`` answers 201 with the object; GET, PUT and DELETE answer 200;
-GUID ids, camelCase keys; an ``x-leanlaw-traceid`` header on every response, errors included.
-
-Assumptions where the docs are silent (also in ``docs/sandbox/leanlaw.md``):
-
-- ``limit`` defaults to 100; above 1000 it is clamped to 1000 (and ``pagination.limit`` says so);
-  below 1, or ``offset`` below 0, or a non-integer, is a 400.
-- Optional blocks: ``meta`` (``createdAt``, ``modifiedAt``, UTC) on every resource, left out of
-  lists and included in single objects by default; ``contact`` (clients only) left out unless
-  selected. An unknown ``select`` name is a 400.
-- Error body: ``{"error": {"code", "message", "details": [{"field", "message"}]}}``; a missing
-  required field or a bad value is a 400 with one ``details`` entry per field.
-- ``DELETE`` answers 200 with the deleted object (the docs: "GET, PUT, and DELETE requests return
-  a 200"); no referential checks (a client's matters are not deleted with it).
-- Money is a decimal string with two places (``"350.00"``), so are ``hours``; a time entry's
-  ``amount`` is computed (``hours * rate``). Query filters (``clientId`` on matters, ...) are
-  matched case-insensitively by name; unknown query parameters are ignored.
-- Throttle: 50 requests/second (no numbers are published); ``Retry-After`` on 429.
-- API keys do not expire (``token_ttl`` makes them); ``issue_api_key(read_only=True)`` makes a key
-  that may read but gets 403 on writes ("not authorized to perform the action").
+"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application:
+API keys, ``{"data"}`` objects and ``limit``/``offset`` lists, ``select`` blocks, sparse ``PUT``,
+trace ids. What it emulates, and what it assumes where the docs are silent, is written once, in
+``docs/sandbox/leanlaw.md``.
 """
 
 from __future__ import annotations
@@ -269,8 +246,7 @@ class LeanLawEmulator(Emulator):
         rules.derive(collection, record)
         record["meta"] = meta(now)
         self.store[collection][rid] = record
-        self.count_write(request)
-        return self._one(request, collection, record, status=201)
+        return self.wrote(request, self._one(request, collection, record, status=201))
 
     async def _update(self, request: web.Request, collection: str) -> web.Response:
         record = self._find(request, collection)
@@ -280,15 +256,13 @@ class LeanLawEmulator(Emulator):
         record.update(changes)
         rules.derive(collection, record)
         record.setdefault("meta", {})["modifiedAt"] = ts(datetime.now(UTC))
-        self.count_write(request)
-        return self._one(request, collection, record)
+        return self.wrote(request, self._one(request, collection, record))
 
     async def _delete(self, request: web.Request, collection: str) -> web.Response:
         self._selection(request, collection, single=True)
         record = self._find(request, collection)
         del self.store[collection][record["id"]]
-        self.count_write(request)
-        return self._one(request, collection, record)
+        return self.wrote(request, self._one(request, collection, record))
 
     async def _client_matters(self, request: web.Request) -> web.StreamResponse:
         client = self._find(request, "clients")

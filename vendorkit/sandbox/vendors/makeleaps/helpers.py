@@ -155,18 +155,6 @@ def _day(value: str) -> datetime | None:
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC) if parsed else None
 
 
-def _eq(field: str, value: Any) -> Callable[[Record], bool]:
-    return lambda r: r.get(field) == value
-
-
-def _eq_blank(field: str, value: str) -> Callable[[Record], bool]:
-    return lambda r: (r.get(field) or "") == value
-
-
-def _is_set(field: str, expected: bool | None) -> Callable[[Record], bool]:
-    return lambda r: (r.get(field) is not None) == expected
-
-
 def _inbox_data(entry: Record) -> Record:
     nested = entry.get("received_doc") or entry.get("accepted_order") or {}
     data: Record = nested.get("document_data") or {}
@@ -176,36 +164,6 @@ def _inbox_data(entry: Record) -> Record:
 def _unconverted(entry: Record) -> bool:
     nested = entry.get("received_doc") or entry.get("accepted_order") or {}
     return not nested.get("generated_document_set")
-
-
-def _inbox_total(op: str, bound: Decimal) -> Callable[[Record], bool]:
-    def check(entry: Record) -> bool:
-        total = _decimal(str(_inbox_data(entry).get("total") or "0")) or Decimal(0)
-        return total >= bound if op == "ge" else total <= bound
-
-    return check
-
-
-def _inbox_issued(op: str, bound: str) -> Callable[[Record], bool]:
-    def check(entry: Record) -> bool:
-        issued = _inbox_data(entry).get("date")
-        if not issued:
-            return False
-        return bool(issued >= bound) if op == "ge" else bool(issued <= bound)
-
-    return check
-
-
-def _range_check(field: str, op: str, bound: str) -> Callable[[Record], bool]:
-    if op == "":
-        return lambda d: d.get(field) == bound
-    if op == "lt":
-        return lambda d: d.get(field) is not None and d[field] < bound
-    if op == "lte":
-        return lambda d: d.get(field) is not None and d[field] <= bound
-    if op == "gt":
-        return lambda d: d.get(field) is not None and d[field] > bound
-    return lambda d: d.get(field) is not None and d[field] >= bound
 
 
 def _valid_mixed(value: Any) -> bool:

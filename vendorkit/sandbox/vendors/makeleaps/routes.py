@@ -13,39 +13,29 @@ from typing import Any
 from aiohttp import web
 
 from ..._auth import NO_STORE, OAuth2, basic, bearer
-from ..._emulator import read_body
+from ..._emulator import json_response, read_body
+from ..._filters import where
 from ..._pages import page_window
 from ..._problem import Problem
+from ..._schema import Issue
 from . import data as D
+from .filters import list_filters
 from .helpers import (
     Handler,
     Record,
     _append_slash,
-    _bool_param,
-    _day,
     _decimal,
-    _eq,
-    _eq_blank,
     _expand,
-    _inbox_data,
-    _inbox_issued,
-    _inbox_total,
-    _is_set,
     _jstype,
     _lang,
     _last,
-    _mid_of,
     _money,
     _now,
     _page_url,
-    _parse_date,
-    _parse_datetime,
     _pdf_response,
     _places,
-    _range_check,
     _read_upload,
     _ts,
-    _unconverted,
 )
 from .messages import (
     _BASE_MESSAGES,
@@ -60,21 +50,10 @@ from .messages import (
 from .rules import MakeLeapsRules
 from .schemas import (
     _CANCEL_SPEC,
-    _DOC_BOOLS,
-    _DOC_DATE_FIELDS,
-    _DOC_EXACT,
-    _DOC_FLAGS,
-    _DOC_MONEY,
-    _DOC_STRINGS,
-    _DOC_TS_FIELDS,
     _HISTORY_SPEC,
     _ORDER_ITEM_SPEC,
     _SETTINGS_SPEC,
-    DEFAULT_TAX_RATE,
-    MARKING_FIELDS,
     ORIGIN,
-    SECURESEND_STATES,
-    SENDBYPOST_STATES,
 )
 
 
@@ -83,6 +62,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._filters = list_filters(self)
         self.oauth = OAuth2(
             self.tokens, default_ttl=36000, whole_seconds=True, extra={"scope": "read write"}
         )
@@ -116,12 +96,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             body = {"meta": {"status_code": status}, "response": {"detail": message}}
         if problem.key is not None and status != 401:  # a view's answer: URLs rewritten
             return self._send(request, body, status)
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False).encode(),
-            status=status,
-            content_type="application/json",
-            headers=problem.headers,
-        )
+        return json_response(body, status, problem.headers)
 
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(_append_slash)
@@ -129,7 +104,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         for path, table in ROUTES:
             for method, name in table.items():
                 kind, _, collection = name.partition(":")
-                handler = self._detail(collection) if kind == "detail" else getattr(self, name)
+                maker = {"detail": self._detail, "list": self._list, "inbox": self._secure_inbox}
+                handler = maker[kind](collection) if collection else getattr(self, name)
                 if method == "GET":
                     r.add_get(path, handler)
                 else:
@@ -237,6 +213,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
             request, '{"meta": ' + json.dumps(meta) + ', "response": ' + listing + "}"
         )
 
+    def _written(self, request: web.Request, obj: Any, status: int = 200) -> web.Response:
+        """A write's answer: counted (cached JSON forgotten), then ``obj`` in the envelope."""
+        self.count_write(request)
+        return self._ok(request, obj, status)
+
     def count_write(self, request: web.Request) -> None:
         """Count the write and forget cached JSON (records may have changed in place)."""
         super().count_write(request)
@@ -246,6 +227,71 @@ class MakeLeapsEmulator(MakeLeapsRules):
         """Forget cached JSON and filter results: call after editing ``store`` in place."""
         self._json_cache.clear()
         self.views.clear()
+
+    def _list(self, collection: str) -> Handler:
+        """``GET`` a list (``"list:<collection>"`` in ``ROUTES``): its declared filters
+        (``filters.py``), its renderer, one page."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return self._listing(request, collection)
+
+        return handler
+
+    def _listing(
+        self,
+        request: web.Request,
+        collection: str,
+        ids: Sequence[str] | None = None,
+        *,
+        filtered: bool = False,
+    ) -> web.Response:
+        """A page of ``collection``, or of those ``ids`` it has (then unfiltered unless
+        ``filtered``), rendered for the request. Document filters are cached until the next
+        write: the big list, filtered by fields only; other filters read the clock or state."""
+        col = self._cols[collection]
+        if ids is not None:
+            ids = [m for m in ids if m in col.items]
+        else:
+            ids, filtered = col.ordered(), True
+        if filtered:
+            issues: list[Issue] = []
+            test = where(request.query, self._filters.get(collection, {}), issues)
+            if issues:
+                raise Problem(400, fields={name: [("", code, kw)] for name, code, kw in issues})
+            if test is not None:
+                every, items = ids, col.items
+                key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
+
+                def compute() -> list[str]:
+                    return [m for m in every if test(items[m])]
+
+                ids = (
+                    self.views.get(items, (collection, key), compute)
+                    if collection == "documents"
+                    else compute()
+                )
+        return self._page(request, ids, col.items, self._list_renderer(request, collection))
+
+    def _list_renderer(
+        self, request: web.Request, collection: str
+    ) -> Callable[[Record], Any] | None:
+        if collection == "documents":
+            return self._doc_renderer(request, _expand(request))
+        if collection == "sending_orders":
+            return self._render_order(request, _expand(request))
+        if collection == "inbox":
+            return self._inbox_renderer(request)
+        if _lang(request) != "ja":
+            return None
+        if collection == "currencies":
+            return lambda c: {**c, "name": D.CURRENCIES[c["code"]][1]}
+        if collection == "templates":
+            names_ja = {t[0]: t[2] for t in D.TEMPLATES}
+            return lambda t: {
+                **t,
+                "display_name": names_ja.get(t["template_code"], t["display_name"]),
+            }
+        return None
 
     def _detail(self, collection: str) -> Handler:
         """``GET .../{mid}/``: the record as stored (``"detail:<collection>"`` in ``ROUTES``)."""
@@ -284,12 +330,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     @staticmethod
     def _oauth_error(error: str, status: int) -> web.Response:
-        return web.Response(
-            body=json.dumps({"error": error}).encode(),
-            status=status,
-            content_type="application/json",
-            headers=NO_STORE,
-        )
+        return json_response({"error": error}, status, NO_STORE)
 
     async def _token(self, request: web.Request) -> web.StreamResponse:
         self.counters.token_requests["client_credentials"] += 1
@@ -299,9 +340,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if form.get("grant_type") != "client_credentials":
             return self._oauth_error("unsupported_grant_type", 400)
         body = self.oauth.grant("client_credentials", {"client_id": self.client_id})
-        return web.Response(
-            body=json.dumps(body).encode(), content_type="application/json", headers=NO_STORE
-        )
+        return json_response(body, headers=NO_STORE)
 
     async def _revoke(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
@@ -324,15 +363,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
             },
         )
 
-    async def _currencies(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["currencies"].items
-        ja = _lang(request) == "ja"
-
-        def render(c: Record) -> Any:
-            return {**c, "name": D.CURRENCIES[c["code"]][1]}
-
-        return self._page(request, self._cols["currencies"].ordered(), col, render if ja else None)
-
     def _render_partner(self, request: web.Request) -> Record:
         partner = self._cols["partners"].items[self.partner_mid]
         if _lang(request) == "ja":
@@ -346,23 +376,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _partner(self, request: web.Request) -> web.StreamResponse:
         return self._ok(request, self._render_partner(request))
 
-    async def _tags(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["tags"]
-        return self._page(request, col.ordered(), col.items)
-
-    async def _employees(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["employees"]
-        ids = col.ordered()
-        search = request.query.get("search")
-        if search:
-            needle = search.lower()
-            ids = [
-                m
-                for m in ids
-                if needle in f"{col.items[m]['name']} {col.items[m]['email']}".lower()
-            ]
-        return self._page(request, ids, col.items)
-
     async def _employee(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
         return self._ok(request, self._get("employees", self._me if mid == "me" else mid))
@@ -371,29 +384,8 @@ class MakeLeapsEmulator(MakeLeapsRules):
         doc_type = request.match_info["document_type"]
         if doc_type not in D.DOCUMENT_TYPES:
             _not_found()
-        col = self._cols["templates"]
-        q = request.query
-        archived_filter: bool | None = None
-        if "is_archived" in q:
-            archived_filter = _bool_param(q["is_archived"])
-            if archived_filter is None:
-                _invalid("is_archived", "filter_choice", value=q["is_archived"])
-        hide = _bool_param(q.get("hide_archived", "")) is True
-        ids = []
-        for key in col.ordered():
-            if not key.startswith(doc_type + ":"):
-                continue
-            archived = key in self._archived_templates
-            if (hide and archived) or (archived_filter is not None and archived != archived_filter):
-                continue
-            ids.append(key)
-        ja = _lang(request) == "ja"
-        names_ja = {t[0]: t[2] for t in D.TEMPLATES}
-
-        def render(t: Record) -> Any:
-            return {**t, "display_name": names_ja.get(t["template_code"], t["display_name"])}
-
-        return self._page(request, ids, col.items, render if ja else None)
+        ids = [k for k in self._cols["templates"].ordered() if k.startswith(doc_type + ":")]
+        return self._listing(request, "templates", ids, filtered=True)
 
     def _doc_renderer(
         self, request: web.Request, expand: frozenset[str]
@@ -422,95 +414,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         render = self._doc_renderer(request, _expand(request))
         return render(doc) if render else doc
 
-    async def _documents(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["documents"]
-        ids = col.ordered()
-        key = "&".join(sorted(f"{k}={v}" for k, v in request.query.items() if k != "page"))
-        if key:
-            pred = self._document_filter(request)  # validates the query even when cached
-            if pred is not None:
-                items = col.items
-                ids = self.views.get(
-                    items, ("documents", key), lambda: [m for m in ids if pred(items[m])]
-                )
-        return self._page(request, ids, col.items, self._doc_renderer(request, _expand(request)))
-
-    def _document_filter(self, request: web.Request) -> Callable[[Record], bool] | None:
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        errs = _Errors()
-        for name in _DOC_EXACT:
-            if name in q:
-                value = q[name]
-                if name == "document_type" and value not in D.DOCUMENT_TYPES:
-                    errs.add(name, "filter_choice", value=value)
-                checks.append(_eq(name, value))
-        for name, segment in (("client", "client"), ("client_contact", "contact")):
-            if name in q:
-                url = self._url(segment, _mid_of(q[name]))
-                checks.append(_eq(name, url))
-        if "tags" in q:
-            wanted = {t.strip() for t in q["tags"].split(",") if t.strip()}
-            checks.append(lambda d: bool(wanted.intersection(d.get("tags") or ())))
-        for flag, field in _DOC_FLAGS.items():
-            if flag in q:
-                b = _bool_param(q[flag])
-                if b is None:
-                    errs.add(flag, "filter_choice", value=q[flag])
-                checks.append(_is_set(field, b))
-        if "viewed" in q:
-            vb = _bool_param(q["viewed"])
-            if vb is None:
-                errs.add("viewed", "filter_choice", value=q["viewed"])
-            checks.append(lambda d: (d["mid"] in self._viewed) == vb)
-        for key, value in q.items():
-            field, _, op = key.partition("__")
-            if field not in _DOC_DATE_FIELDS and field not in _DOC_TS_FIELDS:
-                continue
-            if op not in ("", "lt", "lte", "gt", "gte"):
-                continue
-            if field in _DOC_DATE_FIELDS:
-                parsed = _parse_date(value)
-                bound = parsed.isoformat() if parsed else None
-                if bound is None:
-                    errs.add(key, "filter_date")
-                    continue
-            else:
-                dt = _parse_datetime(value)
-                if dt is None:
-                    errs.add(key, "filter_datetime")
-                    continue
-                bound = _ts(dt)
-            checks.append(_range_check(field, op, bound))
-        search = q.get("search")
-        if search:
-            needle = search.lower()
-            clients = self._cols["clients"].items
-
-            def searched(d: Record) -> bool:
-                client = clients.get(_last(d.get("client") or ""), {})
-                text = " ".join(
-                    str(d.get(k) or "")
-                    for k in (
-                        "document_number",
-                        "title",
-                        "project_name",
-                        "note",
-                        "display_name",
-                        "recipient_name",
-                        "external_id",
-                    )
-                )
-                return needle in f"{text} {client.get('display_name', '')}".lower()
-
-            checks.append(searched)
-        errs.check()
-        if not checks:
-            return None
-        if len(checks) == 1:
-            return checks[0]
-        return lambda d: all(c(d) for c in checks)
-
     async def _document(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("documents", request.match_info["mid"])
         return self._ok(request, self._render_doc(request, doc))
@@ -520,62 +423,18 @@ class MakeLeapsEmulator(MakeLeapsRules):
         cleaned = self._validate_document(data, None, partial=False)
         mid = self._new_mid()
         client = self._cols["clients"].items[_last(cleaned["client"])]
-        doc_type = cleaned["document_type"]
         templates = [t[0] for t in D.TEMPLATES if not t[4]]
         lang = client.get("lang_code") or "ja"
         default_template = next((c for c in templates if c.startswith(lang)), templates[0])
-        doc: Record = {
-            **{f: "" for f in _DOC_STRINGS},
-            **{f: False for f in _DOC_BOOLS},
-            **dict.fromkeys(_DOC_MONEY, "0"),
-            **self._sender,
-            "has_prices": True,
-            "has_totals": True,
-            "display_tax_rate": True,
-            "round_tax_down": True,
-            "document_number": "",
-            "document_type": doc_type,
-            "currency": "JPY",
-            "tax_rate": str(DEFAULT_TAX_RATE),
-            "mixed_tax_rate_totals": {},
-            "extended_data": None,
-            "mid": mid,
-            "document_template": default_template,
-            "display_name": "",
-            "external_id": "",
-            "tags": [],
-            "url": self._url("document", mid),
-            "pickup_links": f"{self._url('document', mid)}pickup-link/",
-            "pdf_content_url": f"{self._url('document', mid)}pdf/",
-            "pdf_upload_url": f"{self._url('document', mid)}upload-pdf/",
-            "client": None,
-            "client_contact": client["default_contact"],
-            **dict.fromkeys(MARKING_FIELDS, None),
-            "date_removed": None,
-            "date_converted": None,
-            "is_accepted": False,
-            "is_confirmed": False,
-            "is_converted": False,
-            "approval_status": None,
-            "integrations": {},
-            "date": _now().date().isoformat(),
-            "date_due": None,
-            "date_valid": None,
-            "date_shipped": None,
-            "lineitems": [],
-            "purchase_order_ids": [],
-            "source_received_document": None,
-            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
-        }
         contact = self._contact_by_url(cleaned.get("client_contact", client["default_contact"]))
-        doc.update(self._recipient(client, contact))
+        doc = self._doc_record(mid, cleaned["document_type"], client, contact)
+        doc["document_template"] = default_template
         doc.update(cleaned)
         self._apply_doc_derived(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc["document_type"], doc["document_number"])] = mid
         self._add_history("document_created", 1, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc), 201)
+        return self._written(request, self._render_doc(request, doc), 201)
 
     async def _document_update(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -594,8 +453,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             self._doc_numbers.pop(old_key, None)
             self._doc_numbers[new_key] = mid
         self._add_history("document_updated", 2, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc))
+        return self._written(request, self._render_doc(request, doc))
 
     async def _document_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -604,8 +462,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._doc_numbers.pop((doc["document_type"], doc["document_number"]), None)
         self._viewed.discard(mid)
         self._add_history("document_deleted", 3, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _document_pdf(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("documents", request.match_info["mid"])
@@ -617,15 +474,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
         doc = self._get("documents", request.match_info["mid"])
         await _read_upload(request)
         doc["use_external_pdf"] = True
-        self.count_write(request)
-        return self._ok(request, self._render_doc(request, doc))
+        return self._written(request, self._render_doc(request, doc))
 
     async def _pickup_links(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
         self._get("documents", mid)
-        links = self._cols["pickup_links"].items
-        ids = [m for m in self._doc_links.get(mid, []) if m in links]
-        return self._page(request, ids, links)
+        return self._listing(request, "pickup_links", self._doc_links.get(mid, []))
 
     async def _pickup_link_create(self, request: web.Request) -> web.StreamResponse:
         doc_mid = request.match_info["mid"]
@@ -657,8 +511,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._progress[pmid] = tmid
         if self.task_polls <= 0:
             self._finish_task(tmid)
-        self.count_write(request)
-        return self._ok(request, task, 202)
+        return self._written(request, task, 202)
 
     async def _task(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -679,71 +532,29 @@ class MakeLeapsEmulator(MakeLeapsRules):
         state = self._tasks[mid]
         if not state["done"]:
             _invalid("non_field_errors", "task_unfinished")
-        links = self._cols["pickup_links"].items
-        ids = [m for m in state["results"] if m in links]
-        return self._page(request, ids, links)
+        return self._listing(request, "pickup_links", state["results"])
 
     async def _pickup_link_cancel(self, request: web.Request) -> web.StreamResponse:
+        """``cancel/`` and ``uncancel/``; uncancelling an expired link gives it 60 more days."""
         link = self._get("pickup_links", request.match_info["mid"])
-        link["is_cancelled"] = True
-        self.count_write(request)
-        return self._ok(request, link)
-
-    async def _pickup_link_uncancel(self, request: web.Request) -> web.StreamResponse:
-        link = self._get("pickup_links", request.match_info["mid"])
-        link["is_cancelled"] = False
+        link["is_cancelled"] = not request.path.endswith("/uncancel/")
         now = _now()
         expires = datetime.fromisoformat(link["expiration_date"]).replace(tzinfo=UTC)
-        if expires <= now:
+        if not link["is_cancelled"] and expires <= now:
             link["expiration_date"] = (now + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S")
-        self.count_write(request)
-        return self._ok(request, link)
-
-    async def _items(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["catalog_items"]
-        ids = col.ordered()
-        q = request.query
-        if "product_code" in q:
-            code = q["product_code"]
-            ids = [m for m in ids if col.items[m]["product_code"] == code]
-        if "product_code__contains" in q:
-            part = q["product_code__contains"]
-            ids = [m for m in ids if part in (col.items[m]["product_code"] or "")]
-        return self._page(request, ids, col.items)
+        return self._written(request, link)
 
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
         mid = self._new_mid()
-        item: Record = {
-            "kind": "normal",
-            "description": "",
-            "unit_cost": "0",
-            "quantity": "1",
-            "quantity_unit": "",
-            "price": None,
-            "is_taxable": True,
-            "is_tax_inclusive": False,
-            "has_jp_withholding_tax": False,
-            "currency": "JPY",
-            "tax_rate": None,
-            "extended_data": None,
-            "vendor_cost": None,
-            "source_catalog_item": None,
-            "mid": mid,
-            "url": self._url("item", mid),
-            "product_code": "",
-            "interval": None,
-            "metered": False,
-            "tax_category": None,
-        }
+        item = self._item_record(mid)
         item.update(cleaned)
         if item["price"] is None and item["kind"] == "normal":
             cost = _decimal(item["unit_cost"]) or Decimal(0)
             qty = _decimal(item["quantity"]) or Decimal(0)
             item["price"] = _money(cost * qty, _places(item["currency"]))
         self._cols["catalog_items"].add(mid, item)
-        self.count_write(request)
-        return self._ok(request, item, 201)
+        return self._written(request, item, 201)
 
     async def _item_update(self, request: web.Request) -> web.StreamResponse:
         item = self._get("catalog_items", request.match_info["mid"])
@@ -751,65 +562,21 @@ class MakeLeapsEmulator(MakeLeapsRules):
             await self._body(request), item, partial=request.method == "PATCH"
         )
         item.update(cleaned)
-        self.count_write(request)
-        return self._ok(request, item)
-
-    async def _clients(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["clients"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        if "archived" in q:
-            b = _bool_param(q["archived"])
-            if b is None:
-                _invalid("archived", "filter_choice", value=q["archived"])
-            checks.append(lambda c: (c["date_archived"] is not None) == b)
-        if "client_external_id" in q:
-            ext = q["client_external_id"]
-            checks.append(lambda c: c["client_external_id"] == ext)
-        if q.get("search"):
-            needle = q["search"].lower()
-            contacts = self._cols["contacts"].items
-
-            def searched(c: Record) -> bool:
-                parts = [c["display_name"], c["client_external_id"]]
-                for url in c["contacts"]:
-                    ct = contacts.get(_last(url))
-                    if ct:
-                        parts += [ct["display_name"], (ct.get("email") or {}).get("address", "")]
-                return needle in " ".join(parts).lower()
-
-            checks.append(searched)
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
+        return self._written(request, item)
 
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_client(await self._body(request), None, partial=False)
         mid = self._new_mid()
-        client: Record = {
-            "url": self._url("client", mid),
-            "mid": mid,
-            "display_name": "",
-            "organization_type": "",
-            "is_organization": False,
-            "date_archived": None,
-            "client_external_id": cleaned.get("client_external_id", ""),
-            "contacts": [],
-            "default_contact": None,
-            "managing_teams": [],
-            "default_presets": [],
-            "integrations": {},
-            "lang_code": cleaned.get("lang_code") or "ja",
-            "settings": f"{self._url('client', mid)}settings/",
-            "date_cutoff": cleaned.get("date_cutoff"),
-        }
+        client = self._client_record(mid, cleaned.get("lang_code") or "ja")
+        client.update(
+            client_external_id=cleaned.get("client_external_id", ""),
+            date_cutoff=cleaned.get("date_cutoff"),
+        )
         self._apply_client_contacts(client, cleaned["contacts"], cleaned.get("default_contact"))
         self._cols["clients"].add(mid, client)
         self._cols["client_settings"].add(mid, self._default_settings(mid, client["lang_code"]))
         self._add_history("client_created", 1, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return self._ok(request, client, 201)
+        return self._written(request, client, 201)
 
     async def _client_update(self, request: web.Request) -> web.StreamResponse:
         client = self._get("clients", request.match_info["mid"])
@@ -825,8 +592,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             client["default_contact"] = cleaned["default_contact"]
             self._refresh_client(client)
         self._add_history("client_updated", 2, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return self._ok(request, client)
+        return self._written(request, client)
 
     async def _client_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -839,14 +605,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["clients"].remove(mid)
         self._cols["client_settings"].remove(mid)
         self._add_history("client_deleted", 3, client["display_name"], self._meta_client(client))
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _client_contacts(self, request: web.Request) -> web.StreamResponse:
         client = self._get("clients", request.match_info["mid"])
-        contacts = self._cols["contacts"].items
-        ids = [m for m in (_last(u) for u in client["contacts"]) if m in contacts]
-        return self._page(request, ids, contacts)
+        return self._listing(request, "contacts", [_last(u) for u in client["contacts"]])
 
     async def _settings(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -870,37 +633,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         settings.update(cleaned)
         if use_doc:
             settings["secure_send_contacts"] = []
-        self.count_write(request)
-        return self._ok(request, settings)
-
-    async def _contacts(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["contacts"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        for name in ("contact_type", "owner_type", "format"):
-            if name in q:
-                checks.append(_eq_blank(name, q[name]))
-        if q.get("search"):
-            needle = q["search"].lower()
-            checks.append(
-                lambda c: (
-                    needle
-                    in " ".join(
-                        str(x or "")
-                        for x in (
-                            c["display_name"],
-                            c["name"],
-                            c["department"],
-                            c["phone_number"],
-                            (c.get("email") or {}).get("address"),
-                        )
-                    ).lower()
-                )
-            )
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
+        return self._written(request, settings)
 
     async def _contact_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -908,8 +641,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         cleaned = self._validate_contact_data(data, None, errs)
         errs.check()
         contact = self._make_contact(cleaned, None, False)
-        self.count_write(request)
-        return self._ok(request, contact, 201)
+        return self._written(request, contact, 201)
 
     async def _contact_update(self, request: web.Request) -> web.StreamResponse:
         contact = self._get("contacts", request.match_info["mid"])
@@ -924,8 +656,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         owner = self._cols["clients"].items.get(_last(contact["owner"] or ""))
         if owner is not None:
             self._refresh_client(owner)
-        self.count_write(request)
-        return self._ok(request, contact)
+        return self._written(request, contact)
 
     async def _contact_delete(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -937,8 +668,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if contact["owner"] or in_docs:
             _invalid("non_field_errors", "contact_referenced")
         self._cols["contacts"].remove(mid)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     def _render_order(
         self, request: web.Request, expand: frozenset[str] = frozenset()
@@ -952,10 +682,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             state = self._order_state[mid]
             out = dict(order)
             out.pop("mid", None)
-            out["items"] = sorted(
-                (items[i] for i in self._order_items.get(mid, []) if i in items),
-                key=lambda it: it["position"],
-            )
+            out["items"] = [items[i] for i in self._order_item_ids(mid)]
             out["status"] = dict(self._order_status_now(mid, order))
             if state["sent"]:
                 out["ready_to_order"] = False
@@ -974,37 +701,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
         return render
 
-    async def _orders(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["sending_orders"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        for name, states in (
-            ("securesend_status", SECURESEND_STATES),
-            ("sendbypost_status", SENDBYPOST_STATES),
-        ):
-            if name in q:
-                value = q[name]
-                if value not in states:
-                    _invalid(name, "filter_choice", value=value)
-                key = name.split("_")[0]
-                checks.append(self._status_is(key, value))
-        for name in ("securesend_selected", "sendbypost_selected"):
-            if name in q:
-                b = _bool_param(q[name])
-                if b is None:
-                    _invalid(name, "filter_choice", value=q[name])
-                checks.append(_eq(name, b))
-        for name, segment in (("recipient_organization", "client"), ("employee", "employee")):
-            if name in q:
-                url = self._url(segment, _mid_of(q[name]))
-                checks.append(_eq(name, url))
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items, self._render_order(request, _expand(request)))
-
-    def _status_is(self, key: str, value: str) -> Callable[[Record], bool]:
-        return lambda o: self._order_status_now(o["mid"], o)[key] == value
+    def _order_item_ids(self, mid: str) -> list[str]:
+        """The order's items that exist, by position."""
+        items = self._cols["sending_order_items"].items
+        ids = [i for i in self._order_items.get(mid, []) if i in items]
+        return sorted(ids, key=lambda i: items[i]["position"])
 
     def _get_order(self, request: web.Request) -> tuple[str, Record]:
         mid = request.match_info["mid"]
@@ -1021,8 +722,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
     async def _order_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_order(await self._body(request), partial=False)
         order = self._new_order(cleaned, employee=self._me)
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order), 201)
+        return self._written(request, self._render_order(request)(order), 201)
 
     async def _order_update(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -1030,8 +730,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._ensure_draft(mid)
         order.update(self._validate_order(data, partial=request.method == "PATCH"))
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order))
+        return self._written(request, self._render_order(request)(order))
 
     async def _order_delete(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
@@ -1041,8 +740,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             self._item_files.pop(item_mid, None)
         self._cols["sending_orders"].remove(mid)
         self._order_state.pop(mid, None)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _order_send(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -1071,8 +769,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 if doc["date_sent"] is None:
                     doc["date_sent"] = now
                 self._add_history("document_sent", 2, doc["display_name"], self._meta_doc(doc))
-        self.count_write(request)
-        return self._ok(request, self._render_order(request)(order))
+        return self._written(request, self._render_order(request)(order))
 
     async def _order_status(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -1087,21 +784,16 @@ class MakeLeapsEmulator(MakeLeapsRules):
         if not self._order_state[mid]["sent"]:
             _invalid("non_field_errors", "order_not_sent")
         status = self._order_status_now(mid, order)
-        if cleaned.get("securesend_cancelled") and not status["securesend_cancelled"]:
-            if status["securesend"] != "not_viewed":
-                errs.add("securesend_cancelled", "cannot_cancel_securesend")
-        if cleaned.get("sendbypost_cancelled") and not status["sendbypost_cancelled"]:
-            if status["sendbypost"] != "can_cancel":
-                errs.add("sendbypost_cancelled", "cannot_cancel_sendbypost")
+        asked = [k for k in ("securesend", "sendbypost") if cleaned.get(f"{k}_cancelled")]
+        asked = [k for k in asked if not status[f"{k}_cancelled"]]
+        for kind in asked:
+            if status[kind] != _CANCELLABLE[kind]:
+                errs.add(f"{kind}_cancelled", f"cannot_cancel_{kind}")
         errs.check()
-        if cleaned.get("securesend_cancelled") and not status["securesend_cancelled"]:
-            status["securesend"] = "cancelled"
-            status["securesend_cancelled"] = True
-        if cleaned.get("sendbypost_cancelled") and not status["sendbypost_cancelled"]:
-            status["sendbypost"] = "cancelled"
-            status["sendbypost_cancelled"] = True
-        self.count_write(request)
-        return self._ok(request, status)
+        for kind in asked:
+            status[kind] = "cancelled"
+            status[f"{kind}_cancelled"] = True
+        return self._written(request, status)
 
     async def _order_pdf(self, request: web.Request) -> web.StreamResponse:
         mid, order = self._get_order(request)
@@ -1109,12 +801,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
 
     async def _order_items_list(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
-        items = self._cols["sending_order_items"].items
-        ids = sorted(
-            (i for i in self._order_items.get(mid, []) if i in items),
-            key=lambda i: items[i]["position"],
-        )
-        return self._page(request, ids, items)
+        return self._listing(request, "sending_order_items", self._order_item_ids(mid))
 
     async def _order_item_create(self, request: web.Request) -> web.StreamResponse:
         mid, _order = self._get_order(request)
@@ -1127,8 +814,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         errs.check()
         item = self._add_order_item(mid, cleaned)
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, item, 201)
+        return self._written(request, item, 201)
 
     def _get_item(self, request: web.Request) -> tuple[str, str, Record]:
         mid, _order = self._get_order(request)
@@ -1148,8 +834,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["sending_order_items"].remove(item_mid)
         self._item_files.pop(item_mid, None)
         self._touch_order(mid)
-        self.count_write(request)
-        return web.Response(status=204)
+        return self.wrote(request)
 
     async def _order_item_upload(self, request: web.Request) -> web.StreamResponse:
         mid, item_mid, item = self._get_item(request)
@@ -1159,53 +844,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             _invalid("non_field_errors", "not_file_item")
         self._item_files[item_mid] = upload
         self._touch_order(mid)
-        self.count_write(request)
-        return self._ok(request, item)
-
-    async def _history(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["history"]
-        ids = col.ordered()
-        q = request.query
-        checks: list[Callable[[Record], bool]] = []
-        errs = _Errors()
-        if "date" in q:
-            parsed = _parse_datetime(q["date"]) or _day(q["date"])
-            if parsed is None:
-                errs.add("date", "filter_datetime")
-            else:
-                day = parsed.date().isoformat()
-                checks.append(lambda h: h["action_time"][:10] == day)
-        if "date_start" in q:
-            start = _parse_datetime(q["date_start"]) or _day(q["date_start"])
-            if start is None:
-                errs.add("date_start", "filter_datetime")
-            else:
-                lo = _ts(start)
-                checks.append(lambda h: h["action_time"] >= lo)
-        if "date_end" in q:
-            end = _parse_datetime(q["date_end"])
-            day_end = _day(q["date_end"])
-            if end is None and day_end is None:
-                errs.add("date_end", "filter_datetime")
-            elif end is not None:
-                hi = _ts(end)
-                checks.append(lambda h: h["action_time"] <= hi)
-            elif day_end is not None:
-                hi_excl = _ts(day_end + timedelta(days=1))
-                checks.append(lambda h: h["action_time"] < hi_excl)
-        if "event_name" in q:
-            checks.append(_eq("event_name", q["event_name"]))
-        if "action_flag" in q:
-            try:
-                flag = int(q["action_flag"])
-            except ValueError:
-                errs.add("action_flag", "filter_number")
-            else:
-                checks.append(lambda h: h["action_flag"] == flag)
-        errs.check()
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items)
+        return self._written(request, item)
 
     async def _history_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -1218,8 +857,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             cleaned.get("object_repr", ""),
             {},
         )
-        self.count_write(request)
-        return self._ok(request, entry, 201)
+        return self._written(request, entry, 201)
 
     def _inbox_renderer(self, request: web.Request) -> Callable[[Record], Record] | None:
         if _lang(request) != "ja":
@@ -1228,81 +866,37 @@ class MakeLeapsEmulator(MakeLeapsRules):
         def render(entry: Record) -> Record:
             out = dict(entry)
             for key in ("accepted_order", "received_doc"):
-                nested = entry.get(key)
-                if nested:
-                    data = nested["document_data"]
-                    display = self._display_ja(data["document_type"], data["document_number"])
-                    out[key] = {**nested, "display_name": display}
+                if nested := entry.get(key):
+                    out[key] = self._ja_named(nested)
             return out
 
         return render
-
-    async def _inbox(self, request: web.Request) -> web.StreamResponse:
-        col = self._cols["inbox"]
-        ids = col.ordered()
-        q = request.query
-        errs = _Errors()
-        checks: list[Callable[[Record], bool]] = []
-        if "type" in q:
-            if q["type"] not in ("received_doc", "accepted_order", "confirmed_doc"):
-                errs.add("type", "filter_choice", value=q["type"])
-            checks.append(_eq("type", q["type"]))
-        for name, op in (("total_from", "ge"), ("total_to", "le")):
-            if name in q:
-                bound = _decimal(q[name])
-                if bound is None:
-                    errs.add(name, "filter_number")
-                    continue
-                checks.append(_inbox_total(op, bound))
-        for name, op in (("issued_date_from", "ge"), ("issued_date_to", "le")):
-            if name in q:
-                parsed = _parse_date(q[name])
-                if parsed is None:
-                    errs.add(name, "filter_date")
-                    continue
-                iso = parsed.isoformat()
-                checks.append(_inbox_issued(op, iso))
-        if q.get("sender_name"):
-            needle = q["sender_name"].lower()
-            checks.append(lambda e: needle in str(_inbox_data(e).get("sender_name") or "").lower())
-        if "is_unconverted" in q:
-            b = _bool_param(q["is_unconverted"])
-            if b is None:
-                errs.add("is_unconverted", "filter_choice", value=q["is_unconverted"])
-            checks.append(lambda e: _unconverted(e) == b)
-        errs.check()
-        if checks:
-            ids = [m for m in ids if all(chk(col.items[m]) for chk in checks)]
-        return self._page(request, ids, col.items, self._inbox_renderer(request))
 
     async def _inbox_entry(self, request: web.Request) -> web.StreamResponse:
         entry = self._get("inbox", request.match_info["mid"])
         render = self._inbox_renderer(request)
         return self._ok(request, render(entry) if render else entry)
 
-    async def _received(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("received_documents", request.match_info["mid"])
-        if _lang(request) == "ja":
-            data = doc["document_data"]
-            doc = {
-                **doc,
-                "display_name": self._display_ja(data["document_type"], data["document_number"]),
-            }
-        return self._ok(request, doc)
+    def _secure_inbox(self, collection: str) -> Handler:
+        """A received document or an accepted order: Japanese readers get the Japanese name of
+        the document it carries."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            record = self._get(collection, request.match_info["mid"])
+            return self._ok(request, self._ja_named(record) if _lang(request) == "ja" else record)
+
+        return handler
+
+    def _ja_named(self, record: Record) -> Record:
+        data = record["document_data"]
+        return {
+            **record,
+            "display_name": self._display_ja(data["document_type"], data["document_number"]),
+        }
 
     async def _received_pdf(self, request: web.Request) -> web.StreamResponse:
         doc = self._get("received_documents", request.match_info["mid"])
         return _pdf_response(doc["display_name"], f"received_{doc['mid']}.pdf")
-
-    async def _accepted(self, request: web.Request) -> web.StreamResponse:
-        order = self._get("accepted_orders", request.match_info["mid"])
-        if _lang(request) == "ja":
-            data = order["document_data"]
-            order = {
-                **order,
-                "display_name": self._display_ja(data["document_type"], data["document_number"]),
-            }
-        return self._ok(request, order)
 
 
 def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Response:
@@ -1313,25 +907,28 @@ def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Respon
     return web.Response(body=text.encode(), status=status, content_type="application/json")
 
 
+#: The state in which each way of sending an order can still be cancelled.
+_CANCELLABLE = {"securesend": "not_viewed", "sendbypost": "can_cancel"}
 _P = "/api/partner/{pmid}"
 _O = _P + "/sending/order/{mid}"
 _UPDATE = ("PUT", "PATCH")
-#: The route table: path -> method -> handler, or ``detail:<collection>`` for a record as stored
+#: The route table: path -> method -> handler, ``detail:<collection>`` for a record as stored or
+#: ``list:<collection>`` for a filtered list, ``inbox:<collection>`` for a secure-inbox record
 #: (every ``/api/`` path also answers OPTIONS).
 ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     ("/user/oauth2/token/", {"POST": "_token"}),
     ("/user/oauth2/revoke-token/", {"POST": "_revoke"}),
     ("/api/", {"GET": "_root"}),
     # The docs list only OPTIONS for the currency endpoint: it answers the same list.
-    ("/api/currency/", {"GET": "_currencies", "OPTIONS": "_currencies"}),
+    ("/api/currency/", {"GET": "list:currencies", "OPTIONS": "list:currencies"}),
     ("/api/partner/", {"GET": "_partners"}),
     ("/api/taskprogress/{mid}/", {"GET": "_task_progress"}),
     (_P + "/", {"GET": "_partner"}),
-    (_P + "/tag/", {"GET": "_tags"}),
-    (_P + "/employee/", {"GET": "_employees"}),
+    (_P + "/tag/", {"GET": "list:tags"}),
+    (_P + "/employee/", {"GET": "list:employees"}),
     (_P + "/employee/{mid}/", {"GET": "_employee"}),
     (_P + "/template/{document_type}/", {"GET": "_templates"}),
-    (_P + "/document/", {"GET": "_documents", "POST": "_document_create"}),
+    (_P + "/document/", {"GET": "list:documents", "POST": "_document_create"}),
     (
         _P + "/document/{mid}/",
         {
@@ -1343,12 +940,12 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_P + "/document/{mid}/pdf/", {"GET": "_document_pdf"}),
     (_P + "/document/{mid}/upload-pdf/", {"PUT": "_document_upload"}),
     (_P + "/document/{mid}/pickup-link/", {"GET": "_pickup_links", "POST": "_pickup_link_create"}),
-    (_P + "/item/", {"GET": "_items", "POST": "_item_create"}),
+    (_P + "/item/", {"GET": "list:catalog_items", "POST": "_item_create"}),
     (
         _P + "/item/{mid}/",
         {"GET": "detail:catalog_items", **dict.fromkeys(_UPDATE, "_item_update")},
     ),
-    (_P + "/client/", {"GET": "_clients", "POST": "_client_create"}),
+    (_P + "/client/", {"GET": "list:clients", "POST": "_client_create"}),
     (
         _P + "/client/{mid}/",
         {
@@ -1362,7 +959,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
         _P + "/client/{mid}/settings/",
         {"GET": "_settings", **dict.fromkeys(_UPDATE, "_settings_update")},
     ),
-    (_P + "/contact/", {"GET": "_contacts", "POST": "_contact_create"}),
+    (_P + "/contact/", {"GET": "list:contacts", "POST": "_contact_create"}),
     (
         _P + "/contact/{mid}/",
         {
@@ -1371,7 +968,7 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
             "DELETE": "_contact_delete",
         },
     ),
-    (_P + "/sending/order/", {"GET": "_orders", "POST": "_order_create"}),
+    (_P + "/sending/order/", {"GET": "list:sending_orders", "POST": "_order_create"}),
     (
         _O + "/",
         {"GET": "_order", **dict.fromkeys(_UPDATE, "_order_update"), "DELETE": "_order_delete"},
@@ -1382,16 +979,16 @@ ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
     (_O + "/items/", {"GET": "_order_items_list", "POST": "_order_item_create"}),
     (_O + "/items/{item}/", {"GET": "_order_item", "DELETE": "_order_item_delete"}),
     (_O + "/items/{item}/upload/", {"PUT": "_order_item_upload"}),
-    (_P + "/history/", {"GET": "_history", "POST": "_history_create"}),
+    (_P + "/history/", {"GET": "list:history", "POST": "_history_create"}),
     (_P + "/history/{mid}/", {"GET": "detail:history"}),
-    (_P + "/inbox/inbox/", {"GET": "_inbox"}),
+    (_P + "/inbox/inbox/", {"GET": "list:inbox"}),
     (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
-    (_P + "/secureinbox/received-document/{mid}/", {"GET": "_received"}),
+    (_P + "/secureinbox/received-document/{mid}/", {"GET": "inbox:received_documents"}),
     (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
-    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "_accepted"}),
+    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "inbox:accepted_orders"}),
     (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "detail:pickup_links"}),
     (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
-    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_uncancel"}),
+    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_cancel"}),
     (_P + "/task/{mid}/", {"GET": "_task"}),
     (_P + "/task/{mid}/results/", {"GET": "_task_results"}),
 )

@@ -27,6 +27,7 @@ from .messages import Msg, _Errors, _invalid
 from .money import autocalculate
 from .schemas import (
     _ADDRESS_SPEC,
+    _CATALOG_COPIED,
     _CLIENT_SPEC,
     _CONTACT_SPEC,
     _DOC_REQUIRED,
@@ -164,17 +165,12 @@ class MakeLeapsRules(MakeLeapsState):
             if dt is None:
                 return fail("datetime")
             return True, _ts(dt)
-        if kind == "strlist":
+        if kind in ("strlist", "emails"):
             if not isinstance(value, list):
                 return fail("list", type=_jstype(value))
-            if not all(isinstance(v, str) for v in value):
-                return fail("string")
-            return True, list(value)
-        if kind == "emails":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
-            if not all(isinstance(v, str) and "@" in v for v in value):
-                return fail("email")
+            emails = kind == "emails"
+            if not all(isinstance(v, str) and ("@" in v or not emails) for v in value):
+                return fail("email" if emails else "string")
             return True, list(value)
         if kind == "email":
             if not isinstance(value, dict):
@@ -301,20 +297,7 @@ class MakeLeapsRules(MakeLeapsState):
                 only_refs = set(raw) <= {"kind", "source_catalog_item", "position"}
                 if cat is not None and kind in ("normal", "simple"):
                     if only_refs:
-                        for k in (
-                            "description",
-                            "unit_cost",
-                            "quantity",
-                            "quantity_unit",
-                            "price",
-                            "is_taxable",
-                            "is_tax_inclusive",
-                            "has_jp_withholding_tax",
-                            "currency",
-                            "extended_data",
-                            "vendor_cost",
-                        ):
-                            item[k] = cat[k]
+                        item.update({k: cat[k] for k in _CATALOG_COPIED})
                     if "tax_rate" not in raw:
                         category = cat["tax_category"]
                         item["tax_rate"] = {

@@ -153,6 +153,11 @@ _ITEM_SPEC: Spec = {
     "tax_category": Field("choice", choices=("default", "alternate", "custom")),
 }
 _ITEM_REQUIRED = ("description",)
+#: What a line item that names only its ``source_catalog_item`` takes from the catalog.
+_CATALOG_COPIED = _words(
+    "description unit_cost quantity quantity_unit price is_taxable is_tax_inclusive "
+    "has_jp_withholding_tax currency extended_data vendor_cost"
+)
 
 _ADDRESS_SPEC: Spec = {
     "format": _STRING,

@@ -14,7 +14,38 @@ from ..._store import Collection
 from . import data as D
 from .helpers import Record, _money, _now, _places, _slug, _ts
 from .money import autocalculate
-from .schemas import _ALNUM, _COLLECTIONS, _VISIBLE_FIELDS, ANCHOR, APP_ORIGIN, DOC_TYPES, ORIGIN
+from .schemas import (
+    _ALNUM,
+    _COLLECTIONS,
+    _CONTACT_SPEC,
+    _DOC_BOOLS,
+    _DOC_MONEY,
+    _DOC_STRINGS,
+    _ORDER_ADDRESS_KEYS,
+    _ORDER_SPEC,
+    _VISIBLE_FIELDS,
+    ANCHOR,
+    APP_ORIGIN,
+    DEFAULT_TAX_RATE,
+    DOC_TYPES,
+    MARKING_FIELDS,
+    ORIGIN,
+    Spec,
+    _words,
+)
+
+#: The flags of a received document (those in ``on`` are set).
+_RECEIVED_FLAGS = _words(
+    "group_lineitem_by_tax_rate has_lineitem_tax_state signature hide_tax_description "
+    "has_tax_stamp has_currency_code has_hanko has_prices has_totals display_tax_rate"
+)
+_LISTS = frozenset({"strlist", "emails", "refs", "addresses"})
+
+
+def _blank(spec: Spec) -> Record:
+    """Every field of ``spec`` empty, as a new record starts (``""``, ``False``, ``[]``, None)."""
+    empty = {"string": "", "bool": False}
+    return {name: [] if f.kind in _LISTS else empty.get(f.kind) for name, f in spec.items()}
 
 
 class MakeLeapsState(Emulator):
@@ -183,31 +214,33 @@ class MakeLeapsState(Emulator):
         for code, desc, cost, unit, category, interval, metered in D.CATALOG_ITEMS:
             mid = self._new_mid()
             vendor_cost = _money(Decimal(cost) * Decimal(rng.randrange(40, 80)) / 100, 0)
-            self._cols["catalog_items"].add(
-                mid,
-                {
-                    "kind": "normal",
-                    "description": desc,
-                    "unit_cost": cost,
-                    "quantity": "1",
-                    "quantity_unit": unit,
-                    "price": cost,
-                    "is_taxable": True,
-                    "is_tax_inclusive": False,
-                    "has_jp_withholding_tax": code == "WRITE-JP",
-                    "currency": "JPY",
-                    "tax_rate": "10.00" if category == "custom" else None,
-                    "extended_data": None,
-                    "vendor_cost": vendor_cost,
-                    "source_catalog_item": None,
-                    "mid": mid,
-                    "url": self._url("item", mid),
-                    "product_code": code,
-                    "interval": interval,
-                    "metered": metered,
-                    "tax_category": category,
-                },
+            item = self._item_record(mid)
+            item.update(
+                description=desc,
+                unit_cost=cost,
+                quantity_unit=unit,
+                price=cost,
+                has_jp_withholding_tax=code == "WRITE-JP",
+                tax_rate="10.00" if category == "custom" else None,
+                vendor_cost=vendor_cost,
+                product_code=code,
+                interval=interval,
+                metered=metered,
+                tax_category=category,
             )
+            self._cols["catalog_items"].add(mid, item)
+
+    def _item_record(self, mid: str) -> Record:
+        """A catalog item with every field at its default (what a create starts from)."""
+        return {
+            **self._lineitem("normal", "", "0", "1", "", "JPY", None),
+            "mid": mid,
+            "url": self._url("item", mid),
+            "product_code": "",
+            "interval": None,
+            "metered": False,
+            "tax_category": None,
+        }
 
     def _address_jp(self) -> Record:
         rng = self.rng
@@ -282,19 +315,10 @@ class MakeLeapsState(Emulator):
             "mid": mid,
             "owner": self._url("client", owner_mid) if owner_mid else None,
             "owner_type": "client" if owner_mid else None,
-            "contact_type": fields.get("contact_type", "organization"),
-            "name": fields.get("name", ""),
-            "family_name": fields.get("family_name", ""),
-            "given_name": fields.get("given_name", ""),
-            "display_name": "",
-            "title": fields.get("title", ""),
-            "department": fields.get("department", ""),
-            "format": "default",
-            "phone_number": fields.get("phone_number", ""),
-            "fax_number": fields.get("fax_number", ""),
+            **_blank(_CONTACT_SPEC),
+            "contact_type": "organization",
+            **fields,
             "is_default": is_default,
-            "email": fields.get("email"),
-            "addresses": fields.get("addresses", []),
             "default_address": None,
             "integrations": {},
         }
@@ -332,32 +356,14 @@ class MakeLeapsState(Emulator):
                 for _ in range(rng.choice((0, 1, 1, 2))):
                     fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                     giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
-                    contacts.append(
-                        {
-                            "contact_type": "person",
-                            "family_name": fam,
-                            "given_name": giv,
-                            "title": rng.choice(D.JP_TITLES),
-                            "department": rng.choice(D.JP_DEPARTMENTS),
-                            "phone_number": self._phone(True),
-                            "email": {"address": f"{giv_r}.{fam_r}@{domain}".lower()},
-                            "addresses": [dict(address)],
-                        }
-                    )
+                    email = f"{giv_r}.{fam_r}@{domain}"
+                    contacts.append(self._person(fam, giv, email, dict(address), D.JP_TITLES))
                 currency, lang = "JPY", "ja"
             elif roll < 0.84:  # a Japanese sole proprietor (one person contact)
                 fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                 giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
-                contacts.append(
-                    {
-                        "contact_type": "person",
-                        "family_name": fam,
-                        "given_name": giv,
-                        "phone_number": self._phone(True),
-                        "email": {"address": f"{giv_r}.{fam_r}@example.jp".lower()},
-                        "addresses": [self._address_jp()],
-                    }
-                )
+                email = f"{giv_r}.{fam_r}@example.jp"
+                contacts.append(self._person(fam, giv, email, None))
                 currency, lang = "JPY", "ja"
             else:  # an overseas company
                 base = rng.choice(D.EN_COMPANIES)
@@ -377,18 +383,8 @@ class MakeLeapsState(Emulator):
                 if rng.random() < 0.6:
                     giv = rng.choice(D.EN_GIVEN_NAMES)
                     fam = rng.choice(D.EN_FAMILY_NAMES)
-                    contacts.append(
-                        {
-                            "contact_type": "person",
-                            "family_name": fam,
-                            "given_name": giv,
-                            "title": rng.choice(D.EN_TITLES),
-                            "department": rng.choice(D.EN_DEPARTMENTS),
-                            "phone_number": self._phone(False),
-                            "email": {"address": f"{giv}.{fam}@{domain}".lower()},
-                            "addresses": [dict(address)],
-                        }
-                    )
+                    email = f"{giv}.{fam}@{domain}"
+                    contacts.append(self._person(fam, giv, email, dict(address), D.EN_TITLES))
                 country = address["country_name"]
                 currency = {"GB": "GBP", "DE": "EUR", "SG": "SGD", "AU": "AUD"}.get(country, "USD")
                 lang = "en"
@@ -396,28 +392,54 @@ class MakeLeapsState(Emulator):
             archived = (
                 _ts(ANCHOR - timedelta(days=rng.randrange(1, 300))) if rng.random() < 0.07 else None
             )
-            client: Record = {
-                "url": self._url("client", mid),
-                "mid": mid,
-                "display_name": "",
-                "organization_type": "",
-                "is_organization": False,
-                "date_archived": archived,
-                "client_external_id": f"C-{i + 1:05d}" if rng.random() < 0.5 else "",
-                "contacts": [c["url"] for c in created],
-                "default_contact": created[0]["url"],
-                "managing_teams": [],
-                "default_presets": [],
-                "integrations": {},
-                "lang_code": lang,
-                "settings": f"{self._url('client', mid)}settings/",
-                "date_cutoff": rng.choice((None, 20, 25, 31)) if lang == "ja" else None,
-            }
+            client = self._client_record(mid, lang)
+            client.update(
+                date_archived=archived,
+                client_external_id=f"C-{i + 1:05d}" if rng.random() < 0.5 else "",
+                contacts=[c["url"] for c in created],
+                default_contact=created[0]["url"],
+                date_cutoff=rng.choice((None, 20, 25, 31)) if lang == "ja" else None,
+            )
             self._refresh_client(client)
             self._cols["clients"].add(mid, client)
             self._cols["client_settings"].add(mid, self._default_settings(mid, lang))
             self._client_currency[mid] = currency
             self._client_lang[mid] = lang
+
+    def _client_record(self, mid: str, lang: str) -> Record:
+        """A client with every field at its default (what a create starts from)."""
+        return {
+            "url": self._url("client", mid),
+            "mid": mid,
+            "display_name": "",
+            "organization_type": "",
+            "is_organization": False,
+            "date_archived": None,
+            "client_external_id": "",
+            "contacts": [],
+            "default_contact": None,
+            "managing_teams": [],
+            "default_presets": [],
+            "integrations": {},
+            "lang_code": lang,
+            "settings": f"{self._url('client', mid)}settings/",
+            "date_cutoff": None,
+        }
+
+    def _person(
+        self, family: str, given: str, email: str, address: Record | None, titles: Any = ()
+    ) -> Record:
+        """A person contact: with ``titles`` (Japanese or English) a title and department too;
+        without ``address`` a Japanese one of their own."""
+        rng, jp = self.rng, titles is not D.EN_TITLES
+        person: Record = {"contact_type": "person", "family_name": family, "given_name": given}
+        if titles:
+            departments = D.JP_DEPARTMENTS if jp else D.EN_DEPARTMENTS
+            person.update(title=rng.choice(titles), department=rng.choice(departments))
+        person["phone_number"] = self._phone(jp)
+        person["email"] = {"address": email.lower()}
+        person["addresses"] = [address or self._address_jp()]
+        return person
 
     def _default_settings(self, client_mid: str, lang: str) -> Record:
         return {
@@ -570,87 +592,49 @@ class MakeLeapsState(Emulator):
             month=month, month_name=D.MONTH_NAMES[month - 1]
         )
         lineitems = self._seed_lineitems(catalog, currency)
-        doc: Record = {
-            "document_number": number,
-            "document_type": doc_type,
-            "title": title,
-            "project_name": rng.choice(D.PROJECTS),
-            "bank_details_header": ("お振込先" if ja else "Bank details")
-            if doc_type == "invoice"
-            else "",
-            "bank_details": D.BANK_DETAILS if doc_type == "invoice" and currency == "JPY" else "",
-            "message": (
-                {
-                    "invoice": "下記の通りご請求申し上げます。",
-                    "quote": "下記の通りお見積り申し上げます。",
-                }.get(doc_type, "下記の通りご確認ください。")
+        doc = self._doc_record(
+            mid, doc_type, client, self._contact_by_url(client["default_contact"])
+        )
+        doc.update(
+            {
+                "document_number": number,
+                "title": title,
+                "project_name": rng.choice(D.PROJECTS),
+                "bank_details_header": ("お振込先" if ja else "Bank details")
+                if doc_type == "invoice"
+                else "",
+                "bank_details": D.BANK_DETAILS
+                if doc_type == "invoice" and currency == "JPY"
+                else "",
+                "message": (
+                    {
+                        "invoice": "下記の通りご請求申し上げます。",
+                        "quote": "下記の通りお見積り申し上げます。",
+                    }.get(doc_type, "下記の通りご確認ください。")
+                    if ja
+                    else "Thank you for your business."
+                ),
+                "proviso": ("お品代として" if ja else "For goods") if doc_type == "receipt" else "",
+                "has_hanko": ja,
+                "has_prices": doc_type != "timesheet",
+                "has_totals": doc_type != "timesheet",
+                "has_currency_code": currency != "JPY",
+                "currency": currency,
+                "tax_rate": "10.00",
+                "document_template": rng.choice(("ja_JP_pro_3", "ja_JP_v4_1"))
                 if ja
-                else "Thank you for your business."
-            ),
-            "proviso": ("お品代として" if ja else "For goods") if doc_type == "receipt" else "",
-            "group_lineitem_by_tax_rate": False,
-            "has_hanko": ja,
-            "has_prices": doc_type != "timesheet",
-            "has_totals": doc_type != "timesheet",
-            "has_currency_code": currency != "JPY",
-            "has_lineitem_tax_state": False,
-            "signature": False,
-            "display_tax_rate": True,
-            "hide_tax_description": False,
-            "has_tax_stamp": False,
-            "currency": currency,
-            "subtotal": "0",
-            "tax": "0",
-            "jp_withholding_tax": "0",
-            "tax_rate": "10.00",
-            "subtotal_sales_tax": "0",
-            "subtotal_withholding_tax": "0",
-            "total": "0",
-            "mixed_tax_rate_totals": {},
-            "extended_data": None,
-            "mid": mid,
-            "document_template": rng.choice(("ja_JP_pro_3", "ja_JP_v4_1"))
-            if ja
-            else rng.choice(("en_US_pro_3", "en_US_v4_1")),
-            "display_name": "",
-            "note": rng.choice(D.NOTES),
-            "external_id": f"ERP-{rng.randrange(100000, 999999)}" if rng.random() < 0.3 else "",
-            "round_tax_down": True,
-            "tags": rng.sample(D.TAGS, rng.choice((0, 0, 0, 1, 1, 2))),
-            "url": self._url("document", mid),
-            "pickup_links": f"{self._url('document', mid)}pickup-link/",
-            "pdf_content_url": f"{self._url('document', mid)}pdf/",
-            "pdf_upload_url": f"{self._url('document', mid)}upload-pdf/",
-            "client": client["url"],
-            "client_contact": client["default_contact"],
-            "date_paid": None,
-            "date_sent": None,
-            "date_cancelled": None,
-            "date_removed": None,
-            "date_accepted": None,
-            "date_confirmed": None,
-            "date_converted": None,
-            "is_accepted": False,
-            "is_confirmed": False,
-            "is_converted": False,
-            "approval_status": None,
-            "integrations": {},
-            "autocalculate": True,
-            "use_virtual_account": False,
-            "date": day.isoformat(),
-            "date_due": None,
-            "date_valid": None,
-            "date_shipped": None,
-            **self._sender,
-            **self._recipient(client, self._contact_by_url(client["default_contact"])),
-            "lineitems": lineitems,
-            "purchase_order_ids": [f"PO-{rng.randrange(10000, 99999)}"]
-            if rng.random() < 0.2
-            else [],
-            "source_received_document": None,
-            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
-            "use_external_pdf": False,
-        }
+                else rng.choice(("en_US_pro_3", "en_US_v4_1")),
+                "note": rng.choice(D.NOTES),
+                "external_id": f"ERP-{rng.randrange(100000, 999999)}" if rng.random() < 0.3 else "",
+                "tags": rng.sample(D.TAGS, rng.choice((0, 0, 0, 1, 1, 2))),
+                "autocalculate": True,
+                "date": day.isoformat(),
+                "lineitems": lineitems,
+                "purchase_order_ids": [f"PO-{rng.randrange(10000, 99999)}"]
+                if rng.random() < 0.2
+                else [],
+            }
+        )
         autocalculate(doc)
         if doc_type == "receipt" and currency == "JPY" and Decimal(doc["total"]) >= 50000:
             doc["has_tax_stamp"] = True
@@ -691,6 +675,57 @@ class MakeLeapsState(Emulator):
         self._set_display(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc_type, number)] = mid
+
+    def _doc_record(
+        self, mid: str, doc_type: str, client: Record, contact: Record | None
+    ) -> Record:
+        """A document of this client with every field at its default: what a create starts
+        from and seeding fills in (the sender is the partner, the recipient from ``contact``)."""
+        url = self._url("document", mid)
+        return {
+            **{f: "" for f in _DOC_STRINGS},
+            **{f: False for f in _DOC_BOOLS},
+            **dict.fromkeys(_DOC_MONEY, "0"),
+            **dict.fromkeys(MARKING_FIELDS, None),
+            **self._sender,
+            **self._recipient(client, contact),
+            "has_prices": True,
+            "has_totals": True,
+            "display_tax_rate": True,
+            "round_tax_down": True,
+            "document_number": "",
+            "document_type": doc_type,
+            "currency": "JPY",
+            "tax_rate": str(DEFAULT_TAX_RATE),
+            "mixed_tax_rate_totals": {},
+            "extended_data": None,
+            "mid": mid,
+            "document_template": "",
+            "display_name": "",
+            "external_id": "",
+            "tags": [],
+            "url": url,
+            "pickup_links": f"{url}pickup-link/",
+            "pdf_content_url": f"{url}pdf/",
+            "pdf_upload_url": f"{url}upload-pdf/",
+            "client": client["url"],
+            "client_contact": client["default_contact"],
+            "date_removed": None,
+            "date_converted": None,
+            "is_accepted": False,
+            "is_confirmed": False,
+            "is_converted": False,
+            "approval_status": None,
+            "integrations": {},
+            "date": _now().date().isoformat(),
+            "date_due": None,
+            "date_valid": None,
+            "date_shipped": None,
+            "lineitems": [],
+            "purchase_order_ids": [],
+            "source_received_document": None,
+            "partner_tax_registration_number": D.PARTNER_TAX_NUMBER,
+        }
 
     def _recipient(self, client: Record, contact: Record | None) -> Record:
         """The ``recipient_*`` fields of a document for this client (and chosen contact)."""
@@ -822,62 +857,32 @@ class MakeLeapsState(Emulator):
                 state["sent"] = True
 
     def _post_fields(self, doc: Record) -> Record:
+        """A Send by Post order's recipient (the document's) and sender (the partner)."""
+        names = _words(
+            "recipient_contact_department recipient_contact_title recipient_contact_name "
+            "recipient_honorific"
+        )
         return {
             "recipient_contact_organization_name": doc["recipient_name"],
-            "recipient_contact_department": doc["recipient_contact_department"],
-            "recipient_contact_title": doc["recipient_contact_title"],
-            "recipient_contact_name": doc["recipient_contact_name"],
-            "recipient_honorific": doc["recipient_honorific"],
-            "recipient_address": {
-                "address_format": doc["recipient_address_format"],
-                "country": doc["recipient_country"],
-                "street_address": doc["recipient_street_address"],
-                "extended_address": doc["recipient_extended_address"],
-                "locality": doc["recipient_locality"],
-                "region": doc["recipient_region"],
-                "postal_code": doc["recipient_postal_code"],
-            },
+            **{k: doc[k] for k in names},
+            "recipient_address": {k: doc[f"recipient_{k}"] for k in _ORDER_ADDRESS_KEYS},
             "sender_contact_organization_name": D.PARTNER_NAME_JA,
             "sender_contact_phone_number": D.PARTNER_PHONE,
-            "sender_address": {
-                "address_format": "jp_default",
-                "country": "JP",
-                "street_address": D.PARTNER_ADDRESS[3],
-                "extended_address": D.PARTNER_ADDRESS[4],
-                "locality": D.PARTNER_ADDRESS[1],
-                "region": D.PARTNER_ADDRESS[0],
-                "postal_code": D.PARTNER_ADDRESS[2],
-            },
+            "sender_address": {k: self._sender[f"sender_{k}"] for k in _ORDER_ADDRESS_KEYS},
         }
 
     def _new_order(self, fields: Record, *, employee: str) -> Record:
         mid = self._new_mid()
         url = f"{self._p}/sending/order/{mid}/"
         order: Record = {
+            **_blank(_ORDER_SPEC),
             "url": url,
             "mid": mid,
             "send_url": f"{url}send/",
-            "recipient_organization": None,
             "employee": self._url("employee", employee),
-            "securesend_selected": False,
-            "to_emails": [],
-            "send_to_contacts": [],
-            "subject": "",
-            "message": "",
-            "enable_cc_payments": False,
-            "sendbypost_selected": False,
             "stamp_type": "nostamp",
             "ready_to_order": False,
             "pdf_content_url": f"{url}pdf/",
-            "recipient_contact_organization_name": "",
-            "recipient_contact_department": "",
-            "recipient_contact_title": "",
-            "recipient_contact_name": "",
-            "recipient_honorific": "",
-            "recipient_address": None,
-            "sender_contact_organization_name": "",
-            "sender_contact_phone_number": "",
-            "sender_address": None,
             "validation_errors": [],
             "items": [],
             "items_url": f"{url}items/",
@@ -888,7 +893,6 @@ class MakeLeapsState(Emulator):
                 "securesend_cancelled": False,
                 "sendbypost_cancelled": False,
             },
-            "external_id": "",
         }
         order.update(fields)
         self._cols["sending_orders"].add(mid, order)
@@ -1009,17 +1013,8 @@ class MakeLeapsState(Emulator):
                 "round_tax_down": True,
             }
         )
-        for flag in (
-            "group_lineitem_by_tax_rate",
-            "has_lineitem_tax_state",
-            "signature",
-            "hide_tax_description",
-            "has_tax_stamp",
-            "has_currency_code",
-        ):
-            fake[flag] = False
-        for flag in ("has_hanko", "has_prices", "has_totals", "display_tax_rate"):
-            fake[flag] = True
+        on = _words("has_hanko has_prices has_totals display_tax_rate")
+        fake.update({flag: flag in on for flag in _RECEIVED_FLAGS})
         autocalculate(fake)
         data = self._visible_data(fake)
         url = f"{self._p}/secureinbox/received-document/{rmid}/"
