@@ -129,8 +129,8 @@ async def test_an_out_path_of_undecodable_bytes_is_a_path(tmp_path: Any) -> None
 # Bad arguments that escape as bare ``AttributeError``/``TypeError``/``ValueError`` (not a
 # ``VendorkitError``), or are sent as something the caller did not mean.
 #
-# - ``request()``'s ``method`` is ``.upper()``-ed unchecked (``_client._checked`` /
-#   ``WireRequest``): ``None`` or ``5`` is an ``AttributeError``;
+# - ``request()``'s ``method`` is ``.upper()``-ed unchecked (then ``_client._checked``, now
+#   ``send_checked`` / ``WireRequest``): ``None`` or ``5`` is an ``AttributeError``;
 # - ``headers=`` and ``params=`` are ``.items()``-ed unchecked (``merge_headers``, ``url_for``): a
 #   string, a list of pairs (what ``aiohttp`` and ``requests`` accept!) or an int key is an
 #   ``AttributeError``; ``list(headers=5)`` too;

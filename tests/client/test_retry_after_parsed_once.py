@@ -19,8 +19,9 @@ from vendorkit.errors import RateLimitError
 from .conftest import TokenClient
 
 
-async def test_one_429_answer_is_parsed_once(
-    serve: Any, make: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("max_retries", [0, 2], ids=["one answer", "each retried attempt"])
+async def test_each_429_answer_is_parsed_once(
+    serve: Any, make: Any, monkeypatch: pytest.MonkeyPatch, max_retries: int
 ) -> None:
     calls: list[str | None] = []
     real = _attempt_rules.parse_retry_after
@@ -35,35 +36,12 @@ async def test_one_429_answer_is_parsed_once(
         return web.json_response({"detail": "slow down"}, status=429, headers={"Retry-After": "0"})
 
     server = await serve({"GET /x": busy})
-    client = make(TokenClient, server, max_retries=0)
+    client = make(TokenClient, server, max_retries=max_retries)
     with pytest.raises(RateLimitError) as info:
         await client.request("GET", "/x")
     assert info.value.retry_after == 0.0
-    assert server.hits() == 1
-    assert calls == ["0"]
-
-
-async def test_each_attempt_of_a_retried_429_is_parsed_once(
-    serve: Any, make: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[str | None] = []
-    real = _attempt_rules.parse_retry_after
-
-    def counting(value: str | None, now: Any = None) -> float | None:
-        calls.append(value)
-        return real(value, now)
-
-    monkeypatch.setattr(_attempt_rules, "parse_retry_after", counting)
-
-    async def busy(request: web.Request) -> web.Response:
-        return web.json_response({"detail": "slow down"}, status=429, headers={"Retry-After": "0"})
-
-    server = await serve({"GET /x": busy})
-    client = make(TokenClient, server, max_retries=2)
-    with pytest.raises(RateLimitError):
-        await client.request("GET", "/x")
-    assert server.hits() == 3
-    assert calls == ["0", "0", "0"]
+    assert server.hits() == max_retries + 1
+    assert calls == ["0"] * (max_retries + 1)
 
 
 async def test_a_retry_after_too_long_to_wait_is_said_and_not_slept(

@@ -1,6 +1,8 @@
 """Found in review, fixed; kept as the test that would catch it again. What was found:
 
-Found in review 2: an answer whose status is below 200 is taken for a success.
+Found in review 2: an answer whose status is below 200 is taken for a success. (Names below are
+the code's as it was then; the judging is now ``send_checked``/``final_outcome`` in
+``vendorkit/core/_call.py`` and ``_attempt_rules.py``.)
 
 ``BaseClient._checked`` raises only for ``status >= 300`` (vendorkit/core/_client.py, "if
 response.status >= 300"), and ``_attempt`` returns no body for anything outside 200-299. So a

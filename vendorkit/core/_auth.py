@@ -61,6 +61,7 @@ from vendorkit.errors import (
 
 from ._errors import ErrorInfo, as_messages, error_from_response
 from ._flight import SingleFlight
+from ._options import encodable
 from ._redact import REDACTED, SENSITIVE_KEYS, redact_known
 from ._wire import WireRequest, WireResponse
 
@@ -160,9 +161,7 @@ class Token:
             elif not isinstance(value, str):
                 problem = f"must be text, not {type(value).__name__}"
             else:
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
+                if not encodable(value):
                     problem = "holds a lone surrogate"
                 if problem is None and name in in_header and not _HEADER_SAFE.fullmatch(value):
                     # What a token endpoint's answer is held to (``parse_token``): a stored
@@ -532,13 +531,8 @@ class OAuth2(Auth):
         self._client_secret = client_secret
         self._grant = dict(grant)
         for field, value in self._grant.items():
-            if isinstance(value, str):
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise ConfigurationError(
-                        f"the grant's {field} has characters that cannot be sent"
-                    ) from None
+            if isinstance(value, str) and not encodable(value):
+                raise ConfigurationError(f"the grant's {field} has characters that cannot be sent")
         self.client_auth = client_auth
         self.encoding = encoding
         self.refresh = refresh
@@ -644,10 +638,11 @@ class OAuth2(Auth):
                 found.add(previous.refresh_token)
         return found
 
-    async def _call(self, send: Send, fields: Mapping[str, Any], previous: Token | None) -> Token:
-        self.token_requests += 1
-        request = self.token_request(fields)
-        secrets = self._secrets(fields, previous)
+    async def _send_scrubbed(
+        self, send: Send, request: WireRequest, secrets: set[str]
+    ) -> WireResponse:
+        """Send a request to one of the strategy's endpoints (token, revocation); a failure is a
+        typed error holding none of ``secrets``, a success the response."""
         try:
             response = await send(request)
         except VendorkitError as exc:
@@ -667,6 +662,12 @@ class OAuth2(Auth):
                 secrets=secrets,
             )
             raise scrub_error(error, secrets) from None
+        return response
+
+    async def _call(self, send: Send, fields: Mapping[str, Any], previous: Token | None) -> Token:
+        self.token_requests += 1
+        secrets = self._secrets(fields, previous)
+        response = await self._send_scrubbed(send, self.token_request(fields), secrets)
         token = attrs.evolve(
             parse_token(response, now=time.time(), previous=previous), owner=self._owner()
         )
@@ -843,17 +844,8 @@ class OAuth2(Auth):
             return False
         if token.access_token not in self._issued:
             self._issued.append(token.access_token)
-        response = await send(self._endpoint_request(path, {"token": token.access_token}))
-        if not 200 <= response.status < 300:
-            secrets = self._secrets({}, token)
-            error = error_from_response(
-                response,
-                vendor=self._vendor,
-                method="POST",
-                parser=self._error_parser,
-                secrets=secrets,
-            )
-            raise scrub_error(error, secrets) from None
+        request = self._endpoint_request(path, {"token": token.access_token})
+        await self._send_scrubbed(send, request, self._secrets({}, token))
         await self._store.delete(self.store_key)
         return True
 

@@ -69,6 +69,16 @@ def header_value(name: str, value: Any) -> str:
     return value
 
 
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be sent at all: UTF-8 refuses a lone surrogate, which yarl would
+    silently drop from a URL and a form would fail on at send time."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def http_method(value: Any) -> str:
     """An HTTP method name (``"get"`` is ``"GET"``)."""
     if not isinstance(value, str) or not value or not set(value) <= _TOKEN_CHARS:

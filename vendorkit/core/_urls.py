@@ -25,6 +25,7 @@ from yarl import URL
 
 from vendorkit.errors import ConfigurationError
 
+from ._options import encodable
 from ._redact import redact_url
 from ._wire import same_origin
 
@@ -124,13 +125,10 @@ def check_params(params: Any) -> None:
                 )
             if isinstance(one, float) and not math.isfinite(one):
                 raise ConfigurationError(f"the query parameter {key!r} is {one!r}")
-            if isinstance(one, str):
-                try:
-                    one.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise ConfigurationError(
-                        f"the query parameter {key!r} has characters a URL cannot carry"
-                    ) from None
+            if isinstance(one, str) and not encodable(one):
+                raise ConfigurationError(
+                    f"the query parameter {key!r} has characters a URL cannot carry"
+                )
 
 
 def merge_params(url: URL, params: Mapping[str, Any] | None) -> URL:
