@@ -123,7 +123,8 @@ class Attempts:
         return self.transport.secrets()
 
     def _ensure_open(self, request: WireRequest) -> None:
-        self.lifecycle.ensure_open(request.method, self.shown(request))
+        if self.lifecycle.closed:  # the redacted URL is worked out only for the error
+            raise self.lifecycle.closed_during(request.method, self.shown(request))
 
     def _refused(self, request: WireRequest, message: str, wait: float) -> RateLimitError:
         return refused_before_sending(
@@ -186,33 +187,42 @@ class Attempts:
         )
         hooks = self.settings.hooks
         attempt = exchange.attempts
-        info = RequestInfo(
-            request.method, self.shown(request), redact_headers(request.headers), attempt
+        # What hooks and the debug log see, redacted; worked out only when someone looks.
+        observed = bool(hooks.on_request or hooks.on_response) or log.isEnabledFor(logging.DEBUG)
+        info = (
+            RequestInfo(
+                request.method, self.shown(request), redact_headers(request.headers), attempt
+            )
+            if observed
+            else None
         )
         async with bound:
-            await hooks.fire("on_request", info)
+            if info is not None:
+                await hooks.fire("on_request", info)
             try:
                 response = await self.transport.send(request)
             except Failure as failure:
                 exchange.uncertain |= makes_uncertain(failure=failure.kind)
-                log.debug(
-                    "vendorkit: %s %s failed (%s) attempt %d",
-                    info.method,
-                    info.url,
-                    failure.kind.value,
-                    attempt,
-                )
+                if info is not None:
+                    log.debug(
+                        "vendorkit: %s %s failed (%s) attempt %d",
+                        info.method,
+                        info.url,
+                        failure.kind.value,
+                        attempt,
+                    )
                 raise
             exchange.uncertain |= makes_uncertain(status=response.status)
-            log.debug(
-                "vendorkit: %s %s -> %d in %.3fs attempt %d",
-                info.method,
-                info.url,
-                response.status,
-                response.elapsed,
-                attempt,
-            )
-            await hooks.fire("on_response", info, response.status, response.elapsed)
+            if info is not None:
+                log.debug(
+                    "vendorkit: %s %s -> %d in %.3fs attempt %d",
+                    info.method,
+                    info.url,
+                    response.status,
+                    response.elapsed,
+                    attempt,
+                )
+                await hooks.fire("on_response", info, response.status, response.elapsed)
         return response
 
     async def _follow_redirects(

@@ -249,6 +249,7 @@ class HeaderAuth(Auth):
     def __init__(self, token: str, *, scheme: str = "Bearer", header: str = "Authorization"):
         self._token = _credential("the token", token)
         self._previous = ""
+        self._sent: tuple[dict[str, str], str] | None = None
         self.scheme = scheme
         self.header = header
         # Names the account for shared quotas (a one-way fingerprint, never the token). Fixed at
@@ -267,13 +268,18 @@ class HeaderAuth(Auth):
         token = _credential("the token", token)
         self._previous = self._token
         self._token = token
+        self._sent = None
 
     def secrets(self) -> tuple[str, ...]:
         return (self._token, self._previous)
 
     async def authorize(self, send: Send) -> tuple[dict[str, str], str | None]:
-        value = f"{self.scheme} {self._token}" if self.scheme else self._token
-        return {self.header: value}, _fingerprint(self._token)
+        # Built once per token, not once per request (a hash on every request adds up).
+        if self._sent is None:
+            value = f"{self.scheme} {self._token}" if self.scheme else self._token
+            self._sent = ({self.header: value}, _fingerprint(self._token))
+        headers, marker = self._sent
+        return dict(headers), marker
 
     async def on_unauthorized(self, send: Send, used: str | None) -> bool:
         # Replay only if the token was swapped (set_token) after this request took the old one.

@@ -99,6 +99,32 @@ def _dt_out(value: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _plain_union_hook(tp: Any) -> Any:
+    """The structuring function for one union of plain JSON types (``int | str | None``): the
+    value kept if it is one of them, else a scalar coerced to the first that takes it. Built
+    once per type, so no record pays for ``typing.get_args``."""
+    args = typing.get_args(tp)
+    nullable = type(None) in args
+    kinds = tuple(a for a in args if a is not type(None))
+
+    def plain_union(value: Any, _: Any) -> Any:
+        if value is None and nullable:
+            return None
+        if type(value) in kinds:
+            return value
+        if not isinstance(value, str | int | float):
+            # Coerce scalars only: ``str()`` of a JSON object or list is not the vendor's value.
+            raise ValueError(f"{value!r} is none of {tp}")
+        for kind in kinds:
+            try:
+                return kind(value)
+            except (TypeError, ValueError):
+                continue
+        raise ValueError(f"{value!r} is none of {tp}")
+
+    return plain_union
+
+
 def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattrs.Converter:
     """A converter for one vendor's wire names (``"snake"`` or ``"camel"``), with the vendor's
     converter ``rules`` applied last (``_structuring``: each has ``apply(converter)``)."""
@@ -122,25 +148,7 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
             and all(a in _PLAIN for a in args)
         )
 
-    def plain_union(value: Any, tp: Any) -> Any:
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        if any(type(value) is a for a in args if a is not type(None)):
-            return value
-        if not isinstance(value, str | int | float):
-            # Coerce scalars only: ``str()`` of a JSON object or list is not the vendor's value.
-            raise ValueError(f"{value!r} is none of {tp}")
-        for a in args:
-            if a is type(None):
-                continue
-            try:
-                return a(value)
-            except (TypeError, ValueError):
-                continue
-        raise ValueError(f"{value!r} is none of {tp}")
-
-    conv.register_structure_hook_func(is_plain_union, plain_union)
+    conv.register_structure_hook_factory(is_plain_union, _plain_union_hook)
 
     def wire(name: str) -> str:
         return to_camel(name) if key_style == "camel" else name
@@ -150,16 +158,18 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
 
     def structure_factory(cls: Any) -> Any:
         overrides = {
-            a.name: override(rename="__raw__") if a.name == "raw" else override(rename=wire(a.name))
+            a.name: override(omit=True) if a.name == "raw" else override(rename=wire(a.name))
             for a in attrs.fields(cls)
         }
+        # cattrs generates (compiles) one structuring function per class, once.
         fn = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
         def structure_record(data: Any, tp: Any) -> Any:
-            # Nested records (line items, addresses) keep their own JSON object as ``raw`` too.
-            if isinstance(data, Mapping) and "__raw__" not in data:
-                data = {**data, "__raw__": data}
-            return fn(data, tp)
+            record = fn(data, tp)
+            # ``raw`` is the very object received, for nested records (line items, addresses)
+            # too; set after construction, so no record costs a copy of its JSON object.
+            object.__setattr__(record, "raw", data)
+            return record
 
         return structure_record
 
@@ -183,7 +193,7 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
     if not isinstance(data, Mapping):
         raise DecodeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
     try:
-        return converter.structure({**data, "__raw__": data}, cls)
+        return converter.structure(data, cls)
     except Exception as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             problems = "; ".join(cattrs.transform_error(exc))
@@ -206,9 +216,7 @@ def changed_fields(converter: cattrs.Converter, record: Record) -> dict[str, Any
     out = converter.unstructure(record)
     if not record.raw:
         return {k: v for k, v in out.items() if v is not None}
-    baseline: dict[str, Any] = converter.unstructure(
-        converter.structure({**record.raw, "__raw__": record.raw}, type(record))
-    )
+    baseline: dict[str, Any] = converter.unstructure(converter.structure(record.raw, type(record)))
     return {k: v for k, v in out.items() if baseline.get(k) != v}
 
 

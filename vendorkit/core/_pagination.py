@@ -41,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import re
 from collections import deque
@@ -59,6 +58,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 from yarl import URL
 
+from vendorkit import _json
 from vendorkit.errors import ClientStateError, ConfigurationError, PaginationError
 
 from ._envelope import RawPage, show_value
@@ -554,11 +554,11 @@ def _key(url: URL) -> str:
     return str(url.with_query(sorted(url.query.items())).with_fragment(None))
 
 
-def _fingerprint(record: Any) -> str | None:
+def _fingerprint(record: Any) -> bytes | None:
     """A record's canonical JSON, or None where it has none (absurdly deep, an integer of more
     digits than Python writes): such a record is simply not compared."""
     try:
-        return json.dumps(record, sort_keys=True, default=repr)
+        return _json.dumps_sorted(record)
     except (ValueError, TypeError, RecursionError):
         return None
 
@@ -623,10 +623,10 @@ class _Repeated(Exception):
 def _digest(records: list[Any]) -> bytes | None:
     """A page's records as one digest of their canonical JSON; None where they have none."""
     try:
-        text = json.dumps(records, sort_keys=True, default=repr)
+        text = _json.dumps_sorted(records)
     except (ValueError, TypeError, RecursionError):
         return None
-    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).digest()
+    return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def _one_starts_the_other(previous: list[Any], records: list[Any]) -> bool:

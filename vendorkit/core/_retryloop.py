@@ -1,8 +1,9 @@
 """The retry loop: attempts of one request, for as long as ``retry_decision`` says.
 
-tenacity drives the loop; every judgement in it is the pure ``_retry`` module's: whether another
-attempt follows (``retry_decision``, from the status or the failure, the method and the
-``Retry-After`` the attempt parsed once) and how long to wait (``backoff_delay``). A
+tenacity drives the retries (the first attempt goes out before it: see ``send_retrying``);
+every judgement in it is the pure ``_retry`` module's: whether another attempt follows
+(``retry_decision``, from the status or the failure, the method and the ``Retry-After`` the
+attempt parsed once) and how long to wait (``backoff_delay``). A
 server-requested wait longer than ``max_retry_wait`` (``RetryDecision.too_long``) is not slept:
 the answer is returned at once and the call raises its error.
 
@@ -12,6 +13,7 @@ loop, without credentials.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -52,17 +54,14 @@ async def send_retrying(
     async def token_send(token_request: WireRequest) -> WireResponse:
         return await send_unauthenticated(attempts, token_request)
 
-    def should_retry(state: RetryCallState) -> bool:
-        outcome = state.outcome
-        assert outcome is not None
-        exc = outcome.exception() if outcome.failed else None
-        answer: Answer | None = None if outcome.failed else outcome.result()
+    def judge(attempt: int, answer: Answer | None, exc: BaseException | None) -> RetryDecision:
+        """Whether attempt number ``attempt`` (its answer, or what it raised) is tried again."""
         if exc is not None and not isinstance(exc, Failure):
             d = RetryDecision(False)
         else:
             d = retry_decision(
                 method=method,
-                attempt=state.attempt_number,
+                attempt=attempt,
                 policy=policy,
                 status=None if answer is None else answer.status,
                 failure=exc.kind if isinstance(exc, Failure) else None,
@@ -78,32 +77,61 @@ async def send_retrying(
                 d.retry_after,
                 policy.max_retry_wait,
             )
-        decisions[state.attempt_number] = d
-        return d.retry
+        decisions[attempt] = d
+        return d
 
-    def wait(state: RetryCallState) -> float:
-        d = decisions[state.attempt_number]
-        return backoff_delay(state.attempt_number, policy, d.retry_after)
-
-    async def before_sleep(state: RetryCallState) -> None:
-        outcome = state.outcome
-        assert outcome is not None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        cause: Any
-        if outcome.failed:
-            exc = outcome.exception()
-            cause = exc.error if isinstance(exc, Failure) else exc
-        else:
-            cause = outcome.result().status
+    async def announce(attempt: int, delay: float, cause: Any) -> None:
         log.debug(
             "vendorkit: retrying %s %s in %.2fs (attempt %d: %r)",
             method,
             attempts.shown(request),
             delay,
-            state.attempt_number,
+            attempt,
             cause,
         )
-        await settings.hooks.fire("on_retry", state.attempt_number, delay, cause)
+        await settings.hooks.fire("on_retry", attempt, delay, cause)
+
+    send = token_send if authenticate else None
+    # The first attempt is sent before tenacity is involved: a request that succeeds (nearly
+    # every one) does not pay for tenacity's per-call setup, which measured more than the rest
+    # of the engine together. tenacity drives the retries, numbered from 2 on.
+    try:
+        first: Answer | None = await attempts.send_once(request, state_of, send)
+        raised: BaseException | None = None
+    except Failure as failure:
+        first, raised = None, failure
+    if not judge(1, first, raised).retry:
+        if first is not None:
+            return first
+        assert isinstance(raised, Failure)
+        error = raised.error
+        raise error  # outside the handler: no __context__ chain to carry anything along
+    delay = backoff_delay(1, policy, decisions[1].retry_after)
+    cause: Any = raised.error if isinstance(raised, Failure) else first
+    await announce(1, delay, cause.status if isinstance(cause, Answer) else cause)
+    await asyncio.sleep(delay)
+
+    def should_retry(state: RetryCallState) -> bool:
+        outcome = state.outcome
+        assert outcome is not None
+        exc = outcome.exception() if outcome.failed else None
+        answer: Answer | None = None if outcome.failed else outcome.result()
+        return judge(state.attempt_number + 1, answer, exc).retry
+
+    def wait(state: RetryCallState) -> float:
+        attempt = state.attempt_number + 1
+        return backoff_delay(attempt, policy, decisions[attempt].retry_after)
+
+    async def before_sleep(state: RetryCallState) -> None:
+        outcome = state.outcome
+        assert outcome is not None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        if outcome.failed:
+            exc = outcome.exception()
+            why: Any = exc.error if isinstance(exc, Failure) else exc
+        else:
+            why = outcome.result().status
+        await announce(state.attempt_number + 1, delay, why)
 
     retrying = AsyncRetrying(
         stop=stop_never,
@@ -113,9 +141,7 @@ async def send_retrying(
         reraise=True,
     )
     try:
-        return await retrying(
-            attempts.send_once, request, state_of, token_send if authenticate else None
-        )
+        return await retrying(attempts.send_once, request, state_of, send)
     except Failure as failure:
         error = failure.error
     raise error  # outside the handler: no __context__ chain to carry anything along

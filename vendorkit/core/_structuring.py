@@ -92,7 +92,7 @@ class BareValueAs:
 
         def hook(data: Any, tp: Any) -> Any:
             if isinstance(data, str):
-                data = {field: data, "__raw__": {field: data}}
+                data = {field: data}  # which is also the record's ``raw``
             return inner(data, tp)
 
         converter.register_structure_hook(self.cls, hook)
@@ -112,8 +112,9 @@ class NoneUnless:
 
         def hook(data: Any, tp: Any) -> Any:
             if isinstance(data, Mapping) and field in data and not accept(data[field]):
-                raw = data.get("__raw__", data)
-                data = {**data, field: None, "__raw__": raw}
+                record = inner({**data, field: None}, tp)
+                object.__setattr__(record, "raw", data)  # the value stays in raw
+                return record
             return inner(data, tp)
 
         converter.register_structure_hook(self.cls, hook)

@@ -11,6 +11,7 @@ passes through untouched.
 
 from __future__ import annotations
 
+import functools
 import ssl as ssl_module
 import time
 from collections.abc import Callable
@@ -45,6 +46,12 @@ class Failure(Exception):
         super().__init__(str(error))
         self.kind = kind
         self.error = error
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(total: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for ``total`` seconds (a frozen value: built once per figure)."""
+    return aiohttp.ClientTimeout(total=total, connect=min(DEFAULT_CONNECT_TIMEOUT, total))
 
 
 def _single_send() -> Any:
@@ -116,9 +123,7 @@ class Transport:
         return describe_exception(exc, self.secrets())
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(
-            total=self.timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, self.timeout)
-        )
+        return _client_timeout(self.timeout)
 
     def get_session(self) -> aiohttp.ClientSession:
         # A request that was under way when the client closed must not open a new session.

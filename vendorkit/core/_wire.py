@@ -6,7 +6,6 @@ of these values, so it can be tested without a network.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,12 +13,15 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from vendorkit import _json
+
 from ._redact import SENSITIVE_KEYS, redact_url
 
 __all__ = [
     "SENSITIVE_KEYS",
     "WireRequest",
     "WireResponse",
+    "loads_json",
     "merge_headers",
     "redact_url",
     "same_origin",
@@ -105,15 +107,21 @@ class WireResponse:
 
     def json(self) -> Any:
         """The body as JSON (``None`` when empty). Raises ``ValueError`` if it is not JSON."""
-        if not self.body.strip():
-            return None
-        try:
-            return json.loads(self.body)
-        except RecursionError:
-            # Nesting deeper than the parser can follow: not a shape any vendor documents.
-            raise ValueError("JSON nested too deeply") from None
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"not UTF-8 ({exc.reason})") from None
+        return loads_json(self.body)
+
+
+def loads_json(body: bytes) -> Any:
+    """``body`` as JSON (``None`` when empty), read as the standard library reads it but faster
+    (``vendorkit._json``). Raises ``ValueError`` if it is not JSON."""
+    if not body or body.isspace():  # a C-speed test; no copy of a large body
+        return None
+    try:
+        return _json.loads(body)
+    except RecursionError:
+        # Nesting deeper than the parser can follow: not a shape any vendor documents.
+        raise ValueError("JSON nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 ({exc.reason})") from None
 
 
 def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
