@@ -25,16 +25,12 @@ from vendorkit.errors import RateLimitError
 
 async def test_a_429_from_the_token_endpoint_says_how_long_to_wait(serve: Any, make: Any) -> None:
     async def token(request: web.Request) -> web.Response:
-        return web.json_response(
-            {"error": "throttled"}, status=429, headers={"Retry-After": "120"}
-        )
+        return web.json_response({"error": "throttled"}, status=429, headers={"Retry-After": "120"})
 
     async def doc(request: web.Request) -> web.Response:
         return web.json_response({"meta": {"status": 200}, "response": {"mid": "D"}})
 
-    server = await serve(
-        {"POST /user/oauth2/token/": token, "GET /api/partner/P/document/D/": doc}
-    )
+    server = await serve({"POST /user/oauth2/token/": token, "GET /api/partner/P/document/D/": doc})
     ml = make(MakeLeaps, server, client_id="cid-1", client_secret="csecret-123", partner_mid="P")
     with pytest.raises(RateLimitError) as caught:
         await ml.documents.get("D")
