@@ -27,7 +27,7 @@ from ._errors import (
 )
 from ._links import LinkModels, is_url, link_of, template_regex
 from ._listing import ChainOver, MethodFallback
-from ._multipart import Multipart, multipart_file
+from ._multipart import Multipart, check_file_part, multipart_file
 from ._options import seconds as checked_seconds
 from ._options import whole as checked_whole
 from ._pagination import (
@@ -134,6 +134,7 @@ __all__ = [
     "as_messages",
     "backoff_delay",
     "changed_fields",
+    "check_file_part",
     "check_path",
     "checked_seconds",
     "checked_whole",

@@ -63,6 +63,7 @@ from ._errors import ErrorInfo, as_messages, error_from_response
 from ._flight import SingleFlight
 from ._options import encodable
 from ._redact import REDACTED, SENSITIVE_KEYS, redact_known
+from ._retry import parse_retry_after
 from ._wire import WireRequest, WireResponse
 
 __all__ = [
@@ -665,6 +666,8 @@ class OAuth2(Auth):
                 vendor=self._vendor,
                 method="POST",
                 parser=self._error_parser,
+                # A 429 from the token endpoint says how long to wait, as any other 429 does.
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 secrets=secrets,
             )
             raise scrub_error(error, secrets) from None

@@ -149,6 +149,13 @@ class BaseClient(ClientAPI):
             from ._redis import RedisTokenStore
 
             token_store = RedisTokenStore(redis_url, lock_wait=timeout_s)
+        if token_store is not None and not all(
+            callable(getattr(token_store, name, None)) for name in ("get", "set", "delete", "lock")
+        ):
+            raise ConfigurationError(
+                f"token_store must be a TokenStore (get, set, delete, lock), not a "
+                f"{type(token_store).__name__}; for Redis pass redis_url= instead"
+            )
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self.auth = auth
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)

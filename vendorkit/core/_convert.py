@@ -16,7 +16,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -70,7 +70,10 @@ def _decimal(value: Any, _: Any) -> Decimal:
 
 
 def decimal_out(value: Decimal) -> str:
-    """A ``Decimal`` as it goes on the wire: its exact digits as a string, never a float."""
+    """A ``Decimal`` as it goes on the wire: its exact digits as a string, never a float. NaN
+    and the infinities are no amount a vendor can take: refused, as a float NaN is."""
+    if not value.is_finite():
+        raise ConfigurationError(f"{value} is not an amount that can be sent (not finite)")
     return str(value)
 
 
@@ -210,13 +213,20 @@ def to_wire(converter: cattrs.Converter, data: Any) -> Any:
     return data
 
 
-def changed_fields(converter: cattrs.Converter, record: Record) -> dict[str, Any]:
+def changed_fields(
+    converter: cattrs.Converter,
+    record: Record,
+    read: Callable[[cattrs.Converter, Any, type[Any]], Any] | None = None,
+) -> dict[str, Any]:
     """What differs between a (modified) record and the ``raw`` it was read from: what an update
-    should send. A record built by hand (empty ``raw``) sends its non-None fields."""
+    should send. A record built by hand (empty ``raw``) sends its non-None fields. ``read`` is
+    how the record was read (``structure`` by default; a lenient vendor passes its own), so the
+    baseline is what the caller was given."""
     out = converter.unstructure(record)
     if not record.raw:
         return {k: v for k, v in out.items() if v is not None}
-    baseline: dict[str, Any] = converter.unstructure(converter.structure(record.raw, type(record)))
+    reread = (read or structure)(converter, record.raw, type(record))
+    baseline: dict[str, Any] = converter.unstructure(reread)
     return {k: v for k, v in out.items() if baseline.get(k) != v}
 
 

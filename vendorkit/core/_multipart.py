@@ -11,7 +11,9 @@ import secrets
 
 import attrs
 
-__all__ = ["Multipart", "multipart_file"]
+from vendorkit.errors import ConfigurationError
+
+__all__ = ["Multipart", "check_file_part", "multipart_file"]
 
 
 @attrs.frozen
@@ -28,6 +30,24 @@ def _quoted(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
 
 
+def check_file_part(filename: object, content: object, content_type: object) -> None:
+    """Refuse, before anything is sent, what cannot be a file part: content that is not bytes,
+    a file name or content type that is not text a header can carry (UTF-8 encodable)."""
+    if not isinstance(content, bytes | bytearray | memoryview):
+        raise ConfigurationError(
+            f"the file content must be bytes, not {type(content).__name__} (encode text first)"
+        )
+    for what, value in (("filename", filename), ("content_type", content_type)):
+        if value is None and what == "filename":
+            continue
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{what} must be text, not {type(value).__name__}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigurationError(f"{what} has characters UTF-8 cannot carry") from None
+
+
 def multipart_file(
     field: str,
     filename: str,
@@ -38,6 +58,8 @@ def multipart_file(
 ) -> Multipart:
     """A body holding one file part: form field ``field``, named ``filename``. ``boundary``
     (for tests) defaults to a fresh random one, which no file content can guess."""
+    check_file_part(filename, content, content_type)
+    check_file_part(field, b"", "text/plain")
     boundary = boundary or "vendorkit-" + secrets.token_hex(16)
     head = (
         f"--{boundary}\r\n"
@@ -46,4 +68,4 @@ def multipart_file(
         f"Content-Type: {_quoted(content_type)}\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
-    return Multipart(head + content + tail, f"multipart/form-data; boundary={boundary}")
+    return Multipart(head + bytes(content) + tail, f"multipart/form-data; boundary={boundary}")

@@ -85,7 +85,8 @@ class Resource(Generic[T]):
     def _wire(self, data: Any, *, changes_only: bool = False) -> Any:
         if isinstance(data, Record):
             if changes_only:
-                return changed_fields(self._client.converter, data)
+                read = lenient_structure if self._client.spec.lenient else None
+                return changed_fields(self._client.converter, data, read)
             return to_wire(self._client.converter, data)
         if isinstance(data, dict):
             return data

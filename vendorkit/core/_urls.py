@@ -63,9 +63,16 @@ def path_segment(value: Any) -> str:
 def placeholders(template: str) -> list[str]:
     """The ``{name}`` placeholders of a path template, in order."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError:
         raise ConfigurationError(f"not a path template: {template!r}") from None
+    if any(not name or name.isdigit() for name in fields):
+        # ``{}`` and ``{0}`` would be filled by position, and there is none: a template names
+        # each of its values.
+        raise ConfigurationError(
+            f"not a path template (a placeholder without a name): {template!r}"
+        )
+    return fields
 
 
 def fill_template(template: str, values: Mapping[str, Any]) -> str:

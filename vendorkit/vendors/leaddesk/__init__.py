@@ -210,8 +210,8 @@ def _id_of(value: RelatedId) -> Any:
         ident = value.get("id")
     else:
         ident = value
-    if ident is None or isinstance(ident, bool):
-        raise ConfigurationError(f"not an id: {value!r}")
+    if ident is None or isinstance(ident, bool) or not isinstance(ident, int | str):
+        raise ConfigurationError(f"not an id: a {type(ident).__name__}")
     if isinstance(ident, str) and ident.isascii() and ident.isdigit():
         return int(ident)
     return ident
@@ -221,8 +221,12 @@ def _id_objects(ids: RelatedId | Iterable[RelatedId]) -> list[dict[str, Any]]:
     """``[{"id": 1}, {"id": 2}]``: the body LeadDesk's relation endpoints take."""
     if ids is None or isinstance(ids, int | str | Record | Mapping):
         items: list[RelatedId] = [ids]
-    else:
+    elif isinstance(ids, Iterable):
         items = list(ids)
+    else:
+        raise ConfigurationError(
+            f"expected an id, a record or an iterable of them, not a {type(ids).__name__}"
+        )
     return [{"id": _id_of(i)} for i in items]
 
 

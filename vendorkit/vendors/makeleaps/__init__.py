@@ -26,6 +26,7 @@ from vendorkit.core import (
     PollSchedule,
     Resource,
     UpdateMixin,
+    check_file_part,
     is_url,
     link_of,
     multipart_file,
@@ -67,8 +68,11 @@ def _mid(value: Any) -> str:
         if mid:
             return mid
         raise ConfigurationError(f"not a MakeLeaps object URL: {redact_url(str(ref))}")
-    if ref is None or ref == "":
-        raise ConfigurationError(f"expected a MakeLeaps mid, URL or record, got {value!r}")
+    if ref is None or ref == "" or isinstance(ref, bool) or not isinstance(ref, str | int):
+        # Anything else (a float, a list, an object) would be sent as its str(): refused.
+        raise ConfigurationError(
+            f"expected a MakeLeaps mid, URL or record, got a {type(value).__name__}"
+        )
     return str(ref)
 
 
@@ -258,6 +262,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
     ) -> models.SendingOrderItem:
         """PUT the file's bytes to the item's ``upload_url`` as ``multipart/form-data`` (field
         ``content_file``). Returns the item (read back when the upload answers no record)."""
+        check_file_part(filename, content, content_type)  # before the item is even read
         if not isinstance(item, models.SendingOrderItem):
             item = await self._ml.call_record(
                 "GET", _required(_ref(item), "item url"), {}, models.SendingOrderItem
