@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from ..._emulator import Emulator
 from ..._store import Collection
 from . import data as D
+from .data import _words
 from .helpers import Record, _money, _now, _places, _slug, _ts
 from .money import autocalculate
 from .schemas import (
@@ -31,7 +32,6 @@ from .schemas import (
     MARKING_FIELDS,
     ORIGIN,
     Spec,
-    _words,
 )
 
 #: The flags of a received document (those in ``on`` are set).
