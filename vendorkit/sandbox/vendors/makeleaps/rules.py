@@ -45,7 +45,7 @@ from .schemas import (
     MARKING_FIELDS,
     Spec,
 )
-from .seed import MakeLeapsState
+from .seed import MakeLeapsState, _lineitem
 
 
 class MakeLeapsRules(MakeLeapsState):
@@ -282,15 +282,7 @@ class MakeLeapsRules(MakeLeapsState):
             kind = li.get("kind", "normal")
             if forbid_price and "price" in raw and kind == "normal":
                 errs.add("lineitems", "autocalc_remove", path=f"{path}price")
-            item = self._lineitem(
-                kind,
-                li.get("description", ""),
-                None,
-                None,
-                li.get("quantity_unit", ""),
-                currency,
-                None,
-            )
+            item = _lineitem(kind, currency)
             source = li.get("source_catalog_item")
             if source:
                 cat = catalog.get(_last(source))
