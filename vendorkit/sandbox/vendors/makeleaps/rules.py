@@ -45,7 +45,7 @@ from .schemas import (
     MARKING_FIELDS,
     Spec,
 )
-from .seed import MakeLeapsState, _lineitem
+from .seed import _LISTS, MakeLeapsState, _lineitem
 
 
 class MakeLeapsRules(MakeLeapsState):
@@ -121,53 +121,39 @@ class MakeLeapsRules(MakeLeapsState):
             if kind in ("bool", "choice"):
                 return fail("null")
             return True, None  # nullable: decimals, ints, dates, refs, email, addresses
-        if kind == "string":
-            if not isinstance(value, str):
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    return True, str(value)
-                return fail("string")
-            return True, value
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind in _LISTS and not isinstance(value, list):
+            return fail("list", type=_jstype(value))
+        if kind == "string":  # numbers are taken as their text, as DRF's CharField does
+            return (True, str(value)) if isinstance(value, str) or number else fail("string")
         if kind == "bool":
-            if isinstance(value, bool):
-                return True, value
-            if isinstance(value, str) and _bool_param(value) is not None:
-                return True, _bool_param(value)
-            if value in (0, 1):
-                return True, bool(value)
-            return fail("boolean")
+            if isinstance(value, str):
+                value = _bool_param(value)
+            elif not isinstance(value, bool) and value in (0, 1):
+                value = bool(value)
+            return (True, value) if isinstance(value, bool) else fail("boolean")
         if kind == "int":
-            if isinstance(value, bool):
-                return fail("integer")
-            if isinstance(value, int):
-                return True, value
             if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-                return True, int(value)
-            return fail("integer")
+                value = int(value)
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return (True, value) if ok else fail("integer")
         if kind == "decimal":
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if number:
                 return fail("decimal_string")
             if not isinstance(value, str) or _decimal(value) is None:
                 return fail("decimal")
             return True, value.strip()
         if kind == "choice":
-            if not isinstance(value, str) or value not in arg:
-                return fail("choice", value=value)
-            return True, value
-        if kind == "date":
-            if not isinstance(value, str) or _parse_date(value) is None:
-                dt = _parse_datetime(value) if isinstance(value, str) else None
-                if dt is None:
-                    return fail("date")
-                return True, dt.date().isoformat()
-            return True, value
-        if kind == "datetime":
+            ok = isinstance(value, str) and value in arg
+            return (True, value) if ok else fail("choice", value=value)
+        if kind in ("date", "datetime"):  # a date field takes a datetime's date too
+            if kind == "date" and isinstance(value, str) and _parse_date(value) is not None:
+                return True, value
             dt = _parse_datetime(value) if isinstance(value, str) else None
             if dt is None:
-                return fail("datetime")
-            return True, _ts(dt)
+                return fail(kind)
+            return True, dt.date().isoformat() if kind == "date" else _ts(dt)
         if kind in ("strlist", "emails"):
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             emails = kind == "emails"
             if not all(isinstance(v, str) and ("@" in v or not emails) for v in value):
                 return fail("email" if emails else "string")
@@ -184,13 +170,9 @@ class MakeLeapsRules(MakeLeapsState):
             url = self._resolve(value, arg, errs, field, path)
             return url is not None, url
         if kind == "refs":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             urls = [self._resolve(v, arg, errs, field, f"{path}[{i}]") for i, v in enumerate(value)]
             return all(urls), urls
         if kind == "addresses":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             if len(value) > 1:
                 return fail("one_address")
             out = []
@@ -221,25 +203,14 @@ class MakeLeapsRules(MakeLeapsState):
         merged = {**(current or {}), **cleaned}
         doc_type = merged.get("document_type")
         currency = merged.get("currency") or "JPY"
-        # document number unique per type
-        if doc_type and merged.get("document_number"):
-            owner = self._doc_numbers.get((doc_type, merged["document_number"]))
+        number = merged.get("document_number")
+        if doc_type and number:  # document number unique per type
+            owner = self._doc_numbers.get((doc_type, number))
             if owner is not None and (current is None or owner != current["mid"]):
-                errs.add(
-                    "non_field_errors",
-                    "duplicate_document",
-                    type=doc_type,
-                    number=merged["document_number"],
-                )
-        if "document_template" in cleaned and doc_type:
-            codes = {t[0] for t in D.TEMPLATES}
-            if cleaned["document_template"] not in codes:
-                errs.add(
-                    "document_template",
-                    "template",
-                    value=cleaned["document_template"],
-                    type=doc_type,
-                )
+                errs.add("non_field_errors", "duplicate_document", type=doc_type, number=number)
+        template = cleaned.get("document_template")
+        if template is not None and doc_type and template not in {t[0] for t in D.TEMPLATES}:
+            errs.add("document_template", "template", value=template, type=doc_type)
         if doc_type in D.MARKING_DATES:
             for f in MARKING_FIELDS:
                 if cleaned.get(f) is not None and f not in D.MARKING_DATES[doc_type]:
@@ -271,7 +242,7 @@ class MakeLeapsRules(MakeLeapsState):
         if not isinstance(value, list):
             errs.add("lineitems", "list", type=_jstype(value))
             return []
-        out: list[Record] = []
+        out: list[tuple[int, Record]] = []
         catalog = self._cols["catalog_items"].items
         for i, raw in enumerate(value):
             path = f"lineitems[{i}]."
@@ -298,12 +269,8 @@ class MakeLeapsRules(MakeLeapsState):
                             "custom": cat["tax_rate"],
                         }.get(category or "")
             item.update({k: v for k, v in li.items() if k != "position"})
-            item["_pos"] = li.get("position", i)
-            out.append(item)
-        out.sort(key=lambda x: x["_pos"])
-        for item in out:
-            del item["_pos"]
-        return out
+            out.append((li.get("position", i), item))
+        return [item for _, item in sorted(out, key=lambda p: p[0])]
 
     def _apply_doc_derived(self, doc: Record) -> None:
         for li in doc["lineitems"]:
@@ -382,12 +349,8 @@ class MakeLeapsRules(MakeLeapsState):
                 if contact["owner"] and contact["owner"] != own_url:
                     errs.add("contacts", "contact_owned", mid=contact["mid"])
                 out.append(url)
-        types = [
-            c.get("contact_type")
-            if isinstance(c, dict)
-            else self._cols["contacts"].items[_last(c)]["contact_type"]
-            for c in out
-        ]
+        stored = self._cols["contacts"].items
+        types = [(c if isinstance(c, dict) else stored[_last(c)]).get("contact_type") for c in out]
         if types.count("organization") > 1:
             errs.add("non_field_errors", "client_two_orgs")
         elif types.count("person") > 1 and "organization" not in types:
@@ -430,11 +393,8 @@ class MakeLeapsRules(MakeLeapsState):
                 self._cols["contacts"].remove(_last(old))
         client["contacts"] = urls
         if default_url not in urls:
-            orgs = [
-                u
-                for u in urls
-                if self._cols["contacts"].items[_last(u)]["contact_type"] == "organization"
-            ]
+            contacts = self._cols["contacts"].items
+            orgs = [u for u in urls if contacts[_last(u)]["contact_type"] == "organization"]
             default_url = orgs[0] if orgs else urls[0]
         client["default_contact"] = default_url
         self._refresh_client(client)
