@@ -59,17 +59,16 @@ class MakeLeapsRules(MakeLeapsState):
             errs.add(field, "url_type", path=path, type=_jstype(value))
             return None
         m = _REF_RE.match(urlsplit(value).path)
+        pmid, segment, mid = m.groups() if m else ("", "", "")
         if m is None:
             errs.add(field, "url_no_match", path=path)
-            return None
-        pmid, segment, mid = m.groups()
-        if pmid != self.partner_mid or _REF_SEGMENTS[segment] != collection:
+        elif pmid != self.partner_mid or _REF_SEGMENTS[segment] != collection:
             errs.add(field, "url_wrong", path=path)
-            return None
-        if mid not in self._cols[collection].items:
+        elif mid not in self._cols[collection].items:
             errs.add(field, "url_missing", path=path)
-            return None
-        return f"{self._p}/{segment}/{mid}/"
+        else:
+            return f"{self._p}/{segment}/{mid}/"
+        return None
 
     def _clean(
         self,
@@ -221,17 +220,17 @@ class MakeLeapsRules(MakeLeapsState):
             client = self._cols["clients"].items.get(_last(client_url))
             if client and cleaned["client_contact"] not in client["contacts"]:
                 errs.add("client_contact", "contact_not_of_client")
-        autocalc = bool(merged.get("autocalculate"))
-        if cleaned.get("autocalculate"):
+        turned_on = bool(cleaned.get("autocalculate"))  # then the totals it computes are not sent
+        if turned_on:
             for f in ("total", "subtotal", "tax", "jp_withholding_tax"):
                 if f in data:
                     errs.add(f, "autocalc_remove")
-        if "mixed_tax_rate_totals" in cleaned and not autocalc:
+        if "mixed_tax_rate_totals" in cleaned and not merged.get("autocalculate"):
             if not _valid_mixed(cleaned["mixed_tax_rate_totals"]):
                 errs.add("mixed_tax_rate_totals", "mixed_tax")
         if "lineitems" in data:
             cleaned["lineitems"] = self._clean_lineitems(
-                data["lineitems"], errs, currency, autocalc and bool(cleaned.get("autocalculate"))
+                data["lineitems"], errs, currency, turned_on
             )
         errs.check()
         return cleaned
