@@ -400,8 +400,7 @@ class MakeLeapsRules(MakeLeapsState):
 
     def _validate_client(self, data: Record, current: Record | None, partial: bool) -> Record:
         errs = _Errors()
-        spec = {k: v for k, v in _CLIENT_SPEC.items() if k != "contacts"}
-        cleaned = self._clean(data, spec, errs)
+        cleaned = self._clean(data, _CLIENT_SPEC, errs)
         if "contacts" in data:
             entries = self._validate_client_contacts(
                 data["contacts"], errs, current["mid"] if current else None

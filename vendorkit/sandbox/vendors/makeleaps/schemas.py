@@ -60,8 +60,8 @@ _REF_RE = re.compile(rf"^/api/partner/([^/]+)/({'|'.join(_REF_SEGMENTS)})/([^/]+
 Spec = Mapping[str, Field]
 # The shared vocabulary (``_schema.Field``) plus MakeLeaps' own composite kinds, which only its
 # DRF-style coercion (``rules.MakeLeapsRules._coerce``) understands: ``datetime``, ``strlist``,
-# ``emails``, ``email`` (``{"address"}``), ``refs``, ``addresses``, ``order_address``,
-# ``client_contacts``, ``any`` and ``skip`` (validated elsewhere).
+# ``emails``, ``email`` (``{"address"}``), ``refs``, ``addresses``, ``order_address``, ``any``
+# and ``skip`` (validated elsewhere).
 _STRING, _BOOL, _DECIMAL, _INT = Field("string"), Field("bool"), Field("decimal"), Field("int")
 _CURRENCY = Field("choice", choices=tuple(D.CURRENCIES))
 
@@ -153,7 +153,7 @@ _CONTACT_SPEC: Spec = {
 }
 _CLIENT_SPEC: Spec = {
     "client_external_id": _STRING,
-    "contacts": Field("client_contacts"),
+    "contacts": Field("skip"),  # validated by _validate_client_contacts
     "default_contact": Field("ref", ref="contacts"),
     "lang_code": _STRING,
     "date_cutoff": _INT,

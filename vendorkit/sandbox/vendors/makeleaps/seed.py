@@ -26,6 +26,7 @@ from .schemas import (
     _LINEITEM_SPEC,
     _ORDER_ADDRESS_KEYS,
     _ORDER_SPEC,
+    _SETTINGS_SPEC,
     _VISIBLE_FIELDS,
     ANCHOR,
     APP_ORIGIN,
@@ -432,6 +433,7 @@ class MakeLeapsState(Emulator):
     def _default_settings(self, client_mid: str, lang: str) -> Record:
         return {
             "url": f"{self._url('client', client_mid)}settings/",
+            **_blank(_SETTINGS_SPEC),
             "securesend_subject": "@(document_number)",
             "securesend_message": (
                 "いつもお世話になっております。書類を送付いたしますので、ご確認をお願いいたします。"
@@ -439,10 +441,7 @@ class MakeLeapsState(Emulator):
                 else "Please find the attached document. Thank you for your business."
             ),
             "send_by_secure_send": True,
-            "send_by_post": False,
-            "enable_cc_payments": False,
             "use_document_contact": True,
-            "secure_send_contacts": [],
         }
 
     def _refresh_client(self, client: Record) -> None:
