@@ -7,6 +7,18 @@ from __future__ import annotations
 
 from typing import Final
 
+
+def _words(text: str) -> tuple[str, ...]:
+    """A table of names written as one string: ``"a b c"`` -> ``("a", "b", "c")``."""
+    return tuple(text.split())
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """Pairs written as one string: ``"a b c d"`` -> ``(("a", "b"), ("c", "d"))``."""
+    words = _words(text)
+    return tuple(zip(words[::2], words[1::2], strict=True))
+
+
 # (Japanese name, English name) of client organisations. Companies that only trade in English
 # have the same name twice.
 JP_COMPANIES: Final[tuple[tuple[str, str], ...]] = (
@@ -52,25 +64,9 @@ EN_COMPANIES: Final[tuple[str, ...]] = (
 )
 
 # Company-name suffixes that make the emulator's names unique without looking generated.
-BRANCHES_JA: Final[tuple[str, ...]] = (
+BRANCHES_JA: Final = (
     "",
-    "東京支店",
-    "大阪支店",
-    "名古屋営業所",
-    "福岡支社",
-    "札幌営業所",
-    "横浜支店",
-    "本社",
-)
-BRANCHES_EN: Final[tuple[str, ...]] = (
-    "",
-    "Tokyo Branch",
-    "Osaka Branch",
-    "Nagoya Office",
-    "Fukuoka Office",
-    "Sapporo Office",
-    "Yokohama Branch",
-    "Head Office",
+    *_words("東京支店 大阪支店 名古屋営業所 福岡支社 札幌営業所 横浜支店 本社"),
 )
 BRANCHES_OVERSEAS: Final[tuple[str, ...]] = (
     "",
@@ -84,73 +80,20 @@ BRANCHES_OVERSEAS: Final[tuple[str, ...]] = (
 )
 
 # (kanji, romaji)
-JP_FAMILY_NAMES: Final[tuple[tuple[str, str], ...]] = (
-    ("佐藤", "Sato"),
-    ("鈴木", "Suzuki"),
-    ("高橋", "Takahashi"),
-    ("田中", "Tanaka"),
-    ("伊藤", "Ito"),
-    ("渡辺", "Watanabe"),
-    ("山本", "Yamamoto"),
-    ("中村", "Nakamura"),
-    ("小林", "Kobayashi"),
-    ("加藤", "Kato"),
-    ("吉田", "Yoshida"),
-    ("山田", "Yamada"),
-    ("佐々木", "Sasaki"),
-    ("山口", "Yamaguchi"),
-    ("松本", "Matsumoto"),
-    ("井上", "Inoue"),
-    ("木村", "Kimura"),
-    ("林", "Hayashi"),
-    ("斎藤", "Saito"),
-    ("清水", "Shimizu"),
+JP_FAMILY_NAMES: Final = _pairs(
+    "佐藤 Sato 鈴木 Suzuki 高橋 Takahashi 田中 Tanaka 伊藤 Ito 渡辺 Watanabe 山本 Yamamoto "
+    "中村 Nakamura 小林 Kobayashi 加藤 Kato 吉田 Yoshida 山田 Yamada 佐々木 Sasaki 山口 Yamaguchi "
+    "松本 Matsumoto 井上 Inoue 木村 Kimura 林 Hayashi 斎藤 Saito 清水 Shimizu"
 )
-JP_GIVEN_NAMES: Final[tuple[tuple[str, str], ...]] = (
-    ("太郎", "Taro"),
-    ("花子", "Hanako"),
-    ("健太", "Kenta"),
-    ("美咲", "Misaki"),
-    ("翔太", "Shota"),
-    ("陽菜", "Hina"),
-    ("大輔", "Daisuke"),
-    ("さくら", "Sakura"),
-    ("直樹", "Naoki"),
-    ("由美", "Yumi"),
-    ("拓也", "Takuya"),
-    ("恵", "Megumi"),
-    ("誠", "Makoto"),
-    ("優子", "Yuko"),
-    ("亮", "Ryo"),
-    ("彩", "Aya"),
+JP_GIVEN_NAMES: Final = _pairs(
+    "太郎 Taro 花子 Hanako 健太 Kenta 美咲 Misaki 翔太 Shota 陽菜 Hina 大輔 Daisuke さくら Sakura "
+    "直樹 Naoki 由美 Yumi 拓也 Takuya 恵 Megumi 誠 Makoto 優子 Yuko 亮 Ryo 彩 Aya"
 )
-EN_GIVEN_NAMES: Final[tuple[str, ...]] = (
-    "James",
-    "Emily",
-    "Michael",
-    "Sarah",
-    "David",
-    "Olivia",
-    "Daniel",
-    "Sophie",
-    "Thomas",
-    "Hannah",
-    "Robert",
-    "Grace",
+EN_GIVEN_NAMES: Final = _words(
+    "James Emily Michael Sarah David Olivia Daniel Sophie Thomas Hannah Robert Grace"
 )
-EN_FAMILY_NAMES: Final[tuple[str, ...]] = (
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Taylor",
-    "Miller",
-    "Anderson",
-    "Clarke",
-    "Walker",
-    "Wright",
-    "Evans",
-    "Mitchell",
+EN_FAMILY_NAMES: Final = _words(
+    "Smith Johnson Williams Brown Taylor Miller Anderson Clarke Walker Wright Evans Mitchell"
 )
 
 JP_DEPARTMENTS: Final[tuple[str, ...]] = ("経理部", "総務部", "営業部", "購買部", "情報システム部")
@@ -175,12 +118,10 @@ JP_ADDRESSES: Final[tuple[tuple[str, str, str], ...]] = (
     ("hiroshima", "広島市中区紙屋町", "730-0031"),
     ("nagano", "松本市中央", "390-0811"),
 )
-JP_BUILDINGS: Final[tuple[str, ...]] = (
-    "YK中目黒ビル2F",
-    "サンプルビル1階",
-    "丸の内センタービル12F",
-    "みなとみらいタワー8F",
-    "駅前第一ビル5階",
+JP_BUILDINGS: Final = (
+    *_words(
+        "YK中目黒ビル2F サンプルビル1階 丸の内センタービル12F みなとみらいタワー8F 駅前第一ビル5階"
+    ),
     "",
     "グランドオフィス301",
 )
@@ -244,19 +185,8 @@ PROJECTS: Final[tuple[str, ...]] = (
 )
 TAGS: Final[tuple[str, ...]] = ("monthly", "重要", "project-x", "要確認", "retainer")
 NOTES: Final[tuple[str, ...]] = ("", "", "", "振込手数料はご負担ください。", "Net 30", "検収済み")
-MONTH_NAMES: Final[tuple[str, ...]] = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+MONTH_NAMES: Final = _words(
+    "January February March April May June July August September October November December"
 )
 
 # code -> (English name, Japanese name, symbol, decimal places)
@@ -327,16 +257,6 @@ PARTNER_PHONE: Final = "03-1234-5678"
 PARTNER_TAX_NUMBER: Final = "T1234567890123"
 BANK_DETAILS: Final = "三井住友銀行 中目黒支店 普通 1234567 カ）サクラデジタルソリューションズ"
 
-HISTORY_EVENTS: Final[tuple[tuple[str, int], ...]] = (
-    ("document_created", 1),
-    ("document_updated", 2),
-    ("document_sent", 2),
-    ("document_paid", 2),
-    ("client_created", 1),
-    ("client_updated", 2),
-    ("contact_updated", 2),
-    ("document_deleted", 3),
-)
 
 # Prefecture names for the romaji ``region`` values used above (JP address display).
 PREFECTURES: Final[dict[str, str]] = {

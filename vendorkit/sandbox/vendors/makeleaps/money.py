@@ -16,10 +16,7 @@ def autocalculate(doc: Record) -> None:
     places = _places(currency)
     doc_rate = _decimal(str(doc.get("tax_rate") or DEFAULT_TAX_RATE)) or DEFAULT_TAX_RATE
     round_down = doc.get("round_tax_down", True)
-    subtotal = Decimal(0)
-    running = Decimal(0)
-    sales_base = Decimal(0)
-    withholding_base = Decimal(0)
+    subtotal = running = sales_base = withholding_base = Decimal(0)
     per_rate: dict[Decimal, Decimal] = {}
     for li in doc.get("lineitems") or []:
         kind = li.get("kind") or "normal"
@@ -44,10 +41,9 @@ def autocalculate(doc: Record) -> None:
             rate = _decimal(str(rate_text)) if rate_text is not None else doc_rate
             rate = doc_rate if rate is None else rate
             sales_base += price
-            if not li.get("is_tax_inclusive"):
-                per_rate[rate] = per_rate.get(rate, Decimal(0)) + price
-            else:
-                per_rate.setdefault(rate, Decimal(0))
+            # a tax-inclusive line still lists its rate, but adds no tax
+            taxed = Decimal(0) if li.get("is_tax_inclusive") else price
+            per_rate[rate] = per_rate.get(rate, Decimal(0)) + taxed
         if li.get("has_jp_withholding_tax"):
             withholding_base += price
     quant = Decimal(1).scaleb(-places)

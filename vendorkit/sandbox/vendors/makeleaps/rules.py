@@ -45,7 +45,7 @@ from .schemas import (
     MARKING_FIELDS,
     Spec,
 )
-from .seed import MakeLeapsState
+from .seed import _LISTS, MakeLeapsState, _lineitem
 
 
 class MakeLeapsRules(MakeLeapsState):
@@ -59,17 +59,16 @@ class MakeLeapsRules(MakeLeapsState):
             errs.add(field, "url_type", path=path, type=_jstype(value))
             return None
         m = _REF_RE.match(urlsplit(value).path)
+        pmid, segment, mid = m.groups() if m else ("", "", "")
         if m is None:
             errs.add(field, "url_no_match", path=path)
-            return None
-        pmid, segment, mid = m.groups()
-        if pmid != self.partner_mid or _REF_SEGMENTS[segment] != collection:
+        elif pmid != self.partner_mid or _REF_SEGMENTS[segment] != collection:
             errs.add(field, "url_wrong", path=path)
-            return None
-        if mid not in self._cols[collection].items:
+        elif mid not in self._cols[collection].items:
             errs.add(field, "url_missing", path=path)
-            return None
-        return f"{self._p}/{segment}/{mid}/"
+        else:
+            return f"{self._p}/{segment}/{mid}/"
+        return None
 
     def _clean(
         self,
@@ -121,53 +120,39 @@ class MakeLeapsRules(MakeLeapsState):
             if kind in ("bool", "choice"):
                 return fail("null")
             return True, None  # nullable: decimals, ints, dates, refs, email, addresses
-        if kind == "string":
-            if not isinstance(value, str):
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    return True, str(value)
-                return fail("string")
-            return True, value
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind in _LISTS and not isinstance(value, list):
+            return fail("list", type=_jstype(value))
+        if kind == "string":  # numbers are taken as their text, as DRF's CharField does
+            return (True, str(value)) if isinstance(value, str) or number else fail("string")
         if kind == "bool":
-            if isinstance(value, bool):
-                return True, value
-            if isinstance(value, str) and _bool_param(value) is not None:
-                return True, _bool_param(value)
-            if value in (0, 1):
-                return True, bool(value)
-            return fail("boolean")
+            if isinstance(value, str):
+                value = _bool_param(value)
+            elif not isinstance(value, bool) and value in (0, 1):
+                value = bool(value)
+            return (True, value) if isinstance(value, bool) else fail("boolean")
         if kind == "int":
-            if isinstance(value, bool):
-                return fail("integer")
-            if isinstance(value, int):
-                return True, value
             if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-                return True, int(value)
-            return fail("integer")
+                value = int(value)
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return (True, value) if ok else fail("integer")
         if kind == "decimal":
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if number:
                 return fail("decimal_string")
             if not isinstance(value, str) or _decimal(value) is None:
                 return fail("decimal")
             return True, value.strip()
         if kind == "choice":
-            if not isinstance(value, str) or value not in arg:
-                return fail("choice", value=value)
-            return True, value
-        if kind == "date":
-            if not isinstance(value, str) or _parse_date(value) is None:
-                dt = _parse_datetime(value) if isinstance(value, str) else None
-                if dt is None:
-                    return fail("date")
-                return True, dt.date().isoformat()
-            return True, value
-        if kind == "datetime":
+            ok = isinstance(value, str) and value in arg
+            return (True, value) if ok else fail("choice", value=value)
+        if kind in ("date", "datetime"):  # a date field takes a datetime's date too
+            if kind == "date" and isinstance(value, str) and _parse_date(value) is not None:
+                return True, value
             dt = _parse_datetime(value) if isinstance(value, str) else None
             if dt is None:
-                return fail("datetime")
-            return True, _ts(dt)
+                return fail(kind)
+            return True, dt.date().isoformat() if kind == "date" else _ts(dt)
         if kind in ("strlist", "emails"):
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             emails = kind == "emails"
             if not all(isinstance(v, str) and ("@" in v or not emails) for v in value):
                 return fail("email" if emails else "string")
@@ -184,13 +169,9 @@ class MakeLeapsRules(MakeLeapsState):
             url = self._resolve(value, arg, errs, field, path)
             return url is not None, url
         if kind == "refs":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             urls = [self._resolve(v, arg, errs, field, f"{path}[{i}]") for i, v in enumerate(value)]
             return all(urls), urls
         if kind == "addresses":
-            if not isinstance(value, list):
-                return fail("list", type=_jstype(value))
             if len(value) > 1:
                 return fail("one_address")
             out = []
@@ -221,25 +202,14 @@ class MakeLeapsRules(MakeLeapsState):
         merged = {**(current or {}), **cleaned}
         doc_type = merged.get("document_type")
         currency = merged.get("currency") or "JPY"
-        # document number unique per type
-        if doc_type and merged.get("document_number"):
-            owner = self._doc_numbers.get((doc_type, merged["document_number"]))
+        number = merged.get("document_number")
+        if doc_type and number:  # document number unique per type
+            owner = self._doc_numbers.get((doc_type, number))
             if owner is not None and (current is None or owner != current["mid"]):
-                errs.add(
-                    "non_field_errors",
-                    "duplicate_document",
-                    type=doc_type,
-                    number=merged["document_number"],
-                )
-        if "document_template" in cleaned and doc_type:
-            codes = {t[0] for t in D.TEMPLATES}
-            if cleaned["document_template"] not in codes:
-                errs.add(
-                    "document_template",
-                    "template",
-                    value=cleaned["document_template"],
-                    type=doc_type,
-                )
+                errs.add("non_field_errors", "duplicate_document", type=doc_type, number=number)
+        template = cleaned.get("document_template")
+        if template is not None and doc_type and template not in {t[0] for t in D.TEMPLATES}:
+            errs.add("document_template", "template", value=template, type=doc_type)
         if doc_type in D.MARKING_DATES:
             for f in MARKING_FIELDS:
                 if cleaned.get(f) is not None and f not in D.MARKING_DATES[doc_type]:
@@ -250,17 +220,17 @@ class MakeLeapsRules(MakeLeapsState):
             client = self._cols["clients"].items.get(_last(client_url))
             if client and cleaned["client_contact"] not in client["contacts"]:
                 errs.add("client_contact", "contact_not_of_client")
-        autocalc = bool(merged.get("autocalculate"))
-        if cleaned.get("autocalculate"):
+        turned_on = bool(cleaned.get("autocalculate"))  # then the totals it computes are not sent
+        if turned_on:
             for f in ("total", "subtotal", "tax", "jp_withholding_tax"):
                 if f in data:
                     errs.add(f, "autocalc_remove")
-        if "mixed_tax_rate_totals" in cleaned and not autocalc:
+        if "mixed_tax_rate_totals" in cleaned and not merged.get("autocalculate"):
             if not _valid_mixed(cleaned["mixed_tax_rate_totals"]):
                 errs.add("mixed_tax_rate_totals", "mixed_tax")
         if "lineitems" in data:
             cleaned["lineitems"] = self._clean_lineitems(
-                data["lineitems"], errs, currency, autocalc and bool(cleaned.get("autocalculate"))
+                data["lineitems"], errs, currency, turned_on
             )
         errs.check()
         return cleaned
@@ -271,7 +241,7 @@ class MakeLeapsRules(MakeLeapsState):
         if not isinstance(value, list):
             errs.add("lineitems", "list", type=_jstype(value))
             return []
-        out: list[Record] = []
+        out: list[tuple[int, Record]] = []
         catalog = self._cols["catalog_items"].items
         for i, raw in enumerate(value):
             path = f"lineitems[{i}]."
@@ -282,15 +252,7 @@ class MakeLeapsRules(MakeLeapsState):
             kind = li.get("kind", "normal")
             if forbid_price and "price" in raw and kind == "normal":
                 errs.add("lineitems", "autocalc_remove", path=f"{path}price")
-            item = self._lineitem(
-                kind,
-                li.get("description", ""),
-                None,
-                None,
-                li.get("quantity_unit", ""),
-                currency,
-                None,
-            )
+            item = _lineitem(kind, currency)
             source = li.get("source_catalog_item")
             if source:
                 cat = catalog.get(_last(source))
@@ -306,12 +268,8 @@ class MakeLeapsRules(MakeLeapsState):
                             "custom": cat["tax_rate"],
                         }.get(category or "")
             item.update({k: v for k, v in li.items() if k != "position"})
-            item["_pos"] = li.get("position", i)
-            out.append(item)
-        out.sort(key=lambda x: x["_pos"])
-        for item in out:
-            del item["_pos"]
-        return out
+            out.append((li.get("position", i), item))
+        return [item for _, item in sorted(out, key=lambda p: p[0])]
 
     def _apply_doc_derived(self, doc: Record) -> None:
         for li in doc["lineitems"]:
@@ -390,12 +348,8 @@ class MakeLeapsRules(MakeLeapsState):
                 if contact["owner"] and contact["owner"] != own_url:
                     errs.add("contacts", "contact_owned", mid=contact["mid"])
                 out.append(url)
-        types = [
-            c.get("contact_type")
-            if isinstance(c, dict)
-            else self._cols["contacts"].items[_last(c)]["contact_type"]
-            for c in out
-        ]
+        stored = self._cols["contacts"].items
+        types = [(c if isinstance(c, dict) else stored[_last(c)]).get("contact_type") for c in out]
         if types.count("organization") > 1:
             errs.add("non_field_errors", "client_two_orgs")
         elif types.count("person") > 1 and "organization" not in types:
@@ -438,19 +392,15 @@ class MakeLeapsRules(MakeLeapsState):
                 self._cols["contacts"].remove(_last(old))
         client["contacts"] = urls
         if default_url not in urls:
-            orgs = [
-                u
-                for u in urls
-                if self._cols["contacts"].items[_last(u)]["contact_type"] == "organization"
-            ]
+            contacts = self._cols["contacts"].items
+            orgs = [u for u in urls if contacts[_last(u)]["contact_type"] == "organization"]
             default_url = orgs[0] if orgs else urls[0]
         client["default_contact"] = default_url
         self._refresh_client(client)
 
     def _validate_client(self, data: Record, current: Record | None, partial: bool) -> Record:
         errs = _Errors()
-        spec = {k: v for k, v in _CLIENT_SPEC.items() if k != "contacts"}
-        cleaned = self._clean(data, spec, errs)
+        cleaned = self._clean(data, _CLIENT_SPEC, errs)
         if "contacts" in data:
             entries = self._validate_client_contacts(
                 data["contacts"], errs, current["mid"] if current else None

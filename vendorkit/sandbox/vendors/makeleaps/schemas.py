@@ -11,12 +11,7 @@ from decimal import Decimal
 
 from ..._schema import Field
 from . import data as D
-
-
-def _words(text: str) -> tuple[str, ...]:
-    """A table of names written as one string: ``"a b c"`` -> ``("a", "b", "c")``."""
-    return tuple(text.split())
-
+from .data import _words
 
 #: Origin URLs are stored with; rewritten to the request's origin on the way out.
 ORIGIN = "https://api.makeleaps.com"
@@ -60,29 +55,23 @@ _REF_SEGMENTS = {
     "employee": "employees",
     "secureinbox/received-document": "received_documents",
 }
-_REF_RE = re.compile(
-    r"^/api/partner/([^/]+)/(client|contact|document|item|employee|"
-    r"secureinbox/received-document)/([^/]+)/?$"
-)
+_REF_RE = re.compile(rf"^/api/partner/([^/]+)/({'|'.join(_REF_SEGMENTS)})/([^/]+)/?$")
 
 Spec = Mapping[str, Field]
 # The shared vocabulary (``_schema.Field``) plus MakeLeaps' own composite kinds, which only its
 # DRF-style coercion (``rules.MakeLeapsRules._coerce``) understands: ``datetime``, ``strlist``,
-# ``emails``, ``email`` (``{"address"}``), ``refs``, ``addresses``, ``order_address``,
-# ``client_contacts``, ``any`` and ``skip`` (validated elsewhere).
+# ``emails``, ``email`` (``{"address"}``), ``refs``, ``addresses``, ``order_address``, ``any``
+# and ``skip`` (validated elsewhere).
 _STRING, _BOOL, _DECIMAL, _INT = Field("string"), Field("bool"), Field("decimal"), Field("int")
 _CURRENCY = Field("choice", choices=tuple(D.CURRENCIES))
 
 _LINEITEM_SPEC: Spec = {
     "kind": Field("choice", choices=LINE_KINDS),
     "description": _STRING,
-    "unit_cost": _DECIMAL,
-    "quantity": _DECIMAL,
+    **dict.fromkeys(_words("unit_cost quantity"), _DECIMAL),
     "quantity_unit": _STRING,
     "price": _DECIMAL,
-    "is_taxable": _BOOL,
-    "is_tax_inclusive": _BOOL,
-    "has_jp_withholding_tax": _BOOL,
+    **dict.fromkeys(_words("is_taxable is_tax_inclusive has_jp_withholding_tax"), _BOOL),
     "currency": _CURRENCY,
     "tax_rate": _DECIMAL,
     "extended_data": Field("any"),
@@ -121,10 +110,7 @@ _DOC_SPEC: Spec = {
     "tags": Field("strlist"),
     "client": Field("ref", ref="clients"),
     "client_contact": Field("ref", ref="contacts"),
-    "date": Field("date"),
-    "date_due": Field("date"),
-    "date_valid": Field("date"),
-    "date_shipped": Field("date"),
+    **dict.fromkeys(_words("date date_due date_valid date_shipped"), Field("date")),
     "lineitems": Field("skip"),  # validated by _clean_lineitems
     "purchase_order_ids": Field("strlist"),
     "source_received_document": Field("ref", ref="received_documents"),
@@ -134,16 +120,10 @@ _DOC_SPEC: Spec = {
     **dict.fromkeys(MARKING_FIELDS, Field("datetime")),
 }
 _DOC_REQUIRED = ("document_type", "document_number", "client", "currency")
-_DOC_DATE_FIELDS = frozenset({"date", "date_due", "date_valid", "date_shipped"})
+_DOC_DATE_FIELDS = frozenset(_words("date date_due date_valid date_shipped"))
 _DOC_TS_FIELDS = frozenset({*MARKING_FIELDS, "date_removed", "date_converted"})
 _DOC_EXACT = ("document_number", "document_type", "document_template", "external_id", "currency")
-_DOC_FLAGS = {
-    "accepted": "date_accepted",
-    "confirmed": "date_confirmed",
-    "sent": "date_sent",
-    "paid": "date_paid",
-    "cancelled": "date_cancelled",
-}
+_DOC_FLAGS = {f: f"date_{f}" for f in _words("accepted confirmed sent paid cancelled")}
 
 _ITEM_SPEC: Spec = {
     **{k: v for k, v in _LINEITEM_SPEC.items() if k not in ("source_catalog_item", "position")},
@@ -159,41 +139,30 @@ _CATALOG_COPIED = _words(
     "has_jp_withholding_tax currency extended_data vendor_cost"
 )
 
-_ADDRESS_SPEC: Spec = {
-    "format": _STRING,
-    "country_name": _STRING,
-    "street_address": _STRING,
-    "extended_address": _STRING,
-    "locality": _STRING,
-    "region": _STRING,
-    "postal_code": _STRING,
-}
+_ADDRESS_SPEC: Spec = dict.fromkeys(
+    _words("format country_name street_address extended_address locality region postal_code"),
+    _STRING,
+)
 _CONTACT_SPEC: Spec = {
     "contact_type": Field("choice", choices=("organization", "person")),
-    "name": _STRING,
-    "family_name": _STRING,
-    "given_name": _STRING,
-    "title": _STRING,
-    "department": _STRING,
-    "phone_number": _STRING,
-    "fax_number": _STRING,
+    **dict.fromkeys(
+        _words("name family_name given_name title department phone_number fax_number"), _STRING
+    ),
     "email": Field("email"),
     "addresses": Field("addresses"),
 }
 _CLIENT_SPEC: Spec = {
     "client_external_id": _STRING,
-    "contacts": Field("client_contacts"),
+    "contacts": Field("skip"),  # validated by _validate_client_contacts
     "default_contact": Field("ref", ref="contacts"),
     "lang_code": _STRING,
     "date_cutoff": _INT,
 }
 _SETTINGS_SPEC: Spec = {
-    "securesend_subject": _STRING,
-    "securesend_message": _STRING,
-    "send_by_secure_send": _BOOL,
-    "send_by_post": _BOOL,
-    "enable_cc_payments": _BOOL,
-    "use_document_contact": _BOOL,
+    **dict.fromkeys(_words("securesend_subject securesend_message"), _STRING),
+    **dict.fromkeys(
+        _words("send_by_secure_send send_by_post enable_cc_payments use_document_contact"), _BOOL
+    ),
     "secure_send_contacts": Field("refs", ref="contacts"),
 }
 _ORDER_ADDRESS_KEYS = _words(
@@ -204,19 +173,19 @@ _ORDER_SPEC: Spec = {
     "securesend_selected": _BOOL,
     "to_emails": Field("emails"),
     "send_to_contacts": Field("refs", ref="contacts"),
-    "subject": _STRING,
-    "message": _STRING,
+    **dict.fromkeys(_words("subject message"), _STRING),
     "enable_cc_payments": _BOOL,
     "sendbypost_selected": _BOOL,
     "stamp_type": Field("choice", choices=STAMP_TYPES),
-    "recipient_contact_organization_name": _STRING,
-    "recipient_contact_department": _STRING,
-    "recipient_contact_title": _STRING,
-    "recipient_contact_name": _STRING,
+    **dict.fromkeys(
+        (f"recipient_contact_{k}" for k in _words("organization_name department title name")),
+        _STRING,
+    ),
     "recipient_honorific": _STRING,
     "recipient_address": Field("order_address"),
-    "sender_contact_organization_name": _STRING,
-    "sender_contact_phone_number": _STRING,
+    **dict.fromkeys(
+        _words("sender_contact_organization_name sender_contact_phone_number"), _STRING
+    ),
     "sender_address": Field("order_address"),
     "external_id": _STRING,
 }
@@ -226,11 +195,7 @@ _ORDER_ITEM_SPEC: Spec = {
     "document": Field("ref", ref="documents"),
     "filename": _STRING,
 }
-_HISTORY_SPEC: Spec = {
-    "event_name": _STRING,
-    "action_flag": _INT,
-    "object_repr": _STRING,
-}
+_HISTORY_SPEC: Spec = {"event_name": _STRING, "action_flag": _INT, "object_repr": _STRING}
 
 # Fields of "Visible Document Data" (a document as a recipient sees it).
 _VISIBLE_FIELDS = (

@@ -12,17 +12,21 @@ from urllib.parse import urlsplit
 from ..._emulator import Emulator
 from ..._store import Collection
 from . import data as D
-from .helpers import Record, _money, _now, _places, _slug, _ts
+from .data import _words
+from .helpers import Record, _last, _money, _now, _places, _slug, _ts
 from .money import autocalculate
 from .schemas import (
+    _ADDRESS_SPEC,
     _ALNUM,
     _COLLECTIONS,
     _CONTACT_SPEC,
     _DOC_BOOLS,
     _DOC_MONEY,
     _DOC_STRINGS,
+    _LINEITEM_SPEC,
     _ORDER_ADDRESS_KEYS,
     _ORDER_SPEC,
+    _SETTINGS_SPEC,
     _VISIBLE_FIELDS,
     ANCHOR,
     APP_ORIGIN,
@@ -31,7 +35,6 @@ from .schemas import (
     MARKING_FIELDS,
     ORIGIN,
     Spec,
-    _words,
 )
 
 #: The flags of a received document (those in ``on`` are set).
@@ -40,12 +43,39 @@ _RECEIVED_FLAGS = _words(
     "has_tax_stamp has_currency_code has_hanko has_prices has_totals display_tax_rate"
 )
 _LISTS = frozenset({"strlist", "emails", "refs", "addresses"})
+#: A document's ``sender_*``/``recipient_*`` address fields -> the contact address key of each.
+_DOC_ADDRESS = {
+    "address_format": "format",
+    "country": "country_name",
+    **{k: k for k in _words("postal_code region locality street_address extended_address")},
+}
+#: The document types seeding draws, and how often each (of 100).
+_SEED_TYPES = _words(
+    "invoice quote receipt deliveryslip orderslip order orderconfirmation acceptance timesheet"
+)
+_SEED_WEIGHTS = (45, 15, 8, 8, 5, 5, 5, 5, 4)
+#: An overseas client's currency by its country (USD otherwise).
+_CURRENCY_OF = {"GB": "GBP", "DE": "EUR", "SG": "SGD", "AU": "AUD"}
 
 
 def _blank(spec: Spec) -> Record:
     """Every field of ``spec`` empty, as a new record starts (``""``, ``False``, ``[]``, None)."""
     empty = {"string": "", "bool": False}
     return {name: [] if f.kind in _LISTS else empty.get(f.kind) for name, f in spec.items()}
+
+
+_LINE_BLANK = _blank({k: f for k, f in _LINEITEM_SPEC.items() if k != "position"})
+
+
+def _lineitem(kind: str, currency: str, **fields: Any) -> Record:
+    """A line item of ``kind`` (taxable unless ``text``), its other fields empty unless given."""
+    return {
+        **_LINE_BLANK,
+        "kind": kind,
+        "is_taxable": kind != "text",
+        "currency": currency,
+        **fields,
+    }
 
 
 class MakeLeapsState(Emulator):
@@ -99,11 +129,23 @@ class MakeLeapsState(Emulator):
         self._doc_numbers: dict[tuple[str, str], str] = {}
         self._client_currency: dict[str, str] = {}
         self._client_lang: dict[str, str] = {}
-        self._contact_address: dict[str, Record] = {}
 
         self._seed_partner()
-        self._seed_currencies()
-        self._seed_templates()
+        for code, (name, _ja, symbol, places) in D.CURRENCIES.items():
+            currency = {"code": code, "name": name, "symbol": symbol, "decimal_places": places}
+            self._cols["currencies"].add(code, currency)
+        for doc_type in DOC_TYPES:
+            for code, name, _ja, lang, archived in D.TEMPLATES:
+                key = f"{doc_type}:{code}"
+                template = {
+                    "template_code": code,
+                    "document_type": doc_type,
+                    "display_name": name,
+                    "language_code": lang,
+                }
+                self._cols["templates"].add(key, template)
+                if archived:
+                    self._archived_templates.add(key)
         self._seed_employees()
         self._seed_catalog()
         self._seed_clients(self.records)
@@ -112,7 +154,9 @@ class MakeLeapsState(Emulator):
         self._seed_sending_orders(self.records // 5)
         self._seed_inbox(min(self.records, max(3, self.records // 10)))
         self._seed_history()
-        self._seed_tags()
+        for tag in D.TAGS:
+            mid = self._new_mid()
+            self._cols["tags"].add(mid, {"mid": mid, "url": self._url("tag", mid), "name": tag})
         del self._client_currency, self._client_lang
 
     def _new_mid(self) -> str:
@@ -127,24 +171,18 @@ class MakeLeapsState(Emulator):
 
     def _seed_partner(self) -> None:
         p = self._p
+        names = _words("clients contacts documents line_item_catalog tags sending_orders history")
+        segments = _words("client contact document item tag sending/order history")
+        partner = {
+            "url": f"{p}/",
+            "mid": self.partner_mid,
+            "name": D.PARTNER_NAME_EN,
+            **{k: f"{p}/{s}/" for k, s in zip(names, segments, strict=True)},
+            "integrations": {},
+            "account_name": D.PARTNER_ACCOUNT,
+        }
+        self._cols["partners"].add(self.partner_mid, partner)
         region, locality, postal, street, ext = D.PARTNER_ADDRESS
-        self._cols["partners"].add(
-            self.partner_mid,
-            {
-                "url": f"{p}/",
-                "mid": self.partner_mid,
-                "name": D.PARTNER_NAME_EN,
-                "clients": f"{p}/client/",
-                "contacts": f"{p}/contact/",
-                "documents": f"{p}/document/",
-                "line_item_catalog": f"{p}/item/",
-                "tags": f"{p}/tag/",
-                "sending_orders": f"{p}/sending/order/",
-                "history": f"{p}/history/",
-                "integrations": {},
-                "account_name": D.PARTNER_ACCOUNT,
-            },
-        )
         self._sender = {
             "sender_name": D.PARTNER_NAME_JA,
             "sender_contact_department": "経理部",
@@ -161,49 +199,25 @@ class MakeLeapsState(Emulator):
             "sender_fax_number": "",
         }
 
-    def _seed_currencies(self) -> None:
-        for code, (name, _ja, symbol, places) in D.CURRENCIES.items():
-            self._cols["currencies"].add(
-                code, {"code": code, "name": name, "symbol": symbol, "decimal_places": places}
-            )
-
-    def _seed_templates(self) -> None:
-        for doc_type in DOC_TYPES:
-            for code, name, _ja, lang, archived in D.TEMPLATES:
-                key = f"{doc_type}:{code}"
-                self._cols["templates"].add(
-                    key,
-                    {
-                        "template_code": code,
-                        "document_type": doc_type,
-                        "display_name": name,
-                        "language_code": lang,
-                    },
-                )
-                if archived:
-                    self._archived_templates.add(key)
-
     def _seed_employees(self) -> None:
         rng = self.rng
         for i, (name, local, owner, admin, left) in enumerate(D.EMPLOYEES):
             mid = self._new_mid()
             start = ANCHOR - timedelta(days=1500 - 150 * i, seconds=rng.randrange(86400))
-            end = ANCHOR - timedelta(days=rng.randrange(30, 200)) if left else None
-            self._cols["employees"].add(
-                mid,
-                {
-                    "url": self._url("employee", mid),
-                    "mid": mid,
-                    "name": name,
-                    "email": f"{local}@{D.PARTNER_DOMAIN}",
-                    "start_date": _ts(start),
-                    "end_date": _ts(end) if end else None,
-                    "integrations": {},
-                    "has_seat": not left,
-                    "is_owner": owner,
-                    "is_admin": admin,
-                },
-            )
+            end = _ts(ANCHOR - timedelta(days=rng.randrange(30, 200))) if left else None
+            employee: Record = {
+                "url": self._url("employee", mid),
+                "mid": mid,
+                "name": name,
+                "email": f"{local}@{D.PARTNER_DOMAIN}",
+                "start_date": _ts(start),
+                "end_date": end,
+                "integrations": {},
+                "has_seat": not left,
+                "is_owner": owner,
+                "is_admin": admin,
+            }
+            self._cols["employees"].add(mid, employee)
         self._me = next(iter(self._cols["employees"].items))
         self._active_employees = [
             m for m, e in self._cols["employees"].items.items() if e["end_date"] is None
@@ -233,7 +247,7 @@ class MakeLeapsState(Emulator):
     def _item_record(self, mid: str) -> Record:
         """A catalog item with every field at its default (what a create starts from)."""
         return {
-            **self._lineitem("normal", "", "0", "1", "", "JPY", None),
+            **_lineitem("normal", "JPY", unit_cost="0", quantity="1"),
             "mid": mid,
             "url": self._url("item", mid),
             "product_code": "",
@@ -242,49 +256,32 @@ class MakeLeapsState(Emulator):
             "tax_category": None,
         }
 
-    def _address_jp(self) -> Record:
+    def _address(self, jp: bool) -> Record:
+        """A real-looking address in Japan or abroad, with the fields of ``_ADDRESS_SPEC``."""
         rng = self.rng
-        region, locality, postal = rng.choice(D.JP_ADDRESSES)
-        street = f"{rng.randint(1, 5)}-{rng.randint(1, 20)}-{rng.randint(1, 30)}"
-        return {
-            "format": "jp_default",
-            "country_name": "JP",
-            "street_address": street,
-            "extended_address": rng.choice(D.JP_BUILDINGS),
-            "locality": locality,
-            "region": region,
-            "postal_code": postal,
-        }
-
-    def _address_overseas(self) -> Record:
-        country, region, locality, postal, street = self.rng.choice(D.OVERSEAS_ADDRESSES)
-        return {
-            "format": "default",
-            "country_name": country,
-            "street_address": street,
-            "extended_address": self.rng.choice(("", "Suite 200", "Floor 12", "Unit 5")),
-            "locality": locality,
-            "region": region,
-            "postal_code": postal,
-        }
+        if jp:
+            region, locality, postal = rng.choice(D.JP_ADDRESSES)
+            street = f"{rng.randint(1, 5)}-{rng.randint(1, 20)}-{rng.randint(1, 30)}"
+            fmt, country, extended = "jp_default", "JP", rng.choice(D.JP_BUILDINGS)
+        else:
+            country, region, locality, postal, street = rng.choice(D.OVERSEAS_ADDRESSES)
+            fmt, extended = "default", rng.choice(("", "Suite 200", "Floor 12", "Unit 5"))
+        values = (fmt, country, street, extended, locality, region, postal)
+        return dict(zip(_ADDRESS_SPEC, values, strict=True))
 
     @staticmethod
     def _address_html(address: Record | None) -> str | None:
         if not address:
             return None
+        a = {k: address.get(k) or "" for k in _ADDRESS_SPEC}
         if address.get("country_name", "JP") == "JP":
-            pref = D.PREFECTURES.get(address.get("region") or "", address.get("region") or "")
-            line = f"{pref}{address.get('locality') or ''}{address.get('street_address') or ''}"
-            parts = [f"〒{address.get('postal_code') or ''}", line]
+            pref = D.PREFECTURES.get(a["region"], a["region"])
+            parts = [f"〒{a['postal_code']}", f"{pref}{a['locality']}{a['street_address']}"]
         else:
-            parts = [
-                address.get("street_address") or "",
-                f"{address.get('locality') or ''}, {address.get('region') or ''} "
-                f"{address.get('postal_code') or ''}".strip(),
-                address.get("country_name") or "",
-            ]
-        if address.get("extended_address"):
-            parts.insert(2, address["extended_address"])
+            city = f"{a['locality']}, {a['region']} {a['postal_code']}".strip()
+            parts = [a["street_address"], city, a["country_name"]]
+        if a["extended_address"]:
+            parts.insert(2, a["extended_address"])
         return "<br>".join(p for p in parts if p)
 
     def _phone(self, jp: bool) -> str:
@@ -337,22 +334,12 @@ class MakeLeapsState(Emulator):
         for i in range(count):
             mid = self._new_mid()
             roll = rng.random()
-            contacts: list[Record] = []
-            if roll < 0.72:  # Japanese company
+            if roll < 0.72:  # a Japanese company, with up to two of its staff
                 ja, en = rng.choice(D.JP_COMPANIES)
-                branch = rng.choice(D.BRANCHES_JA)
-                name = f"{ja} {branch}".strip()
+                name = f"{ja} {rng.choice(D.BRANCHES_JA)}".strip()
                 domain = f"{_slug(en)}.example.jp"
-                address = self._address_jp()
-                org = {
-                    "contact_type": "organization",
-                    "name": name,
-                    "phone_number": self._phone(True),
-                    "fax_number": self._phone(True) if rng.random() < 0.3 else "",
-                    "email": {"address": f"keiri@{domain}"},
-                    "addresses": [address],
-                }
-                contacts.append(org)
+                address = self._address(jp=True)
+                contacts = [self._org(name, f"keiri@{domain}", address, jp=True)]
                 for _ in range(rng.choice((0, 1, 1, 2))):
                     fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                     giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
@@ -362,32 +349,20 @@ class MakeLeapsState(Emulator):
             elif roll < 0.84:  # a Japanese sole proprietor (one person contact)
                 fam, fam_r = rng.choice(D.JP_FAMILY_NAMES)
                 giv, giv_r = rng.choice(D.JP_GIVEN_NAMES)
-                email = f"{giv_r}.{fam_r}@example.jp"
-                contacts.append(self._person(fam, giv, email, None))
+                contacts = [self._person(fam, giv, f"{giv_r}.{fam_r}@example.jp", None)]
                 currency, lang = "JPY", "ja"
-            else:  # an overseas company
+            else:  # an overseas company, perhaps with one of its staff
                 base = rng.choice(D.EN_COMPANIES)
-                branch = rng.choice(D.BRANCHES_OVERSEAS)
-                name = f"{base} {branch}".strip() if branch else base
+                name = f"{base} {rng.choice(D.BRANCHES_OVERSEAS)}".strip()
                 domain = f"{_slug(base)}.example.com"
-                address = self._address_overseas()
-                contacts.append(
-                    {
-                        "contact_type": "organization",
-                        "name": name,
-                        "phone_number": self._phone(False),
-                        "email": {"address": f"ap@{domain}"},
-                        "addresses": [address],
-                    }
-                )
+                address = self._address(jp=False)
+                contacts = [self._org(name, f"ap@{domain}", address, jp=False)]
                 if rng.random() < 0.6:
                     giv = rng.choice(D.EN_GIVEN_NAMES)
                     fam = rng.choice(D.EN_FAMILY_NAMES)
                     email = f"{giv}.{fam}@{domain}"
                     contacts.append(self._person(fam, giv, email, dict(address), D.EN_TITLES))
-                country = address["country_name"]
-                currency = {"GB": "GBP", "DE": "EUR", "SG": "SGD", "AU": "AUD"}.get(country, "USD")
-                lang = "en"
+                currency, lang = _CURRENCY_OF.get(address["country_name"], "USD"), "en"
             created = [self._make_contact(c, mid, j == 0) for j, c in enumerate(contacts)]
             archived = (
                 _ts(ANCHOR - timedelta(days=rng.randrange(1, 300))) if rng.random() < 0.07 else None
@@ -408,8 +383,9 @@ class MakeLeapsState(Emulator):
 
     def _client_record(self, mid: str, lang: str) -> Record:
         """A client with every field at its default (what a create starts from)."""
+        url = self._url("client", mid)
         return {
-            "url": self._url("client", mid),
+            "url": url,
             "mid": mid,
             "display_name": "",
             "organization_type": "",
@@ -422,8 +398,21 @@ class MakeLeapsState(Emulator):
             "default_presets": [],
             "integrations": {},
             "lang_code": lang,
-            "settings": f"{self._url('client', mid)}settings/",
+            "settings": f"{url}settings/",
             "date_cutoff": None,
+        }
+
+    def _org(self, name: str, email: str, address: Record, *, jp: bool) -> Record:
+        """An organisation contact; a Japanese one has a fax number now and then."""
+        phone = self._phone(jp)
+        fax = self._phone(True) if jp and self.rng.random() < 0.3 else ""
+        return {
+            "contact_type": "organization",
+            "name": name,
+            "phone_number": phone,
+            "fax_number": fax,
+            "email": {"address": email},
+            "addresses": [address],
         }
 
     def _person(
@@ -438,12 +427,13 @@ class MakeLeapsState(Emulator):
             person.update(title=rng.choice(titles), department=rng.choice(departments))
         person["phone_number"] = self._phone(jp)
         person["email"] = {"address": email.lower()}
-        person["addresses"] = [address or self._address_jp()]
+        person["addresses"] = [address or self._address(jp=True)]
         return person
 
     def _default_settings(self, client_mid: str, lang: str) -> Record:
         return {
             "url": f"{self._url('client', client_mid)}settings/",
+            **_blank(_SETTINGS_SPEC),
             "securesend_subject": "@(document_number)",
             "securesend_message": (
                 "いつもお世話になっております。書類を送付いたしますので、ご確認をお願いいたします。"
@@ -451,10 +441,7 @@ class MakeLeapsState(Emulator):
                 else "Please find the attached document. Thank you for your business."
             ),
             "send_by_secure_send": True,
-            "send_by_post": False,
-            "enable_cc_payments": False,
             "use_document_contact": True,
-            "secure_send_contacts": [],
         }
 
     def _refresh_client(self, client: Record) -> None:
@@ -469,28 +456,12 @@ class MakeLeapsState(Emulator):
             c["is_default"] = c["url"] == client["default_contact"]
 
     def _contact_by_url(self, url: str | None) -> Record | None:
-        if not url:
-            return None
-        return self._cols["contacts"].items.get(url.rstrip("/").rsplit("/", 1)[-1])
+        return self._cols["contacts"].items.get(_last(url)) if url else None
 
     def _seed_documents(self, count: int) -> None:
         rng = self.rng
         if not count:
             return
-        types, weights = zip(
-            *(
-                ("invoice", 45),
-                ("quote", 15),
-                ("receipt", 8),
-                ("deliveryslip", 8),
-                ("orderslip", 5),
-                ("order", 5),
-                ("orderconfirmation", 5),
-                ("acceptance", 5),
-                ("timesheet", 4),
-            ),
-            strict=True,
-        )
         client_mids = list(self._cols["clients"].items)
         active = [m for m in client_mids if self._cols["clients"].items[m]["date_archived"] is None]
         offsets = sorted(rng.randrange(0, 730 * 24) for _ in range(count))
@@ -498,7 +469,7 @@ class MakeLeapsState(Emulator):
         catalog = list(self._cols["catalog_items"].items.values())
         for hours in offsets:
             created = ANCHOR - timedelta(hours=730 * 24 - hours)
-            doc_type = rng.choices(types, weights)[0]
+            doc_type = rng.choices(_SEED_TYPES, _SEED_WEIGHTS)[0]
             seq[doc_type] = seq.get(doc_type, 0) + 1
             client_mid = rng.choice(active or client_mids)
             self._seed_document(doc_type, f"{seq[doc_type]:04d}", client_mid, created, catalog)
@@ -513,65 +484,27 @@ class MakeLeapsState(Emulator):
             if roll < 0.82:
                 cat = rng.choice(catalog)
                 qty = rng.randint(1, 10) * (500 if cat["product_code"] == "PRINT-A4" else 1)
-                unit = _money(Decimal(cat["unit_cost"]) / rate_jpy, places)
-                category = cat["tax_category"]
-                tax_rate = {
-                    "default": "10.00",
-                    "alternate": "8.00",
-                    "custom": cat["tax_rate"] or "10.00",
-                }.get(category or "", "10.00")
-                items.append(
-                    self._lineitem(
-                        "normal",
-                        cat["description"],
-                        unit,
-                        str(qty),
-                        cat["quantity_unit"],
-                        currency,
-                        tax_rate,
-                        source=cat["url"],
-                        withholding=cat["has_jp_withholding_tax"] and currency == "JPY",
-                    )
+                rate = {"alternate": "8.00", "custom": cat["tax_rate"]}.get(cat["tax_category"])
+                item = _lineitem(
+                    "normal",
+                    currency,
+                    description=cat["description"],
+                    unit_cost=_money(Decimal(cat["unit_cost"]) / rate_jpy, places),
+                    quantity=str(qty),
+                    quantity_unit=cat["quantity_unit"],
+                    has_jp_withholding_tax=cat["has_jp_withholding_tax"] and currency == "JPY",
+                    tax_rate=rate or "10.00",
+                    source_catalog_item=cat["url"],
                 )
             elif roll < 0.92:
                 fee = _money(Decimal(rng.choice((800, 1200, 1500, 3000))) / rate_jpy, places)
                 desc = "送料" if currency == "JPY" else "Shipping"
-                items.append(self._lineitem("simple", desc, None, None, "", currency, "10.00"))
-                items[-1]["price"] = fee
+                item = _lineitem("simple", currency, description=desc, price=fee, tax_rate="10.00")
             else:
                 desc = "※ 詳細は別紙をご参照ください。" if currency == "JPY" else "See attached."
-                items.append(self._lineitem("text", desc, None, None, "", currency, None))
+                item = _lineitem("text", currency, description=desc)
+            items.append(item)
         return items
-
-    @staticmethod
-    def _lineitem(
-        kind: str,
-        description: str,
-        unit_cost: str | None,
-        quantity: str | None,
-        unit: str,
-        currency: str,
-        tax_rate: str | None,
-        *,
-        source: str | None = None,
-        withholding: bool = False,
-    ) -> Record:
-        return {
-            "kind": kind,
-            "description": description,
-            "unit_cost": unit_cost,
-            "quantity": quantity,
-            "quantity_unit": unit,
-            "price": None,
-            "is_taxable": kind != "text",
-            "is_tax_inclusive": False,
-            "has_jp_withholding_tax": withholding,
-            "currency": currency,
-            "tax_rate": tax_rate,
-            "extended_data": None,
-            "vendor_cost": None,
-            "source_catalog_item": source,
-        }
 
     def _seed_document(
         self,
@@ -587,43 +520,36 @@ class MakeLeapsState(Emulator):
         currency = self._client_currency[client_mid]
         ja = self._client_lang[client_mid] == "ja"
         day = created.date()
-        month = day.month
-        title = (rng.choice(D.TITLES_JA) if ja else rng.choice(D.TITLES_EN)).format(
-            month=month, month_name=D.MONTH_NAMES[month - 1]
+        title = rng.choice(D.TITLES_JA if ja else D.TITLES_EN).format(
+            month=day.month, month_name=D.MONTH_NAMES[day.month - 1]
         )
         lineitems = self._seed_lineitems(catalog, currency)
-        doc = self._doc_record(
-            mid, doc_type, client, self._contact_by_url(client["default_contact"])
-        )
+        contact = self._contact_by_url(client["default_contact"])
+        doc = self._doc_record(mid, doc_type, client, contact)
+        invoice, receipt = doc_type == "invoice", doc_type == "receipt"
+        messages = {
+            "invoice": "下記の通りご請求申し上げます。",
+            "quote": "下記の通りお見積り申し上げます。",
+        }
+        templates = ("ja_JP_pro_3", "ja_JP_v4_1") if ja else ("en_US_pro_3", "en_US_v4_1")
         doc.update(
             {
                 "document_number": number,
                 "title": title,
                 "project_name": rng.choice(D.PROJECTS),
-                "bank_details_header": ("お振込先" if ja else "Bank details")
-                if doc_type == "invoice"
-                else "",
-                "bank_details": D.BANK_DETAILS
-                if doc_type == "invoice" and currency == "JPY"
-                else "",
-                "message": (
-                    {
-                        "invoice": "下記の通りご請求申し上げます。",
-                        "quote": "下記の通りお見積り申し上げます。",
-                    }.get(doc_type, "下記の通りご確認ください。")
-                    if ja
-                    else "Thank you for your business."
-                ),
-                "proviso": ("お品代として" if ja else "For goods") if doc_type == "receipt" else "",
+                "bank_details_header": ("お振込先" if ja else "Bank details") if invoice else "",
+                "bank_details": D.BANK_DETAILS if invoice and currency == "JPY" else "",
+                "message": messages.get(doc_type, "下記の通りご確認ください。")
+                if ja
+                else "Thank you for your business.",
+                "proviso": ("お品代として" if ja else "For goods") if receipt else "",
                 "has_hanko": ja,
                 "has_prices": doc_type != "timesheet",
                 "has_totals": doc_type != "timesheet",
                 "has_currency_code": currency != "JPY",
                 "currency": currency,
                 "tax_rate": "10.00",
-                "document_template": rng.choice(("ja_JP_pro_3", "ja_JP_v4_1"))
-                if ja
-                else rng.choice(("en_US_pro_3", "en_US_v4_1")),
+                "document_template": rng.choice(templates),
                 "note": rng.choice(D.NOTES),
                 "external_id": f"ERP-{rng.randrange(100000, 999999)}" if rng.random() < 0.3 else "",
                 "tags": rng.sample(D.TAGS, rng.choice((0, 0, 0, 1, 1, 2))),
@@ -636,9 +562,9 @@ class MakeLeapsState(Emulator):
             }
         )
         autocalculate(doc)
-        if doc_type == "receipt" and currency == "JPY" and Decimal(doc["total"]) >= 50000:
+        if receipt and currency == "JPY" and Decimal(doc["total"]) >= 50000:
             doc["has_tax_stamp"] = True
-        if doc_type == "invoice":
+        if invoice:  # due at the end of the next month
             nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
             doc["date_due"] = (
                 (nxt + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -647,27 +573,8 @@ class MakeLeapsState(Emulator):
             doc["date_valid"] = (day + timedelta(days=30)).isoformat()
         elif doc_type == "deliveryslip":
             doc["date_shipped"] = day.isoformat()
-        age = (ANCHOR - created).days
-        if age > 2 and rng.random() < 0.85:
-            sent = created + timedelta(hours=rng.randint(1, 48)) + self._jitter()
-            doc["date_sent"] = _ts(sent)
-            doc["approval_status"] = "approved"
-            if rng.random() < 0.6:
-                self._viewed.add(mid)
-            supported = D.MARKING_DATES[doc_type]
-            later = sent + timedelta(days=rng.randint(3, 40)) + self._jitter(86400)
-            if later < ANCHOR:
-                if "date_paid" in supported and doc_type == "invoice" and rng.random() < 0.8:
-                    doc["date_paid"] = _ts(later)
-                if "date_accepted" in supported and rng.random() < 0.5:
-                    doc["date_accepted"] = _ts(later)
-                    doc["is_accepted"] = True
-                    if rng.random() < 0.5:
-                        doc["date_converted"] = _ts(later + timedelta(days=1))
-                        doc["is_converted"] = True
-                if "date_confirmed" in supported and rng.random() < 0.6:
-                    doc["date_confirmed"] = _ts(later)
-                    doc["is_confirmed"] = True
+        if (ANCHOR - created).days > 2 and rng.random() < 0.85:
+            self._seed_marking(doc, created)
         if rng.random() < 0.03:
             doc["date_cancelled"] = _ts(
                 created + timedelta(days=rng.randint(1, 10)) + self._jitter()
@@ -675,6 +582,28 @@ class MakeLeapsState(Emulator):
         self._set_display(doc)
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc_type, number)] = mid
+
+    def _seed_marking(self, doc: Record, created: datetime) -> None:
+        """A sent document, maybe viewed, and later paid, accepted (converted) or confirmed as
+        its type allows."""
+        rng = self.rng
+        sent = created + timedelta(hours=rng.randint(1, 48)) + self._jitter()
+        doc["date_sent"] = _ts(sent)
+        doc["approval_status"] = "approved"
+        if rng.random() < 0.6:
+            self._viewed.add(doc["mid"])
+        supported = D.MARKING_DATES[doc["document_type"]]
+        later = sent + timedelta(days=rng.randint(3, 40)) + self._jitter(86400)
+        if later >= ANCHOR:
+            return
+        if "date_paid" in supported and doc["document_type"] == "invoice" and rng.random() < 0.8:
+            doc["date_paid"] = _ts(later)
+        if "date_accepted" in supported and rng.random() < 0.5:
+            doc.update(date_accepted=_ts(later), is_accepted=True)
+            if rng.random() < 0.5:
+                doc.update(date_converted=_ts(later + timedelta(days=1)), is_converted=True)
+        if "date_confirmed" in supported and rng.random() < 0.6:
+            doc.update(date_confirmed=_ts(later), is_confirmed=True)
 
     def _doc_record(
         self, mid: str, doc_type: str, client: Record, contact: Record | None
@@ -689,10 +618,7 @@ class MakeLeapsState(Emulator):
             **dict.fromkeys(MARKING_FIELDS, None),
             **self._sender,
             **self._recipient(client, contact),
-            "has_prices": True,
-            "has_totals": True,
-            "display_tax_rate": True,
-            "round_tax_down": True,
+            **dict.fromkeys(_words("has_prices has_totals display_tax_rate round_tax_down"), True),
             "document_number": "",
             "document_type": doc_type,
             "currency": "JPY",
@@ -710,17 +636,12 @@ class MakeLeapsState(Emulator):
             "pdf_upload_url": f"{url}upload-pdf/",
             "client": client["url"],
             "client_contact": client["default_contact"],
-            "date_removed": None,
-            "date_converted": None,
-            "is_accepted": False,
-            "is_confirmed": False,
-            "is_converted": False,
+            **dict.fromkeys(_words("date_removed date_converted"), None),
+            **dict.fromkeys(_words("is_accepted is_confirmed is_converted"), False),
             "approval_status": None,
             "integrations": {},
             "date": _now().date().isoformat(),
-            "date_due": None,
-            "date_valid": None,
-            "date_shipped": None,
+            **dict.fromkeys(_words("date_due date_valid date_shipped"), None),
             "lineitems": [],
             "purchase_order_ids": [],
             "source_received_document": None,
@@ -743,13 +664,7 @@ class MakeLeapsState(Emulator):
             "recipient_contact_title": (person or {}).get("title", ""),
             "recipient_contact_name": (person or {}).get("display_name", ""),
             "recipient_honorific": ("御中" if person is None else "様") if ja else "",
-            "recipient_address_format": address.get("format", ""),
-            "recipient_country": address.get("country_name", ""),
-            "recipient_postal_code": address.get("postal_code", ""),
-            "recipient_region": address.get("region", ""),
-            "recipient_locality": address.get("locality", ""),
-            "recipient_street_address": address.get("street_address", ""),
-            "recipient_extended_address": address.get("extended_address", ""),
+            **{f"recipient_{k}": address.get(a, "") for k, a in _DOC_ADDRESS.items()},
             "recipient_phone_number": contact.get("phone_number", ""),
             "recipient_fax_number": contact.get("fax_number", ""),
         }
@@ -822,7 +737,7 @@ class MakeLeapsState(Emulator):
         sent_docs = [d for d in self._cols["documents"].items.values() if d["date_sent"]]
         for _ in range(min(count, len(sent_docs))):
             doc = rng.choice(sent_docs)
-            client = self._cols["clients"].items.get(doc["client"].rstrip("/").rsplit("/", 1)[-1])
+            client = self._cols["clients"].items.get(_last(doc["client"]))
             if client is None:
                 continue
             contact = self._contact_by_url(client["default_contact"]) or {}
@@ -847,13 +762,10 @@ class MakeLeapsState(Emulator):
             state = self._order_state[omid]
             state["validating"] = 0
             if not draft:
-                order["status"]["securesend"] = (
-                    "viewed" if doc["mid"] in self._viewed else "not_viewed"
-                )
+                status = order["status"]
+                status["securesend"] = "viewed" if doc["mid"] in self._viewed else "not_viewed"
                 if by_post:
-                    order["status"]["sendbypost"] = rng.choice(
-                        ("mailed", "mailed", "info_not_available")
-                    )
+                    status["sendbypost"] = rng.choice(("mailed", "mailed", "info_not_available"))
                 state["sent"] = True
 
     def _post_fields(self, doc: Record) -> Record:
@@ -954,14 +866,13 @@ class MakeLeapsState(Emulator):
             if acceptable and rng.random() < 0.3:
                 doc = rng.choice(acceptable)
                 amid = self._new_mid()
-                client = self._cols["clients"].items.get(
-                    doc["client"].rstrip("/").rsplit("/", 1)[-1]
-                )
+                client = self._cols["clients"].items.get(_last(doc["client"]))
                 entry["type"] = "accepted_order" if doc["date_accepted"] else "confirmed_doc"
+                accepted_at = doc["date_accepted"] or doc["date_confirmed"]
                 accepted: Record = {
                     "mid": amid,
                     "url": f"{self._p}/secureinbox/accepted-order/{amid}/",
-                    "time_accepted": doc["date_accepted"] or doc["date_confirmed"],
+                    "time_accepted": accepted_at,
                     "client": dict(client) if client else None,
                     "document": doc["url"],
                     "document_data": self._visible_data(doc),
@@ -972,7 +883,7 @@ class MakeLeapsState(Emulator):
                     "display_name": doc["display_name"],
                     "document_was_edited": False,
                     "pickup_authorization_mid": self._new_mid(),
-                    "date": (doc["date_accepted"] or doc["date_confirmed"])[:10],
+                    "date": accepted_at[:10],
                 }
                 self._cols["accepted_orders"].add(amid, accepted)
                 entry["accepted_order"] = accepted
@@ -998,8 +909,7 @@ class MakeLeapsState(Emulator):
                 "extended_data": None,
                 "date": (received.date() - timedelta(days=rng.randint(0, 5))).isoformat(),
                 "date_due": (received.date() + timedelta(days=30)).isoformat(),
-                "date_valid": None,
-                "date_shipped": None,
+                **dict.fromkeys(_words("date_valid date_shipped"), None),
                 "sender_name": ja_name,
                 "sender_country": "JP",
                 "sender_region": region,
@@ -1040,27 +950,21 @@ class MakeLeapsState(Emulator):
                 (_ts(when), "client_created", 1, client["display_name"], self._meta_client(client))
             )
         for doc in self._cols["documents"].items.values():
-            created = datetime.fromisoformat(doc["date"]).replace(tzinfo=UTC) + self._jitter(
-                9 * 3600
-            )
-            meta = self._meta_doc(doc)
-            events.append((_ts(created), "document_created", 1, doc["display_name"], meta))
-            if doc["date_sent"]:
-                events.append((doc["date_sent"], "document_sent", 2, doc["display_name"], meta))
-            if doc["date_paid"]:
-                events.append((doc["date_paid"], "document_paid", 2, doc["display_name"], meta))
+            day = datetime.fromisoformat(doc["date"]).replace(tzinfo=UTC)
+            name, meta = doc["display_name"], self._meta_doc(doc)
+            events.append((_ts(day + self._jitter(9 * 3600)), "document_created", 1, name, meta))
+            for field, event in (("date_sent", "document_sent"), ("date_paid", "document_paid")):
+                if doc[field]:
+                    events.append((doc[field], event, 2, name, meta))
         events.sort(key=lambda e: e[0])
         for stamp, event, flag, repr_, meta in events:
             self._add_history(
                 event, flag, repr_, meta, when=stamp, employee=rng.choice(self._active_employees)
             )
 
-    def _meta_doc(self, doc: Record) -> Record:
-        return {
-            "document": doc["url"],
-            "document_type": doc["document_type"],
-            "document_number": doc["document_number"],
-        }
+    @staticmethod
+    def _meta_doc(doc: Record) -> Record:
+        return {"document": doc["url"], **{k: doc[k] for k in ("document_type", "document_number")}}
 
     @staticmethod
     def _meta_client(client: Record) -> Record:
@@ -1092,8 +996,3 @@ class MakeLeapsState(Emulator):
         }
         self._cols["history"].add(mid, entry)
         return entry
-
-    def _seed_tags(self) -> None:
-        for tag in D.TAGS:
-            mid = self._new_mid()
-            self._cols["tags"].add(mid, {"mid": mid, "url": self._url("tag", mid), "name": tag})
