@@ -354,6 +354,35 @@ async def test_document_create_update_delete(ml: Wire) -> None:
     assert history[0]["event_name"] == "document_deleted"
 
 
+async def test_a_zero_tax_rate_is_a_rate_and_a_null_position_keeps_the_order(ml: Wire) -> None:
+    """A tax-exempt document (``tax_rate`` 0) gets no tax, not the default 10%; a line item
+    whose ``position`` is null stays where it was given (found in review: it was a 500)."""
+    client_url = await a_client_url(ml)
+    payload = {
+        "document_type": "invoice",
+        "document_number": "T-0000",
+        "client": client_url,
+        "currency": "JPY",
+        "date": "2024-07-01",
+        "autocalculate": True,
+        "tax_rate": "0",
+        "lineitems": [
+            {"kind": "normal", "description": "a", "unit_cost": "1000", "quantity": "1"},
+            {
+                "kind": "normal",
+                "description": "b",
+                "unit_cost": "500",
+                "quantity": "2",
+                "position": None,
+            },
+        ],
+    }
+    created = await ml.ok("POST", "/document/", 201, json_body=payload)
+    assert [li["description"] for li in created["lineitems"]] == ["a", "b"]
+    assert created["subtotal"] == "2000"
+    assert created["tax"] == "0" and created["total"] == "2000"
+
+
 async def test_validation_errors_have_the_documented_shape(ml: Wire) -> None:
     client_url = await a_client_url(ml)
     status, body, _ = await ml.call(

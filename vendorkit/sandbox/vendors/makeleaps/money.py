@@ -14,7 +14,11 @@ def autocalculate(doc: Record) -> None:
     """Totals, line prices and ``mixed_tax_rate_totals`` as the docs' autocalculation does."""
     currency = doc.get("currency") or "JPY"
     places = _places(currency)
-    doc_rate = _decimal(str(doc.get("tax_rate") or DEFAULT_TAX_RATE)) or DEFAULT_TAX_RATE
+    given = doc.get("tax_rate")
+    # A rate of 0 is a rate (tax-exempt), not an absent one: only None or "" falls back.
+    doc_rate = _decimal(str(given)) if given not in (None, "") else DEFAULT_TAX_RATE
+    if doc_rate is None:
+        doc_rate = DEFAULT_TAX_RATE
     round_down = doc.get("round_tax_down", True)
     subtotal = running = sales_base = withholding_base = Decimal(0)
     per_rate: dict[Decimal, Decimal] = {}

@@ -268,7 +268,9 @@ class MakeLeapsRules(MakeLeapsState):
                             "custom": cat["tax_rate"],
                         }.get(category or "")
             item.update({k: v for k, v in li.items() if k != "position"})
-            out.append((li.get("position", i), item))
+            # A null (or absent) position keeps the item where it was given.
+            position = li.get("position")
+            out.append((i if position is None else position, item))
         return [item for _, item in sorted(out, key=lambda p: p[0])]
 
     def _apply_doc_derived(self, doc: Record) -> None:
