@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["NonFinite", "dumps_fast", "dumps_sorted", "loads"]
+__all__ = ["NonFinite", "dumps_fast", "dumps_lines_fast", "dumps_sorted", "loads"]
 
 
 class NonFinite(float):
@@ -56,6 +56,15 @@ def dumps_fast(value: Any) -> bytes | None:
     surrogate or an odd value)."""
     try:
         return _ENCODER.encode(value)
+    except _SLOW_WRITE:
+        return None
+
+
+def dumps_lines_fast(values: Any) -> bytes | None:
+    """``values`` as JSON lines (each followed by a line break) in one msgspec call, or None
+    where one of them is not written as ``json.dumps`` would write it (see ``dumps_fast``)."""
+    try:
+        return _ENCODER.encode_lines(values)
     except _SLOW_WRITE:
         return None
 

@@ -114,6 +114,41 @@ async def test_cancelled_export_resumes_without_duplicates(tmp_path: Path) -> No
         assert emu.counters.total_requests - requests_before <= 13
 
 
+async def test_a_crash_between_checkpoints_loses_no_record_and_repeats_none(
+    tmp_path: Path,
+) -> None:
+    """Checkpoints are written at most every ``CHECKPOINT_INTERVAL`` while a job walks, so a
+    process killed between two holds output beyond its checkpoint. The directory as such a
+    crash leaves it (copied from inside the run, mid-walk) resumes to every record exactly
+    once: the output is cut back to the checkpoint's position."""
+    import shutil
+
+    crashed = tmp_path / "crashed"
+    async with Sandbox(vendors=["leanlaw"], records=120, seed=4) as sb:
+        count = 0
+
+        def on_progress(event: Progress) -> None:
+            nonlocal count
+            if event.event == "page":
+                count += 1
+                if count == 6:  # what a SIGKILL here would leave on disk
+                    shutil.copytree(tmp_path / "run", crashed)
+
+        async with sb.client("leanlaw") as ll:
+            job = Job(client=ll, resource="clients")
+            done = await export(
+                [job], out=tmp_path / "run", page_size=10, concurrency=1, on_progress=on_progress
+            )
+            assert done.ok and count == 12
+            part = crashed / "leanlaw" / "clients.jsonl.part"
+            assert len(read_jsonl(part)) == 60  # written beyond the (older) checkpoint
+            result = await export([job], out=crashed, page_size=10, resume=True)
+        assert result.ok
+        final = crashed / "leanlaw" / "clients.jsonl"
+        assert output_ids(final) == store_ids(sb.emulator("leanlaw"), "clients")
+        assert len(read_jsonl(final)) == 120
+
+
 async def test_daily_budget_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     async with Sandbox(vendors=["leanlaw"], records=100, seed=5) as sb:
         events: list[Progress] = []

@@ -65,6 +65,11 @@ log = logging.getLogger("vendorkit")
 
 #: The folder under ``out=`` that holds the checkpoints (no job name may start with a dot).
 CHECKPOINTS = ".checkpoints"
+#: Seconds between checkpoints written while a job walks (one after every page cost more than
+#: the page: an atomic rename each time). A crash loses at most this much progress, never a
+#: record: the output is cut back to the checkpoint's position on resume. Stops, failures,
+#: cancellations and the end of each partition always write the latest state.
+CHECKPOINT_INTERVAL = 1.0
 
 
 def _is_client(_: Any, attribute: Any, value: Any) -> None:
@@ -447,6 +452,7 @@ class _JobRun:
         # The checkpoint as last saved: a stop or a failure is recorded on it, never on a state
         # half-way between two pages (a resume point ahead of the position saved would be a gap).
         self.saved: Checkpoint | None = None
+        self.stored_at = 0.0  # monotonic time of the last checkpoint written to disk
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -501,15 +507,22 @@ class _JobRun:
     def _restart(self) -> None:
         self._adopt(Checkpoint(job=self.job.key, fingerprint=self.fingerprint))
 
-    def _save(self, sink: Sink) -> None:
+    def _save(self, sink: Sink, *, soon: bool = False) -> None:
+        """The checkpoint as of now (the sink holds every page handed over). ``soon``: written
+        to disk only if the last write is ``CHECKPOINT_INTERVAL`` old, else kept in memory as
+        the latest consistent state (a stop, a failure or a cancellation writes it)."""
         ck, r = self.ck, self.result
         ck.sink_position = _jsonable(sink.position())
         ck.records, ck.pages, ck.bytes, ck.total = r.records, r.pages, r.bytes, r.total
+        if soon and time.monotonic() - self.stored_at < CHECKPOINT_INTERVAL:
+            self.saved = attrs.evolve(ck, skipped_parents=list(ck.skipped_parents))
+            return
         self._store(ck)
 
     def _store(self, ck: Checkpoint) -> None:
         ck.save(self.ck_path)
         self.saved = attrs.evolve(ck, skipped_parents=list(ck.skipped_parents))
+        self.stored_at = time.monotonic()
 
     def _save_quietly(self, *, stopped: str | None = None, error: str | None = None) -> None:
         """Record a stop or a failure in the checkpoint as last saved, if this run owns it; a
@@ -629,6 +642,9 @@ class _JobRun:
                     "stopped", f"stopped at the rate limit; resume later: {result.error}"
                 )
             )
+        except asyncio.CancelledError:
+            self._save_quietly()  # the latest page handed over, for --resume
+            raise
         except Exception as exc:
             start()
             result.status = "failed"
@@ -745,7 +761,7 @@ class _JobRun:
                             ck.partition_start = dict(page.resume)
                         ck.partition_records += len(page.records)
                         ck.partition_pages += 1
-                        self._save(sink)
+                        self._save(sink, soon=True)
                         state.emit(state.progress("page"))
                 ck.partition_done, ck.resume = True, None
                 ck.partition_index += 1

@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from vendorkit._json import dumps_fast
+from vendorkit._json import dumps_fast, dumps_lines_fast
 
 __all__ = [
     "FORMULA_STARTS",
@@ -123,11 +123,15 @@ def _slow_lines(records: Iterable[Any]) -> bytes:
         return escape_surrogates(text).encode("utf-8")
 
 
-def encode_lines(records: Iterable[Any]) -> bytes:
-    """Records as JSON lines, in UTF-8. Each record is written by msgspec (``vendorkit._json``)
-    where that gives the very bytes ``json_line`` would give in meaning; the rare record it
-    cannot write the same way (a line break character, a lone surrogate) is written by
-    ``json_line`` and escaped as the module's docstring says."""
+def encode_lines(records: Sequence[Any]) -> bytes:
+    """Records as JSON lines, in UTF-8. The page is written by msgspec (``vendorkit._json``) in
+    one call where that gives what ``json_line`` would give in meaning; in the rare page it
+    cannot write the same way (a line break character, a lone surrogate), each record is
+    written on its own, and those that need it by ``json_line``, escaped as the module's
+    docstring says."""
+    page = dumps_lines_fast(records)
+    if page is not None and not any(b in page for b in _LINE_BREAK_BYTES):
+        return page
     out = []
     for record in records:
         data = _fast_line(record)
