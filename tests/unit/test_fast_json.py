@@ -1,6 +1,7 @@
-"""The fast JSON path (``vendorkit._json``, msgspec) reads and writes what the standard library
-would: property tests over generated JSON values and over arbitrary bytes, plus the cases where
-msgspec alone would differ (integers beyond 64 bits, NaN, lone surrogates, line breaks)."""
+"""The fast paths give what the slow ones would: JSON read and written by msgspec
+(``vendorkit._json``) as the standard library would (property tests over generated JSON values
+and arbitrary bytes, plus the cases where msgspec alone would differ: integers beyond 64 bits,
+NaN, lone surrogates, line breaks), and CSV cells and columns by their shortcuts."""
 
 from __future__ import annotations
 
@@ -106,3 +107,20 @@ def test_canonical_form_is_equal_for_equal_values(value: Any) -> None:
     if isinstance(value, dict):
         copy = dict(reversed(list(copy.items())))  # other key order, same value
     assert _json.dumps_sorted(value) == _json.dumps_sorted(copy)
+
+
+@given(texts)
+def test_a_csv_cell_is_the_escaped_neutralised_text(text: str) -> None:
+    from vendorkit.export._text import csv_cell, escape_surrogates, neutralise_cell
+
+    assert csv_cell(text) == neutralise_cell(escape_surrogates(text))
+    assert csv_cell(text, neutralise=False) == escape_surrogates(text)
+
+
+@given(st.dictionaries(texts, decoded_values, max_size=5))
+def test_the_first_csv_pass_finds_the_columns_flatten_gives(record: dict[str, Any]) -> None:
+    from vendorkit.export._text import flat_names, flatten
+
+    names: dict[str, None] = {}
+    flat_names(record, names)
+    assert list(names) == list(flatten(record))

@@ -15,17 +15,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
+from vendorkit import _json
 from vendorkit.errors import CheckpointError, ClientStateError
 
 from ._files import create_private, ensure_root, open_private, replace_into
 from ._position import FilePosition, Verifier
-from ._text import csv_cell, encode_lines, flatten
+from ._text import csv_cell, encode_lines, flat_names, flatten
 
 __all__ = ["CsvSink", "JsonlSink", "Sink", "flatten"]
 
@@ -188,16 +188,17 @@ class CsvSink(JsonlSink):
         with open(open_private(self.part, write=False), encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
-                    yield flatten(json.loads(line))
+                    yield flatten(_json.loads(line))
 
     async def _finish(self) -> None:
         await _in_thread(self._assemble)
 
     def _assemble(self) -> None:
         columns: dict[str, None] = {}
-        for row in self._rows():
-            for key in row:
-                columns.setdefault(key, None)
+        with open(open_private(self.part, write=False), encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    flat_names(_json.loads(line), columns)
         names = list(columns)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(create_private(tmp), "w", newline="", encoding="utf-8") as fh:

@@ -36,6 +36,7 @@ cell it is written as the six characters ``\\udXXX`` (the JSONL output keeps the
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "dumps_line",
     "encode_lines",
     "escape_surrogates",
+    "flat_names",
     "flatten",
     "json_line",
     "neutralise_cell",
@@ -147,6 +149,12 @@ def _escape_key(key: Any) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _column(base: str, key: str) -> str:
+    """``base`` + the escaped ``key``: records share their keys, so each is escaped once."""
+    return base + _escape_key(key)
+
+
 # One token of a column name: an escaped backslash or dot, an escaped lone surrogate, a
 # separator, a run of plain text, or a backslash that escapes nothing (kept as it is).
 _TOKEN = re.compile(r"\\\\|\\\.|\\ud[89a-f][0-9a-f]{2}|\.|[^\\.]+|\\")
@@ -178,6 +186,22 @@ def column_keys(name: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def flat_names(record: Mapping[str, Any], names: dict[str, None]) -> None:
+    """Add to ``names`` (in order of first appearance) the columns ``flatten(record)`` has,
+    without working out their values: what the first of a CSV's two passes needs."""
+    stack = [("", iter(record.items()))]
+    while stack:
+        base, items = stack[-1]
+        for key, value in items:
+            name = _column(base, key) if type(key) is str else f"{base}{_escape_key(key)}"
+            if value and isinstance(value, Mapping):
+                stack.append((name + ".", iter(value.items())))
+                break
+            names.setdefault(name, None)
+        else:
+            stack.pop()
+
+
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested objects become ``a.b`` columns (an empty one the text ``{}``), a dot or a backslash
     inside a key escaped with a backslash (``column_keys`` reads a name back); lists are kept as
@@ -189,8 +213,11 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     while stack:
         base, items = stack[-1]
         for key, value in items:
-            name = f"{base}{_escape_key(key)}"
-            if isinstance(value, Mapping):
+            name = _column(base, key) if type(key) is str else f"{base}{_escape_key(key)}"
+            kind = type(value)
+            if kind is str or kind is int or kind is float:  # nearly every value: no more tests
+                out[name] = value
+            elif isinstance(value, Mapping):
                 if value:
                     stack.append((name + ".", iter(value.items())))
                     break
@@ -235,8 +262,17 @@ def csv_cell(value: Any, *, neutralise: bool = True) -> Any:
     """What the CSV writer gets for one flattened value: text escaped (and neutralised unless
     ``neutralise=False``), numbers as they are."""
     if isinstance(value, str):
-        text = escape_surrogates(value) if _SURROGATE.search(value) else value
-        return neutralise_cell(text) if neutralise else text
+        if value.isascii():  # a C-speed test: ASCII holds no surrogate
+            text = value
+        else:
+            text = escape_surrogates(value) if _SURROGATE.search(value) else value
+        if not neutralise or not text:
+            return text
+        first = text[0]
+        if first.isascii() and first.isalnum():
+            # Starts with a letter or a digit: no formula sign, no leading space before one.
+            return text
+        return neutralise_cell(text)
     if isinstance(value, int | float):
         return value
     return csv_cell(str(value), neutralise=neutralise)
