@@ -53,7 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
     results = load_previous() if args.only else {}
-    results["machine"] = _report.machine(command.strip())
+    this_run = _report.machine(command.strip())
+    if args.only and "machine" in results:  # the full run's machine line stays; note this one
+        results["machine"].setdefault("reruns", []).append(
+            f"{args.only}: `{this_run['command']}`, {this_run['date']}, commit {this_run['commit']}"
+        )
+    else:
+        results["machine"] = this_run
     names = [args.only] if args.only else list(SECTIONS)
     print(
         f"# vendorkit benchmarks: {results['machine']['cores']} cores, "

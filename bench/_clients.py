@@ -191,8 +191,8 @@ async def hand_csv(target: Target, workdir: Path) -> Ids:
 
 def dlt_client(target: Target, workdir: Path) -> Ids:
     """dlt's RESTClient with the paginator matching the style. It is synchronous (requests)."""
-    from dlt.sources.helpers.rest_client.client import RESTClient
     from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+    from dlt.sources.helpers.rest_client.client import RESTClient
     from dlt.sources.helpers.rest_client.paginators import (
         BasePaginator,
         JSONLinkPaginator,

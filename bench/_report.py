@@ -250,6 +250,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"vendorkit {m['vendorkit']} at commit `{m['commit']}`. Command: `{m['command']}`.",
         "",
     ]
+    if m.get("reruns"):
+        lines += ["Sections re-run since: " + "; ".join(m["reruns"]) + ".", ""]
     if "throughput" in results:
         lines += [
             "## Throughput",
