@@ -40,6 +40,13 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks; figures are printed as ratios against a baseline measured in the same run."""
-    session.install("-e", ".[test]")
+    """Benchmarks, never part of the tests' pass/fail: vendorkit against a hand-written aiohttp
+    loop, hand-written export loops and dlt's RESTClient, as ratios measured in the same run;
+    also engine cost, quota use, memory, the sandbox. Writes bench/results.json,
+    docs/performance.md and docs/performance.png. ``nox -s bench -- --quick`` for a smoke run,
+    ``-- --only quota`` for one section. The quota section uses Redis database 14 at
+    127.0.0.1:6379 (and empties it)."""
+    # The bench's own extras: orjson (the baseline's decoder, the data server), dlt (a peer
+    # client), matplotlib (the chart); redis for the shared-quota section.
+    session.install("-e", ".[redis]", "orjson", "dlt", "matplotlib")
     session.run("python", "-m", "bench", *session.posargs)

@@ -1,131 +1,85 @@
-"""``python -m bench [--quick]``: export throughput per pagination style (sequential vs concurrent,
-against a plain-aiohttp baseline), peak memory at 10,000 vs 1,000,000 records, and the sandbox's
-requests per second. Everything runs on 127.0.0.1, bounded in time."""
+"""``python -m bench [--quick] [--only SECTION]``: vendorkit measured side by side with a
+hand-written aiohttp loop (the practical limit), hand-written export loops and dlt's RESTClient,
+plus the engine's per-request cost, quota use, peak memory and the sandbox's serving rate.
+
+Writes ``bench/results.json`` (raw figures), ``docs/performance.md`` and ``docs/performance.png``
+(both made from that JSON). ``--only`` re-runs one section and keeps the others' last results.
+Everything runs on 127.0.0.1; nothing here is part of the tests' pass/fail.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
+from bench import _report, _sections, _throughput
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+SECTIONS: dict[str, tuple[str, Callable[[bool], dict[str, Any]]]] = {
+    "throughput": ("throughput, ratios to the hand fan-out", _throughput.run),
+    "engine": ("per-request CPU of the engine, Redis limiter latency", _sections.engine_cost),
+    "quota": ("quota use, 1 and 4 processes", _sections.quota),
+    "memory": ("peak RSS of an export", _sections.memory),
+    "sandbox": ("sandbox emulators' list pages per second", _sections.sandbox),
+}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke-sized run (< 3 minutes)")
+    parser.add_argument("--only", choices=sorted(SECTIONS), help="run this section only")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="throughput: how long one baseline walk should take (default 0.5, quick 0.1)",
+    )
+    return parser.parse_args(argv)
 
 
-@contextlib.contextmanager
-def server(records: int) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench._server", str(port), str(records)])
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def load_previous() -> dict[str, Any]:
+    if RESULTS.exists():
+        return dict(json.loads(RESULTS.read_text(encoding="utf-8")))
+    return {}
 
 
-def worker(style: str, base: str, concurrency: int, page_size: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench._export_worker",
-                style,
-                base,
-                out,
-                str(concurrency),
-                str(page_size),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=600,
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    results = load_previous() if args.only else {}
+    this_run = _report.machine(command.strip())
+    if args.only and "machine" in results:  # the full run's machine line stays; note this one
+        results["machine"].setdefault("reruns", []).append(
+            f"{args.only}: `{this_run['command']}`, {this_run['date']}, commit {this_run['commit']}"
         )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-async def baseline(base: str, page_size: int) -> dict[str, Any]:
-    """The same walk with plain aiohttp: fetch, parse, write a line per record. No vendorkit."""
-    records = 0
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out, open(Path(out) / "b.jsonl", "w") as fh:
-        async with aiohttp.ClientSession() as session:
-            offset = 0
-            while True:
-                url = f"{base}/v2/clients?offset={offset}&limit={page_size}"
-                async with session.get(url, headers={"Authorization": "Bearer x"}) as resp:
-                    body = json.loads(await resp.read())
-                data = body["data"]
-                for r in data:
-                    fh.write(json.dumps(r, separators=(",", ":")) + "\n")
-                records += len(data)
-                offset += len(data)
-                if not data or offset >= body["pagination"]["total"]:
-                    break
-    return {"records": records, "seconds": time.perf_counter() - started}
-
-
-def rate(r: dict[str, Any]) -> float:
-    return float(r["records"]) / float(r["seconds"])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
-    args = parser.parse_args()
-    n = 20_000 if args.quick else 100_000
-    big = 100_000 if args.quick else 1_000_000
-    small = 10_000
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    print(f"# vendorkit benchmarks on {os.cpu_count()} cores, python {sys.version.split()[0]}")
-
-    print(f"\n## export throughput, {n:,} records (page size 500)")
-    with server(n) as base:
-        base_r = rate(asyncio.run(baseline(base, 500)))
-        print(f"baseline (plain aiohttp, sequential, offset style): {base_r:,.0f} records/s")
-        for style in ("offset", "page", "cursor"):
-            seq = rate(worker(style, base, 1, 500))
-            conc = rate(worker(style, base, 8, 500))
-            print(
-                f"{style:>6}: sequential {seq:>9,.0f}/s ({seq / base_r:.2f}x baseline)  "
-                f"concurrency=8 {conc:>9,.0f}/s ({conc / base_r:.2f}x baseline, "
-                f"{conc / seq:.2f}x sequential)"
-            )
-
-    print("\n## peak memory of an export process (offset style, page 1000, concurrency 8)")
-    peaks = {}
-    for size in (small, big):
-        with server(size) as base:
-            r = worker("offset", base, 8, 1000)
-        peaks[size] = r["peak_mib"]
-        print(f"{size:>9,} records: peak RSS {r['peak_mib']:.1f} MiB, {rate(r):,.0f} records/s")
-    print(f"ratio {big:,} / {small:,}: {peaks[big] / peaks[small]:.2f}x (flat means ~1.0)")
-
-    with contextlib.suppress(ImportError):
-        from bench import sandbox_rps
-
-        print("\n## sandbox emulator throughput")
-        sandbox_rps.main()
+    else:
+        results["machine"] = this_run
+    names = [args.only] if args.only else list(SECTIONS)
+    print(
+        f"# vendorkit benchmarks: {results['machine']['cores']} cores, "
+        f"python {results['machine']['python']}",
+        flush=True,
+    )
+    for name in names:
+        title, run = SECTIONS[name]
+        print(f"\n## {title}", flush=True)
+        started = time.monotonic()
+        if name == "throughput":
+            results[name] = _throughput.run(args.quick, seconds=args.seconds)
+        else:
+            results[name] = run(args.quick)
+        print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    _report.write(results)
+    body = _report.markdown(results)
+    print("\n" + body[body.index("Machine:") :])
+    print(f"written: {RESULTS.relative_to(RESULTS.parent.parent)}, docs/performance.md")
 
 
 if __name__ == "__main__":

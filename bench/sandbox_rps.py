@@ -1,7 +1,9 @@
-"""Requests per second one sandbox emulator serves for list pages of 20 records (MakeLeaps' fixed
-page size; MakeLeaps documents are the heaviest records), against a trivial aiohttp server (the
-ceiling) under the same load. The emulator runs in its own process (``vendorkit sandbox serve``),
-so the load generator does not steal its CPU; both share this machine's cores."""
+"""List pages per second each sandbox emulator serves (pages of 20 records: MakeLeaps' fixed page
+size; MakeLeaps documents are the heaviest records), against a trivial aiohttp server answering
+20 small records (the ceiling) under the same load. The emulator runs in its own process
+(``vendorkit sandbox serve --no-throttle``), so the load generator does not steal its CPU; both
+share this machine's cores. ``python -m bench --only sandbox`` runs it; so does
+``python -m bench.sandbox_rps``."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from typing import Any
 
 import aiohttp
 
-DURATION = 3.0
+from bench._procs import free_port, wait_for_port
+
 CONCURRENCY = 16
 SERVE = [sys.executable, "-m", "vendorkit", "sandbox", "serve"]
 
@@ -50,12 +53,10 @@ def trivial() -> Iterator[str]:
         "app = web.Application(); app.router.add_get('/', h)\n"
         "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)\n"
     )
-    from bench.__main__ import free_port
-
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
     try:
-        time.sleep(1.0)
+        wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
@@ -94,9 +95,10 @@ async def prepare(vendor: str, base: str, creds: dict[str, Any]) -> tuple[str, d
         return f"{base}/api/partner/{mid}/document/", headers
 
 
-async def load(url: str, headers: dict[str, str]) -> float:
+async def load(url: str, headers: dict[str, str], duration: float) -> float:
+    """Pages per second with ``CONCURRENCY`` requests in flight for ``duration`` seconds."""
     count = 0
-    deadline = time.perf_counter() + DURATION
+    deadline = time.perf_counter() + duration
     async with aiohttp.ClientSession() as s:
 
         async def one() -> None:
@@ -113,15 +115,31 @@ async def load(url: str, headers: dict[str, str]) -> float:
         return count / (time.perf_counter() - started)
 
 
-def main() -> None:
+VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
+
+
+def measure(duration: float = 3.0) -> dict[str, Any]:
+    """The ceiling, then each emulator; ratios to the ceiling."""
     with trivial() as url:
-        ceiling = asyncio.run(load(url, {}))
-    print(f"trivial aiohttp server (ceiling): {ceiling:,.0f} req/s, concurrency {CONCURRENCY}")
-    for vendor in ("makeleaps", "leady", "leaddesk", "leanlaw"):
+        ceiling = asyncio.run(load(url, {}, duration))
+    print(f"  trivial aiohttp server (ceiling): {ceiling:,.0f} pages/s, concurrency {CONCURRENCY}")
+    vendors: dict[str, dict[str, float]] = {}
+    for vendor in VENDORS:
         with serve(vendor) as (base, creds):
             page_url, headers = asyncio.run(prepare(vendor, base, creds))
-            rps = asyncio.run(load(page_url, headers))
-        print(f"{vendor:>10}: {rps:>7,.0f} list pages/s ({rps / ceiling:.2f}x ceiling)")
+            rps = asyncio.run(load(page_url, headers, duration))
+        vendors[vendor] = {"pages_per_second": rps, "ratio": rps / ceiling}
+        print(f"  {vendor:>10}: {rps:>7,.0f} list pages/s ({rps / ceiling:.2f}x ceiling)")
+    return {
+        "ceiling": ceiling,
+        "concurrency": CONCURRENCY,
+        "duration": duration,
+        "vendors": vendors,
+    }
+
+
+def main() -> None:
+    measure()
 
 
 if __name__ == "__main__":
