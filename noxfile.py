@@ -46,7 +46,7 @@ def bench(session: nox.Session) -> None:
     docs/performance.md and docs/performance.png. ``nox -s bench -- --quick`` for a smoke run,
     ``-- --only quota`` for one section. The quota section uses Redis database 14 at
     127.0.0.1:6379 (and empties it)."""
-    # The bench's own extras: orjson (the baseline's decoder, the data server), dlt (a peer
-    # client), matplotlib (the chart); redis for the shared-quota section.
-    session.install("-e", ".[redis]", "orjson", "dlt", "matplotlib")
+    # The bench extra: orjson (the baseline's decoder, the data server), dlt (a peer client),
+    # matplotlib (the chart), redis for the shared-quota section.
+    session.install("-e", ".[bench]")
     session.run("python", "-m", "bench", *session.posargs)

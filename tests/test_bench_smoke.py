@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("orjson")
-
 from aiohttp import web
 
 from bench._clients import CLIENTS, Target
@@ -56,8 +53,6 @@ def root() -> Iterator[str]:
 def test_every_client_gets_every_record_once(
     root: str, style: str, client: str, tmp_path: Path
 ) -> None:
-    if client == "dlt":
-        pytest.importorskip("dlt")
     target = Target(style, root, 0, TOTAL, 100)
     run = CLIENTS[client].run
     ids_of = (
