@@ -132,8 +132,8 @@ def quota_lines(r: dict[str, Any]) -> list[str]:
         "'Sustained' is the rate from the first completed request to the last, less the first "
         "window's burst: a moving window lets a whole window's quota go at once at the start, "
         "which flatters a short run. vendorkit keeps each freed slot of a window unused for a "
-        "guard of a tenth of the window (at most 0.25 s), so a one-second quota tops out near "
-        "1/1.1 = 0.91 sustained.",
+        "guard of a fortieth of the window (at most 0.25 s), so a one-second quota tops out "
+        "near 1/1.025 = 0.97 sustained.",
         "",
     ]
 

@@ -10,9 +10,11 @@ arrives, and arrivals are not spaced like departures (a request that waited for 
 met a busy server arrives later than one sent a second afterwards on a warm connection). So a
 client counting exactly the vendor's window can still make the vendor see one request too many.
 A freed slot is therefore taken again only ``guard`` seconds after the window lets it go (a
-tenth of the window, at most 0.25 s): the admission itself stays limits' atomic moving window,
-the guard only decides when to try. Two processes racing for one freed slot at the same instant
-can still shave the guard for that slot; the vendor's 429 and Retry-After remain the last line.
+fortieth of the window, at most 0.25 s: 25 ms of a one-second window, which leaves 0.97 of the
+quota usable, where a tenth cost a one-second quota 9%). The admission itself stays limits'
+atomic moving window; the guard only decides when to try. Two processes racing for one freed
+slot at the same instant can still shave the guard for that slot; the vendor's 429 and
+Retry-After remain the last line.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ class RateLimiter:
         """Seconds a freed slot of this window stays unused (see the module docstring)."""
         if self._guard is not None:
             return self._guard
-        return min(0.25, item.get_expiry() / 10)
+        return min(0.25, item.get_expiry() / 40)
 
     async def wait_time(self) -> float:
         """Seconds until every window has room, guard included (0: now)."""
