@@ -42,3 +42,21 @@ def test_quota_validation_and_str() -> None:
         Quota(1, 0.0)
     assert str(Quota(120, 60.0)) == "120/60s"
     assert Quota(3, 0.4).item().get_expiry() == 1  # sub-second windows round up to one second
+
+
+async def test_an_in_memory_slot_is_taken_without_a_turn_of_the_event_loop() -> None:
+    """A free slot in memory costs no suspension: the coroutine finishes on its first step
+    (limits' asyncio memory storage cost every request extra event-loop turns, issue 10)."""
+    from vendorkit.core._ratelimit import RateLimiter, parse_quotas
+
+    limiter = RateLimiter(parse_quotas("120/minute;5000/day"), key="account:x")
+    for _ in range(3):
+        step = limiter.acquire()
+        try:
+            step.send(None)
+        except StopIteration as done:
+            assert done.value == 0.0  # no wait
+        else:  # pragma: no cover - the failure this test exists for
+            step.close()
+            raise AssertionError("acquire() suspended although a slot was free")
+    assert (await limiter.remaining())[parse_quotas("120/minute")[0]] == 117

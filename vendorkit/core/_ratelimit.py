@@ -30,7 +30,9 @@ from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
 from limits.aio.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from limits.storage import MemoryStorage as SyncMemoryStorage
 from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter as SyncMovingWindow
 
 from vendorkit.errors import ClientStateError, ConfigurationError, TransportError
 
@@ -125,8 +127,13 @@ class RateLimiter:
         self._hit_order = sorted(self._items, key=lambda i: i.get_expiry())
         self._key = key
         self._pool: Any = None
+        # In memory, limits' synchronous storage: its asyncio one costs every request extra
+        # turns of the event loop (a lock and an expiry task per hit), which measured more than
+        # the rest of the engine. Its calls are plain function calls that never block.
+        self._sync: Any = None
         if storage is None:
-            self._storage: Storage = MemoryStorage()
+            self._sync = SyncMovingWindow(SyncMemoryStorage())
+            self._storage: Storage = MemoryStorage()  # not used for hits; kept for the type
         elif isinstance(storage, str):
             self._storage = self._from_url(storage)
         else:
@@ -198,9 +205,11 @@ class RateLimiter:
         for item in self._items:
             # The window stretched by the guard: a read, so a float length is fine.
             span: Any = item.get_expiry() + self.guard(item)
-            oldest, count = await storage.get_moving_window(
-                item.key_for(self._key), item.amount, span
-            )
+            key = item.key_for(self._key)
+            if self._sync is not None:
+                oldest, count = self._sync.storage.get_moving_window(key, item.amount, span)
+            else:
+                oldest, count = await storage.get_moving_window(key, item.amount, span)
             if count >= item.amount:
                 wait = max(wait, oldest + span - time.time())
         return max(0.0, wait)
@@ -234,12 +243,17 @@ class RateLimiter:
         if wait > 0:
             return wait
         for item in self._hit_order:
-            if not await self._limiter.hit(item, self._key):
+            if not await self._hit(item):
                 break
         else:
             return None
         # Another process took the last slot between test and hit: look again.
         return max(0.05, await self.wait_time())
+
+    async def _hit(self, item: RateLimitItem) -> bool:
+        if self._sync is not None:
+            return bool(self._sync.hit(item, self._key))
+        return await self._limiter.hit(item, self._key)
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
@@ -247,7 +261,10 @@ class RateLimiter:
         async def read() -> dict[Quota, int]:
             out: dict[Quota, int] = {}
             for quota, item in zip(self.quotas, self._items, strict=True):
-                stats = await self._limiter.get_window_stats(item, self._key)
+                if self._sync is not None:
+                    stats = self._sync.get_window_stats(item, self._key)
+                else:
+                    stats = await self._limiter.get_window_stats(item, self._key)
                 out[quota] = stats.remaining
             return out
 
@@ -256,7 +273,10 @@ class RateLimiter:
     async def reset(self) -> None:
         async def clear() -> None:
             for item in self._items:
-                await self._limiter.clear(item, self._key)
+                if self._sync is not None:
+                    self._sync.clear(item, self._key)
+                else:
+                    await self._limiter.clear(item, self._key)
 
         await _storage(clear)
 
