@@ -191,16 +191,9 @@ class LeanLawEmulator(Emulator):
         self, request: web.Request, collection: str, current: dict[str, Any] | None
     ) -> dict[str, Any]:
         self._selection(request, collection, single=True)
-        body = await read_body(
-            request,
-            malformed=lambda _: Problem(
-                400, "The request body is not valid JSON.", code="ValidationError", fields={}
-            ),
-        )
+        body = await read_body(request, malformed=lambda _: _bad_body("is not valid JSON"))
         if not isinstance(body, dict):
-            raise Problem(
-                400, "The request body must be a JSON object.", code="ValidationError", fields={}
-            )
+            raise _bad_body("must be a JSON object")
         fields = SCHEMAS[collection].fields
         changes, issues = validate(body, fields, creating=current is None, exists=self.store)
         if issues:
@@ -251,6 +244,10 @@ class LeanLawEmulator(Emulator):
     async def _client_matters(self, request: web.Request) -> web.StreamResponse:
         client = self._find(request, "clients")
         return await self._list(request, "matters", extra=(("clientId", client["id"]),))
+
+
+def _bad_body(why: str) -> Problem:
+    return Problem(400, f"The request body {why}.", code="ValidationError", fields={})
 
 
 def _shape(collection: str, record: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
