@@ -1,8 +1,6 @@
-"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it:
-the four OAuth2 grants with rotating refresh tokens, HAL collections paged by ``page``/``per_page``,
-objects and their relations, Laravel-style 422s. What it emulates, and what it assumes where the
-docs are silent, is written once, in ``docs/sandbox/leaddesk.md``.
-"""
+"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it. What
+it emulates, and assumes where the docs are silent, is written once, in ``docs/sandbox/leaddesk.md``
+(OAuth2 grants with rotation, HAL collections, relations, Laravel-style 422s)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Static vocabularies for the Leady emulator's seed data: Czech, Slovak and foreign company names,
-Czech person names with their feminine forms, cities, page paths and the two code lists
-(turnover and employee-count categories in the style of the Czech Statistical Office). Pure data,
-no I/O; the emulator draws from it with a seeded ``random.Random``."""
+"""The Leady seed's vocabularies (Czech, Slovak and foreign companies, Czech names with feminine
+forms, pages, the Czech Statistical Office's code lists), drawn with the seeded ``rng``. No I/O."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``:
-long-lasting user tokens, DRF-style cursor lists and errors, saved filters and the blacklist. What
-it emulates, and what it assumes where the docs are silent, is written once, in
-``docs/sandbox/leady.md``.
-"""
+"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``.
+What it emulates, and assumes where the docs are silent, is written once, in
+``docs/sandbox/leady.md`` (user tokens, DRF-style cursor lists and errors, saved filters)."""
 
 from __future__ import annotations
 

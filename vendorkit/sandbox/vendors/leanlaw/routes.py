@@ -1,8 +1,6 @@
-"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application:
-API keys, ``{"data"}`` objects and ``limit``/``offset`` lists, ``select`` blocks, sparse ``PUT``,
-trace ids. What it emulates, and what it assumes where the docs are silent, is written once, in
-``docs/sandbox/leanlaw.md``.
-"""
+"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application.
+What it emulates, and assumes where the docs are silent, is written once, in
+``docs/sandbox/leanlaw.md`` (API keys, ``limit``/``offset`` lists, ``select``, sparse ``PUT``)."""
 
 from __future__ import annotations
 
