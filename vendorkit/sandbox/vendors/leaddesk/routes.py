@@ -488,14 +488,11 @@ def _accepts_json(accept: str) -> bool:
         return True
     for part in accept.split(","):
         media, *params = (p.strip().lower() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 1.0
+        qs = [v for n, _, v in (p.partition("=") for p in params) if n.strip() == "q"]
+        try:
+            quality = float(qs[-1]) if qs else 1.0  # the last ``q`` counts
+        except ValueError:
+            quality = 1.0
         if quality <= 0:
             continue  # explicitly refused
         if media in ("*/*", "application/*", "application/json") or media.endswith("+json"):

@@ -23,6 +23,8 @@ __all__ = ["LeadyEmulator"]
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 _NOT_FOUND = Problem(404, "Not found.")
+#: An open end of a session period.
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 def _bad(fields: dict[str, list[str]]) -> Problem:
@@ -229,16 +231,11 @@ class LeadyEmulator(Emulator):
         if errors:
             raise _bad(errors)
         ids = self._grouped("sessions", "resource").get(domain, [])
-        lo, hi = bounds
-        if lo is not None or hi is not None:
+        if bounds != [None, None]:
+            lo, hi = bounds[0] or _EARLIEST, bounds[1] or _LATEST
 
             def within(s: dict[str, Any]) -> bool:
-                started = _parse_when(s["start"], False)
-                return (
-                    s["resource"] == domain
-                    and (lo is None or started >= lo)
-                    and (hi is None or started <= hi)
-                )
+                return s["resource"] == domain and lo <= _parse_when(s["start"], False) <= hi
 
             ids = self._ids("sessions", ("period", domain, lo, hi), within)
         return self._page(request, "sessions", ids)
