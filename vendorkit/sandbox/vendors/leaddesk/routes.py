@@ -1,12 +1,10 @@
-"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it:
-the four OAuth2 grants with rotating refresh tokens, HAL collections paged by ``page``/``per_page``,
-objects and their relations, Laravel-style 422s. What it emulates, and what it assumes where the
-docs are silent, is written once, in ``docs/sandbox/leaddesk.md``.
-"""
+"""The LeadDesk emulator: LeadDesk's REST API (``/stable``) as ``leaddesk.txt`` describes it. What
+it emulates, and assumes where the docs are silent, is written once, in ``docs/sandbox/leaddesk.md``
+(OAuth2 grants with rotation, HAL collections, relations, Laravel-style 422s)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -14,7 +12,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from ..._auth import OAuth2, bearer
-from ..._emulator import Emulator, Handler, json_response, read_body
+from ..._emulator import Emulator, json_response, read_body
 from ..._pages import int_params, page_window
 from ..._problem import Problem
 from ..._schema import validate
@@ -76,7 +74,6 @@ class LeadDeskEmulator(Emulator):
     name: ClassVar[str] = "leaddesk"
     base_path: ClassVar[str] = "/stable"
     default_quota: ClassVar[str | None] = None  # the docs publish no quota
-    default_token_ttl: ClassVar[float | None] = 3600.0
     auth_paths: ClassVar[frozenset[str]] = frozenset({TOKEN_PATH})
     #: ``authenticate`` also checks ``Accept`` on the token endpoint.
     open_paths: ClassVar[frozenset[str] | None] = frozenset()
@@ -104,13 +101,8 @@ class LeadDeskEmulator(Emulator):
         return {"username": self.username, "password": self.password}
 
     def credentials(self, base_url: str) -> dict[str, Any]:
-        return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "username": self.username,
-            "password": self.password,
-            "base_url": base_url,
-        }
+        client = {"client_id": self.client_id, "client_secret": self.client_secret}
+        return {**client, **self.login(), "base_url": base_url}
 
     def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
         # One id per kind of error: every 429 (throttle or fault) is ``too_many_requests``.
@@ -127,34 +119,28 @@ class LeadDeskEmulator(Emulator):
     def add_routes(self, app: web.Application) -> None:
         bp, r = self.base_path, app.router
         r.add_post(bp + TOKEN_PATH, self._token)
-        on = self._on
         for coll in SINGULAR:
-            r.add_get(f"{bp}/{coll}", on(self._list, coll))
-            r.add_get(f"{bp}/{coll}/{{id}}", on(self._get, coll))
+            item = f"{bp}/{coll}/{{id}}"
+            r.add_get(f"{bp}/{coll}", partial(self._records, coll=coll))
+            r.add_get(item, partial(self._get, coll=coll))
             if coll in CUSTOM_FIELDS:
-                r.add_get(f"{bp}/{coll}/{{id}}/custom_fields", on(self._custom_fields, coll))
+                r.add_get(item + "/custom_fields", partial(self._custom_fields, coll=coll))
             if coll not in WRITABLE:
                 continue
-            r.add_post(f"{bp}/{coll}", on(self._create, coll))
-            r.add_patch(f"{bp}/{coll}/{{id}}", on(self._update, coll))
-            r.add_delete(f"{bp}/{coll}/{{id}}", on(self._delete, coll))
+            r.add_post(f"{bp}/{coll}", partial(self._create, coll=coll))
+            r.add_patch(item, partial(self._update, coll=coll))
+            r.add_delete(item, partial(self._delete, coll=coll))
             if coll in RELATIONS:
-                r.add_post(f"{bp}/{coll}/{{id}}", on(self._post_item, coll))
-                for rel in RELATIONS[coll]:
-                    path, key = f"{bp}/{coll}/{{id}}/{rel}", f"{coll}.{rel}"
-                    r.add_get(path, on(self._rel_list, key))
-                    r.add_post(path, on(partial(self._rel_write, how="add"), key))
-                    r.add_patch(path, on(partial(self._rel_write, how="replace"), key))
-                    r.add_delete(path, on(partial(self._rel_write, how="remove"), key))
-                    r.add_get(path + "/{rid}", on(self._rel_get, key))
-                    r.add_delete(path + "/{rid}", on(self._rel_remove, key))
-
-    @staticmethod
-    def _on(fn: Callable[[web.Request, str], Awaitable[web.Response]], arg: str) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            return await fn(request, arg)
-
-        return handler
+                r.add_post(item, partial(self._post_item, coll=coll))
+            for rel in RELATIONS.get(coll, ()):
+                path = f"{item}/{rel}"
+                r.add_get(path, partial(self._rel_list, parent=coll, rel=rel))
+                for method, how in (("POST", "add"), ("PATCH", "replace"), ("DELETE", "remove")):
+                    r.add_route(
+                        method, path, partial(self._rel_write, parent=coll, rel=rel, how=how)
+                    )
+                r.add_get(path + "/{rid}", partial(self._rel_get, parent=coll, rel=rel))
+                r.add_delete(path + "/{rid}", partial(self._rel_remove, parent=coll, rel=rel))
 
     def authenticate(self, request: web.Request) -> None:
         if not _accepts_json(request.headers.get("Accept", "")):
@@ -191,33 +177,24 @@ class LeadDeskEmulator(Emulator):
         body = await self._json_body(request)
         if not isinstance(body, dict):
             raise _oauth_missing("grant_type")
-        grant = body.get("grant_type")
-        if not isinstance(grant, str) or not grant:
-            raise _oauth_missing("grant_type")
+        grant = _text_param(body, "grant_type")
         self.counters.token_requests[grant] += 1
-        if (body.get("client_id"), body.get("client_secret")) != (
-            self.client_id,
-            self.client_secret,
-        ):
+        client = (body.get("client_id"), body.get("client_secret"))
+        if client != (self.client_id, self.client_secret):
             raise Problem(401, "Client authentication failed.", code="invalid_client")
         if grant == "refresh_token":
-            token = body.get("refresh_token")
-            if not isinstance(token, str) or not token:
-                raise _oauth_missing("refresh_token")
-            answer = self.oauth.refresh(token)
+            answer = self.oauth.refresh(_text_param(body, "refresh_token"))
             if answer is None:
                 raise Problem(400, "The refresh token is invalid.", code="invalid_request")
             return json_response(answer)
         if grant == "password":
-            for field in ("username", "password"):
-                if not isinstance(body.get(field), str) or not body[field]:
-                    raise _oauth_missing(field)
-            if body["username"] != self.username or body["password"] != self.password:
+            login = {field: _text_param(body, field) for field in ("username", "password")}
+            if login != self.login():
                 raise Problem(401, _BAD_CREDENTIALS, code="invalid_credentials")
             subject: dict[str, Any] = {"username": body["username"]}
         elif grant in ("leaddesk_client_id", "client_user"):
-            fields = ("username", "leaddesk_client_id") if grant == "client_user" else ()
-            for field in (*fields, "leaddesk_client_id"):
+            users = grant == "client_user"
+            for field in ("username", "leaddesk_client_id") if users else ("leaddesk_client_id",):
                 if body.get(field) in (None, ""):
                     raise _oauth_missing(field)
             if str(body["leaddesk_client_id"]) != str(self.leaddesk_client_id):
@@ -228,7 +205,7 @@ class LeadDeskEmulator(Emulator):
                     code="access_denied",
                 )
             subject = {"leaddesk_client_id": self.leaddesk_client_id}
-            if grant == "client_user":
+            if users:
                 known = {u["username"] for u in self.store["users"].values()} | {self.username}
                 if body["username"] not in known:
                     raise Problem(401, _BAD_CREDENTIALS, code="invalid_credentials")
@@ -264,17 +241,16 @@ class LeadDeskEmulator(Emulator):
             raise _NOT_OBJECT
         return body
 
-    def _item_id(self, request: web.Request, coll: str, key: str = "id") -> int:
-        raw = request.match_info[key]
+    def _item_id(self, request: web.Request, coll: str) -> int:
+        raw = request.match_info["id"]
         if raw.isdigit() and int(raw) in self.store[coll]:
             return int(raw)
         raise _not_found(coll, raw)
 
-    def _present(self, origin: str, coll: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    def _present(self, request: web.Request, coll: str, record: dict[str, Any]) -> dict[str, Any]:
+        origin = f"{request.scheme}://{request.host}{self.base_path}"
         own = f"{origin}/{coll}/{record['id']}"
-        links = {"self": own}
-        for rel in RELATIONS.get(coll, {}):
-            links[rel] = f"{own}/{rel}"
+        links = {"self": own, **{rel: f"{own}/{rel}" for rel in RELATIONS.get(coll, {})}}
         if coll in CUSTOM_FIELDS:
             links["custom_fields"] = f"{own}/custom_fields"
         if coll == "calls":
@@ -300,47 +276,33 @@ class LeadDeskEmulator(Emulator):
             raise _validation(dict(sorted(errors.items(), key=lambda e: e[0] != "page")))
         page = values["page"]
         window = page_window(page, values["per_page"], len(items))
-        url = request.url
-        links: dict[str, str] = {"self": str(url.update_query(page=page))}
-        if window.prev is not None:
-            links["prev"] = str(url.update_query(page=window.prev))
-        if window.next is not None:
-            links["next"] = str(url.update_query(page=window.next))
-        return json_response(
-            {
-                "collection": [present(r) for r in items[window.start : window.end]],
-                "_links": links,
-                "_meta": {"total": len(items)},
-            }
-        )
+        links = {
+            rel: str(request.url.update_query(page=at))
+            for rel, at in (("self", page), ("prev", window.prev), ("next", window.next))
+            if at is not None
+        }
+        shown = [present(r) for r in items[window.start : window.end]]
+        return json_response({"collection": shown, "_links": links, "_meta": {"total": len(items)}})
 
-    def _records(
+    async def _records(
         self, request: web.Request, coll: str, records: list[dict[str, Any]] | None = None
     ) -> web.Response:
+        """A collection's list (or the ``records`` given), filtered by ``?field=value``."""
         if records is None:
             store = self.store[coll]
             records = self.views.get(store, coll, lambda: list(store.values()))
-        filters = {
-            k: v
-            for k, v in request.query.items()
-            if k not in ("page", "per_page") and k in FILTERS.get(coll, ())
-        }
-        if filters:
+        wanted = {k: v for k, v in request.query.items() if k in FILTERS.get(coll, ())}
+        if wanted:
             records = [
-                r for r in records if all(_as_query(r.get(k)) == v for k, v in filters.items())
+                r for r in records if all(_as_query(r.get(k)) == v for k, v in wanted.items())
             ]
-        origin = f"{request.scheme}://{request.host}{self.base_path}"
-        return self._collection(request, records, lambda r: self._present(origin, coll, r))
+        return self._collection(request, records, lambda r: self._present(request, coll, r))
 
     # -- handlers: collections and objects ----------------------------------------------------
 
-    async def _list(self, request: web.Request, coll: str) -> web.Response:
-        return self._records(request, coll)
-
     async def _get(self, request: web.Request, coll: str) -> web.Response:
         record = self.store[coll][self._item_id(request, coll)]
-        origin = f"{request.scheme}://{request.host}{self.base_path}"
-        return json_response(self._present(origin, coll, record))
+        return json_response(self._present(request, coll, record))
 
     async def _custom_fields(self, request: web.Request, coll: str) -> web.Response:
         """``GET <coll>/<id>/custom_fields``: the object's custom fields as a collection of
@@ -358,7 +320,7 @@ class LeadDeskEmulator(Emulator):
         record.update(values, created_at=now, updated_at=now)
         self.store[coll][ident] = record
         for key, ids in relations.items():
-            self.relations[key][ident] = dict.fromkeys(ids)
+            self._relate(key, ident, ids, "replace")
         return self.wrote(request, json_response({"id": ident}))
 
     async def _update(self, request: web.Request, coll: str) -> web.Response:
@@ -368,7 +330,7 @@ class LeadDeskEmulator(Emulator):
         if values:
             self.store[coll][ident].update(values, updated_at=iso(datetime.now(UTC)))
         for key, ids in relations.items():
-            self.relations[key][ident] = dict.fromkeys(ids)
+            self._relate(key, ident, ids, "replace")
         return self.wrote(request)
 
     async def _post_item(self, request: web.Request, coll: str) -> web.Response:
@@ -382,9 +344,7 @@ class LeadDeskEmulator(Emulator):
             names = ", ".join(RELATIONS[coll])
             raise _validation({"body": [f"The body must contain one of: {names}."]})
         for key, ids in relations.items():
-            members = self.relations[key].setdefault(ident, {})
-            for i in ids:
-                members.setdefault(i, None)
+            self._relate(key, ident, ids, "add")
         return self.wrote(request)
 
     async def _delete(self, request: web.Request, coll: str) -> web.Response:
@@ -401,61 +361,58 @@ class LeadDeskEmulator(Emulator):
 
     # -- handlers: relations ------------------------------------------------------------------
 
-    def _rel_parts(self, key: str) -> tuple[str, str]:
-        parent, rel = key.split(".")
-        return parent, RELATIONS[parent][rel]
-
-    async def _rel_list(self, request: web.Request, key: str) -> web.Response:
-        parent, target = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        members = self.relations[key].get(ident, {})
-        records = [self.store[target][i] for i in members if i in self.store[target]]
-        return self._records(request, target, records)
-
-    async def _rel_get(self, request: web.Request, key: str) -> web.Response:
-        parent, target = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        raw = request.match_info["rid"]
-        members = self.relations[key].get(ident, {})
-        if not raw.isdigit() or int(raw) not in members or int(raw) not in self.store[target]:
-            raise _not_found(target, raw)
-        record = self.store[target][int(raw)]
-        return json_response(
-            self._present(f"{request.scheme}://{request.host}{self.base_path}", target, record)
-        )
-
-    async def _rel_body(self, request: web.Request, key: str) -> list[int]:
-        body = await self._json_body(request)
-        _, target = self._rel_parts(key)
-        return self._related_ids(target, body, "")
-
-    async def _rel_write(self, request: web.Request, key: str, how: str) -> web.Response:
-        """``POST`` adds, ``PATCH`` replaces, ``DELETE`` (with ``[{"id": 1}, ..]``; a lenient
-        extra, the documented way is ``DELETE <relation>/<id>``) removes; without a body: 422,
-        nothing changed."""
-        parent, _ = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        ids = await self._rel_body(request, key)
+    def _relate(self, key: str, ident: int, ids: list[int], how: str) -> None:
+        """``add`` (already related ones keep their place), ``replace`` or ``remove`` ``ids``."""
+        by_parent = self.relations[key]
         if how == "replace":
-            self.relations[key][ident] = dict.fromkeys(ids)
+            by_parent[ident] = dict.fromkeys(ids)
         elif how == "add":
-            members = self.relations[key].setdefault(ident, {})
+            members = by_parent.setdefault(ident, {})
             for i in ids:
                 members.setdefault(i, None)
         else:
-            members = self.relations[key].get(ident, {})
             for i in ids:
-                members.pop(i, None)
-        return self.wrote(request)
+                by_parent.get(ident, {}).pop(i, None)
 
-    async def _rel_remove(self, request: web.Request, key: str) -> web.Response:
-        parent, target = self._rel_parts(key)
-        ident = self._item_id(request, parent)
-        raw = request.match_info["rid"]
-        members = self.relations[key].get(ident, {})
+    def _member(
+        self, request: web.Request, parent: str, rel: str, *, stored: bool = False
+    ) -> tuple[dict[int, None], int]:
+        """The parent's related ids and the one the path names: 404 unless it is related (and,
+        with ``stored``, still in the store)."""
+        members = self.relations[f"{parent}.{rel}"].get(self._item_id(request, parent), {})
+        raw, target = request.match_info["rid"], RELATIONS[parent][rel]
         if not raw.isdigit() or int(raw) not in members:
             raise _not_found(target, raw)
-        del members[int(raw)]
+        if stored and int(raw) not in self.store[target]:
+            raise _not_found(target, raw)
+        return members, int(raw)
+
+    async def _rel_list(self, request: web.Request, parent: str, rel: str) -> web.Response:
+        members = self.relations[f"{parent}.{rel}"].get(self._item_id(request, parent), {})
+        target = self.store[RELATIONS[parent][rel]]
+        records = [target[i] for i in members if i in target]
+        return await self._records(request, RELATIONS[parent][rel], records)
+
+    async def _rel_get(self, request: web.Request, parent: str, rel: str) -> web.Response:
+        _, rid = self._member(request, parent, rel, stored=True)
+        target = RELATIONS[parent][rel]
+        return json_response(self._present(request, target, self.store[target][rid]))
+
+    async def _rel_write(
+        self, request: web.Request, parent: str, rel: str, how: str
+    ) -> web.Response:
+        """``POST`` adds, ``PATCH`` replaces, ``DELETE`` (with ``[{"id": 1}, ..]``; a lenient
+        extra, the documented way is ``DELETE <relation>/<id>``) removes; without a body: 422,
+        nothing changed."""
+        ident = self._item_id(request, parent)
+        body = await self._json_body(request)
+        ids = self._related_ids(RELATIONS[parent][rel], body, "")
+        self._relate(f"{parent}.{rel}", ident, ids, how)
+        return self.wrote(request)
+
+    async def _rel_remove(self, request: web.Request, parent: str, rel: str) -> web.Response:
+        members, rid = self._member(request, parent, rel)
+        del members[rid]
         return self.wrote(request)
 
     # -- validation ---------------------------------------------------------------------------
@@ -485,11 +442,11 @@ class LeadDeskEmulator(Emulator):
         return list(dict.fromkeys(ids))
 
     def _relations_in(self, coll: str, body: Mapping[str, Any]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for rel, target in RELATIONS.get(coll, {}).items():
-            if rel in body:
-                out[f"{coll}.{rel}"] = self._related_ids(target, body[rel], f"{rel}.")
-        return out
+        return {
+            f"{coll}.{rel}": self._related_ids(target, body[rel], f"{rel}.")
+            for rel, target in RELATIONS.get(coll, {}).items()
+            if rel in body
+        }
 
     def _validate(
         self, coll: str, body: Mapping[str, Any], *, current_id: int | None
@@ -517,20 +474,25 @@ class LeadDeskEmulator(Emulator):
         return values, relations
 
 
+def _text_param(body: Mapping[str, Any], field: str) -> str:
+    """A token request's string parameter; ``invalid_request`` when missing, empty or not text."""
+    value = body.get(field)
+    if not isinstance(value, str) or not value:
+        raise _oauth_missing(field)
+    return value
+
+
 def _accepts_json(accept: str) -> bool:
     """Whether an ``Accept`` header admits JSON (no header at all does)."""
     if not accept.strip():
         return True
     for part in accept.split(","):
         media, *params = (p.strip().lower() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 1.0
+        qs = [v for n, _, v in (p.partition("=") for p in params) if n.strip() == "q"]
+        try:
+            quality = float(qs[-1]) if qs else 1.0  # the last ``q`` counts
+        except ValueError:
+            quality = 1.0
         if quality <= 0:
             continue  # explicitly refused
         if media in ("*/*", "application/*", "application/json") or media.endswith("+json"):

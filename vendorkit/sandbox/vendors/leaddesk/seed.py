@@ -4,10 +4,11 @@ contacts and calls, and the campaign and contact-list relations, drawn with the 
 
 from __future__ import annotations
 
+import string
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .schemas import RELATIONS, SINGULAR
 
@@ -70,16 +71,13 @@ PRODUCTS = (
 )  # fmt: skip
 RESULTS = ("answered", "answered", "no_answer", "busy", "voicemail", "sale", "callback", "refused")
 HANGUP = ("NORMAL_CLEARING", "NO_ANSWER", "USER_BUSY", "ORIGINATOR_CANCEL", "NORMAL_CLEARING")
+T = TypeVar("T")
 BASE_TIME = datetime(2024, 1, 8, 7, 0, tzinfo=UTC)
 
 FIRST_ID = {
-    "users": 1001,
-    "campaigns": 201,
-    "contact_lists": 301,
-    "contacts": 100001,
-    "products": 501,
+    "users": 1001, "campaigns": 201, "contact_lists": 301, "contacts": 100001, "products": 501,
     "calls": 5000001,
-}
+}  # fmt: skip
 
 
 def ascii_fold(text: str) -> str:
@@ -93,7 +91,7 @@ def iso(dt: datetime) -> str:
 def seed(emu: LeadDeskEmulator) -> None:
     """Fill ``emu.store`` and ``emu.relations`` from ``emu.rng`` and ``emu.records``."""
     rng = emu.rng
-    alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    alnum = string.ascii_letters + string.digits
     emu.client_id = "vendorkit-sandbox-" + "".join(rng.choices("0123456789abcdef", k=8))
     emu.client_secret = "".join(rng.choices(alnum, k=40))
     emu.password = "".join(rng.choices(alnum, k=16))
@@ -113,10 +111,23 @@ def seed(emu: LeadDeskEmulator) -> None:
     emu.username = str(first_user["username"])
 
 
-def _stamp(emu: LeadDeskEmulator, days: int = 300) -> tuple[str, str]:
-    created = BASE_TIME + timedelta(seconds=emu.rng.randrange(days * 86400))
+def _stamp(emu: LeadDeskEmulator) -> dict[str, str]:
+    """``created_at`` within 300 days of ``BASE_TIME``, ``updated_at`` within 30 days after."""
+    created = BASE_TIME + timedelta(seconds=emu.rng.randrange(300 * 86400))
     updated = created + timedelta(seconds=emu.rng.randrange(30 * 86400))
-    return iso(created), iso(updated)
+    return {"created_at": iso(created), "updated_at": iso(updated)}
+
+
+def _add(emu: LeadDeskEmulator, coll: str, i: int, record: dict[str, Any]) -> None:
+    """Store ``record`` as the ``i``-th of ``coll`` (ids count up from ``FIRST_ID``)."""
+    ident = FIRST_ID[coll] + i
+    emu.store[coll][ident] = {"id": ident, **record}
+
+
+def _nth(table: tuple[T, ...], i: int) -> tuple[T, int | None]:
+    """Row ``i`` of ``table`` read round and round, and which round past the first (else
+    ``None``): a name table is reused with a number."""
+    return table[i % len(table)], (i // len(table) + 1 if i >= len(table) else None)
 
 
 def _person(emu: LeadDeskEmulator) -> tuple[str, str]:
@@ -137,7 +148,6 @@ def _phone(emu: LeadDeskEmulator, mobile: bool = True) -> str:
 def _seed_users(emu: LeadDeskEmulator, count: int) -> None:
     taken: set[str] = set()
     for i in range(count):
-        uid = FIRST_ID["users"] + i
         first, last = _person(emu)
         base = f"{ascii_fold(first)}.{ascii_fold(last)}"
         username, k = base, 1
@@ -145,10 +155,9 @@ def _seed_users(emu: LeadDeskEmulator, count: int) -> None:
             k += 1
             username = f"{base}{k}"
         taken.add(username)
-        created, updated = _stamp(emu)
+        stamp = _stamp(emu)
         role = "admin" if i == 0 else emu.rng.choice(("agent",) * 6 + ("teamleader",))
-        emu.store["users"][uid] = {
-            "id": uid,
+        record = {
             "username": username,
             "first_name": first,
             "last_name": last,
@@ -159,83 +168,61 @@ def _seed_users(emu: LeadDeskEmulator, count: int) -> None:
             "active": emu.rng.random() < 0.9 or i == 0,
             "extension": str(2000 + i),
             "office_id": emu.rng.choice((1, 1, 2)),
-            "created_at": created,
-            "updated_at": updated,
         }
+        _add(emu, "users", i, {**record, **stamp})
 
 
 def _seed_campaigns(emu: LeadDeskEmulator, count: int) -> None:
     for i in range(count):
-        cid = FIRST_ID["campaigns"] + i
-        name, kind = CAMPAIGNS[i % len(CAMPAIGNS)]
-        if i >= len(CAMPAIGNS):
-            name = f"{name} {i // len(CAMPAIGNS) + 1}"
-        created, updated = _stamp(emu)
-        emu.store["campaigns"][cid] = {
-            "id": cid,
+        (name, kind), again = _nth(CAMPAIGNS, i)
+        name = f"{name} {again}" if again else name
+        stamp = _stamp(emu)
+        record = {
             "name": name,
             "type": kind,
             "description": None if emu.rng.random() < 0.4 else f"{name}: soittolista ja tuotteet",
             "active": emu.rng.random() < 0.8,
             "office_id": emu.rng.choice((1, 1, 2)),
             "dial_mode": emu.rng.choice(("preview", "progressive", "predictive")),
-            "created_at": created,
-            "updated_at": updated,
         }
+        _add(emu, "campaigns", i, {**record, **stamp})
 
 
 def _seed_products(emu: LeadDeskEmulator, count: int) -> None:
     for i in range(count):
-        pid = FIRST_ID["products"] + i
-        name, code, price = PRODUCTS[i % len(PRODUCTS)]
-        if i >= len(PRODUCTS):
-            name, code = (
-                f"{name} ({i // len(PRODUCTS) + 1})",
-                f"{code}-{i // len(PRODUCTS) + 1}",
-            )
-        created, updated = _stamp(emu)
-        emu.store["products"][pid] = {
-            "id": pid,
+        (name, code, price), again = _nth(PRODUCTS, i)
+        if again:
+            name, code = f"{name} ({again})", f"{code}-{again}"
+        stamp = _stamp(emu)
+        record = {
             "name": name,
             "code": code,
             "price": price,
             "currency": "EUR",
             "vat_percent": emu.rng.choice(("25.50", "25.50", "14.00", "10.00")),
             "active": emu.rng.random() < 0.85,
-            "created_at": created,
-            "updated_at": updated,
         }
+        _add(emu, "products", i, {**record, **stamp})
 
 
 def _seed_lists(emu: LeadDeskEmulator, count: int) -> None:
     for i in range(count):
-        lid = FIRST_ID["contact_lists"] + i
-        name = LISTS[i % len(LISTS)]
-        if i >= len(LISTS):
-            name = f"{name} {i // len(LISTS) + 1}"
-        created, updated = _stamp(emu)
-        emu.store["contact_lists"][lid] = {
-            "id": lid,
-            "name": name,
-            "description": None,
-            "active": emu.rng.random() < 0.8,
-            "created_at": created,
-            "updated_at": updated,
-        }
+        name, again = _nth(LISTS, i)
+        stamp = _stamp(emu)
+        record = {"name": f"{name} {again}" if again else name, "description": None}
+        _add(emu, "contact_lists", i, {**record, "active": emu.rng.random() < 0.8, **stamp})
 
 
 def _seed_contacts(emu: LeadDeskEmulator, count: int) -> None:
     lists = list(emu.store["contact_lists"])
     rel = emu.relations["contact_lists.contacts"]
     for i in range(count):
-        cid = FIRST_ID["contacts"] + i
         first, last = _person(emu)
         company = emu.rng.choice(COMPANIES)
         city, postal = emu.rng.choice(CITIES)
-        created, updated = _stamp(emu)
+        stamp = _stamp(emu)
         domain = "gmail.com" if company is None else ascii_fold(company.split()[0]) + ".fi"
-        emu.store["contacts"][cid] = {
-            "id": cid,
+        record = {
             "first_name": first,
             "last_name": last,
             "phone": _phone(emu, mobile=emu.rng.random() < 0.7),
@@ -252,10 +239,9 @@ def _seed_contacts(emu: LeadDeskEmulator, count: int) -> None:
                 "customer_number": str(emu.rng.randrange(10**7, 10**8)),
                 "segment": emu.rng.choice(("A", "B", "C")),
             },
-            "created_at": created,
-            "updated_at": updated,
         }
-        rel.setdefault(emu.rng.choice(lists), {})[cid] = None
+        _add(emu, "contacts", i, {**record, **stamp})
+        rel.setdefault(emu.rng.choice(lists), {})[FIRST_ID["contacts"] + i] = None
 
 
 def _seed_relations(emu: LeadDeskEmulator) -> None:
@@ -282,15 +268,13 @@ def _seed_calls(emu: LeadDeskEmulator, count: int) -> None:
     }
     moments = sorted(emu.rng.randrange(300 * 86400) for _ in range(count))
     for i, offset in enumerate(moments):
-        call_id = FIRST_ID["calls"] + i
         contact_id = emu.rng.choice(contact_ids)
         result = emu.rng.choice(RESULTS)
         answered = result in ("answered", "sale", "callback", "refused")
         ring = emu.rng.randint(3, 30)
         talk = emu.rng.randint(20, 900) if answered else 0
         started = BASE_TIME + timedelta(seconds=offset)
-        emu.store["calls"][call_id] = {
-            "id": call_id,
+        record = {
             "user_id": emu.rng.choice(users),
             "campaign_id": emu.rng.choice(campaigns),
             "contact_id": contact_id,
@@ -307,3 +291,4 @@ def _seed_calls(emu: LeadDeskEmulator, count: int) -> None:
             if answered
             else None,
         }
+        _add(emu, "calls", i, record)

@@ -1,7 +1,5 @@
-"""Static vocabularies for the Leady emulator's seed data: Czech, Slovak and foreign company names,
-Czech person names with their feminine forms, cities, page paths and the two code lists
-(turnover and employee-count categories in the style of the Czech Statistical Office). Pure data,
-no I/O; the emulator draws from it with a seeded ``random.Random``."""
+"""The Leady seed's vocabularies (Czech, Slovak and foreign companies, Czech names with feminine
+forms, pages, the Czech Statistical Office's code lists), drawn with the seeded ``rng``. No I/O."""
 
 from __future__ import annotations
 
@@ -20,75 +18,40 @@ PLACES: Final[tuple[str, ...]] = (
     "Krkonoše", "Beskydy", "Haná", "Slavkov", "Jizera", "Polabí",
 )  # fmt: skip
 SUFFIXES: Final[tuple[str, ...]] = (
-    "Servis",
-    "Group",
-    "Holding",
-    "Trade",
-    "CZ",
-    "Plus",
-    "Invest",
-    "Systems",
-    "Partner",
-)
+    "Servis", "Group", "Holding", "Trade", "CZ", "Plus", "Invest", "Systems", "Partner",
+)  # fmt: skip
 LEGAL_FORMS: Final[tuple[str, ...]] = ("s.r.o.", "s.r.o.", "s.r.o.", "a.s.", "spol. s r.o.")
 
 # Well-known names, Czech and foreign: (stem, legal form, country); the stem gives the domain.
 COMPANIES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("Stavby Morava", "s.r.o.", "CZ"),
-    ("Agro Vysočina", "a.s.", "CZ"),
-    ("Elektro Novák", "s.r.o.", "CZ"),
-    ("Pekárna U Mlýna", "s.r.o.", "CZ"),
-    ("Strojírny Slavkov", "a.s.", "CZ"),
-    ("TechSoft Brno", "s.r.o.", "CZ"),
-    ("Dřevo Šumava", "spol. s r.o.", "CZ"),
-    ("Vinařství Pálava", "s.r.o.", "CZ"),
-    ("Autodoprava Horák", "s.r.o.", "CZ"),
-    ("Kovo Kladno", "a.s.", "CZ"),
-    ("Tiskárna Vltava", "s.r.o.", "CZ"),
-    ("Sklárny Bohemia Crystal", "a.s.", "CZ"),
-    ("Zahradnictví Květ", "v.o.s.", "CZ"),
-    ("Datacentrum Ostrava", "s.r.o.", "CZ"),
-    ("Moravská stavební", "a.s.", "CZ"),
-    ("Krkonošská mlékárna", "a.s.", "CZ"),
-    ("Projekt Plus", "s.r.o.", "CZ"),
-    ("Inženýring Liberec", "s.r.o.", "CZ"),
-    ("Účetnictví Svoboda", "s.r.o.", "CZ"),
-    ("Lékárna U Anděla", "s.r.o.", "CZ"),
-    ("Plastika Zlín", "a.s.", "CZ"),
-    ("Energo Plzeň", "s.r.o.", "CZ"),
-    ("Nábytek Dvořák", "s.r.o.", "CZ"),
-    ("Pivovar Hradní", "a.s.", "CZ"),
-    ("Reklamní agentura Kreativa", "s.r.o.", "CZ"),
-    ("Logistika Pardubice", "s.r.o.", "CZ"),
-    ("Optika Jasno", "s.r.o.", "CZ"),
-    ("Hotel Beskydy", "a.s.", "CZ"),
-    ("Kancelář Procházka a partneři", "v.o.s.", "CZ"),
-    ("Chemie Litvínov Servis", "s.r.o.", "CZ"),
-    ("Tatra Soft", "s.r.o.", "SK"),
-    ("Považská strojárska", "a.s.", "SK"),
-    ("Northbridge Analytics", "Ltd", "GB"),
-    ("Blue Harbour Trading", "Ltd", "GB"),
-    ("Alpen Logistik", "GmbH", "DE"),
-    ("Rheinwerk Maschinenbau", "GmbH", "DE"),
-    ("Danube Digital", "Kft.", "HU"),
-    ("Vistula Foods", "Sp. z o.o.", "PL"),
-    ("Greenfield Software", "Inc.", "US"),
-    ("Nordic Packaging", "AB", "SE"),
-)
+    ("Stavby Morava", "s.r.o.", "CZ"), ("Agro Vysočina", "a.s.", "CZ"),
+    ("Elektro Novák", "s.r.o.", "CZ"), ("Pekárna U Mlýna", "s.r.o.", "CZ"),
+    ("Strojírny Slavkov", "a.s.", "CZ"), ("TechSoft Brno", "s.r.o.", "CZ"),
+    ("Dřevo Šumava", "spol. s r.o.", "CZ"), ("Vinařství Pálava", "s.r.o.", "CZ"),
+    ("Autodoprava Horák", "s.r.o.", "CZ"), ("Kovo Kladno", "a.s.", "CZ"),
+    ("Tiskárna Vltava", "s.r.o.", "CZ"), ("Sklárny Bohemia Crystal", "a.s.", "CZ"),
+    ("Zahradnictví Květ", "v.o.s.", "CZ"), ("Datacentrum Ostrava", "s.r.o.", "CZ"),
+    ("Moravská stavební", "a.s.", "CZ"), ("Krkonošská mlékárna", "a.s.", "CZ"),
+    ("Projekt Plus", "s.r.o.", "CZ"), ("Inženýring Liberec", "s.r.o.", "CZ"),
+    ("Účetnictví Svoboda", "s.r.o.", "CZ"), ("Lékárna U Anděla", "s.r.o.", "CZ"),
+    ("Plastika Zlín", "a.s.", "CZ"), ("Energo Plzeň", "s.r.o.", "CZ"),
+    ("Nábytek Dvořák", "s.r.o.", "CZ"), ("Pivovar Hradní", "a.s.", "CZ"),
+    ("Reklamní agentura Kreativa", "s.r.o.", "CZ"), ("Logistika Pardubice", "s.r.o.", "CZ"),
+    ("Optika Jasno", "s.r.o.", "CZ"), ("Hotel Beskydy", "a.s.", "CZ"),
+    ("Kancelář Procházka a partneři", "v.o.s.", "CZ"), ("Chemie Litvínov Servis", "s.r.o.", "CZ"),
+    ("Tatra Soft", "s.r.o.", "SK"), ("Považská strojárska", "a.s.", "SK"),
+    ("Northbridge Analytics", "Ltd", "GB"), ("Blue Harbour Trading", "Ltd", "GB"),
+    ("Alpen Logistik", "GmbH", "DE"), ("Rheinwerk Maschinenbau", "GmbH", "DE"),
+    ("Danube Digital", "Kft.", "HU"), ("Vistula Foods", "Sp. z o.o.", "PL"),
+    ("Greenfield Software", "Inc.", "US"), ("Nordic Packaging", "AB", "SE"),
+)  # fmt: skip
 
+# country -> (city, postal code)
 CITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    # country -> (city, postal code)
     "CZ": (
-        ("Praha", "110 00"),
-        ("Brno", "602 00"),
-        ("Ostrava", "702 00"),
-        ("Plzeň", "301 00"),
-        ("Liberec", "460 01"),
-        ("Olomouc", "779 00"),
-        ("České Budějovice", "370 01"),
-        ("Hradec Králové", "500 02"),
-        ("Pardubice", "530 02"),
-        ("Zlín", "760 01"),
+        ("Praha", "110 00"), ("Brno", "602 00"), ("Ostrava", "702 00"), ("Plzeň", "301 00"),
+        ("Liberec", "460 01"), ("Olomouc", "779 00"), ("České Budějovice", "370 01"),
+        ("Hradec Králové", "500 02"), ("Pardubice", "530 02"), ("Zlín", "760 01"),
         ("Jihlava", "586 01"),
     ),
     "SK": (("Bratislava", "811 01"), ("Žilina", "010 01"), ("Košice", "040 01")),
@@ -98,105 +61,57 @@ CITIES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "PL": (("Kraków", "31-001"),),
     "US": (("Austin", "78701"),),
     "SE": (("Göteborg", "411 03"),),
-}
+}  # fmt: skip
 
 STREETS: Final[tuple[str, ...]] = (
-    "Národní",
-    "Masarykova",
-    "Husova",
-    "Palackého",
-    "Nádražní",
-    "Průmyslová",
-    "Údolní",
-    "Havlíčkova",
-    "Komenského",
-    "Smetanova",
-)
+    "Národní", "Masarykova", "Husova", "Palackého", "Nádražní", "Průmyslová", "Údolní",
+    "Havlíčkova", "Komenského", "Smetanova",
+)  # fmt: skip
 
 # (male first name, female first name)
 FIRST_NAMES: Final[tuple[tuple[str, str], ...]] = (
-    ("Jan", "Jana"),
-    ("Petr", "Petra"),
-    ("Martin", "Martina"),
-    ("Tomáš", "Tereza"),
-    ("Jiří", "Eva"),
-    ("Pavel", "Lucie"),
-    ("Lukáš", "Kateřina"),
-    ("Jakub", "Veronika"),
-    ("David", "Lenka"),
-    ("Michal", "Markéta"),
-    ("Ondřej", "Barbora"),
-    ("Vojtěch", "Klára"),
-)
+    ("Jan", "Jana"), ("Petr", "Petra"), ("Martin", "Martina"), ("Tomáš", "Tereza"),
+    ("Jiří", "Eva"), ("Pavel", "Lucie"), ("Lukáš", "Kateřina"), ("Jakub", "Veronika"),
+    ("David", "Lenka"), ("Michal", "Markéta"), ("Ondřej", "Barbora"), ("Vojtěch", "Klára"),
+)  # fmt: skip
 
 # (masculine surname, feminine surname)
 LAST_NAMES: Final[tuple[tuple[str, str], ...]] = (
-    ("Novák", "Nováková"),
-    ("Svoboda", "Svobodová"),
-    ("Novotný", "Novotná"),
-    ("Dvořák", "Dvořáková"),
-    ("Černý", "Černá"),
-    ("Procházka", "Procházková"),
-    ("Kučera", "Kučerová"),
-    ("Veselý", "Veselá"),
-    ("Horák", "Horáková"),
-    ("Němec", "Němcová"),
-    ("Marek", "Marková"),
-    ("Pokorný", "Pokorná"),
-    ("Král", "Králová"),
-    ("Beneš", "Benešová"),
-)
+    ("Novák", "Nováková"), ("Svoboda", "Svobodová"), ("Novotný", "Novotná"),
+    ("Dvořák", "Dvořáková"), ("Černý", "Černá"), ("Procházka", "Procházková"),
+    ("Kučera", "Kučerová"), ("Veselý", "Veselá"), ("Horák", "Horáková"), ("Němec", "Němcová"),
+    ("Marek", "Marková"), ("Pokorný", "Pokorná"), ("Král", "Králová"), ("Beneš", "Benešová"),
+)  # fmt: skip
 
 POSITIONS: Final[tuple[str, ...]] = (
-    "jednatel",
-    "ředitel",
-    "obchodní ředitel",
-    "marketingová manažerka",
-    "vedoucí nákupu",
-    "IT manager",
-    "finanční ředitelka",
-    "CEO",
-    "Head of Sales",
-    "office manager",
-)
+    "jednatel", "ředitel", "obchodní ředitel", "marketingová manažerka", "vedoucí nákupu",
+    "IT manager", "finanční ředitelka", "CEO", "Head of Sales", "office manager",
+)  # fmt: skip
 
 # The account's own tracked websites: (domain, name)
 WEBSITES: Final[tuple[tuple[str, str], ...]] = (
-    ("www.kovoprofil.cz", "Kovoprofil – firemní web"),
-    ("eshop.kovoprofil.cz", "Kovoprofil e-shop"),
-    ("blog.kovoprofil.cz", "Kovoprofil blog"),
-    ("www.kovoprofil.sk", "Kovoprofil Slovensko"),
-)
+    ("www.kovoprofil.cz", "Kovoprofil – firemní web"), ("eshop.kovoprofil.cz", "Kovoprofil e-shop"),
+    ("blog.kovoprofil.cz", "Kovoprofil blog"), ("www.kovoprofil.sk", "Kovoprofil Slovensko"),
+)  # fmt: skip
 
 # (path, page title)
 PAGES: Final[tuple[tuple[str, str], ...]] = (
-    ("/", "Úvod"),
-    ("/produkty/", "Produkty"),
-    ("/produkty/ocelove-profily/", "Ocelové profily"),
-    ("/produkty/hlinikove-systemy/", "Hliníkové systémy"),
-    ("/cenik/", "Ceník"),
-    ("/reference/", "Reference"),
-    ("/o-nas/", "O nás"),
-    ("/kontakt/", "Kontakt"),
-    ("/kariera/", "Kariéra"),
-    ("/poptavka/", "Nezávazná poptávka"),
+    ("/", "Úvod"), ("/produkty/", "Produkty"), ("/produkty/ocelove-profily/", "Ocelové profily"),
+    ("/produkty/hlinikove-systemy/", "Hliníkové systémy"), ("/cenik/", "Ceník"),
+    ("/reference/", "Reference"), ("/o-nas/", "O nás"), ("/kontakt/", "Kontakt"),
+    ("/kariera/", "Kariéra"), ("/poptavka/", "Nezávazná poptávka"),
     ("/blog/jak-vybrat-profil/", "Jak vybrat správný profil"),
     ("/ke-stazeni/katalog-2024.pdf", "Katalog 2024 (PDF)"),
-)
+)  # fmt: skip
 
 # (referrer, source)
 REFERRERS: Final[tuple[tuple[str | None, str], ...]] = (
-    ("https://www.google.com/", "organic"),
-    ("https://www.google.cz/", "organic"),
-    ("https://www.seznam.cz/", "organic"),
-    ("https://search.seznam.cz/", "organic"),
-    ("https://www.linkedin.com/", "social"),
-    ("https://www.facebook.com/", "social"),
-    ("https://www.firmy.cz/", "referral"),
-    ("https://www.heureka.cz/", "referral"),
-    (None, "direct"),
-    (None, "direct"),
-)
+    ("https://www.google.com/", "organic"), ("https://www.google.cz/", "organic"),
+    ("https://www.seznam.cz/", "organic"), ("https://search.seznam.cz/", "organic"),
+    ("https://www.linkedin.com/", "social"), ("https://www.facebook.com/", "social"),
+    ("https://www.firmy.cz/", "referral"), ("https://www.heureka.cz/", "referral"),
+    (None, "direct"), (None, "direct"),
+)  # fmt: skip
 
 BROWSERS: Final[tuple[str, ...]] = ("Chrome", "Chrome", "Edge", "Firefox", "Safari", "Opera")
 
@@ -236,12 +151,8 @@ MAGNITUDES: Final[tuple[tuple[str, str, str], ...]] = (
 NACE: Final[tuple[tuple[str, str], ...]] = (
     ("41200", "Výstavba bytových a nebytových budov"),
     ("25110", "Výroba kovových konstrukcí a jejich dílů"),
-    ("62010", "Programování"),
-    ("46900", "Nespecializovaný velkoobchod"),
-    ("49410", "Silniční nákladní doprava"),
-    ("10710", "Výroba pekařských a cukrářských výrobků"),
-    ("69200", "Účetnické a auditorské činnosti"),
-    ("73110", "Činnosti reklamních agentur"),
-    ("55100", "Ubytování v hotelích a podobných ubytovacích zařízeních"),
-    ("11050", "Výroba piva"),
-)
+    ("62010", "Programování"), ("46900", "Nespecializovaný velkoobchod"),
+    ("49410", "Silniční nákladní doprava"), ("10710", "Výroba pekařských a cukrářských výrobků"),
+    ("69200", "Účetnické a auditorské činnosti"), ("73110", "Činnosti reklamních agentur"),
+    ("55100", "Ubytování v hotelích a podobných ubytovacích zařízeních"), ("11050", "Výroba piva"),
+)  # fmt: skip

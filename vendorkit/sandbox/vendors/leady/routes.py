@@ -1,18 +1,17 @@
-"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``:
-long-lasting user tokens, DRF-style cursor lists and errors, saved filters and the blacklist. What
-it emulates, and what it assumes where the docs are silent, is written once, in
-``docs/sandbox/leady.md``.
-"""
+"""The Leady emulator: Leady's open API (``leady.txt``, paths per the contract) as ``aiohttp.web``.
+What it emulates, and assumes where the docs are silent, is written once, in
+``docs/sandbox/leady.md`` (user tokens, DRF-style cursor lists and errors, saved filters)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from ..._auth import bearer
-from ..._emulator import Emulator, Handler, json_response, read_body
+from ..._emulator import Emulator, json_response, read_body
 from ..._pages import cursor_window
 from ..._problem import Problem
 from ..._schema import validate
@@ -24,6 +23,8 @@ __all__ = ["LeadyEmulator"]
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 _NOT_FOUND = Problem(404, "Not found.")
+#: An open end of a session period.
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 def _bad(fields: dict[str, list[str]]) -> Problem:
@@ -76,32 +77,20 @@ class LeadyEmulator(Emulator):
         r.add_get(b + "/", self._root)
         r.add_post(b + "/api-token-get/", self._token_get)
         r.add_post(b + "/api-token-reset/", self._token_reset)
-        for path, name in (
-            ("resources", "resources"),
-            ("saved-filters", "saved_filters"),
-            ("blacklist", "blacklist"),
-            ("turnovers", "turnovers"),
-            ("magnitudes", "magnitudes"),
-            ("companies", "companies"),
-            ("persons", "persons"),
-        ):
-            r.add_get(f"{b}/{path}/", self._list_of(name))
+        # A collection's path is its store name with dashes; each one the root lists has a list.
+        for path in ROOT:
+            r.add_get(f"{b}/{path}/", partial(self._list, path.replace("-", "_")))
+        for path in ("sessions", "companies", "persons", "saved-filters"):
+            r.add_get(f"{b}/{path}/{{id}}/", partial(self._detail, path.replace("-", "_")))
         r.add_get(b + "/resources/{domain}/", self._resource)
         r.add_get(b + "/resources/{domain}/sessions/", self._sessions)
         r.add_get(b + "/sessions/{id}/actions/", self._actions)
-        for path, name in (
-            ("sessions", "sessions"),
-            ("companies", "companies"),
-            ("persons", "persons"),
-            ("saved-filters", "saved_filters"),
-        ):
-            r.add_get(f"{b}/{path}/{{id}}/", self._detail(name))
         r.add_post(b + "/saved-filters/", self._filter_create)
         r.add_put(b + "/saved-filters/{id}/", self._filter_update)
         r.add_patch(b + "/saved-filters/{id}/", self._filter_update)
-        r.add_delete(b + "/saved-filters/{id}/", self._deleter("saved_filters"))
+        r.add_delete(b + "/saved-filters/{id}/", partial(self._delete, "saved_filters"))
         r.add_post(b + "/blacklist/", self._blacklist_add)
-        r.add_delete(b + "/blacklist/{id}/", self._deleter("blacklist"))
+        r.add_delete(b + "/blacklist/{id}/", partial(self._delete, "blacklist"))
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -187,21 +176,17 @@ class LeadyEmulator(Emulator):
             }
         )
 
-    def _list_of(self, collection: str) -> Handler:
-        fields = FILTERS.get(collection, ())
+    async def _list(self, collection: str, request: web.Request) -> web.StreamResponse:
+        query = request.query
+        wanted = {f: query[f] for f in FILTERS.get(collection, ()) if query.get(f)}
+        if not wanted:
+            return self._page(request, collection, self._ids(collection))
 
-        async def handler(request: web.Request) -> web.StreamResponse:
-            wanted = {f: request.query[f] for f in fields if request.query.get(f)}
-            if not wanted:
-                return self._page(request, collection, self._ids(collection))
+        def where(rec: dict[str, Any]) -> bool:
+            return all(str(rec.get(f)).lower() == v.lower() for f, v in wanted.items())
 
-            def where(rec: dict[str, Any]) -> bool:
-                return all(str(rec.get(f)).lower() == v.lower() for f, v in wanted.items())
-
-            key = tuple(sorted(wanted.items()))
-            return self._page(request, collection, self._ids(collection, key, where))
-
-        return handler
+        key = tuple(sorted(wanted.items()))
+        return self._page(request, collection, self._ids(collection, key, where))
 
     def _int_id(self, request: web.Request, collection: str) -> int:
         try:
@@ -212,18 +197,12 @@ class LeadyEmulator(Emulator):
             raise _NOT_FOUND
         return key
 
-    def _detail(self, collection: str) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            return json_response(self.store[collection][self._int_id(request, collection)])
+    async def _detail(self, collection: str, request: web.Request) -> web.StreamResponse:
+        return json_response(self.store[collection][self._int_id(request, collection)])
 
-        return handler
-
-    def _deleter(self, collection: str) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            del self.store[collection][self._int_id(request, collection)]
-            return self.wrote(request)
-
-        return handler
+    async def _delete(self, collection: str, request: web.Request) -> web.StreamResponse:
+        del self.store[collection][self._int_id(request, collection)]
+        return self.wrote(request)
 
     async def _root(self, request: web.Request) -> web.StreamResponse:
         root = request.url.with_query(None)
@@ -252,16 +231,11 @@ class LeadyEmulator(Emulator):
         if errors:
             raise _bad(errors)
         ids = self._grouped("sessions", "resource").get(domain, [])
-        lo, hi = bounds
-        if lo is not None or hi is not None:
+        if bounds != [None, None]:
+            lo, hi = bounds[0] or _EARLIEST, bounds[1] or _LATEST
 
             def within(s: dict[str, Any]) -> bool:
-                started = _parse_when(s["start"], False)
-                return (
-                    s["resource"] == domain
-                    and (lo is None or started >= lo)
-                    and (hi is None or started <= hi)
-                )
+                return s["resource"] == domain and lo <= _parse_when(s["start"], False) <= hi
 
             ids = self._ids("sessions", ("period", domain, lo, hi), within)
         return self._page(request, "sessions", ids)
@@ -299,17 +273,8 @@ class LeadyEmulator(Emulator):
     async def _filter_create(self, request: web.Request) -> web.StreamResponse:
         changes = await self._filter_changes(request, creating=True)
         now = ts(datetime.now(UTC))
-        return self._add(
-            request,
-            "saved_filters",
-            {
-                "name": changes["name"],
-                "resource": changes.get("resource"),
-                "filter": changes.get("filter", {}),
-                "created": now,
-                "modified": now,
-            },
-        )
+        record = {"name": "", "resource": None, "filter": {}, **changes}  # in this key order
+        return self._add(request, "saved_filters", {**record, "created": now, "modified": now})
 
     async def _filter_update(self, request: web.Request) -> web.StreamResponse:
         key = self._int_id(request, "saved_filters")

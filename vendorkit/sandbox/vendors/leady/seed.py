@@ -44,12 +44,8 @@ def seed(emu: LeadyEmulator) -> None:
     n = max(1, emu.records)
     for c in "resources sessions actions companies persons saved_filters blacklist".split():
         emu.store[c] = {}
-    emu.store["turnovers"] = {
-        code: {"code": code, "name": cz, "name_en": en} for code, cz, en in data.TURNOVERS
-    }
-    emu.store["magnitudes"] = {
-        code: {"code": code, "name": cz, "name_en": en} for code, cz, en in data.MAGNITUDES
-    }
+    for c, table in (("turnovers", data.TURNOVERS), ("magnitudes", data.MAGNITUDES)):
+        emu.store[c] = {code: {"code": code, "name": cz, "name_en": en} for code, cz, en in table}
 
     # The account's tracked websites.
     sites = data.WEBSITES[:3]

@@ -1,20 +1,20 @@
-"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application:
-API keys, ``{"data"}`` objects and ``limit``/``offset`` lists, ``select`` blocks, sparse ``PUT``,
-trace ids. What it emulates, and what it assumes where the docs are silent, is written once, in
-``docs/sandbox/leanlaw.md``.
-"""
+"""The LeanLaw emulator: LeanLaw's v2 API (``leanlaw.txt``) as an ``aiohttp.web`` application.
+What it emulates, and assumes where the docs are silent, is written once, in
+``docs/sandbox/leanlaw.md`` (API keys, ``limit``/``offset`` lists, ``select``, sparse ``PUT``)."""
 
 from __future__ import annotations
 
 import random
 import uuid
 from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from ..._auth import bearer
-from ..._emulator import Emulator, Handler, json_response, read_body
+from ..._emulator import Emulator, json_response, read_body
 from ..._pages import int_params
 from ..._problem import Problem
 from ..._schema import validate
@@ -29,17 +29,11 @@ TRACE_HEADER = "x-leanlaw-traceid"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
+#: An error's ``code`` when the problem names none: the status's reason phrase run together
+#: (``NotFound``), for the statuses the emulator answers; ``Error`` for any other.
 _STATUS_CODES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    429: "TooManyRequests",
-    500: "InternalServerError",
-    502: "BadGateway",
-    503: "ServiceUnavailable",
-    504: "GatewayTimeout",
+    status: HTTPStatus(status).phrase.replace(" ", "")
+    for status in (400, 401, 403, 404, 405, 429, 500, 502, 503, 504)
 }
 
 
@@ -92,11 +86,11 @@ class LeanLawEmulator(Emulator):
         r = app.router
         for collection, schema in SCHEMAS.items():
             base = f"{self.base_path}/v2/{schema.segment}"
-            r.add_get(base, self._handler(self._list, collection))
-            r.add_post(base, self._handler(self._create, collection))
-            r.add_get(base + "/{id}", self._handler(self._get, collection))
-            r.add_put(base + "/{id}", self._handler(self._update, collection))
-            r.add_delete(base + "/{id}", self._handler(self._delete, collection))
+            r.add_get(base, partial(self._list, collection=collection))
+            r.add_post(base, partial(self._create, collection=collection))
+            r.add_get(base + "/{id}", partial(self._get, collection=collection))
+            r.add_put(base + "/{id}", partial(self._update, collection=collection))
+            r.add_delete(base + "/{id}", partial(self._delete, collection=collection))
         r.add_get(f"{self.base_path}/v2/clients/{{id}}/matters", self._client_matters)
 
     # -- auth and trace ids -------------------------------------------------------------------
@@ -148,10 +142,8 @@ class LeanLawEmulator(Emulator):
     def _one(
         self, request: web.Request, collection: str, record: dict[str, Any], status: int = 200
     ) -> web.Response:
-        blocks = SCHEMAS[collection].blocks
         chosen = self._selection(request, collection, single=True)
-        data = {k: v for k, v in record.items() if k not in blocks or k in chosen}
-        return json_response({"data": data}, status=status)
+        return json_response({"data": _shape(collection, record, chosen)}, status=status)
 
     def _matching(self, collection: str, filters: tuple[tuple[str, str], ...]) -> list[str]:
         """The ids of the matching records in order, cached until the collection changes
@@ -177,13 +169,6 @@ class LeanLawEmulator(Emulator):
             raise invalid("offset", "offset must be 0 or greater.")
         return min(limit, MAX_LIMIT), offset
 
-    def _handler(self, fn: Any, collection: str) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            response: web.StreamResponse = await fn(request, collection)
-            return response
-
-        return handler
-
     async def _list(
         self, request: web.Request, collection: str, extra: tuple[tuple[str, str], ...] = ()
     ) -> web.Response:
@@ -195,11 +180,8 @@ class LeanLawEmulator(Emulator):
             (by_lower[k.lower()], v) for k, v in request.query.items() if k.lower() in by_lower
         ]
         rows = self._matching(collection, tuple(sorted({*asked, *extra})))
-        coll, blocks = self.store[collection], schema.blocks
-        page = [
-            {k: v for k, v in coll[key].items() if k not in blocks or k in chosen}
-            for key in rows[offset : offset + limit]
-        ]
+        coll = self.store[collection]
+        page = [_shape(collection, coll[key], chosen) for key in rows[offset : offset + limit]]
         pagination = {"limit": limit, "offset": offset, "total": len(rows)}
         return json_response({"data": page, "pagination": pagination})
 
@@ -207,16 +189,9 @@ class LeanLawEmulator(Emulator):
         self, request: web.Request, collection: str, current: dict[str, Any] | None
     ) -> dict[str, Any]:
         self._selection(request, collection, single=True)
-        body = await read_body(
-            request,
-            malformed=lambda _: Problem(
-                400, "The request body is not valid JSON.", code="ValidationError", fields={}
-            ),
-        )
+        body = await read_body(request, malformed=lambda _: _bad_body("is not valid JSON"))
         if not isinstance(body, dict):
-            raise Problem(
-                400, "The request body must be a JSON object.", code="ValidationError", fields={}
-            )
+            raise _bad_body("must be a JSON object")
         fields = SCHEMAS[collection].fields
         changes, issues = validate(body, fields, creating=current is None, exists=self.store)
         if issues:
@@ -267,6 +242,16 @@ class LeanLawEmulator(Emulator):
     async def _client_matters(self, request: web.Request) -> web.StreamResponse:
         client = self._find(request, "clients")
         return await self._list(request, "matters", extra=(("clientId", client["id"]),))
+
+
+def _bad_body(why: str) -> Problem:
+    return Problem(400, f"The request body {why}.", code="ValidationError", fields={})
+
+
+def _shape(collection: str, record: dict[str, Any], chosen: set[str]) -> dict[str, Any]:
+    """``record`` without the optional blocks (``select``) not ``chosen``."""
+    blocks = SCHEMAS[collection].blocks
+    return {k: v for k, v in record.items() if k not in blocks or k in chosen}
 
 
 def _noun(collection: str | None) -> str:

@@ -158,9 +158,7 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 MESSAGES = {
-    "required": "The {name} field is required.",
-    "null": "The {name} field is required.",
-    "blank": "The {name} field is required.",
+    **dict.fromkeys(("required", "null", "blank"), "The {name} field is required."),
     "string": "The {name} field must be a string.",
     "max_length": "The {name} field must be at most {max} characters.",
     "email": "The {name} field is not a valid e-mail address.",

@@ -5,9 +5,10 @@ expenses, fixed fees and invoices of a small US law firm, drawn with the emulato
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..._schema import cents as _money
 from .schemas import SCHEMAS
@@ -94,48 +95,56 @@ def meta(created: datetime, modified: datetime | None = None) -> dict[str, str]:
     return {"createdAt": ts(created), "modifiedAt": ts(modified or created)}
 
 
+def _series(
+    emu: LeanLawEmulator,
+    collection: str,
+    count: int,
+    start: datetime,
+    step: tuple[timedelta, int, int],
+    build: Callable[[int, datetime], dict[str, Any]],
+) -> tuple[list[str], datetime]:
+    """``count`` records of ``collection``: each ``build(i, t)`` under a fresh GUID, ``t`` moving
+    on from ``start`` by ``unit * randint(low, high)`` (``step``) after each. Their ids, and the
+    ``t`` after the last."""
+    unit, low, high = step
+    ids: list[str] = []
+    t = start
+    for i in range(count):
+        rid = guid(emu)
+        emu.store[collection][rid] = {"id": rid, **build(i, t)}
+        ids.append(rid)
+        t += unit * emu.rng.randint(low, high)
+    return ids, t
+
+
 def seed(emu: LeanLawEmulator) -> None:
     """Fill ``emu.store`` from ``emu.rng`` and ``emu.records``."""
-
-    def _later(when: datetime) -> datetime:
-        return when + timedelta(seconds=emu.rng.randint(0, 86400 * 20))
-
     rng = emu.rng
     n = max(1, emu.records)
     for c in SCHEMAS:
         emu.store[c] = {}
 
-    t = _EPOCH
-    area_ids: list[str] = []
-    for name, code, _ in _PRACTICE_AREAS:
-        pid = guid(emu)
-        area_ids.append(pid)
-        emu.store["practice_areas"][pid] = {
-            "id": pid,
-            "name": name,
-            "code": code,
-            "description": f"{name} matters",
-            "meta": meta(t),
-        }
-        t += timedelta(minutes=rng.randint(1, 30))
+    def later(when: datetime) -> datetime:
+        return when + timedelta(seconds=rng.randint(0, 86400 * 20))
 
-    user_ids: list[str] = []
+    def day(t: datetime, days: int = 0) -> str:
+        return (t.date() + timedelta(days=days)).isoformat()
+
+    def area(i: int, t: datetime) -> dict[str, Any]:
+        name, code, _ = _PRACTICE_AREAS[i]
+        return {"name": name, "code": code, "description": f"{name} matters", "meta": meta(t)}
+
     emails: set[str] = set()
-    for i in range(min(60, max(4, n // 10))):
-        uid = guid(emu)
+
+    def user(i: int, t: datetime) -> dict[str, Any]:
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         email = f"{first}.{last}".lower().replace("'", "") + "@leanlaw-sandbox.example"
         if email in emails:
             email = email.replace("@", f"{i}@")
         emails.add(email)
         role = "Admin" if i == 0 else rng.choice(("Attorney", "Attorney", "Paralegal", "Billing"))
-        rates = {
-            "Admin": 450,
-            "Attorney": rng.choice((275, 325, 350, 395, 425)),
-            "Paralegal": 145,
-        }
-        emu.store["users"][uid] = {
-            "id": uid,
+        rates = {"Admin": 450, "Attorney": rng.choice((275, 325, 350, 395, 425)), "Paralegal": 145}
+        return {
             "firstName": first,
             "lastName": last,
             "email": email,
@@ -144,21 +153,15 @@ def seed(emu: LeanLawEmulator) -> None:
             "isActive": rng.random() > 0.1,
             "meta": meta(t),
         }
-        user_ids.append(uid)
-        t += timedelta(hours=rng.randint(1, 48))
 
-    client_ids: list[str] = []
-    t = _EPOCH + timedelta(days=3)
-    for i in range(n):
-        cid = guid(emu)
+    def client(i: int, t: datetime) -> dict[str, Any]:
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         if rng.random() < 0.55:
             name = f"{rng.choice(_COMPANY_STEMS)} {rng.choice(_COMPANY_KINDS)}"
         else:
             name = f"{last}, {first}"
         city, state, postal = rng.choice(_CITIES)
-        emu.store["clients"][cid] = {
-            "id": cid,
+        return {
             "name": name,
             "clientNumber": f"C-{i + 1:05d}",
             "status": "Active" if rng.random() < 0.85 else "Inactive",
@@ -179,119 +182,104 @@ def seed(emu: LeanLawEmulator) -> None:
                     "country": "US",
                 },
             },
-            "meta": meta(t, _later(t)),
+            "meta": meta(t, later(t)),
         }
-        client_ids.append(cid)
-        t += timedelta(minutes=rng.randint(30, 3000))
-    emu.numbers["clients"] = n
 
-    matter_ids: list[str] = []
-    matters = emu.store["matters"]
-    t = _EPOCH + timedelta(days=4)
-    for i in range(n):
-        mid = guid(emu)
+    def matter(i: int, t: datetime) -> dict[str, Any]:
         area = rng.randrange(len(_PRACTICE_AREAS))
         area_name = rng.choice(_PRACTICE_AREAS[area][2])
         billing = rng.choices(("Hourly", "FixedFee", "Contingency"), (75, 20, 5))[0]
         status = rng.choices(("Open", "Pending", "Closed"), (70, 10, 20))[0]
-        opened = t.date()
-        matters[mid] = {
-            "id": mid,
+        return {
             "clientId": rng.choice(client_ids),
             "name": area_name,
-            "number": f"{opened.year}-{i + 1:04d}",
+            "number": f"{t.year}-{i + 1:04d}",
             "status": status,
             "practiceAreaId": area_ids[area],
             "responsibleUserId": rng.choice(user_ids),
             "billingType": billing,
-            "openDate": opened.isoformat(),
-            "closeDate": (
-                (opened + timedelta(days=rng.randint(20, 300))).isoformat()
-                if status == "Closed"
-                else None
-            ),
+            "openDate": day(t),
+            "closeDate": day(t, rng.randint(20, 300)) if status == "Closed" else None,
             "description": None,
-            "meta": meta(t, _later(t)),
+            "meta": meta(t, later(t)),
         }
-        matter_ids.append(mid)
-        t += timedelta(minutes=rng.randint(30, 3000))
-    emu.numbers["matters"] = n
 
-    users = emu.store["users"]
-    t = _EPOCH + timedelta(days=5)
-    for _ in range(n * 2):
-        eid = guid(emu)
+    def time_entry(_: int, t: datetime) -> dict[str, Any]:
         uid = rng.choice(user_ids)
         hours = Decimal(rng.randint(1, 80)) / 10
-        rate = Decimal(users[uid]["defaultRate"])
+        rate = Decimal(emu.store["users"][uid]["defaultRate"])
         status = rng.choices(("Unbilled", "Billed"), (40, 60))[0]
-        emu.store["time_entries"][eid] = {
-            "id": eid,
+        return {
             "matterId": rng.choice(matter_ids),
             "userId": uid,
-            "date": t.date().isoformat(),
+            "date": day(t),
             "hours": _money(hours),
             "rate": _money(rate),
             "amount": _money(hours * rate),
             "description": rng.choice(_TASKS),
             "billable": rng.random() < 0.9,
             "status": status,
-            "meta": meta(t, _later(t)),
+            "meta": meta(t, later(t)),
         }
-        t += timedelta(minutes=rng.randint(10, 1500))
 
-    t = _EPOCH + timedelta(days=6)
-    for _ in range(n):
-        xid = guid(emu)
+    def expense(_: int, t: datetime) -> dict[str, Any]:
         category, text, (lo, hi) = rng.choice(_EXPENSES)
         cents = rng.randint(lo * 100, hi * 100)
-        emu.store["expenses"][xid] = {
-            "id": xid,
+        return {
             "matterId": rng.choice(matter_ids),
-            "date": t.date().isoformat(),
+            "date": day(t),
             "amount": _money(Decimal(cents) / 100),
             "category": category,
             "description": text,
             "billable": rng.random() < 0.85,
             "meta": meta(t),
         }
-        t += timedelta(minutes=rng.randint(30, 3000))
 
-    fixed_matters = [m for m in matter_ids if matters[m]["billingType"] == "FixedFee"]
-    t = _EPOCH + timedelta(days=7)
-    for _ in range(max(1, n // 2)):
-        fid = guid(emu)
-        emu.store["fixed_fees"][fid] = {
-            "id": fid,
+    def fixed_fee(_: int, t: datetime) -> dict[str, Any]:
+        return {
             "matterId": rng.choice(fixed_matters or matter_ids),
-            "date": t.date().isoformat(),
+            "date": day(t),
             "amount": _money(rng.choice((500, 750, 1500, 2500, 3500, 5000))),
             "description": rng.choice(("Flat fee", "Phase 1 flat fee", "Filing package")),
             "meta": meta(t),
         }
-        t += timedelta(minutes=rng.randint(60, 5000))
 
-    t = _EPOCH + timedelta(days=30)
-    for i in range(n):
-        iid = guid(emu)
+    def invoice(i: int, t: datetime) -> dict[str, Any]:
         mid = rng.choice(matter_ids)
         total = Decimal(rng.randint(15000, 2500000)) / 100
         status = rng.choices(("Draft", "Sent", "Paid", "Void"), (10, 30, 55, 5))[0]
         balance = {"Paid": Decimal(0), "Void": Decimal(0)}.get(status, total)
-        emu.store["invoices"][iid] = {
-            "id": iid,
-            "clientId": matters[mid]["clientId"],
+        return {
+            "clientId": emu.store["matters"][mid]["clientId"],
             "matterId": mid,
             "number": f"INV-{10001 + i}",
             "status": status,
-            "issueDate": t.date().isoformat(),
-            "dueDate": (t.date() + timedelta(days=30)).isoformat(),
+            "issueDate": day(t),
+            "dueDate": day(t, 30),
             "total": _money(total),
             "balance": _money(balance),
             "currency": "USD",
-            "meta": meta(t, _later(t)),
+            "meta": meta(t, later(t)),
         }
-        t += timedelta(minutes=rng.randint(60, 3000))
-    emu.numbers["invoices"] = 10000 + n
+
+    minutes, hours = timedelta(minutes=1), timedelta(hours=1)
+    area_ids, t = _series(
+        emu, "practice_areas", len(_PRACTICE_AREAS), _EPOCH, (minutes, 1, 30), area
+    )
+    # Users join after the practice areas are made; each later list starts on a day of its own.
+    user_ids, _ = _series(emu, "users", min(60, max(4, n // 10)), t, (hours, 1, 48), user)
+    client_ids, _ = _series(emu, "clients", n, _day(3), (minutes, 30, 3000), client)
+    matter_ids, _ = _series(emu, "matters", n, _day(4), (minutes, 30, 3000), matter)
+    _series(emu, "time_entries", n * 2, _day(5), (minutes, 10, 1500), time_entry)
+    _series(emu, "expenses", n, _day(6), (minutes, 30, 3000), expense)
+    matters = emu.store["matters"]
+    fixed_matters = [m for m in matter_ids if matters[m]["billingType"] == "FixedFee"]
+    _series(emu, "fixed_fees", max(1, n // 2), _day(7), (minutes, 60, 5000), fixed_fee)
+    _series(emu, "invoices", n, _day(30), (minutes, 60, 3000), invoice)
+    emu.numbers.update(clients=n, matters=n, invoices=10000 + n)
 
     emu.api_key = emu.tokens.issue(value=emu.seeded_key("ll_"), read_only=False)
+
+
+def _day(days: int) -> datetime:
+    return _EPOCH + timedelta(days=days)
