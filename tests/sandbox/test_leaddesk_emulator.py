@@ -120,6 +120,20 @@ async def test_client_user_grant(sb: Sandbox, http: aiohttp.ClientSession) -> No
     assert (await call(http, sb, data, "GET", "/contacts"))[0] == 200
 
 
+async def test_a_client_user_grant_with_a_username_that_is_not_text_is_refused(
+    sb: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    """An OAuth error, not a 500 (found in review: an unhashable username crashed the check)."""
+    body = {
+        "grant_type": "client_user",
+        **client_fields(sb),
+        "username": ["a", "b"],
+        "leaddesk_client_id": 1,
+    }
+    status, data = await token_call(http, sb, body)
+    assert (status, data["error"]) == (401, "invalid_credentials")
+
+
 @pytest.mark.parametrize(
     ("change", "status", "error"),
     [

@@ -266,6 +266,17 @@ async def test_post_creates_with_201_and_defaults(wire: Wire) -> None:
     assert entry["amount"] == f"{1.5 * float(entry['rate']):.2f}"
 
 
+async def test_a_created_invoice_takes_the_number_after_the_last_seeded_one(wire: Wire) -> None:
+    """Numbers run on without a gap (found in review: one was skipped)."""
+    numbers = sorted(
+        int(i["number"].removeprefix("INV-")) for i in wire.emu.store["invoices"].values()
+    )
+    client_id = next(iter(wire.emu.store["clients"]))
+    status, body, _ = await wire.call("POST", "/v2/invoices", json={"clientId": client_id})
+    assert status == 201, body
+    assert body["data"]["number"] == f"INV-{numbers[-1] + 1}"
+
+
 async def test_missing_required_fields_are_listed(wire: Wire) -> None:
     status, body, _ = await wire.call("POST", "/v2/time-entries", json={"hours": "-2"})
     assert status == 400

@@ -207,7 +207,8 @@ class LeadDeskEmulator(Emulator):
             subject = {"leaddesk_client_id": self.leaddesk_client_id}
             if users:
                 known = {u["username"] for u in self.store["users"].values()} | {self.username}
-                if body["username"] not in known:
+                # A username that is not text (a list, an object) is no user: refused, not a 500.
+                if not isinstance(body["username"], str) or body["username"] not in known:
                     raise Problem(401, _BAD_CREDENTIALS, code="invalid_credentials")
                 subject["username"] = body["username"]
         else:

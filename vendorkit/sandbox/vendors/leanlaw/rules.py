@@ -77,7 +77,8 @@ def defaults(emu: LeanLawEmulator, collection: str, rec: dict[str, Any], today: 
         rec.setdefault("total", cents(0))
         rec.setdefault("balance", rec["total"])
         if not rec.get("number"):
-            rec["number"] = number("invoices", lambda k: f"INV-{k + 1}")
+            # The counter stands at the last number issued (seeded ones included): the next.
+            rec["number"] = number("invoices", lambda k: f"INV-{k}")
 
 
 def derive(collection: str, rec: dict[str, Any]) -> None:
