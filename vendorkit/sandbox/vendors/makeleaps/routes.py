@@ -68,18 +68,13 @@ class MakeLeapsEmulator(MakeLeapsRules):
         )
 
     def credentials(self, base_url: str) -> dict[str, Any]:
-        return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "base_url": base_url,
-        }
+        return dict(client_id=self.client_id, client_secret=self.client_secret, base_url=base_url)
 
     def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
         lang, status = _lang(request), problem.status
         if problem.fields is not None:
-            body: Record = {"meta": {"status_code": 400}, "response": {}}
-            body["response"] = render_fields(problem.fields, lang)
-            return self._send(request, body, 400)
+            fields = render_fields(problem.fields, lang)
+            return self._send(request, {"meta": {"status_code": 400}, "response": fields}, 400)
         if problem.key is not None:
             message = _tr(lang, problem.key, problem.kw)
         elif status == 405:
@@ -91,7 +86,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         else:
             message = problem.message
         if status == 401:  # not enveloped, as the docs show
-            body = {"status_code": 401, "detail": message}
+            body: Record = {"status_code": 401, "detail": message}
         else:
             body = {"meta": {"status_code": status}, "response": {"detail": message}}
         if problem.key is not None and status != 401:  # a view's answer: URLs rewritten
