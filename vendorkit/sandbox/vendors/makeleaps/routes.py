@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,6 +63,24 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._filters = list_filters(self)
+        #: Per collection, the fields a record shows Japanese readers instead.
+        self._ja_names: dict[str, Callable[[Record], Record]] = {
+            "documents": lambda d: {
+                "display_name": self._display_ja(d["document_type"], d["document_number"])
+            },
+            "partners": lambda p: {"name": D.PARTNER_NAME_JA},
+            "currencies": lambda c: {"name": D.CURRENCIES[c["code"]][1]},
+            "templates": lambda t: {
+                "display_name": _TEMPLATES_JA.get(t["template_code"], t["display_name"])
+            },
+            "received_documents": self._ja_name,
+            "accepted_orders": self._ja_name,
+            "inbox": lambda e: {
+                key: {**e[key], **self._ja_name(e[key])}
+                for key in ("accepted_order", "received_doc")
+                if e.get(key)
+            },
+        }
         self.oauth = OAuth2(
             self.tokens, default_ttl=36000, whole_seconds=True, extra={"scope": "read write"}
         )
@@ -282,41 +300,37 @@ class MakeLeapsEmulator(MakeLeapsRules):
         return self._page(request, ids, col.items, self._renderer(request, collection))
 
     def _renderer(self, request: web.Request, collection: str) -> Callable[[Record], Any] | None:
-        """How ``collection``'s records go out for this request; ``None``: exactly as stored."""
-        if collection == "documents":
-            return self._doc_renderer(request, _expand(request))
+        """How ``collection``'s records go out for this request (``None``: exactly as stored):
+        Japanese names for Japanese readers, and ``?expand=`` references as the records named."""
+        expand = _expand(request)
         if collection == "sending_orders":
-            return self._render_order(request, _expand(request))
-        if _lang(request) != "ja":
+            return self._render_order(request, expand)
+        names = self._ja_names.get(collection) if _lang(request) == "ja" else None
+        refs = [field for field in _EXPANDS.get(collection, ()) if field in expand]
+        if names is None and not refs:
             return None
-        # Japanese readers get the Japanese names.
-        ja: dict[str, Callable[[Record], Any]] = {
-            "partners": lambda p: {**p, "name": D.PARTNER_NAME_JA},
-            "currencies": lambda c: {**c, "name": D.CURRENCIES[c["code"]][1]},
-            "templates": lambda t: {
-                **t,
-                "display_name": _TEMPLATES_JA.get(t["template_code"], t["display_name"]),
-            },
-            "received_documents": self._ja_named,
-            "accepted_orders": self._ja_named,
-            "inbox": lambda e: {
-                **e,
-                **{k: self._ja_named(e[k]) for k in ("accepted_order", "received_doc") if e.get(k)},
-            },
-        }
-        return ja.get(collection)
+
+        def render(record: Record) -> Record:
+            out = {**record, **names(record)} if names else dict(record)
+            self._expand_refs(out, refs)
+            return out
+
+        return render
+
+    def _expand_refs(self, out: Record, fields: Iterable[str]) -> None:
+        """Each reference URL of ``fields`` in ``out`` replaced by the record it names, if any."""
+        for field in fields:
+            if url := out.get(field):
+                out[field] = self._cols[_EXPANDS_TO[field]].items.get(_last(url), url)
 
     def _rendered(self, request: web.Request, collection: str, record: Record) -> Any:
         render = self._renderer(request, collection)
         return render(record) if render else record
 
-    def _ja_named(self, record: Record) -> Record:
-        """A record carrying a document (``document_data``), with the document's Japanese name."""
+    def _ja_name(self, record: Record) -> Record:
+        """The Japanese name of what ``record`` carries (a document, as ``document_data``)."""
         data = record["document_data"]
-        return {
-            **record,
-            "display_name": self._display_ja(data["document_type"], data["document_number"]),
-        }
+        return {"display_name": self._display_ja(data["document_type"], data["document_number"])}
 
     def _get(self, collection: str, mid: str) -> Record:
         record = self._cols[collection].items.get(mid)
@@ -384,28 +398,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         return self._listing(request, "templates", ids, filtered=True)
 
     # -- documents, pickup links, tasks ---------------------------------------------------------
-
-    def _doc_renderer(
-        self, request: web.Request, expand: frozenset[str]
-    ) -> Callable[[Record], Record] | None:
-        ja = _lang(request) == "ja"
-        if not ja and not expand & {"client", "client_contact"}:
-            return None
-        clients = self._cols["clients"].items
-        contacts = self._cols["contacts"].items
-
-        def render(doc: Record) -> Record:
-            out = dict(doc)
-            if ja:
-                out["display_name"] = self._display_ja(doc["document_type"], doc["document_number"])
-            if "client" in expand and doc.get("client"):
-                out["client"] = clients.get(_last(doc["client"]), doc["client"])
-            if "client_contact" in expand and doc.get("client_contact"):
-                contact = doc["client_contact"]
-                out["client_contact"] = contacts.get(_last(contact), contact)
-            return out
-
-        return render
 
     async def _document_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -632,7 +624,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
     ) -> Callable[[Record], Record]:
         lang = _lang(request)
         items = self._cols["sending_order_items"].items
-        clients = self._cols["clients"].items
 
         def render(order: Record) -> Record:
             mid = order["mid"]
@@ -646,9 +637,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
             problems = [] if busy else self._order_problems(mid, order)
             out["ready_to_order"] = not busy and not problems
             out["validation_errors"] = [_tr(lang, k, kw) for k, kw in problems]
-            if "recipient_organization" in expand and order["recipient_organization"]:
-                ro = order["recipient_organization"]
-                out["recipient_organization"] = clients.get(_last(ro), ro)
+            self._expand_refs(out, expand & {"recipient_organization"})
             return out
 
         return render
@@ -823,6 +812,13 @@ def _partial(request: web.Request) -> bool:
 #: The state in which each way of sending an order can still be cancelled.
 _CANCELLABLE = {"securesend": "not_viewed", "sendbypost": "can_cancel"}
 _TEMPLATES_JA = {t[0]: t[2] for t in D.TEMPLATES}
+#: ``?expand=``: the reference fields of each collection that can hold the record itself.
+_EXPANDS = {"documents": ("client", "client_contact")}
+_EXPANDS_TO = {
+    "client": "clients",
+    "client_contact": "contacts",
+    "recipient_organization": "clients",
+}
 _P = "/api/partner/{pmid}"
 _D = _P + "/document/{mid}/"
 _I = _P + "/item/{mid}/"
