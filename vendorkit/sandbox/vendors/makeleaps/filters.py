@@ -16,12 +16,12 @@ from .helpers import (
     _day,
     _decimal,
     _inbox_data,
+    _inbox_nested,
     _last,
     _mid_of,
     _parse_date,
     _parse_datetime,
     _ts,
-    _unconverted,
 )
 from .schemas import (
     _DOC_DATE_FIELDS,
@@ -38,8 +38,16 @@ if TYPE_CHECKING:
 Filters = Mapping[str, Filter]
 
 
+def _field(name: str) -> Callable[[Record], Any]:
+    return lambda r: r.get(name)
+
+
+def _same(field: str) -> Callable[[Record, Any], bool]:
+    return lambda r, v: r.get(field) == v
+
+
 def _eq(field: str) -> Filter:
-    return Filter(lambda r, v: r.get(field) == v)
+    return Filter(_same(field))
 
 
 def _eq_blank(field: str) -> Filter:
@@ -55,11 +63,7 @@ def _is_set(field: str) -> Filter:
 
 
 def _choice(field: str, choices: Container[str], test: Any = None) -> Filter:
-    return Filter(
-        test or (lambda r, v: r.get(field) == v),
-        lambda v: v if v in choices else None,
-        "filter_choice",
-    )
+    return Filter(test or _same(field), lambda v: v if v in choices else None, "filter_choice")
 
 
 def _search(text: Callable[[Record], Iterable[Any]]) -> Filter:
@@ -78,16 +82,20 @@ def _iso_ts(value: str) -> str | None:
     return _ts(parsed) if parsed else None
 
 
+def _bound(
+    read: Callable[[Record], Any], op: str, parse: Callable[[str], Any], code: str
+) -> Filter:
+    """``read(record)`` against the value by one of Django's lookups (``RANGE_OPS``)."""
+    test = RANGE_OPS[op]
+    return Filter(lambda r, v: test(read(r), v), parse, code)
+
+
 def _ranges(fields: Iterable[str], parse: Callable[[str], Any], code: str) -> Filters:
     """``field``, ``field__lt``, ``__lte``, ``__gt``, ``__gte`` for each of ``fields``."""
-
-    def lookup(field: str, op: Callable[[Any, Any], bool]) -> Filter:
-        return Filter(lambda r, v: op(r.get(field), v), parse, code)
-
     return {
-        f"{field}{suffix}": lookup(field, op)
+        f"{field}{op}": _bound(_field(field), op, parse, code)
         for field in fields
-        for suffix, op in RANGE_OPS.items()
+        for op in RANGE_OPS
     }
 
 
@@ -109,11 +117,16 @@ def _total(entry: Record) -> Any:
     return _decimal(str(_inbox_data(entry).get("total") or "0")) or 0
 
 
+def _issued(entry: Record) -> Any:
+    return _inbox_data(entry).get("date") or None  # no date: never within a bound
+
+
 def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
     """Every list's filters, by collection (some tests read the emulator's current state)."""
 
-    def ref(segment: str) -> Callable[[str], str]:
-        return lambda value: emu._url(segment, _mid_of(value))
+    def ref(field: str, segment: str) -> Filter:
+        """A reference field, matched against a mid or URL turned into the stored URL."""
+        return Filter(lambda r, v: r.get(field) == v, lambda v: emu._url(segment, _mid_of(v)))
 
     def client_text(c: Record) -> list[Any]:
         parts = [c["display_name"], c["client_external_id"]]
@@ -144,8 +157,8 @@ def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
         "documents": {
             **{name: _eq(name) for name in _DOC_EXACT},
             "document_type": _choice("document_type", D.DOCUMENT_TYPES),
-            "client": Filter(lambda r, v: r.get("client") == v, ref("client")),
-            "client_contact": Filter(lambda r, v: r.get("client_contact") == v, ref("contact")),
+            "client": ref("client", "client"),
+            "client_contact": ref("client_contact", "contact"),
             "tags": Filter(
                 lambda r, v: bool(v.intersection(r.get("tags") or ())),
                 lambda v: {t.strip() for t in v.split(",") if t.strip()},
@@ -171,20 +184,14 @@ def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
         },
         "inbox": {
             "type": _choice("type", ("received_doc", "accepted_order", "confirmed_doc")),
-            "total_from": Filter(lambda e, v: _total(e) >= v, _decimal, "filter_number"),
-            "total_to": Filter(lambda e, v: _total(e) <= v, _decimal, "filter_number"),
-            "issued_date_from": Filter(
-                lambda e, v: bool((d := _inbox_data(e).get("date")) and d >= v),
-                _iso_date,
-                "filter_date",
-            ),
-            "issued_date_to": Filter(
-                lambda e, v: bool((d := _inbox_data(e).get("date")) and d <= v),
-                _iso_date,
-                "filter_date",
-            ),
+            "total_from": _bound(_total, "__gte", _decimal, "filter_number"),
+            "total_to": _bound(_total, "__lte", _decimal, "filter_number"),
+            "issued_date_from": _bound(_issued, "__gte", _iso_date, "filter_date"),
+            "issued_date_to": _bound(_issued, "__lte", _iso_date, "filter_date"),
             "sender_name": _search(lambda e: [_inbox_data(e).get("sender_name")]),
-            "is_unconverted": _flag(lambda e, v: _unconverted(e) == v),
+            "is_unconverted": _flag(
+                lambda e, v: (not _inbox_nested(e).get("generated_document_set")) == v
+            ),
         },
         "clients": {
             "archived": _flag(lambda c, v: (c["date_archived"] is not None) == v),
@@ -195,10 +202,7 @@ def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
             **{name: _eq_blank(name) for name in ("contact_type", "owner_type", "format")},
             "search": _search(
                 lambda c: [
-                    c["display_name"],
-                    c["name"],
-                    c["department"],
-                    c["phone_number"],
+                    *(c[k] for k in ("display_name", "name", "department", "phone_number")),
                     (c.get("email") or {}).get("address"),
                 ]
             ),
@@ -206,12 +210,11 @@ def list_filters(emu: MakeLeapsRules) -> dict[str, Filters]:
         "sending_orders": {
             "securesend_status": _choice("", SECURESEND_STATES, status_is("securesend")),
             "sendbypost_status": _choice("", SENDBYPOST_STATES, status_is("sendbypost")),
-            "securesend_selected": _flag(lambda o, v: o.get("securesend_selected") == v),
-            "sendbypost_selected": _flag(lambda o, v: o.get("sendbypost_selected") == v),
-            "recipient_organization": Filter(
-                lambda o, v: o.get("recipient_organization") == v, ref("client")
-            ),
-            "employee": Filter(lambda o, v: o.get("employee") == v, ref("employee")),
+            **{
+                f"{k}_selected": _flag(_same(f"{k}_selected")) for k in ("securesend", "sendbypost")
+            },
+            "recipient_organization": ref("recipient_organization", "client"),
+            "employee": ref("employee", "employee"),
         },
         "catalog_items": {
             "product_code": _eq("product_code"),

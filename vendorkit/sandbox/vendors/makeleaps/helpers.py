@@ -79,11 +79,8 @@ def _rate_key(rate: Decimal) -> str:
 
 
 def _jstype(value: Any) -> str:
-    if value is None:
-        return "NoneType"
-    return {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(
-        type(value), type(value).__name__
-    )
+    """A JSON value's Python type name, as DRF's messages give it (``NoneType``, ``dict``)."""
+    return type(value).__name__
 
 
 def _bool_param(value: str) -> bool | None:
@@ -144,10 +141,8 @@ def _last(url: str) -> str:
 
 
 def _expand(request: web.Request) -> frozenset[str]:
-    value = request.query.get("expand")
-    if not value:
-        return frozenset()
-    return frozenset(v.strip() for v in value.split(",") if v.strip())
+    parts = (v.strip() for v in request.query.get("expand", "").split(","))
+    return frozenset(v for v in parts if v)
 
 
 def _day(value: str) -> datetime | None:
@@ -155,15 +150,15 @@ def _day(value: str) -> datetime | None:
     return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC) if parsed else None
 
 
+def _inbox_nested(entry: Record) -> Record:
+    """What an inbox entry carries: its received document or accepted order."""
+    nested: Record = entry.get("received_doc") or entry.get("accepted_order") or {}
+    return nested
+
+
 def _inbox_data(entry: Record) -> Record:
-    nested = entry.get("received_doc") or entry.get("accepted_order") or {}
-    data: Record = nested.get("document_data") or {}
+    data: Record = _inbox_nested(entry).get("document_data") or {}
     return data
-
-
-def _unconverted(entry: Record) -> bool:
-    nested = entry.get("received_doc") or entry.get("accepted_order") or {}
-    return not nested.get("generated_document_set")
 
 
 def _valid_mixed(value: Any) -> bool:

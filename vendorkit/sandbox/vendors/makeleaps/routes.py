@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,23 +63,36 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._filters = list_filters(self)
+        #: Per collection, the fields a record shows Japanese readers instead.
+        self._ja_names: dict[str, Callable[[Record], Record]] = {
+            "documents": lambda d: {
+                "display_name": self._display_ja(d["document_type"], d["document_number"])
+            },
+            "partners": lambda p: {"name": D.PARTNER_NAME_JA},
+            "currencies": lambda c: {"name": D.CURRENCIES[c["code"]][1]},
+            "templates": lambda t: {
+                "display_name": _TEMPLATES_JA.get(t["template_code"], t["display_name"])
+            },
+            "received_documents": self._ja_name,
+            "accepted_orders": self._ja_name,
+            "inbox": lambda e: {
+                key: {**e[key], **self._ja_name(e[key])}
+                for key in ("accepted_order", "received_doc")
+                if e.get(key)
+            },
+        }
         self.oauth = OAuth2(
             self.tokens, default_ttl=36000, whole_seconds=True, extra={"scope": "read write"}
         )
 
     def credentials(self, base_url: str) -> dict[str, Any]:
-        return {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "base_url": base_url,
-        }
+        return dict(client_id=self.client_id, client_secret=self.client_secret, base_url=base_url)
 
     def render_problem(self, request: web.Request, problem: Problem) -> web.Response:
         lang, status = _lang(request), problem.status
         if problem.fields is not None:
-            body: Record = {"meta": {"status_code": 400}, "response": {}}
-            body["response"] = render_fields(problem.fields, lang)
-            return self._send(request, body, 400)
+            fields = render_fields(problem.fields, lang)
+            return self._send(request, {"meta": {"status_code": 400}, "response": fields}, 400)
         if problem.key is not None:
             message = _tr(lang, problem.key, problem.kw)
         elif status == 405:
@@ -91,7 +104,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         else:
             message = problem.message
         if status == 401:  # not enveloped, as the docs show
-            body = {"status_code": 401, "detail": message}
+            body: Record = {"status_code": 401, "detail": message}
         else:
             body = {"meta": {"status_code": status}, "response": {"detail": message}}
         if problem.key is not None and status != 401:  # a view's answer: URLs rewritten
@@ -101,11 +114,9 @@ class MakeLeapsEmulator(MakeLeapsRules):
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(_append_slash)
         r = app.router
-        for path, table in ROUTES:
-            for method, name in table.items():
-                kind, _, collection = name.partition(":")
-                maker = {"detail": self._detail, "list": self._list, "inbox": self._secure_inbox}
-                handler = maker[kind](collection) if collection else getattr(self, name)
+        for verbs, path, name, collection in ROUTES:
+            handler = self._handler(name, collection)
+            for method in verbs.split():
                 if method == "GET":
                     r.add_get(path, handler)
                 else:
@@ -121,6 +132,31 @@ class MakeLeapsEmulator(MakeLeapsRules):
             ):
                 allowed = sorted(methods - {"HEAD"} | {"OPTIONS"})
                 resource.add_route("OPTIONS", self._options_handler(path, allowed))
+
+    def _handler(self, name: str, collection: str | None) -> Handler:
+        """``ROUTES``' handler ``name``. With a ``collection``, the record the path names is
+        looked up first (a 404 if absent) and passed on; ``list`` and ``detail`` are generic."""
+        if collection is None:
+            plain: Handler = getattr(self, name)
+            return plain
+        if name == "list":
+
+            async def listing(request: web.Request) -> web.StreamResponse:
+                return self._listing(request, collection)
+
+            return listing
+
+        async def detail(request: web.Request, record: Record) -> web.StreamResponse:
+            return self._ok(request, self._rendered(request, collection, record))
+
+        method = detail if name == "detail" else getattr(self, name)
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            # The partner's own path names it by ``pmid``; every other one by ``mid``.
+            mid = request.match_info.get("mid") or request.match_info["pmid"]
+            return await method(request, self._get(collection, mid))
+
+        return handler
 
     def authenticate(self, request: web.Request) -> None:
         """Bearer auth and the partner check for every API route (token endpoints, unknown
@@ -228,15 +264,6 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._json_cache.clear()
         self.views.clear()
 
-    def _list(self, collection: str) -> Handler:
-        """``GET`` a list (``"list:<collection>"`` in ``ROUTES``): its declared filters
-        (``filters.py``), its renderer, one page."""
-
-        async def handler(request: web.Request) -> web.StreamResponse:
-            return self._listing(request, collection)
-
-        return handler
-
     def _listing(
         self,
         request: web.Request,
@@ -270,36 +297,40 @@ class MakeLeapsEmulator(MakeLeapsRules):
                     if collection == "documents"
                     else compute()
                 )
-        return self._page(request, ids, col.items, self._list_renderer(request, collection))
+        return self._page(request, ids, col.items, self._renderer(request, collection))
 
-    def _list_renderer(
-        self, request: web.Request, collection: str
-    ) -> Callable[[Record], Any] | None:
-        if collection == "documents":
-            return self._doc_renderer(request, _expand(request))
+    def _renderer(self, request: web.Request, collection: str) -> Callable[[Record], Any] | None:
+        """How ``collection``'s records go out for this request (``None``: exactly as stored):
+        Japanese names for Japanese readers, and ``?expand=`` references as the records named."""
+        expand = _expand(request)
         if collection == "sending_orders":
-            return self._render_order(request, _expand(request))
-        if collection == "inbox":
-            return self._inbox_renderer(request)
-        if _lang(request) != "ja":
+            return self._render_order(request, expand)
+        names = self._ja_names.get(collection) if _lang(request) == "ja" else None
+        refs = [field for field in _EXPANDS.get(collection, ()) if field in expand]
+        if names is None and not refs:
             return None
-        if collection == "currencies":
-            return lambda c: {**c, "name": D.CURRENCIES[c["code"]][1]}
-        if collection == "templates":
-            names_ja = {t[0]: t[2] for t in D.TEMPLATES}
-            return lambda t: {
-                **t,
-                "display_name": names_ja.get(t["template_code"], t["display_name"]),
-            }
-        return None
 
-    def _detail(self, collection: str) -> Handler:
-        """``GET .../{mid}/``: the record as stored (``"detail:<collection>"`` in ``ROUTES``)."""
+        def render(record: Record) -> Record:
+            out = {**record, **names(record)} if names else dict(record)
+            self._expand_refs(out, refs)
+            return out
 
-        async def handler(request: web.Request) -> web.StreamResponse:
-            return self._ok(request, self._get(collection, request.match_info["mid"]))
+        return render
 
-        return handler
+    def _expand_refs(self, out: Record, fields: Iterable[str]) -> None:
+        """Each reference URL of ``fields`` in ``out`` replaced by the record it names, if any."""
+        for field in fields:
+            if url := out.get(field):
+                out[field] = self._cols[_EXPANDS_TO[field]].items.get(_last(url), url)
+
+    def _rendered(self, request: web.Request, collection: str, record: Record) -> Any:
+        render = self._renderer(request, collection)
+        return render(record) if render else record
+
+    def _ja_name(self, record: Record) -> Record:
+        """The Japanese name of what ``record`` carries (a document, as ``document_data``)."""
+        data = record["document_data"]
+        return {"display_name": self._display_ja(data["document_type"], data["document_number"])}
 
     def _get(self, collection: str, mid: str) -> Record:
         record = self._cols[collection].items.get(mid)
@@ -322,59 +353,38 @@ class MakeLeapsEmulator(MakeLeapsRules):
         )
         return data
 
-    def _basic_ok(self, request: web.Request) -> bool:
-        return basic(request.headers.get("Authorization", "")) == (
-            self.client_id,
-            self.client_secret,
-        )
-
-    @staticmethod
-    def _oauth_error(error: str, status: int) -> web.Response:
-        return json_response({"error": error}, status, NO_STORE)
+    # -- tokens and the API root ----------------------------------------------------------------
 
     async def _token(self, request: web.Request) -> web.StreamResponse:
         self.counters.token_requests["client_credentials"] += 1
         form = await request.post()
         if not self._basic_ok(request):
-            return self._oauth_error("invalid_client", 401)
+            return _oauth_error("invalid_client", 401)
         if form.get("grant_type") != "client_credentials":
-            return self._oauth_error("unsupported_grant_type", 400)
+            return _oauth_error("unsupported_grant_type", 400)
         body = self.oauth.grant("client_credentials", {"client_id": self.client_id})
         return json_response(body, headers=NO_STORE)
 
     async def _revoke(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         if not self._basic_ok(request):
-            return self._oauth_error("invalid_client", 401)
+            return _oauth_error("invalid_client", 401)
         token = form.get("token")
         if not isinstance(token, str) or not token:
-            return self._oauth_error("invalid_request", 400)
+            return _oauth_error("invalid_request", 400)
         self.tokens.revoke(token)
         return web.Response(status=200)  # RFC 7009: 200 whether or not the token existed
 
+    def _basic_ok(self, request: web.Request) -> bool:
+        credentials = (self.client_id, self.client_secret)
+        return basic(request.headers.get("Authorization", "")) == credentials
+
     async def _root(self, request: web.Request) -> web.StreamResponse:
-        partner = self._cols["partners"].items[self.partner_mid]
-        name = D.PARTNER_NAME_JA if _lang(request) == "ja" else partner["name"]
-        return self._ok(
-            request,
-            {
-                "partners": [{"url": partner["url"], "name": name}],
-                "currencies": f"{ORIGIN}/api/currency/",
-            },
+        partner = self._rendered(
+            request, "partners", self._cols["partners"].items[self.partner_mid]
         )
-
-    def _render_partner(self, request: web.Request) -> Record:
-        partner = self._cols["partners"].items[self.partner_mid]
-        if _lang(request) == "ja":
-            return {**partner, "name": D.PARTNER_NAME_JA}
-        return partner
-
-    async def _partners(self, request: web.Request) -> web.StreamResponse:
-        partner = self._render_partner(request)
-        return self._page(request, [self.partner_mid], {self.partner_mid: partner})
-
-    async def _partner(self, request: web.Request) -> web.StreamResponse:
-        return self._ok(request, self._render_partner(request))
+        partners = [{"url": partner["url"], "name": partner["name"]}]
+        return self._ok(request, {"partners": partners, "currencies": f"{ORIGIN}/api/currency/"})
 
     async def _employee(self, request: web.Request) -> web.StreamResponse:
         mid = request.match_info["mid"]
@@ -387,36 +397,7 @@ class MakeLeapsEmulator(MakeLeapsRules):
         ids = [k for k in self._cols["templates"].ordered() if k.startswith(doc_type + ":")]
         return self._listing(request, "templates", ids, filtered=True)
 
-    def _doc_renderer(
-        self, request: web.Request, expand: frozenset[str]
-    ) -> Callable[[Record], Record] | None:
-        """How documents go out for this request; ``None`` when exactly as stored."""
-        ja = _lang(request) == "ja"
-        if not ja and not expand & {"client", "client_contact"}:
-            return None
-        clients = self._cols["clients"].items
-        contacts = self._cols["contacts"].items
-
-        def render(doc: Record) -> Record:
-            out = dict(doc)
-            if ja:
-                out["display_name"] = self._display_ja(doc["document_type"], doc["document_number"])
-            if "client" in expand and doc.get("client"):
-                out["client"] = clients.get(_last(doc["client"]), doc["client"])
-            if "client_contact" in expand and doc.get("client_contact"):
-                contact = doc["client_contact"]
-                out["client_contact"] = contacts.get(_last(contact), contact)
-            return out
-
-        return render
-
-    def _render_doc(self, request: web.Request, doc: Record) -> Record:
-        render = self._doc_renderer(request, _expand(request))
-        return render(doc) if render else doc
-
-    async def _document(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("documents", request.match_info["mid"])
-        return self._ok(request, self._render_doc(request, doc))
+    # -- documents, pickup links, tasks ---------------------------------------------------------
 
     async def _document_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
@@ -434,13 +415,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["documents"].add(mid, doc)
         self._doc_numbers[(doc["document_type"], doc["document_number"])] = mid
         self._add_history("document_created", 1, doc["display_name"], self._meta_doc(doc))
-        return self._written(request, self._render_doc(request, doc), 201)
+        return self._written(request, self._rendered(request, "documents", doc), 201)
 
-    async def _document_update(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        doc = self._get("documents", mid)
+    async def _document_update(self, request: web.Request, doc: Record) -> web.StreamResponse:
         data = await self._body(request)
-        cleaned = self._validate_document(data, doc, partial=request.method == "PATCH")
+        cleaned = self._validate_document(data, doc, partial=_partial(request))
         old_key = (doc["document_type"], doc["document_number"])
         if cleaned.get("client") and "client_contact" not in cleaned:
             new_client = self._cols["clients"].items[_last(cleaned["client"])]
@@ -451,39 +430,30 @@ class MakeLeapsEmulator(MakeLeapsRules):
         new_key = (doc["document_type"], doc["document_number"])
         if new_key != old_key:
             self._doc_numbers.pop(old_key, None)
-            self._doc_numbers[new_key] = mid
+            self._doc_numbers[new_key] = doc["mid"]
         self._add_history("document_updated", 2, doc["display_name"], self._meta_doc(doc))
-        return self._written(request, self._render_doc(request, doc))
+        return self._written(request, self._rendered(request, "documents", doc))
 
-    async def _document_delete(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        doc = self._get("documents", mid)
-        self._cols["documents"].remove(mid)
+    async def _document_delete(self, request: web.Request, doc: Record) -> web.StreamResponse:
+        self._cols["documents"].remove(doc["mid"])
         self._doc_numbers.pop((doc["document_type"], doc["document_number"]), None)
-        self._viewed.discard(mid)
+        self._viewed.discard(doc["mid"])
         self._add_history("document_deleted", 3, doc["display_name"], self._meta_doc(doc))
         return self.wrote(request)
 
-    async def _document_pdf(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("documents", request.match_info["mid"])
-        return _pdf_response(
-            doc["display_name"], f"{doc['document_type']}_{doc['document_number']}.pdf"
-        )
+    async def _document_pdf(self, request: web.Request, doc: Record) -> web.StreamResponse:
+        filename = f"{doc['document_type']}_{doc['document_number']}.pdf"
+        return _pdf_response(doc["display_name"], filename)
 
-    async def _document_upload(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("documents", request.match_info["mid"])
+    async def _document_upload(self, request: web.Request, doc: Record) -> web.StreamResponse:
         await _read_upload(request)
         doc["use_external_pdf"] = True
-        return self._written(request, self._render_doc(request, doc))
+        return self._written(request, self._rendered(request, "documents", doc))
 
-    async def _pickup_links(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        self._get("documents", mid)
-        return self._listing(request, "pickup_links", self._doc_links.get(mid, []))
+    async def _pickup_links(self, request: web.Request, doc: Record) -> web.StreamResponse:
+        return self._listing(request, "pickup_links", self._doc_links.get(doc["mid"], []))
 
-    async def _pickup_link_create(self, request: web.Request) -> web.StreamResponse:
-        doc_mid = request.match_info["mid"]
-        self._get("documents", doc_mid)
+    async def _pickup_link_create(self, request: web.Request, doc: Record) -> web.StreamResponse:
         await request.read()
         tmid = self._new_mid()
         pmid = self._new_mid()
@@ -507,16 +477,14 @@ class MakeLeapsEmulator(MakeLeapsRules):
             "finished": None,
         }
         self._cols["tasks"].add(tmid, task)
-        self._tasks[tmid] = {"polls": 0, "document": doc_mid, "results": [], "done": False}
+        self._tasks[tmid] = {"polls": 0, "document": doc["mid"], "results": [], "done": False}
         self._progress[pmid] = tmid
         if self.task_polls <= 0:
             self._finish_task(tmid)
         return self._written(request, task, 202)
 
-    async def _task(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        task = self._get("tasks", mid)
-        self._advance_task(mid)
+    async def _task(self, request: web.Request, task: Record) -> web.StreamResponse:
+        self._advance_task(task["mid"])
         return self._ok(request, task)
 
     async def _task_progress(self, request: web.Request) -> web.StreamResponse:
@@ -526,23 +494,22 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._advance_task(tmid)
         return self._ok(request, self._cols["tasks"].items[tmid]["uilongtask"])
 
-    async def _task_results(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        self._get("tasks", mid)
-        state = self._tasks[mid]
+    async def _task_results(self, request: web.Request, task: Record) -> web.StreamResponse:
+        state = self._tasks[task["mid"]]
         if not state["done"]:
             _invalid("non_field_errors", "task_unfinished")
         return self._listing(request, "pickup_links", state["results"])
 
-    async def _pickup_link_cancel(self, request: web.Request) -> web.StreamResponse:
+    async def _pickup_link_cancel(self, request: web.Request, link: Record) -> web.StreamResponse:
         """``cancel/`` and ``uncancel/``; uncancelling an expired link gives it 60 more days."""
-        link = self._get("pickup_links", request.match_info["mid"])
         link["is_cancelled"] = not request.path.endswith("/uncancel/")
         now = _now()
         expires = datetime.fromisoformat(link["expiration_date"]).replace(tzinfo=UTC)
         if not link["is_cancelled"] and expires <= now:
             link["expiration_date"] = (now + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S")
         return self._written(request, link)
+
+    # -- catalog items, clients, settings, contacts ---------------------------------------------
 
     async def _item_create(self, request: web.Request) -> web.StreamResponse:
         cleaned = self._validate_item(await self._body(request), None, partial=False)
@@ -556,12 +523,9 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._cols["catalog_items"].add(mid, item)
         return self._written(request, item, 201)
 
-    async def _item_update(self, request: web.Request) -> web.StreamResponse:
-        item = self._get("catalog_items", request.match_info["mid"])
-        cleaned = self._validate_item(
-            await self._body(request), item, partial=request.method == "PATCH"
-        )
-        item.update(cleaned)
+    async def _item_update(self, request: web.Request, item: Record) -> web.StreamResponse:
+        data = await self._body(request)
+        item.update(self._validate_item(data, item, partial=_partial(request)))
         return self._written(request, item)
 
     async def _client_create(self, request: web.Request) -> web.StreamResponse:
@@ -578,11 +542,9 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._add_history("client_created", 1, client["display_name"], self._meta_client(client))
         return self._written(request, client, 201)
 
-    async def _client_update(self, request: web.Request) -> web.StreamResponse:
-        client = self._get("clients", request.match_info["mid"])
-        cleaned = self._validate_client(
-            await self._body(request), client, partial=request.method == "PATCH"
-        )
+    async def _client_update(self, request: web.Request, client: Record) -> web.StreamResponse:
+        data = await self._body(request)
+        cleaned = self._validate_client(data, client, partial=_partial(request))
         for key in ("client_external_id", "lang_code", "date_cutoff"):
             if key in cleaned:
                 client[key] = cleaned[key]
@@ -594,32 +556,25 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._add_history("client_updated", 2, client["display_name"], self._meta_client(client))
         return self._written(request, client)
 
-    async def _client_delete(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        client = self._get("clients", mid)
+    async def _client_delete(self, request: web.Request, client: Record) -> web.StreamResponse:
         url = client["url"]
         if any(d.get("client") == url for d in self._cols["documents"].items.values()):
             _invalid("non_field_errors", "client_in_use")
         for contact_url in client["contacts"]:
             self._cols["contacts"].remove(_last(contact_url))
-        self._cols["clients"].remove(mid)
-        self._cols["client_settings"].remove(mid)
+        self._cols["clients"].remove(client["mid"])
+        self._cols["client_settings"].remove(client["mid"])
         self._add_history("client_deleted", 3, client["display_name"], self._meta_client(client))
         return self.wrote(request)
 
-    async def _client_contacts(self, request: web.Request) -> web.StreamResponse:
-        client = self._get("clients", request.match_info["mid"])
+    async def _client_contacts(self, request: web.Request, client: Record) -> web.StreamResponse:
         return self._listing(request, "contacts", [_last(u) for u in client["contacts"]])
 
-    async def _settings(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        self._get("clients", mid)
-        return self._ok(request, self._get("client_settings", mid))
+    async def _settings(self, request: web.Request, client: Record) -> web.StreamResponse:
+        return self._ok(request, self._get("client_settings", client["mid"]))
 
-    async def _settings_update(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        client = self._get("clients", mid)
-        settings = self._get("client_settings", mid)
+    async def _settings_update(self, request: web.Request, client: Record) -> web.StreamResponse:
+        settings = self._get("client_settings", client["mid"])
         data = await self._body(request)
         errs = _Errors()
         cleaned = self._clean(data, _SETTINGS_SPEC, errs)
@@ -640,16 +595,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
         errs = _Errors()
         cleaned = self._validate_contact_data(data, None, errs)
         errs.check()
-        contact = self._make_contact(cleaned, None, False)
-        return self._written(request, contact, 201)
+        return self._written(request, self._make_contact(cleaned, None, False), 201)
 
-    async def _contact_update(self, request: web.Request) -> web.StreamResponse:
-        contact = self._get("contacts", request.match_info["mid"])
+    async def _contact_update(self, request: web.Request, contact: Record) -> web.StreamResponse:
         data = await self._body(request)
         errs = _Errors()
-        cleaned = self._validate_contact_data(
-            data, contact, errs, partial=request.method == "PATCH"
-        )
+        cleaned = self._validate_contact_data(data, contact, errs, partial=_partial(request))
         errs.check()
         contact.update(cleaned)
         self._refresh_contact(contact)
@@ -658,24 +609,21 @@ class MakeLeapsEmulator(MakeLeapsRules):
             self._refresh_client(owner)
         return self._written(request, contact)
 
-    async def _contact_delete(self, request: web.Request) -> web.StreamResponse:
-        mid = request.match_info["mid"]
-        contact = self._get("contacts", mid)
+    async def _contact_delete(self, request: web.Request, contact: Record) -> web.StreamResponse:
         url = contact["url"]
-        in_docs = any(
-            d.get("client_contact") == url for d in self._cols["documents"].items.values()
-        )
-        if contact["owner"] or in_docs:
+        docs = self._cols["documents"].items.values()
+        if contact["owner"] or any(d.get("client_contact") == url for d in docs):
             _invalid("non_field_errors", "contact_referenced")
-        self._cols["contacts"].remove(mid)
+        self._cols["contacts"].remove(contact["mid"])
         return self.wrote(request)
+
+    # -- sending orders and their items ---------------------------------------------------------
 
     def _render_order(
         self, request: web.Request, expand: frozenset[str] = frozenset()
     ) -> Callable[[Record], Record]:
         lang = _lang(request)
         items = self._cols["sending_order_items"].items
-        clients = self._cols["clients"].items
 
         def render(order: Record) -> Record:
             mid = order["mid"]
@@ -684,19 +632,12 @@ class MakeLeapsEmulator(MakeLeapsRules):
             out.pop("mid", None)
             out["items"] = [items[i] for i in self._order_item_ids(mid)]
             out["status"] = dict(self._order_status_now(mid, order))
-            if state["sent"]:
-                out["ready_to_order"] = False
-                out["validation_errors"] = []
-            elif state["validating"] > 0:
-                out["ready_to_order"] = False
-                out["validation_errors"] = []
-            else:
-                problems = self._order_problems(mid, order)
-                out["ready_to_order"] = not problems
-                out["validation_errors"] = [_tr(lang, k, kw) for k, kw in problems]
-            if "recipient_organization" in expand and order["recipient_organization"]:
-                ro = order["recipient_organization"]
-                out["recipient_organization"] = clients.get(_last(ro), ro)
+            # Sent, or still being validated: not orderable, and nothing to report.
+            busy = state["sent"] or state["validating"] > 0
+            problems = [] if busy else self._order_problems(mid, order)
+            out["ready_to_order"] = not busy and not problems
+            out["validation_errors"] = [_tr(lang, k, kw) for k, kw in problems]
+            self._expand_refs(out, expand & {"recipient_organization"})
             return out
 
         return render
@@ -707,14 +648,9 @@ class MakeLeapsEmulator(MakeLeapsRules):
         ids = [i for i in self._order_items.get(mid, []) if i in items]
         return sorted(ids, key=lambda i: items[i]["position"])
 
-    def _get_order(self, request: web.Request) -> tuple[str, Record]:
-        mid = request.match_info["mid"]
-        return mid, self._get("sending_orders", mid)
-
-    async def _order(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
-        body = self._render_order(request, _expand(request))(order)
-        state = self._order_state[mid]
+    async def _order(self, request: web.Request, order: Record) -> web.StreamResponse:
+        body = self._rendered(request, "sending_orders", order)
+        state = self._order_state[order["mid"]]
         if state["validating"] > 0:
             state["validating"] -= 1  # the "background" validation makes progress per look
         return self._ok(request, body)
@@ -724,37 +660,31 @@ class MakeLeapsEmulator(MakeLeapsRules):
         order = self._new_order(cleaned, employee=self._me)
         return self._written(request, self._render_order(request)(order), 201)
 
-    async def _order_update(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
+    async def _order_update(self, request: web.Request, order: Record) -> web.StreamResponse:
         data = await self._body(request)
-        self._ensure_draft(mid)
-        order.update(self._validate_order(data, partial=request.method == "PATCH"))
-        self._touch_order(mid)
+        self._ensure_draft(order["mid"])
+        order.update(self._validate_order(data, partial=_partial(request)))
+        self._touch_order(order["mid"])
         return self._written(request, self._render_order(request)(order))
 
-    async def _order_delete(self, request: web.Request) -> web.StreamResponse:
-        mid, _order = self._get_order(request)
+    async def _order_delete(self, request: web.Request, order: Record) -> web.StreamResponse:
+        mid = order["mid"]
         self._ensure_draft(mid)
         for item_mid in self._order_items.pop(mid, []):
-            self._cols["sending_order_items"].remove(item_mid)
-            self._item_files.pop(item_mid, None)
+            self._drop_item(item_mid)
         self._cols["sending_orders"].remove(mid)
         self._order_state.pop(mid, None)
         return self.wrote(request)
 
-    async def _order_send(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
+    async def _order_send(self, request: web.Request, order: Record) -> web.StreamResponse:
+        mid = order["mid"]
         await self._body(request)
         state = self._order_state[mid]
         self._ensure_draft(mid)
         if state["validating"] > 0:
             _invalid("non_field_errors", "order_validating")
-        problems = self._order_problems(mid, order)
-        if problems:
-            errs = _Errors()
-            for key, kw in problems:
-                errs.add("non_field_errors", key, **kw)
-            errs.check()
+        if problems := self._order_problems(mid, order):
+            raise Problem(400, fields={"non_field_errors": [("", k, kw) for k, kw in problems]})
         state["sent"] = True
         state["sent_at"] = time.time()
         status = order["status"]
@@ -771,12 +701,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
                 self._add_history("document_sent", 2, doc["display_name"], self._meta_doc(doc))
         return self._written(request, self._render_order(request)(order))
 
-    async def _order_status(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
-        return self._ok(request, self._order_status_now(mid, order))
+    async def _order_status(self, request: web.Request, order: Record) -> web.StreamResponse:
+        return self._ok(request, self._order_status_now(order["mid"], order))
 
-    async def _order_cancel(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
+    async def _order_cancel(self, request: web.Request, order: Record) -> web.StreamResponse:
+        mid = order["mid"]
         data = await self._body(request)
         errs = _Errors()
         cleaned = self._clean(data, _CANCEL_SPEC, errs)
@@ -795,16 +724,16 @@ class MakeLeapsEmulator(MakeLeapsRules):
             status[f"{kind}_cancelled"] = True
         return self._written(request, status)
 
-    async def _order_pdf(self, request: web.Request) -> web.StreamResponse:
-        mid, order = self._get_order(request)
+    async def _order_pdf(self, request: web.Request, order: Record) -> web.StreamResponse:
+        mid = order["mid"]
         return _pdf_response(order["subject"] or f"Sending order {mid}", f"sending_order_{mid}.pdf")
 
-    async def _order_items_list(self, request: web.Request) -> web.StreamResponse:
-        mid, _order = self._get_order(request)
-        return self._listing(request, "sending_order_items", self._order_item_ids(mid))
+    async def _order_items_list(self, request: web.Request, order: Record) -> web.StreamResponse:
+        ids = self._order_item_ids(order["mid"])
+        return self._listing(request, "sending_order_items", ids)
 
-    async def _order_item_create(self, request: web.Request) -> web.StreamResponse:
-        mid, _order = self._get_order(request)
+    async def _order_item_create(self, request: web.Request, order: Record) -> web.StreamResponse:
+        mid = order["mid"]
         data = await self._body(request)
         self._ensure_draft(mid)
         errs = _Errors()
@@ -816,86 +745,50 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self._touch_order(mid)
         return self._written(request, item, 201)
 
-    def _get_item(self, request: web.Request) -> tuple[str, str, Record]:
-        mid, _order = self._get_order(request)
+    def _item_of(self, request: web.Request, order: Record) -> tuple[str, Record]:
+        """The ``{item}`` of the path, if it is one of ``order``'s (a 404 otherwise)."""
         item_mid = request.match_info["item"]
-        if item_mid not in self._order_items.get(mid, []):
+        if item_mid not in self._order_items.get(order["mid"], []):
             _not_found()
-        return mid, item_mid, self._get("sending_order_items", item_mid)
+        return item_mid, self._get("sending_order_items", item_mid)
 
-    async def _order_item(self, request: web.Request) -> web.StreamResponse:
-        _mid, _item_mid, item = self._get_item(request)
-        return self._ok(request, item)
-
-    async def _order_item_delete(self, request: web.Request) -> web.StreamResponse:
-        mid, item_mid, _item = self._get_item(request)
-        self._ensure_draft(mid)
-        self._order_items[mid].remove(item_mid)
+    def _drop_item(self, item_mid: str) -> None:
         self._cols["sending_order_items"].remove(item_mid)
         self._item_files.pop(item_mid, None)
-        self._touch_order(mid)
+
+    async def _order_item(self, request: web.Request, order: Record) -> web.StreamResponse:
+        return self._ok(request, self._item_of(request, order)[1])
+
+    async def _order_item_delete(self, request: web.Request, order: Record) -> web.StreamResponse:
+        item_mid, _item = self._item_of(request, order)
+        self._ensure_draft(order["mid"])
+        self._order_items[order["mid"]].remove(item_mid)
+        self._drop_item(item_mid)
+        self._touch_order(order["mid"])
         return self.wrote(request)
 
-    async def _order_item_upload(self, request: web.Request) -> web.StreamResponse:
-        mid, item_mid, item = self._get_item(request)
+    async def _order_item_upload(self, request: web.Request, order: Record) -> web.StreamResponse:
+        item_mid, item = self._item_of(request, order)
         upload = await _read_upload(request)
-        self._ensure_draft(mid)
+        self._ensure_draft(order["mid"])
         if not item["filename"]:
             _invalid("non_field_errors", "not_file_item")
         self._item_files[item_mid] = upload
-        self._touch_order(mid)
+        self._touch_order(order["mid"])
         return self._written(request, item)
+
+    # -- history and the secure inbox -----------------------------------------------------------
 
     async def _history_create(self, request: web.Request) -> web.StreamResponse:
         data = await self._body(request)
         errs = _Errors()
         cleaned = self._clean(data, _HISTORY_SPEC, errs, required=("event_name",))
         errs.check()
-        entry = self._add_history(
-            cleaned["event_name"],
-            cleaned.get("action_flag") or 1,
-            cleaned.get("object_repr", ""),
-            {},
-        )
+        flag = cleaned.get("action_flag") or 1
+        entry = self._add_history(cleaned["event_name"], flag, cleaned.get("object_repr", ""), {})
         return self._written(request, entry, 201)
 
-    def _inbox_renderer(self, request: web.Request) -> Callable[[Record], Record] | None:
-        if _lang(request) != "ja":
-            return None
-
-        def render(entry: Record) -> Record:
-            out = dict(entry)
-            for key in ("accepted_order", "received_doc"):
-                if nested := entry.get(key):
-                    out[key] = self._ja_named(nested)
-            return out
-
-        return render
-
-    async def _inbox_entry(self, request: web.Request) -> web.StreamResponse:
-        entry = self._get("inbox", request.match_info["mid"])
-        render = self._inbox_renderer(request)
-        return self._ok(request, render(entry) if render else entry)
-
-    def _secure_inbox(self, collection: str) -> Handler:
-        """A received document or an accepted order: Japanese readers get the Japanese name of
-        the document it carries."""
-
-        async def handler(request: web.Request) -> web.StreamResponse:
-            record = self._get(collection, request.match_info["mid"])
-            return self._ok(request, self._ja_named(record) if _lang(request) == "ja" else record)
-
-        return handler
-
-    def _ja_named(self, record: Record) -> Record:
-        data = record["document_data"]
-        return {
-            **record,
-            "display_name": self._display_ja(data["document_type"], data["document_number"]),
-        }
-
-    async def _received_pdf(self, request: web.Request) -> web.StreamResponse:
-        doc = self._get("received_documents", request.match_info["mid"])
+    async def _received_pdf(self, request: web.Request, doc: Record) -> web.StreamResponse:
         return _pdf_response(doc["display_name"], f"received_{doc['mid']}.pdf")
 
 
@@ -907,88 +800,99 @@ def _rewritten(request: web.Request, text: str, status: int = 200) -> web.Respon
     return web.Response(body=text.encode(), status=status, content_type="application/json")
 
 
+def _oauth_error(error: str, status: int) -> web.Response:
+    return json_response({"error": error}, status, NO_STORE)
+
+
+def _partial(request: web.Request) -> bool:
+    """``PATCH`` changes the fields sent; ``PUT`` first requires the required ones."""
+    return request.method == "PATCH"
+
+
 #: The state in which each way of sending an order can still be cancelled.
 _CANCELLABLE = {"securesend": "not_viewed", "sendbypost": "can_cancel"}
+_TEMPLATES_JA = {t[0]: t[2] for t in D.TEMPLATES}
+#: ``?expand=``: the reference fields of each collection that can hold the record itself.
+_EXPANDS = {"documents": ("client", "client_contact")}
+_EXPANDS_TO = {
+    "client": "clients",
+    "client_contact": "contacts",
+    "recipient_organization": "clients",
+}
 _P = "/api/partner/{pmid}"
-_O = _P + "/sending/order/{mid}"
-_UPDATE = ("PUT", "PATCH")
-#: The route table: path -> method -> handler, ``detail:<collection>`` for a record as stored or
-#: ``list:<collection>`` for a filtered list, ``inbox:<collection>`` for a secure-inbox record
-#: (every ``/api/`` path also answers OPTIONS).
-ROUTES: tuple[tuple[str, dict[str, str]], ...] = (
-    ("/user/oauth2/token/", {"POST": "_token"}),
-    ("/user/oauth2/revoke-token/", {"POST": "_revoke"}),
-    ("/api/", {"GET": "_root"}),
+_D = _P + "/document/{mid}/"
+_I = _P + "/item/{mid}/"
+_C = _P + "/client/{mid}/"
+_CT = _P + "/contact/{mid}/"
+_O = _P + "/sending/order/{mid}/"
+_S = _P + "/secureinbox/"
+#: The route table: methods, path, handler, and the collection of the record the path names
+#: (looked up before the handler runs, which gets it). ``list`` and ``detail`` are the generic
+#: handlers: a filtered list and a record as rendered. Every ``/api/`` path also answers OPTIONS.
+ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
+    ("POST", "/user/oauth2/token/", "_token", None),
+    ("POST", "/user/oauth2/revoke-token/", "_revoke", None),
+    ("GET", "/api/", "_root", None),
     # The docs list only OPTIONS for the currency endpoint: it answers the same list.
-    ("/api/currency/", {"GET": "list:currencies", "OPTIONS": "list:currencies"}),
-    ("/api/partner/", {"GET": "_partners"}),
-    ("/api/taskprogress/{mid}/", {"GET": "_task_progress"}),
-    (_P + "/", {"GET": "_partner"}),
-    (_P + "/tag/", {"GET": "list:tags"}),
-    (_P + "/employee/", {"GET": "list:employees"}),
-    (_P + "/employee/{mid}/", {"GET": "_employee"}),
-    (_P + "/template/{document_type}/", {"GET": "_templates"}),
-    (_P + "/document/", {"GET": "list:documents", "POST": "_document_create"}),
-    (
-        _P + "/document/{mid}/",
-        {
-            "GET": "_document",
-            **dict.fromkeys(_UPDATE, "_document_update"),
-            "DELETE": "_document_delete",
-        },
-    ),
-    (_P + "/document/{mid}/pdf/", {"GET": "_document_pdf"}),
-    (_P + "/document/{mid}/upload-pdf/", {"PUT": "_document_upload"}),
-    (_P + "/document/{mid}/pickup-link/", {"GET": "_pickup_links", "POST": "_pickup_link_create"}),
-    (_P + "/item/", {"GET": "list:catalog_items", "POST": "_item_create"}),
-    (
-        _P + "/item/{mid}/",
-        {"GET": "detail:catalog_items", **dict.fromkeys(_UPDATE, "_item_update")},
-    ),
-    (_P + "/client/", {"GET": "list:clients", "POST": "_client_create"}),
-    (
-        _P + "/client/{mid}/",
-        {
-            "GET": "detail:clients",
-            **dict.fromkeys(_UPDATE, "_client_update"),
-            "DELETE": "_client_delete",
-        },
-    ),
-    (_P + "/client/{mid}/contact/", {"GET": "_client_contacts"}),
-    (
-        _P + "/client/{mid}/settings/",
-        {"GET": "_settings", **dict.fromkeys(_UPDATE, "_settings_update")},
-    ),
-    (_P + "/contact/", {"GET": "list:contacts", "POST": "_contact_create"}),
-    (
-        _P + "/contact/{mid}/",
-        {
-            "GET": "detail:contacts",
-            **dict.fromkeys(_UPDATE, "_contact_update"),
-            "DELETE": "_contact_delete",
-        },
-    ),
-    (_P + "/sending/order/", {"GET": "list:sending_orders", "POST": "_order_create"}),
-    (
-        _O + "/",
-        {"GET": "_order", **dict.fromkeys(_UPDATE, "_order_update"), "DELETE": "_order_delete"},
-    ),
-    (_O + "/send/", {"POST": "_order_send"}),
-    (_O + "/status/", {"GET": "_order_status", "POST": "_order_cancel"}),
-    (_O + "/pdf/", {"GET": "_order_pdf"}),
-    (_O + "/items/", {"GET": "_order_items_list", "POST": "_order_item_create"}),
-    (_O + "/items/{item}/", {"GET": "_order_item", "DELETE": "_order_item_delete"}),
-    (_O + "/items/{item}/upload/", {"PUT": "_order_item_upload"}),
-    (_P + "/history/", {"GET": "list:history", "POST": "_history_create"}),
-    (_P + "/history/{mid}/", {"GET": "detail:history"}),
-    (_P + "/inbox/inbox/", {"GET": "list:inbox"}),
-    (_P + "/inbox/inbox/{mid}/", {"GET": "_inbox_entry"}),
-    (_P + "/secureinbox/received-document/{mid}/", {"GET": "inbox:received_documents"}),
-    (_P + "/secureinbox/received-document/{mid}/pdf/", {"GET": "_received_pdf"}),
-    (_P + "/secureinbox/accepted-order/{mid}/", {"GET": "inbox:accepted_orders"}),
-    (_P + "/secureinbox/pickup-link/{mid}/", {"GET": "detail:pickup_links"}),
-    (_P + "/secureinbox/pickup-link/{mid}/cancel/", {"POST": "_pickup_link_cancel"}),
-    (_P + "/secureinbox/pickup-link/{mid}/uncancel/", {"POST": "_pickup_link_cancel"}),
-    (_P + "/task/{mid}/", {"GET": "_task"}),
-    (_P + "/task/{mid}/results/", {"GET": "_task_results"}),
+    ("GET OPTIONS", "/api/currency/", "list", "currencies"),
+    ("GET", "/api/partner/", "list", "partners"),
+    ("GET", "/api/taskprogress/{mid}/", "_task_progress", None),
+    ("GET", _P + "/", "detail", "partners"),
+    ("GET", _P + "/tag/", "list", "tags"),
+    ("GET", _P + "/employee/", "list", "employees"),
+    ("GET", _P + "/employee/{mid}/", "_employee", None),
+    ("GET", _P + "/template/{document_type}/", "_templates", None),
+    ("GET", _P + "/document/", "list", "documents"),
+    ("POST", _P + "/document/", "_document_create", None),
+    ("GET", _D, "detail", "documents"),
+    ("PUT PATCH", _D, "_document_update", "documents"),
+    ("DELETE", _D, "_document_delete", "documents"),
+    ("GET", _D + "pdf/", "_document_pdf", "documents"),
+    ("PUT", _D + "upload-pdf/", "_document_upload", "documents"),
+    ("GET", _D + "pickup-link/", "_pickup_links", "documents"),
+    ("POST", _D + "pickup-link/", "_pickup_link_create", "documents"),
+    ("GET", _P + "/item/", "list", "catalog_items"),
+    ("POST", _P + "/item/", "_item_create", None),
+    ("GET", _I, "detail", "catalog_items"),
+    ("PUT PATCH", _I, "_item_update", "catalog_items"),
+    ("GET", _P + "/client/", "list", "clients"),
+    ("POST", _P + "/client/", "_client_create", None),
+    ("GET", _C, "detail", "clients"),
+    ("PUT PATCH", _C, "_client_update", "clients"),
+    ("DELETE", _C, "_client_delete", "clients"),
+    ("GET", _C + "contact/", "_client_contacts", "clients"),
+    ("GET", _C + "settings/", "_settings", "clients"),
+    ("PUT PATCH", _C + "settings/", "_settings_update", "clients"),
+    ("GET", _P + "/contact/", "list", "contacts"),
+    ("POST", _P + "/contact/", "_contact_create", None),
+    ("GET", _CT, "detail", "contacts"),
+    ("PUT PATCH", _CT, "_contact_update", "contacts"),
+    ("DELETE", _CT, "_contact_delete", "contacts"),
+    ("GET", _P + "/sending/order/", "list", "sending_orders"),
+    ("POST", _P + "/sending/order/", "_order_create", None),
+    ("GET", _O, "_order", "sending_orders"),
+    ("PUT PATCH", _O, "_order_update", "sending_orders"),
+    ("DELETE", _O, "_order_delete", "sending_orders"),
+    ("POST", _O + "send/", "_order_send", "sending_orders"),
+    ("GET", _O + "status/", "_order_status", "sending_orders"),
+    ("POST", _O + "status/", "_order_cancel", "sending_orders"),
+    ("GET", _O + "pdf/", "_order_pdf", "sending_orders"),
+    ("GET", _O + "items/", "_order_items_list", "sending_orders"),
+    ("POST", _O + "items/", "_order_item_create", "sending_orders"),
+    ("GET", _O + "items/{item}/", "_order_item", "sending_orders"),
+    ("DELETE", _O + "items/{item}/", "_order_item_delete", "sending_orders"),
+    ("PUT", _O + "items/{item}/upload/", "_order_item_upload", "sending_orders"),
+    ("GET", _P + "/history/", "list", "history"),
+    ("POST", _P + "/history/", "_history_create", None),
+    ("GET", _P + "/history/{mid}/", "detail", "history"),
+    ("GET", _P + "/inbox/inbox/", "list", "inbox"),
+    ("GET", _P + "/inbox/inbox/{mid}/", "detail", "inbox"),
+    ("GET", _S + "received-document/{mid}/", "detail", "received_documents"),
+    ("GET", _S + "received-document/{mid}/pdf/", "_received_pdf", "received_documents"),
+    ("GET", _S + "accepted-order/{mid}/", "detail", "accepted_orders"),
+    ("GET", _S + "pickup-link/{mid}/", "detail", "pickup_links"),
+    ("POST", _S + "pickup-link/{mid}/cancel/", "_pickup_link_cancel", "pickup_links"),
+    ("POST", _S + "pickup-link/{mid}/uncancel/", "_pickup_link_cancel", "pickup_links"),
+    ("GET", _P + "/task/{mid}/", "_task", "tasks"),
+    ("GET", _P + "/task/{mid}/results/", "_task_results", "tasks"),
 )
