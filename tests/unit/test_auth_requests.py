@@ -84,3 +84,9 @@ async def test_header_auth_hides_its_token_and_replays_only_after_a_swap() -> No
     assert not await auth.on_unauthorized(send, used)
     auth.set_token("n3w")
     assert await auth.on_unauthorized(send, used)
+    # The header is built once per token (issue 10): a new token is sent at once, and a caller
+    # changing the dict it got changes nothing for the next request.
+    headers, _ = await auth.authorize(send)
+    assert headers == {"Authorization": "Token n3w"}
+    headers["Authorization"] = "Token tampered"
+    assert (await auth.authorize(send))[0] == {"Authorization": "Token n3w"}

@@ -27,7 +27,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
-from limits.aio.storage import MemoryStorage, MovingWindowSupport, RedisStorage, Storage
+from limits.aio.storage import MovingWindowSupport, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import MemoryStorage as SyncMemoryStorage
@@ -98,6 +98,29 @@ class QuotaExhausted(Exception):
         self.wait = wait
 
 
+class _InMemory:
+    """limits' synchronous memory storage and moving window behind the awaitable calls the
+    limiter makes. Its asyncio memory storage costs every request extra turns of the event loop
+    (a lock and an expiry task per hit), which measured more than the rest of the engine; these
+    calls never block and never suspend."""
+
+    def __init__(self) -> None:
+        self._storage = SyncMemoryStorage()
+        self._strategy = SyncMovingWindow(self._storage)
+
+    async def get_moving_window(self, key: str, limit: int, expiry: Any) -> tuple[float, int]:
+        return self._storage.get_moving_window(key, limit, expiry)
+
+    async def hit(self, item: RateLimitItem, key: str) -> bool:
+        return bool(self._strategy.hit(item, key))
+
+    async def get_window_stats(self, item: RateLimitItem, key: str) -> Any:
+        return self._strategy.get_window_stats(item, key)
+
+    async def clear(self, item: RateLimitItem, key: str) -> None:
+        self._strategy.clear(item, key)
+
+
 class RateLimiter:
     """Takes one slot in every window before a request; waits while any window is full.
 
@@ -127,18 +150,16 @@ class RateLimiter:
         self._hit_order = sorted(self._items, key=lambda i: i.get_expiry())
         self._key = key
         self._pool: Any = None
-        # In memory, limits' synchronous storage: its asyncio one costs every request extra
-        # turns of the event loop (a lock and an expiry task per hit), which measured more than
-        # the rest of the engine. Its calls are plain function calls that never block.
-        self._sync: Any = None
+        # ``_windows`` reads a window, ``_limiter`` takes and counts slots: limits' asyncio
+        # pair for a shared storage, or ``_InMemory`` by default.
+        self._windows: Any
+        self._limiter: Any
         if storage is None:
-            self._sync = SyncMovingWindow(SyncMemoryStorage())
-            self._storage: Storage = MemoryStorage()  # not used for hits; kept for the type
-        elif isinstance(storage, str):
-            self._storage = self._from_url(storage)
+            self._windows = self._limiter = _InMemory()
         else:
-            self._storage = storage
-        self._limiter = MovingWindowRateLimiter(self._storage)
+            shared = self._from_url(storage) if isinstance(storage, str) else storage
+            self._windows = cast(MovingWindowSupport, shared)
+            self._limiter = MovingWindowRateLimiter(shared)
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -201,15 +222,12 @@ class RateLimiter:
     async def wait_time(self) -> float:
         """Seconds until every window has room, guard included (0: now)."""
         wait = 0.0
-        storage = cast(MovingWindowSupport, self._storage)
         for item in self._items:
             # The window stretched by the guard: a read, so a float length is fine.
             span: Any = item.get_expiry() + self.guard(item)
-            key = item.key_for(self._key)
-            if self._sync is not None:
-                oldest, count = self._sync.storage.get_moving_window(key, item.amount, span)
-            else:
-                oldest, count = await storage.get_moving_window(key, item.amount, span)
+            oldest, count = await self._windows.get_moving_window(
+                item.key_for(self._key), item.amount, span
+            )
             if count >= item.amount:
                 wait = max(wait, oldest + span - time.time())
         return max(0.0, wait)
@@ -243,17 +261,12 @@ class RateLimiter:
         if wait > 0:
             return wait
         for item in self._hit_order:
-            if not await self._hit(item):
+            if not await self._limiter.hit(item, self._key):
                 break
         else:
             return None
         # Another process took the last slot between test and hit: look again.
         return max(0.05, await self.wait_time())
-
-    async def _hit(self, item: RateLimitItem) -> bool:
-        if self._sync is not None:
-            return bool(self._sync.hit(item, self._key))
-        return await self._limiter.hit(item, self._key)
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
@@ -261,10 +274,7 @@ class RateLimiter:
         async def read() -> dict[Quota, int]:
             out: dict[Quota, int] = {}
             for quota, item in zip(self.quotas, self._items, strict=True):
-                if self._sync is not None:
-                    stats = self._sync.get_window_stats(item, self._key)
-                else:
-                    stats = await self._limiter.get_window_stats(item, self._key)
+                stats = await self._limiter.get_window_stats(item, self._key)
                 out[quota] = stats.remaining
             return out
 
@@ -273,10 +283,7 @@ class RateLimiter:
     async def reset(self) -> None:
         async def clear() -> None:
             for item in self._items:
-                if self._sync is not None:
-                    self._sync.clear(item, self._key)
-                else:
-                    await self._limiter.clear(item, self._key)
+                await self._limiter.clear(item, self._key)
 
         await _storage(clear)
 

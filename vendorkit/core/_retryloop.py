@@ -107,8 +107,7 @@ async def send_retrying(
         error = raised.error
         raise error  # outside the handler: no __context__ chain to carry anything along
     delay = backoff_delay(1, policy, decisions[1].retry_after)
-    cause: Any = raised.error if isinstance(raised, Failure) else first
-    await announce(1, delay, cause.status if isinstance(cause, Answer) else cause)
+    await announce(1, delay, _cause(first, raised))
     await asyncio.sleep(delay)
 
     def should_retry(state: RetryCallState) -> bool:
@@ -127,11 +126,9 @@ async def send_retrying(
         assert outcome is not None
         delay = state.next_action.sleep if state.next_action else 0.0
         if outcome.failed:
-            exc = outcome.exception()
-            why: Any = exc.error if isinstance(exc, Failure) else exc
+            await announce(state.attempt_number + 1, delay, _cause(None, outcome.exception()))
         else:
-            why = outcome.result().status
-        await announce(state.attempt_number + 1, delay, why)
+            await announce(state.attempt_number + 1, delay, _cause(outcome.result(), None))
 
     retrying = AsyncRetrying(
         stop=stop_never,
@@ -145,3 +142,12 @@ async def send_retrying(
     except Failure as failure:
         error = failure.error
     raise error  # outside the handler: no __context__ chain to carry anything along
+
+
+def _cause(answer: Answer | None, exc: BaseException | None) -> Any:
+    """What an ``on_retry`` hook is told caused a retry: the status, or the error raised."""
+    if isinstance(exc, Failure):
+        return exc.error
+    if exc is not None or answer is None:
+        return exc
+    return answer.status

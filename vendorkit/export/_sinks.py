@@ -184,27 +184,26 @@ class CsvSink(JsonlSink):
         self.part = self.path.with_name(self.path.name + ".jsonl.part")
         self.neutralise = neutralise
 
-    def _rows(self) -> Iterator[dict[str, Any]]:
+    def _records(self) -> Iterator[Any]:
+        """The part file's records, read back one line at a time (memory stays flat)."""
         with open(open_private(self.part, write=False), encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
-                    yield flatten(_json.loads(line))
+                    yield _json.loads(line)
 
     async def _finish(self) -> None:
         await _in_thread(self._assemble)
 
     def _assemble(self) -> None:
         columns: dict[str, None] = {}
-        with open(open_private(self.part, write=False), encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    flat_names(_json.loads(line), columns)
+        for record in self._records():
+            flat_names(record, columns)
         names = list(columns)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(create_private(tmp), "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow([csv_cell(name, neutralise=self.neutralise) for name in names])
-            for row in self._rows():
+            for row in map(flatten, self._records()):
                 writer.writerow(
                     [csv_cell(row.get(name, ""), neutralise=self.neutralise) for name in names]
                 )
