@@ -86,6 +86,8 @@ class Exchange:
     uncertain: bool = False
     # Where a redirect followed by an earlier attempt led: later attempts go there directly.
     location: URL | None = None
+    # A read ahead's turn (``_readahead``): a success's body is decoded once it is set.
+    turn: asyncio.Event | None = None
 
 
 class Attempts:
@@ -316,4 +318,6 @@ class Attempts:
         if answer.status == 429 and answer.retry_after is not None:
             # One longer than max_retry_wait makes every request raise at once (never sleep).
             await self.settings.hooks.fire("on_rate_limit", answer.retry_after, "429 Retry-After")
+        if exchange.turn is not None and 200 <= answer.status < 300:
+            await exchange.turn.wait()  # read ahead: held as bytes until the walk needs it
         return attrs.evolve(answer, body=self._decode(request, response, exchange))

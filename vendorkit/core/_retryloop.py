@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState, stop_never
 
 from ._attempt import Attempts, Exchange
 from ._attempt_rules import Answer
+from ._readahead import take_turn
 from ._retry import RetryDecision, backoff_delay, retry_decision
 from ._transport import Failure
 from ._wire import WireRequest, WireResponse
@@ -50,6 +51,8 @@ async def send_retrying(
     method = request.method.upper()
     decisions: dict[int, RetryDecision] = {}
     state_of = exchange if exchange is not None else Exchange()
+    if state_of.turn is None:
+        state_of.turn = take_turn()
 
     async def token_send(token_request: WireRequest) -> WireResponse:
         return await send_unauthenticated(attempts, token_request)
