@@ -10,7 +10,7 @@ def public_names(module: object) -> list[str]:
     return sorted(
         (
             n
-            for n in vars(module)
+            for n in dir(module)
             if n.isidentifier() and not n.startswith("_") and n != "annotations"
         ),
         key=str.casefold,
@@ -25,6 +25,36 @@ def test_all_is_sorted_and_complete() -> None:
     for name in ("MakeLeaps", "Leady", "LeadDesk", "LeanLaw", "errors", "__version__"):
         assert name in vendorkit.__all__, name
         assert getattr(vendorkit, name) is not None
+
+
+def test_the_clients_are_imported_when_first_named() -> None:
+    """``import vendorkit`` loads no vendor; naming one loads that one only (a fresh process)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, vendorkit\n"
+        "loaded = lambda: sorted(m.split('.')[2] for m in sys.modules"
+        " if m.startswith('vendorkit.vendors.') and m.count('.') == 2)\n"
+        "print(loaded())\n"
+        "vendorkit.LeanLaw\n"
+        "print(loaded())\n"
+        "from vendorkit import MakeLeaps\n"
+        "print(loaded(), 'LeadDesk' in dir(vendorkit))\n"
+        "try:\n"
+        "    vendorkit.LeanLow\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == [
+        "[]",
+        "['leanlaw']",
+        "['leanlaw', 'makeleaps'] True",
+        "module 'vendorkit' has no attribute 'LeanLow'",
+    ]
 
 
 def test_clients_are_presented_as_vendorkit_names() -> None:

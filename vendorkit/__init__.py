@@ -3,16 +3,43 @@
 ```python
 from vendorkit import MakeLeaps, Leady, LeadDesk, LeanLaw, errors
 ```
+
+Each client is imported when it is first named (PEP 562), so a program that talks to one vendor
+does not load the other three (their models are most of the package's import-time memory).
 """
+
+from __future__ import annotations
+
+import importlib as _importlib
+import typing as _typing
 
 from vendorkit import errors
 from vendorkit._version import __version__
-from vendorkit.vendors.leaddesk import LeadDesk
-from vendorkit.vendors.leady import Leady
-from vendorkit.vendors.leanlaw import LeanLaw
-from vendorkit.vendors.makeleaps import MakeLeaps
+
+if _typing.TYPE_CHECKING:
+    from vendorkit.vendors.leaddesk import LeadDesk
+    from vendorkit.vendors.leady import Leady
+    from vendorkit.vendors.leanlaw import LeanLaw
+    from vendorkit.vendors.makeleaps import MakeLeaps
 
 __all__ = ["LeadDesk", "Leady", "LeanLaw", "MakeLeaps", "__version__", "errors"]
 
-for _cls in (LeadDesk, Leady, LeanLaw, MakeLeaps):
-    _cls.__module__ = "vendorkit"
+_CLIENTS = {
+    "LeadDesk": "vendorkit.vendors.leaddesk",
+    "Leady": "vendorkit.vendors.leady",
+    "LeanLaw": "vendorkit.vendors.leanlaw",
+    "MakeLeaps": "vendorkit.vendors.makeleaps",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _CLIENTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vendorkit' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_CLIENTS})

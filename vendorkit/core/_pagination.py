@@ -782,6 +782,7 @@ class Pager(Generic[T]):
                 yield record
             self._resume, self._done = after, done
             yield page.records[-1]
+            del page  # before the next is decoded (see ``_walk``)
 
     async def all(self) -> list[T]:
         """Every record (up to ``max_items``) as a list."""
@@ -844,6 +845,7 @@ class Pager(Generic[T]):
                 yield page
                 if done:
                     return
+                del page, page_raw  # before the next is decoded (see ``_walk``)
 
     def _plan(
         self, request: PageRequest, raw: RawPage, nxt: PageRequest
@@ -953,6 +955,9 @@ class Pager(Generic[T]):
                     return
                 _, turn, task = pending.popleft()
                 turn.set()
+                # Dropped before the next page is decoded (here and by every layer above), so
+                # a walk holds one page as objects at a time, not two.
+                del raw
                 request, raw = nxt, await task
                 walked += 1
         finally:

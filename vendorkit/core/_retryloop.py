@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
-
-from tenacity import AsyncRetrying, RetryCallState, stop_never
+from typing import TYPE_CHECKING, Any
 
 from ._attempt import Attempts, Exchange
 from ._attempt_rules import Answer
@@ -25,6 +23,9 @@ from ._readahead import take_turn
 from ._retry import RetryDecision, backoff_delay, retry_decision
 from ._transport import Failure
 from ._wire import WireRequest, WireResponse
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 __all__ = ["send_retrying", "send_unauthenticated"]
 
@@ -112,6 +113,8 @@ async def send_retrying(
     delay = backoff_delay(1, policy, decisions[1].retry_after)
     await announce(1, delay, _cause(first, raised))
     await asyncio.sleep(delay)
+    # tenacity is imported only now: a process whose requests all succeed never loads it.
+    from tenacity import AsyncRetrying, stop_never
 
     def should_retry(state: RetryCallState) -> bool:
         outcome = state.outcome

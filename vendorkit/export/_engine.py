@@ -763,6 +763,7 @@ class _JobRun:
                         ck.partition_pages += 1
                         self._save(sink, soon=True)
                         state.emit(state.progress("page"))
+                        del page  # before the next is decoded: one page of objects at a time
                 ck.partition_done, ck.resume = True, None
                 ck.partition_index += 1
                 self._save(sink)

@@ -401,3 +401,7 @@ class LeadDesk(BaseClient):
                 "(or set VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID for the leaddesk_client_id grant)"
             )
         return cls(**kwargs)
+
+
+# Presented as ``vendorkit.LeadDesk``, where users meet it (the package imports it lazily).
+LeadDesk.__module__ = "vendorkit"

@@ -141,3 +141,7 @@ def _token_of(body: Any) -> str:
     if not all("!" <= c <= "~" for c in token):
         raise DecodeError("Leady answered with a token that cannot be sent in a header")
     return token
+
+
+# Presented as ``vendorkit.Leady``, where users meet it (the package imports it lazily).
+Leady.__module__ = "vendorkit"

@@ -46,3 +46,7 @@ class LeanLaw(BaseClient):
     def from_env(cls, **overrides: Any) -> LeanLaw:
         """From ``VENDORKIT_LEANLAW_API_KEY`` (and optional ``VENDORKIT_LEANLAW_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
+
+
+# Presented as ``vendorkit.LeanLaw``, where users meet it (the package imports it lazily).
+LeanLaw.__module__ = "vendorkit"

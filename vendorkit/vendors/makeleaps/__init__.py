@@ -734,3 +734,7 @@ def _required(value: Any, what: str) -> str:
     if not value:
         raise DecodeError(f"makeleaps: the record has no {what}")
     return str(value)
+
+
+# Presented as ``vendorkit.MakeLeaps``, where users meet it (the package imports it lazily).
+MakeLeaps.__module__ = "vendorkit"

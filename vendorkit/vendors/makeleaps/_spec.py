@@ -22,11 +22,11 @@ from vendorkit.core import (
     MethodFallback,
     NextLink,
     NoneUnless,
+    Quota,
     SendAsRead,
     VendorSpec,
     as_messages,
     default_error_parser,
-    parse_quotas,
 )
 
 from . import models
@@ -119,7 +119,7 @@ SPEC = VendorSpec(
     # the caller asks for one (a server without it ignores it). Pages are followed by meta.next.
     paginator=NextLink(size_param="page_size"),
     error_parser=parse_error,
-    quotas=tuple(parse_quotas("120/minute;5000/day")),
+    quotas=(Quota(120, 60), Quota(5000, 86400)),  # 120/minute and 5000/day
     # ``expand=client,client_contact`` and ``tags=a,b`` take comma-separated lists.
     comma_params=frozenset({"expand", "tags"}),
     # Ids are ``mid`` strings and references are URLs: an id argument may be either (or a
