@@ -82,9 +82,12 @@ def _datetime(value: Any, _: Any) -> datetime:
         dt = value
     else:
         text = str(value)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        dt = datetime.fromisoformat(text)
+        try:
+            dt = datetime.fromisoformat(text)  # takes a trailing "Z" since Python 3.11
+        except ValueError:
+            if not text.endswith(("Z", "z")):
+                raise
+            dt = datetime.fromisoformat(text[:-1] + "+00:00")  # a lower-case "z"
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
@@ -158,6 +161,33 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
     conv.register_unstructure_hook(date, lambda d: d.isoformat())
     conv.register_structure_hook(Any, lambda v, _: v)
 
+    # ``X | None`` with its ``X`` hook found once (cattrs' own looks it up on every value).
+    # Registered first: the more specific factories below take precedence over it.
+    def is_optional(tp: Any) -> bool:
+        args = typing.get_args(tp)
+        return (
+            typing.get_origin(tp) in (typing.Union, types.UnionType)
+            and len(args) == 2
+            and type(None) in args
+        )
+
+    def optional_hook(tp: Any) -> Any:
+        inner = next(a for a in typing.get_args(tp) if a is not type(None))
+        found: list[Any] = []
+
+        def optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            # Looked up at the first value, not when the record's function is generated: a
+            # rule applied after that (``BareValueAs`` on the inner class) must still count.
+            if not found:
+                found.append(conv.get_structure_hook(inner))
+            return found[0](value, inner)
+
+        return optional
+
+    conv.register_structure_hook_factory(is_optional, optional_hook)
+
     # Unions of plain JSON types (``int | str | None``): keep the value if it is one of them.
     def is_plain_union(tp: Any) -> bool:
         args = typing.get_args(tp)
@@ -212,17 +242,30 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
 def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
     """``data`` (a JSON object) as a ``cls`` record with ``raw`` set; ``DecodeError`` if it does
     not fit (the message gives the path of each problem, e.g. ``$.total``)."""
-    if not isinstance(data, Mapping):
-        raise DecodeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
-    try:
-        record: T = converter.get_structure_hook(cls)(data, cls)
-        return record
-    except Exception as exc:
-        if isinstance(exc, cattrs.BaseValidationError):
-            problems = "; ".join(cattrs.transform_error(exc))
-        else:
-            problems = str(exc)
-        raise DecodeError(f"{cls.__name__} does not fit the data: {problems}") from exc
+    return structurer(converter, cls)(data)
+
+
+def structurer(converter: cattrs.Converter, cls: type[T]) -> Callable[[Any], T]:
+    """``structure`` for one class with its hook looked up once: what a list applies to each of
+    its records."""
+    hook = converter.get_structure_hook(cls)
+
+    def structure_one(data: Any) -> T:
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise DecodeError(
+                f"expected a JSON object for {cls.__name__}, got {type(data).__name__}"
+            )
+        try:
+            record: T = hook(data, cls)
+            return record
+        except Exception as exc:
+            if isinstance(exc, cattrs.BaseValidationError):
+                problems = "; ".join(cattrs.transform_error(exc))
+            else:
+                problems = str(exc)
+            raise DecodeError(f"{cls.__name__} does not fit the data: {problems}") from exc
+
+    return structure_one
 
 
 def to_wire(converter: cattrs.Converter, data: Any) -> Any:

@@ -11,7 +11,7 @@ A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from yarl import URL
@@ -19,7 +19,7 @@ from yarl import URL
 from vendorkit.errors import ConfigurationError, DecodeError, ReadBackError, VendorkitError
 
 from ._api import ClientAPI
-from ._convert import Record, changed_fields, structure, to_wire
+from ._convert import Record, changed_fields, structurer, to_wire
 from ._links import is_url, link_of, template_regex
 from ._list_walks import list_pager
 from ._pagination import Pager
@@ -55,6 +55,7 @@ class Resource(Generic[T]):
         self._client = client
         self._endpoint = endpoint
         self.name = name
+        self._structure: Callable[[Any], Any] | None = None  # the model's, built on first use
 
     def __repr__(self) -> str:
         return f"<{self._client.spec.name}.{self.name} {sorted(self._endpoint.actions)}>"
@@ -80,7 +81,9 @@ class Resource(Generic[T]):
             return data  # type: ignore[no-any-return]
         if self._client.spec.lenient:
             return lenient_structure(self._client.converter, data, model)  # type: ignore[no-any-return]
-        return structure(self._client.converter, data, model)  # type: ignore[no-any-return]
+        if self._structure is None:
+            self._structure = structurer(self._client.converter, model)
+        return self._structure(data)  # type: ignore[no-any-return]
 
     def _wire(self, data: Any, *, changes_only: bool = False) -> Any:
         if isinstance(data, Record):
