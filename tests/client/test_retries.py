@@ -7,12 +7,14 @@ before an answer; GET attempt counts below allow for it, and POSTs are checked n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import math
 import socket
 import time
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -343,18 +345,26 @@ def drop(request: web.Request) -> web.Response:
     return web.Response(status=500)  # never reaches the client
 
 
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own-session", "borrowed-session"])
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 @pytest.mark.parametrize("retries", [0, 1, 3])
 async def test_max_retries_bounds_every_send_on_a_warm_connection(
-    raw_server: Any, method: str, retries: int
+    raw_server: Any, method: str, retries: int, borrowed: bool
 ) -> None:
     """A kept-alive connection that the server closes instead of answering: aiohttp alone would
-    resend each attempt once more on a new connection."""
+    resend each attempt once more on a new connection. Our own session has aiohttp's resend
+    switched off; a borrowed one (never changed) gets a middleware per request instead."""
     server = await raw_server(lambda req, n: http("200 OK", b'{"data": 1}') if n == 0 else None)
-    async with TokenClient(base_url=server.url, max_retries=retries) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession()) if borrowed else None
+        client = await stack.enter_async_context(
+            TokenClient(base_url=server.url, max_retries=retries, session=session)
+        )
         assert await client.request("GET", "/warm") == 1
         with pytest.raises(TransportError):
             await client.request(method, "/x", json={} if method == "PUT" else None)
+        if session is not None:
+            assert getattr(session, "_retry_connection", True) is True, "left as it was lent"
     assert len(server.requests) == 1 + 1 + retries
 
 
