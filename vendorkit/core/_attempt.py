@@ -320,4 +320,7 @@ class Attempts:
             await self.settings.hooks.fire("on_rate_limit", answer.retry_after, "429 Retry-After")
         if exchange.turn is not None and 200 <= answer.status < 300:
             await exchange.turn.wait()  # read ahead: held as bytes until the walk needs it
-        return attrs.evolve(answer, body=self._decode(request, response, exchange))
+        # Built directly, not by ``attrs.evolve`` (which introspects the class on every call).
+        return Answer(
+            answer.response, self._decode(request, response, exchange), answer.retry_after
+        )

@@ -14,6 +14,7 @@ those before routing.
 
 from __future__ import annotations
 
+import functools
 import math
 import string
 from collections.abc import Mapping
@@ -97,8 +98,10 @@ def check_path(raw_path: str) -> None:
             )
 
 
+@functools.lru_cache(maxsize=1024)
 def join_path(base: URL, path: str) -> URL:
-    """``path`` (``/things/x%2Fy?q=1``, encoded as it will be sent) under ``base``'s path."""
+    """``path`` (``/things/x%2Fy?q=1``, encoded as it will be sent) under ``base``'s path.
+    Pure, and asked for the same few paths again and again: cached (yarl URLs are immutable)."""
     if not path.startswith("/"):
         path = "/" + path
     raw, _, query = path.partition("?")

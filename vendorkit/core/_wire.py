@@ -77,7 +77,17 @@ class WireRequest:
     def with_headers(self, extra: Mapping[str, str]) -> WireRequest:
         merged = dict(self.headers)
         merged.update(extra)
-        return attrs.evolve(self, headers=merged)
+        # Every field by name (``attrs.evolve`` introspects the class on each call: per request).
+        return WireRequest(
+            self.method,
+            self.url,
+            self.params,
+            merged,
+            self.json,
+            self.form,
+            self.content,
+            self.repeatable,
+        )
 
 
 def _ci(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:
