@@ -272,10 +272,6 @@ class Page(Generic[T]):
     total: int | None
     index: int
     resume: ResumePoint
-    # The records as JSON lines, as the walk's repeat check wrote them (None where it could not,
-    # or where the records handed over are not the ones received): an export writes these bytes
-    # instead of encoding the page a second time.
-    encoded: bytes | None = attrs.field(default=None, eq=False, repr=False)
 
 
 class Paginator(Protocol):
@@ -594,8 +590,6 @@ class _RepeatGuard:
 
     def __init__(self) -> None:
         self.digests: set[tuple[int, int, int]] = set()
-        # The last page's records as JSON lines (``_digest``), for ``Page.encoded``.
-        self.encoded: bytes | None = None
         self.previous: list[Any] = []
         self.previous_total: int | None = None
 
@@ -603,14 +597,13 @@ class _RepeatGuard:
         """How many leading ``records`` repeat the end of the previous (non-empty) page and are
         explained by the list's growth (``total`` against that page's total); raises
         ``_Repeated`` for the same page again."""
-        self.encoded = None
         if not records:
             return 0
         previous, before = self.previous, self.previous_total
         self.previous, self.previous_total = records, total
         growth = 0 if total is None or before is None else max(0, total - before)
         shift = _overlap(previous, records, growth)
-        digest, self.encoded = _digest(records)
+        digest = _digest(records)
         if shift:
             # The list grew; but grown by a whole page that comes back whole is still a repeat
             # (a server ignoring the paging parameters while its total rises would never end).
@@ -629,9 +622,8 @@ class _Repeated(Exception):
     """A page that repeats an earlier one (inside the walk only)."""
 
 
-def _digest(records: list[Any]) -> tuple[tuple[int, int, int] | None, bytes | None]:
-    """A page's records as one digest of their JSON, and that JSON where it is JSON lines as an
-    export writes them; (None, None) where they have none.
+def _digest(records: list[Any]) -> tuple[int, int, int] | None:
+    """A page's records as one digest of their JSON; None where they have none.
 
     The JSON is written in the keys' own order (about twice as fast as sorted), so the same
     records sent again with their keys reordered are not recognised by the digest: a page
@@ -640,13 +632,12 @@ def _digest(records: list[Any]) -> tuple[tuple[int, int, int] | None, bytes | No
     of the bytes, their CRC-32 and their length: about 96 independent bits, which never need
     to agree across processes, at a fraction of a cryptographic hash's cost."""
     try:
-        text = _json.dumps_lines_fast(records)
-        lines = text
+        text = _json.dumps_fast(records)
         if text is None:
             text = _json.dumps_sorted(records)
     except (ValueError, TypeError, RecursionError):
-        return None, None
-    return (hash(text), zlib.crc32(text), len(text)), lines
+        return None
+    return hash(text), zlib.crc32(text), len(text)
 
 
 def _one_starts_the_other(previous: list[Any], records: list[Any]) -> bool:
@@ -814,17 +805,9 @@ class Pager(Generic[T]):
             )
         seen.add(key)
 
-    def _page(
-        self, request: PageRequest, raw: RawPage, left: int | None, encoded: bytes | None
-    ) -> Page[T]:
+    def _page(self, request: PageRequest, raw: RawPage, left: int | None) -> Page[T]:
         records = raw.records if left is None else raw.records[: max(0, left)]
-        out = [self._transform(r) for r in records]
-        if encoded is not None and (
-            len(records) != len(raw.records)
-            or any(a is not b for a, b in zip(out, records, strict=True))
-        ):
-            encoded = None  # not the records received, or not all of them
-        return Page(out, raw.total, request.index, request.resume, encoded)
+        return Page([self._transform(r) for r in records], raw.total, request.index, request.resume)
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Each page in order; the last one is truncated to ``max_items``."""
@@ -843,8 +826,8 @@ class Pager(Generic[T]):
         left = self.max_items
         pages = 0
         async with contextlib.aclosing(self._walk(request, raw, seen)) as walk:
-            async for req, page_raw, nxt, encoded in walk:
-                page = self._page(req, page_raw, left, encoded)
+            async for req, page_raw, nxt in walk:
+                page = self._page(req, page_raw, left)
                 pages += 1
                 if left is not None:
                     left -= len(page.records)
@@ -881,7 +864,7 @@ class Pager(Generic[T]):
 
     async def _walk(
         self, request: PageRequest, raw: RawPage, seen: set[str]
-    ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None, bytes | None], None]:
+    ) -> AsyncGenerator[tuple[PageRequest, RawPage, PageRequest | None], None]:
         """The pages ``paginator.next`` leads to, one after the other, each with the request
         that follows it (None at the end), whatever the concurrency.
 
@@ -967,7 +950,6 @@ class Pager(Generic[T]):
                     request,
                     (attrs.evolve(raw, records=raw.records[overlap:]) if overlap else raw),
                     nxt,
-                    None if overlap else guard.encoded,
                 )
                 if nxt is None or not wanted:
                     return

@@ -750,10 +750,7 @@ class _JobRun:
                             if not planned:
                                 planned = True
                                 await self._announce_plan(page.total, len(page.records))
-                        if type(sink) is JsonlSink:  # ours: it takes the walk's encoding
-                            result.bytes += await sink.write(page.records, encoded=page.encoded)
-                        else:
-                            result.bytes += await sink.write(page.records)
+                        result.bytes += await sink.write(page.records)
                         result.records += len(page.records)
                         result.pages += 1
                         # None from the pager means "complete", in a checkpoint "from the start".

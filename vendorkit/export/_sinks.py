@@ -131,14 +131,10 @@ class JsonlSink:
         self._fh = fh
         self._hash, self._offset, self._lines = verifier.hash, expected.offset, expected.lines
 
-    async def write(
-        self, records: Sequence[Mapping[str, Any]], *, encoded: bytes | None = None
-    ) -> int:
-        """Append ``records``; ``encoded`` is their JSON lines as the walk already wrote them
-        (``Page.encoded``), used as they are where they are what ``encode_lines`` would give."""
+    async def write(self, records: Sequence[Mapping[str, Any]]) -> int:
         if self._fh is None:
             raise ClientStateError(f"write() before open(): {self.part} is not open")
-        data = encode_lines(records, encoded)
+        data = encode_lines(records)
         self._fh.write(data)
         self._fh.flush()
         self._hash.update(data)

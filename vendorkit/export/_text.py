@@ -118,13 +118,12 @@ def _fast(data: bytes | None) -> bytes | None:
     return data
 
 
-def encode_lines(records: Sequence[Any], encoded: bytes | None = None) -> bytes:
+def encode_lines(records: Sequence[Any]) -> bytes:
     """Records as JSON lines, in UTF-8. The page is written by msgspec (``vendorkit._json``) in
     one call where that gives what ``dumps_line`` would give in meaning; in the rare page it
     cannot (a line break character, a lone surrogate), each record is written on its own, by
-    msgspec where it can be and by ``dumps_line`` where not. ``encoded``: that one msgspec call's
-    output, already made (by the walk), so it is not made twice."""
-    page = _fast(encoded if encoded is not None else dumps_lines_fast(records))
+    msgspec where it can be and by ``dumps_line`` where not."""
+    page = _fast(dumps_lines_fast(records))
     if page is not None:
         return page
     return b"".join(
