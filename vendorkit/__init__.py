@@ -32,7 +32,13 @@ _CLIENTS = {
 }
 
 
+# Subpackages reached as attributes (``vendorkit.core.Hooks``) without importing them first.
+_SUBPACKAGES = frozenset({"core", "export", "sandbox", "vendors"})
+
+
 def __getattr__(name: str) -> _typing.Any:
+    if name in _SUBPACKAGES:
+        return _importlib.import_module(f"vendorkit.{name}")  # sets the attribute itself
     module = _CLIENTS.get(name)
     if module is None:
         raise AttributeError(f"module 'vendorkit' has no attribute {name!r}")
@@ -42,4 +48,4 @@ def __getattr__(name: str) -> _typing.Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_CLIENTS})
+    return sorted({*globals(), *_CLIENTS, *_SUBPACKAGES})

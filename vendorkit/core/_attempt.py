@@ -319,7 +319,8 @@ class Attempts:
             # One longer than max_retry_wait makes every request raise at once (never sleep).
             await self.settings.hooks.fire("on_rate_limit", answer.retry_after, "429 Retry-After")
         if exchange.turn is not None and 200 <= answer.status < 300:
-            await exchange.turn.wait()  # read ahead: held as bytes until the walk needs it
+            # A read ahead: held as bytes until the walk needs it (or the client closes).
+            await self.lifecycle.wait_turn(exchange.turn)
         # Built directly, not by ``attrs.evolve`` (which introspects the class on every call).
         return Answer(
             answer.response, self._decode(request, response, exchange), answer.retry_after

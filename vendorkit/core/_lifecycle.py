@@ -17,19 +17,37 @@ __all__ = ["Lifecycle"]
 class Lifecycle:
     """Open/closed state and the event loop a client is bound to (``owner``: its class name)."""
 
-    __slots__ = ("closed", "loop", "owner")
+    __slots__ = ("closed", "loop", "owner", "turns")
 
     def __init__(self, owner: str) -> None:
         self.owner = owner
         self.closed = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        # The turns read aheads are waiting for (``_readahead``): set on close, so a walk left
+        # open (its generator kept, never finished) leaves no task waiting for ever.
+        self.turns: set[asyncio.Event] = set()
 
     def close(self) -> bool:
         """Mark closed; True the first time (the caller then releases what it holds)."""
         if self.closed:
             return False
         self.closed = True
+        for turn in self.turns:
+            turn.set()
+        self.turns.clear()
         return True
+
+    async def wait_turn(self, turn: asyncio.Event) -> None:
+        """Wait for a read ahead's ``turn``, or for this client to close (whichever is first)."""
+        if turn.is_set():
+            return
+        if self.closed:
+            return
+        self.turns.add(turn)
+        try:
+            await turn.wait()
+        finally:
+            self.turns.discard(turn)
 
     def bind(self) -> None:
         """Bind to the running loop on first use; refuse another loop or a closed client."""

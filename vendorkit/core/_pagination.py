@@ -585,7 +585,7 @@ class _RepeatGuard:
 
     Memory is one digest per page plus the page before, not every record of the walk, so a
     record repeated further back is not detected. Work per page is linear in its records: one
-    JSON dump for the digest, one comparison with the page before, and an overlap
+    canonical JSON dump for the digest, one comparison with the page before, and an overlap
     search bounded by the growth (``_overlap``)."""
 
     def __init__(self) -> None:
@@ -623,18 +623,13 @@ class _Repeated(Exception):
 
 
 def _digest(records: list[Any]) -> tuple[int, int, int] | None:
-    """A page's records as one digest of their JSON; None where they have none.
-
-    The JSON is written in the keys' own order (about twice as fast as sorted), so the same
-    records sent again with their keys reordered are not recognised by the digest: a page
-    repeated right after itself is still caught by ``_one_starts_the_other``, which compares
-    values, and a repeated URL by the walk's ``seen``. The digest is this process's ``hash``
-    of the bytes, their CRC-32 and their length: about 96 independent bits, which never need
-    to agree across processes, at a fraction of a cryptographic hash's cost."""
+    """A page's records as one digest of their canonical JSON (keys sorted, so the same records
+    sent again with their keys in another order, by a server that rebuilds them from a map, are
+    still the same page); None where they have none. The digest is this process's ``hash`` of
+    the bytes, their CRC-32 and their length: about 96 independent bits, which never need to
+    agree across processes, at a fraction of a cryptographic hash's cost."""
     try:
-        text = _json.dumps_fast(records)
-        if text is None:
-            text = _json.dumps_sorted(records)
+        text = _json.dumps_sorted(records)
     except (ValueError, TypeError, RecursionError):
         return None
     return hash(text), zlib.crc32(text), len(text)
