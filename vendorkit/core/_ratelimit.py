@@ -12,10 +12,15 @@ met a busy server arrives later than one sent a second afterwards on a warm conn
 client counting exactly the vendor's window can still make the vendor see one request too many.
 A freed slot is therefore taken again only ``guard`` seconds after the window lets it go (a
 fortieth of the window, at most 0.25 s: 25 ms of a one-second window, which leaves 0.97 of the
-quota usable, where a tenth cost a one-second quota 9%). The admission itself stays limits'
-atomic moving window; the guard only decides when to try. Two processes racing for one freed
-slot at the same instant can still shave the guard for that slot; the vendor's 429 and
-Retry-After remain the last line.
+quota usable, where a tenth cost a one-second quota 9%).
+
+On a ``redis://`` storage every window of the budget is tested, guard included, and taken in
+one Lua script (``_TAKE_SLOT``): one round trip per request instead of two per window, and
+atomic on the server, so processes racing for a freed slot can neither both take it nor take it
+before the guard has passed. In one process (``_InMemory``) nothing suspends between test and
+take. With a storage object passed in, the test reads the windows and limits' moving window
+takes the slot; two processes racing there can still shave the guard for one slot. Everywhere,
+the vendor's 429 and Retry-After remain the last line.
 """
 
 from __future__ import annotations
@@ -163,6 +168,41 @@ class _InMemory:
         self._times.pop(item.key_for(key), None)
 
 
+# Every window of a budget tested and, only if all have room, taken: one round trip, atomic on
+# the Redis server. KEYS: one list per window, newest send time first (the layout of limits'
+# moving window, so its ``get_window_stats`` and ``clear`` read and reset the same keys). ARGV:
+# now, then (limit, span) per window, where the span is the window plus the guard. A window is
+# full while its limit-th newest entry is younger than the span; the answer is then the seconds
+# until the first of them frees (nil: taken).
+_TAKE_SLOT = """
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[2 * i])
+    local span = tonumber(ARGV[2 * i + 1])
+    local entry = redis.call('lindex', key, limit - 1)
+    if entry and tonumber(entry) > now - span then
+        wait = math.max(wait, tonumber(entry) + span - now)
+    end
+end
+if wait > 0 then
+    return tostring(wait)
+end
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[2 * i])
+    local span = tonumber(ARGV[2 * i + 1])
+    redis.call('lpush', key, ARGV[1])
+    redis.call('ltrim', key, 0, limit - 1)
+    redis.call('expire', key, math.ceil(span) + 1)
+end
+return false
+"""
+
+# limits' key prefix for the Redis storage we build (``_from_url``): every key vendorkit writes
+# starts with "vendorkit:" (one prefix for ACLs and clean-ups).
+_KEY_PREFIX = "vendorkit"
+
+
 class RateLimiter:
     """Takes one slot in every window before a request; waits while any window is full.
 
@@ -192,6 +232,8 @@ class RateLimiter:
         self._hit_order = sorted(self._items, key=lambda i: i.get_expiry())
         self._key = key
         self._pool: Any = None
+        # With a ``redis://`` storage of our own: ``_TAKE_SLOT`` registered on its pool.
+        self._take_slot: Any = None
         # ``_windows`` reads a window, ``_limiter`` takes and counts slots: limits' asyncio
         # pair for a shared storage, or ``_InMemory`` by default.
         self._windows: Any
@@ -246,13 +288,15 @@ class RateLimiter:
             "connection_pool": self._pool,
             # Every key vendorkit writes starts with "vendorkit:" (one prefix for ACLs and
             # clean-ups; limits' default is "LIMITS").
-            "key_prefix": "vendorkit",
+            "key_prefix": _KEY_PREFIX,
             "wrap_exceptions": True,
         }
         # limits reads only the scheme of this URI: the pool above is what connects (a unix://
         # socket too, as the token store takes it).
         uri = "async+redis+unix://" if url.startswith("unix://") else "async+" + url
-        return RedisStorage(uri, **options)
+        storage = RedisStorage(uri, **options)
+        self._take_slot = aioredis.Redis(connection_pool=self._pool).register_script(_TAKE_SLOT)
+        return storage
 
     async def aclose(self) -> None:
         """Close the connections this limiter opened (a ``redis://`` storage); a request still
@@ -305,6 +349,8 @@ class RateLimiter:
 
     async def _try_hit(self) -> float | None:
         """Take a slot in every window if all have room (None: taken), else the wait."""
+        if self._take_slot is not None:
+            return await self._try_hit_script()
         wait = await self.wait_time()
         if wait > 0:
             return wait
@@ -315,6 +361,22 @@ class RateLimiter:
             return None
         # Another process took the last slot between test and hit: look again.
         return max(0.05, await self.wait_time())
+
+    async def _try_hit_script(self) -> float | None:
+        """``_try_hit`` on our own Redis: test and take in one atomic script (``_TAKE_SLOT``), so
+        two processes racing for one freed slot can neither both take it nor shave the guard."""
+        from limits.errors import StorageError
+        from redis.exceptions import RedisError
+
+        keys = [f"{_KEY_PREFIX}:{item.key_for(self._key)}" for item in self._items]
+        args: list[Any] = [repr(time.time())]
+        for item in self._items:
+            args += [item.amount, item.get_expiry() + self.guard(item)]
+        try:
+            answer = await self._take_slot(keys=keys, args=args)
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise StorageError(exc) from None  # described, redacted, by ``_storage``
+        return None if answer is None else max(0.001, float(answer))
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
