@@ -104,6 +104,7 @@ async def test_csv_resume_matches_a_fresh_export_with_a_late_new_column(tmp_path
             order = [r["id"] for r in await ll.clients.list_raw().all()]
             # A column that first appears in the very last record, after the interruption.
             emu.store["clients"][order[-1]]["lateField"] = {"note": "Zürich, 東京"}
+            emu.invalidate()  # edited in place: cached list pages are stale
             resumed = await export(
                 [Job(client=ll, resource="clients")],
                 out=tmp_path / "b",

@@ -21,7 +21,7 @@ import random
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sized
 from typing import Any, ClassVar
 
 import attrs
@@ -32,7 +32,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ._faults import FaultPlan, FaultProfile
 from ._problem import Problem
-from ._store import Views
+from ._store import Pages, Views
 
 __all__ = ["Counters", "Emulator", "Tokens", "json_response", "read_body", "read_json"]
 
@@ -227,6 +227,7 @@ class Emulator(abc.ABC):
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.store: dict[str, dict[Any, dict[str, Any]]] = {}
         self.views = Views()
+        self.pages = Pages()
         self.rng = random.Random(f"{self.name}:{seed}")
         self.seed_data()
 
@@ -280,7 +281,7 @@ class Emulator(abc.ABC):
     def reset(self) -> None:
         """Back to the freshly seeded state: data, counters, tokens, throttle, scripted faults."""
         self.store.clear()
-        self.views.clear()
+        self.invalidate()
         self.counters.clear()
         self.tokens.clear()
         self.faults.clear()
@@ -308,9 +309,51 @@ class Emulator(abc.ABC):
         return request.path[len(self.base_path) :] in self.auth_paths
 
     def count_write(self, request: web.Request) -> None:
-        """Emulators call this when a write has been applied to the store (it drops ``views``)."""
+        """Emulators call this when a write has been applied to the store (it ``invalidate``s)."""
         self.counters.writes[self._route_key(request)] += 1
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget cached views and rendered pages: every write does; a test that edits a record
+        of ``store`` in place calls it (adding or removing records by hand needs nothing)."""
         self.views.clear()
+        self.pages.clear()
+
+    def cached_page(
+        self,
+        request: web.Request,
+        collection: Sized,
+        render: Callable[[], web.Response],
+        vary: Hashable = None,
+    ) -> web.Response:
+        """A list page's answer, ``render()``ed once until the next write (``invalidate``) or a
+        change in ``collection``'s size. Only for pages that are a function of the store, the
+        request and ``vary`` (a knob a test may turn, such as a page size), not of the clock nor
+        of state a GET changes: the key is the request as sent (method, path and query byte for
+        byte, scheme, every header) and ``vary``, so two requests that differ in anything never
+        share an answer. A 200 with a bytes body is kept (its headers and body); anything else
+        is answered as rendered, each time."""
+        key = (
+            request.method,
+            request.raw_path,
+            request.scheme,
+            tuple(request.headers.items()),
+            vary,
+        )
+        hit = self.pages.get(collection, key)
+        if hit is not None:
+            body, headers = hit
+            return web.Response(body=body, headers=headers)
+        response = render()
+        body = response.body
+        if (
+            type(response) is web.Response
+            and response.status == 200
+            and isinstance(body, bytes)
+            and not response.cookies
+        ):
+            self.pages.put(collection, key, (body, response.headers.copy()))
+        return response
 
     def wrote(self, request: web.Request, answer: web.Response | None = None) -> web.Response:
         """A handler's last step after a write: ``count_write``, then ``answer`` (``204``)."""

@@ -1,9 +1,11 @@
-"""``Views``: cached orderings and filtered id lists over the emulators' in-memory store.
+"""``Views``: cached orderings, filtered id lists and rendered list pages over the emulators'
+in-memory store.
 
-A list page must not sort or filter a collection of thousands on every request, and a write must
-never serve a stale listing. Each view is keyed by the caller's key plus the collection's size (so
-a test that edits ``store`` by hand sees its change) and all views are dropped on every write
-(``Emulator.count_write``). No I/O.
+A list page must not sort, filter or encode a collection of thousands on every request, and a
+write must never serve a stale listing. Each view is keyed by the caller's key plus the
+collection's size (so a test that adds or removes records by hand sees its change) and all views
+are dropped on every write (``Emulator.count_write``, which calls ``Emulator.invalidate``; a test
+that edits a record in place calls ``invalidate`` itself). No I/O.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sized
 from typing import Any, TypeVar
 
-__all__ = ["Collection", "Views"]
+__all__ = ["Collection", "Pages", "Views"]
 
 T = TypeVar("T")
 
@@ -37,6 +39,28 @@ class Views:
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+class Pages:
+    """Rendered answers of list pages (``Emulator.cached_page``): ``get``/``put`` by the request's
+    key and the collection's size, dropped on every write (``clear``)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Hashable, int], Any] = {}
+
+    def get(self, collection: Sized, key: Hashable) -> Any:
+        return self._cache.get((key, len(collection)))
+
+    def put(self, collection: Sized, key: Hashable, value: Any) -> None:
+        if len(self._cache) >= MAX_VIEWS:
+            self._cache.clear()
+        self._cache[(key, len(collection))] = value
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
 
 class Collection:

@@ -289,6 +289,13 @@ class LeadDeskEmulator(Emulator):
         self, request: web.Request, coll: str, records: list[dict[str, Any]] | None = None
     ) -> web.Response:
         """A collection's list (or the ``records`` given), filtered by ``?field=value``."""
+        return self.cached_page(
+            request, self.store[coll], partial(self._records_page, request, coll, records)
+        )
+
+    def _records_page(
+        self, request: web.Request, coll: str, records: list[dict[str, Any]] | None
+    ) -> web.Response:
         if records is None:
             store = self.store[coll]
             records = self.views.get(store, coll, lambda: list(store.values()))

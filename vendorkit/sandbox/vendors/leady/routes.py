@@ -177,6 +177,10 @@ class LeadyEmulator(Emulator):
         )
 
     async def _list(self, collection: str, request: web.Request) -> web.StreamResponse:
+        coll = self.store[collection]
+        return self.cached_page(request, coll, partial(self._list_page, collection, request))
+
+    def _list_page(self, collection: str, request: web.Request) -> web.Response:
         query = request.query
         wanted = {f: query[f] for f in FILTERS.get(collection, ()) if query.get(f)}
         if not wanted:
@@ -218,6 +222,10 @@ class LeadyEmulator(Emulator):
         return json_response(self._site(request))
 
     async def _sessions(self, request: web.Request) -> web.StreamResponse:
+        sessions = self.store["sessions"]
+        return self.cached_page(request, sessions, partial(self._sessions_page, request))
+
+    def _sessions_page(self, request: web.Request) -> web.Response:
         domain = self._site(request)["domain"]
         errors: dict[str, list[str]] = {}
         bounds: list[datetime | None] = []
@@ -241,8 +249,11 @@ class LeadyEmulator(Emulator):
         return self._page(request, "sessions", ids)
 
     async def _actions(self, request: web.Request) -> web.StreamResponse:
-        key = self._int_id(request, "sessions")
-        return self._page(request, "actions", self._grouped("actions", "session").get(key, []))
+        def render() -> web.Response:
+            key = self._int_id(request, "sessions")
+            return self._page(request, "actions", self._grouped("actions", "session").get(key, []))
+
+        return self.cached_page(request, self.store["actions"], render)
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -172,6 +172,12 @@ class LeanLawEmulator(Emulator):
     async def _list(
         self, request: web.Request, collection: str, extra: tuple[tuple[str, str], ...] = ()
     ) -> web.Response:
+        coll = self.store[collection]
+        return self.cached_page(request, coll, partial(self._list_page, request, collection, extra))
+
+    def _list_page(
+        self, request: web.Request, collection: str, extra: tuple[tuple[str, str], ...]
+    ) -> web.Response:
         chosen = self._selection(request, collection, single=False)
         limit, offset = self._page_args(request)
         schema = SCHEMAS[collection]

@@ -254,15 +254,11 @@ class MakeLeapsEmulator(MakeLeapsRules):
         self.count_write(request)
         return self._ok(request, obj, status)
 
-    def count_write(self, request: web.Request) -> None:
-        """Count the write and forget cached JSON (records may have changed in place)."""
-        super().count_write(request)
-        self.invalidate()
-
     def invalidate(self) -> None:
-        """Forget cached JSON and filter results: call after editing ``store`` in place."""
+        """Forget cached JSON, filter results and pages: every write does (records may have
+        changed in place); call it after editing ``store`` in place."""
+        super().invalidate()
         self._json_cache.clear()
-        self.views.clear()
 
     def _listing(
         self,
@@ -274,7 +270,21 @@ class MakeLeapsEmulator(MakeLeapsRules):
     ) -> web.Response:
         """A page of ``collection``, or of those ``ids`` it has (then unfiltered unless
         ``filtered``), rendered for the request. Document filters are cached until the next
-        write: the big list, filtered by fields only; other filters read the clock or state."""
+        write: the big list, filtered by fields only; other filters read the clock or state.
+        Pages of collections that neither the clock nor a GET changes are cached whole."""
+        col = self._cols[collection]
+        if collection in _VOLATILE:
+            return self._listing_page(request, collection, ids, filtered)
+        return self.cached_page(
+            request,
+            col.items,
+            lambda: self._listing_page(request, collection, ids, filtered),
+            vary=self.page_size,
+        )
+
+    def _listing_page(
+        self, request: web.Request, collection: str, ids: Sequence[str] | None, filtered: bool
+    ) -> web.Response:
         col = self._cols[collection]
         if ids is not None:
             ids = [m for m in ids if m in col.items]
@@ -812,6 +822,9 @@ def _partial(request: web.Request) -> bool:
 #: The state in which each way of sending an order can still be cancelled.
 _CANCELLABLE = {"securesend": "not_viewed", "sendbypost": "can_cancel"}
 _TEMPLATES_JA = {t[0]: t[2] for t in D.TEMPLATES}
+#: Lists whose pages change with the clock or with GETs (a sending order's status and
+#: validation, a task's progress and the pickup links it makes): never served from the cache.
+_VOLATILE = frozenset({"sending_orders", "sending_order_items", "tasks", "pickup_links"})
 #: ``?expand=``: the reference fields of each collection that can hold the record itself.
 _EXPANDS = {"documents": ("client", "client_contact")}
 _EXPANDS_TO = {
