@@ -12,8 +12,10 @@ import base64
 import contextlib
 import json
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -46,21 +48,32 @@ def serve(vendor: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @contextlib.contextmanager
-def trivial() -> Iterator[str]:
+def trivial(body: bytes | None = None) -> Iterator[str]:
+    """A trivial aiohttp server in its own process: 20 tiny records, or ``body`` as it is (the
+    same bytes an emulator's page is, to see what the page's size alone costs)."""
     code = (
         "import sys\nfrom aiohttp import web\n"
-        "async def h(r): return web.json_response({'results': [{'id': i} for i in range(20)]})\n"
+        "body = open(sys.argv[2], 'rb').read() if len(sys.argv) > 2 else None\n"
+        "async def h(r):\n"
+        "    if body is not None: return web.Response(body=body, content_type='application/json')\n"
+        "    return web.json_response({'results': [{'id': i} for i in range(20)]})\n"
         "app = web.Application(); app.router.add_get('/', h)\n"
         "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)\n"
     )
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
-    try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with tempfile.NamedTemporaryFile(suffix=".json") as fh:
+        argv = [sys.executable, "-c", code, str(port)]
+        if body is not None:
+            fh.write(body)
+            fh.flush()
+            argv.append(fh.name)
+        proc = subprocess.Popen(argv)
+        try:
+            wait_for_port(port, proc)
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 async def prepare(vendor: str, base: str, creds: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -115,25 +128,54 @@ async def load(url: str, headers: dict[str, str], duration: float) -> float:
         return count / (time.perf_counter() - started)
 
 
+async def one_page(url: str, headers: dict[str, str]) -> bytes:
+    async with aiohttp.ClientSession() as s, s.get(url, headers=headers) as r:
+        return await r.read()
+
+
 VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
+ROUNDS = 3
 
 
-def measure(duration: float = 3.0) -> dict[str, Any]:
-    """The ceiling, then each emulator; ratios to the ceiling."""
-    with trivial() as url:
-        ceiling = asyncio.run(load(url, {}, duration))
-    print(f"  trivial aiohttp server (ceiling): {ceiling:,.0f} pages/s, concurrency {CONCURRENCY}")
+def measure(duration: float = 3.0, rounds: int = ROUNDS) -> dict[str, Any]:
+    """Each emulator against the trivial server, measured in turn (trivial, emulator, ... for
+    ``rounds`` rounds: on a shared machine a ceiling measured once drifts), ratios as medians of
+    the rounds. Also against a trivial server sending the emulator's own page bytes, which
+    shows what the page's size costs the load generator, apart from the emulator."""
     vendors: dict[str, dict[str, float]] = {}
-    for vendor in VENDORS:
-        with serve(vendor) as (base, creds):
-            page_url, headers = asyncio.run(prepare(vendor, base, creds))
-            rps = asyncio.run(load(page_url, headers, duration))
-        vendors[vendor] = {"pages_per_second": rps, "ratio": rps / ceiling}
-        print(f"  {vendor:>10}: {rps:>7,.0f} list pages/s ({rps / ceiling:.2f}x ceiling)")
+    ceilings: list[float] = []
+    with trivial() as tiny_url:
+        for vendor in VENDORS:
+            with serve(vendor) as (base, creds):
+                page_url, headers = asyncio.run(prepare(vendor, base, creds))
+                body = asyncio.run(one_page(page_url, headers))
+                with trivial(body) as same_url:
+                    ratios, same_ratios, rates = [], [], []
+                    for _ in range(rounds):
+                        tiny = asyncio.run(load(tiny_url, {}, duration))
+                        rps = asyncio.run(load(page_url, headers, duration))
+                        same = asyncio.run(load(same_url, {}, duration))
+                        ceilings.append(tiny)
+                        rates.append(rps)
+                        ratios.append(rps / tiny)
+                        same_ratios.append(rps / same)
+            vendors[vendor] = {
+                "pages_per_second": statistics.median(rates),
+                "ratio": statistics.median(ratios),
+                "ratio_same_bytes": statistics.median(same_ratios),
+                "page_bytes": len(body),
+            }
+            v = vendors[vendor]
+            print(
+                f"  {vendor:>10}: {v['pages_per_second']:>7,.0f} list pages/s of "
+                f"{len(body):,} bytes ({v['ratio']:.2f}x the trivial server, "
+                f"{v['ratio_same_bytes']:.2f}x one sending the same bytes)"
+            )
     return {
-        "ceiling": ceiling,
+        "ceiling": statistics.median(ceilings),
         "concurrency": CONCURRENCY,
         "duration": duration,
+        "rounds": rounds,
         "vendors": vendors,
     }
 
