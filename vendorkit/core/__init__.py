@@ -42,6 +42,7 @@ from ._pagination import (
     ResumePoint,
 )
 from ._polling import PollSchedule, poll
+from ._query import NoFilters, QueryValue, record_fields, with_ranges
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
 from ._redact import describe_exception, redact_text
 from ._resource import (
@@ -104,6 +105,7 @@ __all__ = [
     "Multipart",
     "NextLink",
     "NoAuth",
+    "NoFilters",
     "NoneUnless",
     "OAuth2",
     "OffsetLimit",
@@ -113,6 +115,7 @@ __all__ = [
     "Pager",
     "Paginator",
     "PollSchedule",
+    "QueryValue",
     "Quota",
     "QuotaExhausted",
     "RateLimiter",
@@ -151,6 +154,7 @@ __all__ = [
     "parse_retry_after",
     "path_segment",
     "poll",
+    "record_fields",
     "redact_text",
     "redact_url",
     "resource",
@@ -162,4 +166,5 @@ __all__ = [
     "template_regex",
     "to_camel",
     "to_wire",
+    "with_ranges",
 ]

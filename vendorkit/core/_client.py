@@ -53,6 +53,7 @@ from ._hooks import HOOK_NAMES, Hook, Hooks, RequestInfo
 from ._lifecycle import Lifecycle
 from ._options import header_value, headers_mapping, seconds, unknown_option, whole
 from ._pagination import Pager, ResumePoint
+from ._query import checked_query
 from ._ratelimit import RateLimiter
 from ._resource import ResourceDescriptor
 from ._transport import Transport
@@ -342,14 +343,16 @@ class BaseClient(ClientAPI):
         max_pages: int | None = None,
         resume: ResumePoint | None = None,
         headers: Mapping[str, str] | None = None,
-        **params: Any,
+        params: Mapping[str, Any] | None = None,
+        **query: Any,
     ) -> Pager[Any]:
         """A pager of plain dicts over any list endpoint, in the vendor's pagination style.
         ``headers`` adds request headers to every page (as ``request(headers=)`` and
-        ``list(headers=)`` do), never to the query."""
+        ``list(headers=)`` do), never to the query. Query parameters are keywords (``path`` is
+        no resource: nothing checks their names) or ``params={...}``, as ``list()`` takes."""
         return self.walk(
             path,
-            params,
+            checked_query("paginate()", query, params, accepted=frozenset(query), options=()),
             transform=identity,
             page_size=page_size,
             max_items=max_items,
