@@ -14,7 +14,7 @@ secrets and credential-shaped values removed).
 
 from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
-from ._client import DEFAULT, BaseClient, Hooks, RequestInfo
+from ._client import DEFAULT, BaseClient, ClientOptions, Hooks, RequestInfo
 from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
 from ._envelope import Envelope, RawPage, select
 from ._errors import (
@@ -85,6 +85,7 @@ __all__ = [
     "ChainOver",
     "Chained",
     "ClientAPI",
+    "ClientOptions",
     "ConverterRule",
     "CreateMixin",
     "CrudResource",

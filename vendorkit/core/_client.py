@@ -24,7 +24,7 @@ import ssl as ssl_module
 import warnings
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import aiohttp
 import cattrs
@@ -59,11 +59,37 @@ from ._resource import ResourceDescriptor
 from ._transport import Transport
 from ._walks import identity
 
-__all__ = ["DEFAULT", "BaseClient", "Hooks", "RequestInfo"]
+__all__ = ["DEFAULT", "BaseClient", "ClientOptions", "Hooks", "RequestInfo"]
 
 T = TypeVar("T")
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options every client's constructor takes besides its credentials (contract section
+    2; ``BaseClient`` checks each): a misspelt one is a type error as well as a
+    ``ConfigurationError``."""
+
+    base_url: str | None
+    session: aiohttp.ClientSession | None
+    timeout: float | None
+    max_retries: int | None
+    max_retry_wait: float | None
+    max_quota_wait: float | None
+    rate_limit: Any
+    token_store: TokenStore | None
+    redis_url: str | None
+    user_agent: str | None
+    ssl: ssl_module.SSLContext | bool | None
+    allow_http: bool
+    max_response_size: int
+    max_connections: int
+    hooks: Hooks | None
+    on_request: Hook | None
+    on_response: Hook | None
+    on_retry: Hook | None
+    on_rate_limit: Hook | None
 
 
 class BaseClient(ClientAPI):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 from vendorkit.core import (
     BaseClient,
     ClientAPI,
+    ClientOptions,
     CreateMixin,
     DeleteMixin,
     GetMixin,
@@ -359,7 +360,7 @@ class LeadDesk(BaseClient):
         password: str | None = None,
         leaddesk_client_id: int | str | None = None,
         grant_type: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("LeadDesk needs client_id= and client_secret=")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import aiohttp
 
 from vendorkit.core import (
     BaseClient,
+    ClientOptions,
     CreateMixin,
     DeleteMixin,
     HeaderAuth,
@@ -88,7 +89,7 @@ class Leady(BaseClient):
     turnovers: _typed.Turnovers = resource(ENDPOINTS["turnovers"])
     magnitudes: _typed.Magnitudes = resource(ENDPOINTS["magnitudes"])
 
-    def __init__(self, *, token: str, **options: Any) -> None:
+    def __init__(self, *, token: str, **options: Unpack[ClientOptions]) -> None:
         if not token:
             raise ConfigurationError("Leady needs token= (see Leady.obtain_token)")
         self._header_auth = HeaderAuth(token, scheme="Token")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from vendorkit.core import BaseClient, CrudResource, HeaderAuth, Pager, resource
+from vendorkit.core import BaseClient, ClientOptions, CrudResource, HeaderAuth, Pager, resource
 from vendorkit.errors import ConfigurationError
 
 from . import models
@@ -40,7 +40,7 @@ class LeanLaw(BaseClient):
     users: _typed.Users = resource(ENDPOINTS["users"])
     practice_areas: _typed.PracticeAreas = resource(ENDPOINTS["practice_areas"])
 
-    def __init__(self, *, api_key: str, **options: Any) -> None:
+    def __init__(self, *, api_key: str, **options: Unpack[ClientOptions]) -> None:
         if not api_key:
             raise ConfigurationError("LeanLaw needs api_key=")
         super().__init__(auth=HeaderAuth(api_key, scheme="Bearer"), **options)

@@ -11,10 +11,11 @@ import asyncio
 import builtins
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from vendorkit.core import (
     BaseClient,
+    ClientOptions,
     CreateMixin,
     CrudResource,
     GetMixin,
@@ -544,7 +545,7 @@ class MakeLeaps(BaseClient):
         client_secret: str,
         partner_mid: str | None = None,
         accept_language: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")
