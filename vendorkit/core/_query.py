@@ -33,7 +33,7 @@ __all__ = [
     "with_ranges",
 ]
 
-#: Django's range lookups, as MakeLeaps (and other django-filter APIs) name them.
+#: Django's range lookups, as django-filter APIs name them (``date__gte``).
 RANGE_LOOKUPS = ("__lt", "__lte", "__gt", "__gte")
 
 #: ``list()``'s own keyword options (everything else is a filter).
