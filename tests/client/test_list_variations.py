@@ -37,6 +37,7 @@ class ListsClient(TokenClient):
             path="/kinds/{kind}/",
             actions=frozenset({"list"}),
             chain=ChainOver("kind", ("a", "b", "c"), none_here=frozenset({404})),
+            filters={"q"},
         )
     )
 

@@ -92,7 +92,7 @@ async def test_a_lone_surrogate_id_is_a_configuration_error(recorder: Any) -> No
         with pytest.raises(ConfigurationError):
             await ll.clients.get("a\ud800b")
         with pytest.raises(ConfigurationError):
-            await ll.clients.list(name="a\udfffb").all()
+            await ll.clients.list(params={"name": "a\udfffb"}).all()
     assert rec.targets == []
 
 

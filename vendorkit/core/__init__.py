@@ -14,7 +14,7 @@ secrets and credential-shaped values removed).
 
 from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
-from ._client import DEFAULT, BaseClient, Hooks, RequestInfo
+from ._client import DEFAULT, BaseClient, ClientOptions, Hooks, RequestInfo
 from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
 from ._envelope import Envelope, RawPage, select
 from ._errors import (
@@ -42,6 +42,7 @@ from ._pagination import (
     ResumePoint,
 )
 from ._polling import PollSchedule, poll
+from ._query import NoFilters, QueryValue, record_fields, with_ranges
 from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
 from ._redact import describe_exception, redact_text
 from ._resource import (
@@ -84,6 +85,7 @@ __all__ = [
     "ChainOver",
     "Chained",
     "ClientAPI",
+    "ClientOptions",
     "ConverterRule",
     "CreateMixin",
     "CrudResource",
@@ -104,6 +106,7 @@ __all__ = [
     "Multipart",
     "NextLink",
     "NoAuth",
+    "NoFilters",
     "NoneUnless",
     "OAuth2",
     "OffsetLimit",
@@ -113,6 +116,7 @@ __all__ = [
     "Pager",
     "Paginator",
     "PollSchedule",
+    "QueryValue",
     "Quota",
     "QuotaExhausted",
     "RateLimiter",
@@ -151,6 +155,7 @@ __all__ = [
     "parse_retry_after",
     "path_segment",
     "poll",
+    "record_fields",
     "redact_text",
     "redact_url",
     "resource",
@@ -162,4 +167,5 @@ __all__ = [
     "template_regex",
     "to_camel",
     "to_wire",
+    "with_ranges",
 ]

@@ -24,7 +24,7 @@ import ssl as ssl_module
 import warnings
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import aiohttp
 import cattrs
@@ -53,16 +53,43 @@ from ._hooks import HOOK_NAMES, Hook, Hooks, RequestInfo
 from ._lifecycle import Lifecycle
 from ._options import header_value, headers_mapping, seconds, unknown_option, whole
 from ._pagination import Pager, ResumePoint
+from ._query import checked_query
 from ._ratelimit import RateLimiter
 from ._resource import ResourceDescriptor
 from ._transport import Transport
 from ._walks import identity
 
-__all__ = ["DEFAULT", "BaseClient", "Hooks", "RequestInfo"]
+__all__ = ["DEFAULT", "BaseClient", "ClientOptions", "Hooks", "RequestInfo"]
 
 T = TypeVar("T")
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options every client's constructor takes besides its credentials (contract section
+    2; ``BaseClient`` checks each): a misspelt one is a type error as well as a
+    ``ConfigurationError``."""
+
+    base_url: str | None
+    session: aiohttp.ClientSession | None
+    timeout: float | None
+    max_retries: int | None
+    max_retry_wait: float | None
+    max_quota_wait: float | None
+    rate_limit: Any
+    token_store: TokenStore | None
+    redis_url: str | None
+    user_agent: str | None
+    ssl: ssl_module.SSLContext | bool | None
+    allow_http: bool
+    max_response_size: int
+    max_connections: int
+    hooks: Hooks | None
+    on_request: Hook | None
+    on_response: Hook | None
+    on_retry: Hook | None
+    on_rate_limit: Hook | None
 
 
 class BaseClient(ClientAPI):
@@ -342,14 +369,16 @@ class BaseClient(ClientAPI):
         max_pages: int | None = None,
         resume: ResumePoint | None = None,
         headers: Mapping[str, str] | None = None,
-        **params: Any,
+        params: Mapping[str, Any] | None = None,
+        **query: Any,
     ) -> Pager[Any]:
         """A pager of plain dicts over any list endpoint, in the vendor's pagination style.
         ``headers`` adds request headers to every page (as ``request(headers=)`` and
-        ``list(headers=)`` do), never to the query."""
+        ``list(headers=)`` do), never to the query. Query parameters are keywords (``path`` is
+        no resource: nothing checks their names) or ``params={...}``, as ``list()`` takes."""
         return self.walk(
             path,
-            params,
+            checked_query("paginate()", query, params, accepted=frozenset(query), options=()),
             transform=identity,
             page_size=page_size,
             max_items=max_items,

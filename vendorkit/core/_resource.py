@@ -12,7 +12,7 @@ A resource object has exactly the methods its ``Endpoint.actions`` allow (``hasa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, Unpack, overload
 
 from yarl import URL
 
@@ -22,10 +22,11 @@ from ._api import ClientAPI
 from ._convert import Record, changed_fields, structurer, to_wire
 from ._links import is_url, link_of, template_regex
 from ._list_walks import list_pager
-from ._pagination import Pager
+from ._pagination import Pager, ResumePoint
+from ._query import GET_OPTIONS, LIST_OPTIONS, NoFilters, checked_query, paginator_params
 from ._spec import Endpoint
 from ._structuring import lenient_structure
-from ._urls import check_path
+from ._urls import check_path, placeholders
 from ._walks import split_pager_args
 from ._wire import redact_url
 
@@ -56,6 +57,7 @@ class Resource(Generic[T]):
         self._endpoint = endpoint
         self.name = name
         self._structure: Callable[[Any], Any] | None = None  # the model's, built on first use
+        self._keywords: dict[str, frozenset[str]] = {}  # per action, built on first use
 
     def __repr__(self) -> str:
         return f"<{self._client.spec.name}.{self.name} {sorted(self._endpoint.actions)}>"
@@ -65,6 +67,37 @@ class Resource(Generic[T]):
         return self._endpoint
 
     # -- shared helpers -------------------------------------------------------------------------
+
+    def accepted_filters(self, action: str) -> frozenset[str]:
+        """The filter keywords ``list()`` (``action="list"``) or ``get()`` takes: the endpoint's
+        declared filters, its path's placeholders and, for a list, its chain parameter and the
+        paginator's own query parameters."""
+        names = self._keywords.get(action)
+        if names is None:
+            ep = self._endpoint
+            if action == "list":
+                paginator = ep.paginator or self._client.spec.paginator
+                chain = {ep.chain.param} if ep.chain is not None else set()
+                names = frozenset(
+                    {*ep.filters, *placeholders(ep.path), *chain, *ep.list_params}
+                    | (paginator_params(paginator) - set(LIST_OPTIONS))
+                )
+            else:
+                names = frozenset({*ep.get_filters, *placeholders(ep.item)} - {"id"})
+            self._keywords[action] = names
+        return names
+
+    def _query(self, action: str, filters: Mapping[str, Any], params: Any) -> dict[str, Any]:
+        """``filters`` checked against what the vendor documents, plus ``params`` as given."""
+        if not filters and params is None:
+            return {}
+        return checked_query(
+            f"{self._client.spec.name} {self.name}.{action}()",
+            filters,
+            params,
+            accepted=self.accepted_filters(action),
+            options=LIST_OPTIONS if action == "list" else GET_OPTIONS,
+        )
 
     def _item(self, data: Any) -> Any:
         """A list item as a JSON object: a bare value becomes ``{scalar_field: value}`` where
@@ -166,20 +199,67 @@ class Resource(Generic[T]):
 
 
 class ListMixin(Resource[T]):
-    def list(self, **params: Any) -> Pager[T]:
-        """Every record, across all pages (nothing is fetched until iterated). Filters are passed
-        through under the vendor's own names; ``page_size``, ``max_items``, ``concurrency``,
-        ``max_pages`` and ``resume`` shape the walk."""
-        return self._list_pager(params, self._record)
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+        resume: ResumePoint | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **filters: Unpack[NoFilters],
+    ) -> Pager[T]:
+        """Every record, across all pages (nothing is fetched until iterated). ``filters`` are
+        the ones the vendor documents, under its own names (anything else raises
+        ``ConfigurationError`` at once); ``params`` sends other query parameters as given;
+        ``page_size``, ``max_items``, ``max_pages``, ``concurrency`` and ``resume`` shape the
+        walk; ``headers`` go with every page."""
+        return self._list_pager(
+            self._query("list", filters, params),
+            self._record,
+            headers,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            concurrency=concurrency,
+            resume=resume,
+        )
 
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
+    def list_raw(
+        self,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        concurrency: int = 1,
+        resume: ResumePoint | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **filters: Unpack[NoFilters],
+    ) -> Pager[dict[str, Any]]:
         """Like ``list`` but yields the vendor's JSON objects as plain dicts, skipping model
         conversion: the fast path for bulk exports."""
-        return self._list_pager(params, lambda data: _as_dict(self._item(data)))
+        return self._list_pager(
+            self._query("list", filters, params),
+            lambda data: _as_dict(self._item(data)),
+            headers,
+            page_size=page_size,
+            max_items=max_items,
+            max_pages=max_pages,
+            concurrency=concurrency,
+            resume=resume,
+        )
 
-    def _list_pager(self, params: dict[str, Any], transform: Any) -> Pager[Any]:
-        pager_args, headers = split_pager_args(params)
-        merged = {**self._endpoint.list_params, **params}
+    def _list_pager(
+        self,
+        query: dict[str, Any],
+        transform: Any,
+        headers: Mapping[str, str] | None,
+        **pager_args: Any,
+    ) -> Pager[Any]:
+        merged = {**self._endpoint.list_params, **query}
         return list_pager(
             self._client,
             self._endpoint,
@@ -197,9 +277,18 @@ def _as_dict(data: Any) -> dict[str, Any]:
 
 
 class GetMixin(Resource[T]):
-    async def get(self, id: Any, *, headers: Mapping[str, str] | None = None, **params: Any) -> T:
-        """One record by its id. ``headers`` adds request headers for this call only."""
-        return await self._fetch_one(id, dict(params), headers)
+    async def get(
+        self,
+        id: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **filters: Unpack[NoFilters],
+    ) -> T:
+        """One record by its id. ``filters`` are the query parameters the vendor documents for
+        it (``expand``, ``select``; anything else raises ``ConfigurationError`` at once),
+        ``params`` sends others as given; ``headers`` adds request headers for this call."""
+        return await self._fetch_one(id, self._query("get", filters, params), headers)
 
 
 class CreateMixin(Resource[T]):

@@ -7,7 +7,7 @@ differs from the spec's defaults.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -53,6 +53,12 @@ class VendorSpec:
     lenient: bool = False
 
 
+def _names(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):  # one name, not its letters
+        raise ConfigurationError(f"filters must be a set of names, not the string {value!r}")
+    return frozenset(value)
+
+
 @attrs.frozen(kw_only=True)
 class Endpoint:
     """One resource.
@@ -64,6 +70,12 @@ class Endpoint:
     or ``PUT`` (a sparse PUT). ``model`` is the attrs record class (None: plain dicts).
     ``list_fallback``, ``chain`` and ``scalar_field`` declare lists of an odd shape (see
     ``MethodFallback``, ``ChainOver``).
+
+    ``filters`` are the query parameters the vendor documents for the list (``with_ranges`` adds
+    range lookups), ``get_filters`` those of one record's GET (``expand``, ``select``): any other
+    keyword of ``list()``/``get()`` is refused before a request is sent (``_query``). The path's
+    placeholders, a ``chain`` parameter and the paginator's own parameters are always taken. An
+    endpoint that declares none takes no filters: ``params={...}`` sends undocumented ones.
     """
 
     path: str
@@ -85,6 +97,8 @@ class Endpoint:
     chain: ChainOver | None = None
     # A list item sent as a bare value (``"JPY"``) is read as ``{scalar_field: value}``.
     scalar_field: str | None = None
+    filters: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    get_filters: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.actions) - ALL_ACTIONS

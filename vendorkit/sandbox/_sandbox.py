@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from aiohttp import web
 
@@ -11,6 +11,10 @@ from vendorkit._registry import VENDORS, vendor_entry
 
 from ._emulator import DEFAULT, Emulator
 from ._faults import FaultProfile
+
+if TYPE_CHECKING:  # for the types only: the emulators import nothing of the clients
+    from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
+    from vendorkit.core import BaseClient
 
 __all__ = ["VENDORS", "Sandbox", "emulator_class"]
 
@@ -151,6 +155,16 @@ class Sandbox:
             raise ValueError(f"{vendor} has no user login")
         return login
 
+    @overload
+    def client(self, vendor: Literal["makeleaps"], **options: Any) -> MakeLeaps: ...
+    @overload
+    def client(self, vendor: Literal["leady"], **options: Any) -> Leady: ...
+    @overload
+    def client(self, vendor: Literal["leaddesk"], **options: Any) -> LeadDesk: ...
+    @overload
+    def client(self, vendor: Literal["leanlaw"], **options: Any) -> LeanLaw: ...
+    @overload
+    def client(self, vendor: str, **options: Any) -> BaseClient: ...
     def client(self, vendor: str, **options: Any) -> Any:
         """A client of the emulated vendor, not yet entered: ``async with sb.client(v) as c``.
 

@@ -15,7 +15,7 @@ are async fixtures: they need pytest-asyncio (or another plugin that runs async 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -27,6 +27,13 @@ try:  # strict-mode pytest-asyncio needs its own decorator; auto mode accepts ei
     _async_fixture: Callable[..., Any] = pytest_asyncio.fixture
 except ImportError:  # pragma: no cover - another async plugin may handle it
     _async_fixture = pytest.fixture
+
+
+class SandboxFactory(Protocol):
+    """The ``vendorkit_sandbox_factory`` fixture: ``await factory(vendors=[...], ...)`` starts a
+    ``Sandbox`` (``Sandbox``'s keyword arguments) that is stopped at the test's teardown."""
+
+    async def __call__(self, **options: Any) -> Sandbox: ...
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,7 +54,7 @@ async def vendorkit_sandbox(request: pytest.FixtureRequest) -> AsyncIterator[San
 
 
 @_async_fixture
-async def vendorkit_sandbox_factory() -> AsyncIterator[Callable[..., Any]]:
+async def vendorkit_sandbox_factory() -> AsyncIterator[SandboxFactory]:
     """``sb = await vendorkit_sandbox_factory(vendors=[...], ...)``; all stopped at teardown."""
     started: list[Sandbox] = []
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 from vendorkit.core import (
     BaseClient,
     ClientAPI,
+    ClientOptions,
     CreateMixin,
     DeleteMixin,
     GetMixin,
@@ -27,6 +28,9 @@ from vendorkit.errors import APIError, ConfigurationError
 
 from . import models
 from ._spec import ENDPOINTS, RELATIONS, SPEC, TOKEN_PATH, parse_error
+
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = [
     "Calls",
@@ -336,12 +340,12 @@ class LeadDesk(BaseClient):
         ("grant_type", False),
     )
 
-    users: LeadDeskResource[models.User] = resource(ENDPOINTS["users"], LeadDeskResource)
-    campaigns: Campaigns = resource(ENDPOINTS["campaigns"], Campaigns)
-    contact_lists: ContactLists = resource(ENDPOINTS["contact_lists"], ContactLists)
-    contacts: LeadDeskResource[models.Contact] = resource(ENDPOINTS["contacts"], LeadDeskResource)
-    products: LeadDeskResource[models.Product] = resource(ENDPOINTS["products"], LeadDeskResource)
-    calls: Calls = resource(ENDPOINTS["calls"], Calls)
+    users: _typed.Users = resource(ENDPOINTS["users"], LeadDeskResource)
+    campaigns: _typed.Campaigns = resource(ENDPOINTS["campaigns"], Campaigns)
+    contact_lists: _typed.ContactLists = resource(ENDPOINTS["contact_lists"], ContactLists)
+    contacts: _typed.Contacts = resource(ENDPOINTS["contacts"], LeadDeskResource)
+    products: _typed.Products = resource(ENDPOINTS["products"], LeadDeskResource)
+    calls: _typed.Calls = resource(ENDPOINTS["calls"], Calls)
 
     # Which documented form of each relation write this server took (``Relation``): "POST
     # campaigns/users" -> "parent" or "sub". Learnt on the first write, used alone afterwards.
@@ -356,7 +360,7 @@ class LeadDesk(BaseClient):
         password: str | None = None,
         leaddesk_client_id: int | str | None = None,
         grant_type: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("LeadDesk needs client_id= and client_secret=")

@@ -14,6 +14,7 @@ from vendorkit.core import (
     VendorSpec,
     as_messages,
     default_error_parser,
+    record_fields,
 )
 
 from . import models
@@ -73,16 +74,30 @@ SPEC = VendorSpec(
     lenient=True,
 )
 
-_CRUD = frozenset({"list", "get", "create", "update", "delete"})
-
+# "When passing parameters to filter a response on GET requests, parameters can be passed
+# using standard query attributes" (``leaddesk.txt``, GET): any property filters, so each list's
+# filters are its model's fields (and ``page``/``per_page``, the paginator's own).
 ENDPOINTS = {
-    "users": Endpoint(path="/users", model=models.User, actions=_CRUD),
-    "campaigns": Endpoint(path="/campaigns", model=models.Campaign, actions=_CRUD),
-    "contact_lists": Endpoint(path="/contact_lists", model=models.ContactList, actions=_CRUD),
-    "contacts": Endpoint(path="/contacts", model=models.Contact, actions=_CRUD),
-    "products": Endpoint(path="/products", model=models.Product, actions=_CRUD),
+    "users": Endpoint(path="/users", model=models.User, filters=record_fields(models.User)),
+    "campaigns": Endpoint(
+        path="/campaigns", model=models.Campaign, filters=record_fields(models.Campaign)
+    ),
+    "contact_lists": Endpoint(
+        path="/contact_lists", model=models.ContactList, filters=record_fields(models.ContactList)
+    ),
+    "contacts": Endpoint(
+        path="/contacts", model=models.Contact, filters=record_fields(models.Contact)
+    ),
+    "products": Endpoint(
+        path="/products", model=models.Product, filters=record_fields(models.Product)
+    ),
     # Calls are the dialer's log: read-only (assumed; the docs name no write on them).
-    "calls": Endpoint(path="/calls", model=models.Call, actions=frozenset({"list", "get"})),
+    "calls": Endpoint(
+        path="/calls",
+        model=models.Call,
+        actions=frozenset({"list", "get"}),
+        filters=record_fields(models.Call),
+    ),
 }
 
 #: Sub-resources (relations): parent resource -> {relation name: related resource}.

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import aiohttp
 
 from vendorkit.core import (
     BaseClient,
+    ClientOptions,
     CreateMixin,
-    CrudResource,
     DeleteMixin,
     HeaderAuth,
     ListMixin,
     ListResource,
     NoAuth,
     Pager,
-    ReadOnlyResource,
     resource,
 )
 from vendorkit.errors import ConfigurationError, DecodeError
 
 from . import models
 from ._spec import ENDPOINTS, SPEC
+
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = ["Leady", "models"]
 
@@ -77,17 +79,17 @@ class Leady(BaseClient):
     spec = SPEC
     env_fields = (("token", True),)
 
-    resources: ReadOnlyResource[models.Resource] = resource(ENDPOINTS["resources"])
-    sessions: Sessions = resource(ENDPOINTS["sessions"], Sessions)
-    actions: ListResource[models.Action] = resource(ENDPOINTS["actions"])
-    companies: ReadOnlyResource[models.Company] = resource(ENDPOINTS["companies"])
-    persons: ReadOnlyResource[models.Person] = resource(ENDPOINTS["persons"])
-    saved_filters: CrudResource[models.SavedFilter] = resource(ENDPOINTS["saved_filters"])
-    blacklist: Blacklist = resource(ENDPOINTS["blacklist"], Blacklist)
-    turnovers: ListResource[models.Turnover] = resource(ENDPOINTS["turnovers"])
-    magnitudes: ListResource[models.Magnitude] = resource(ENDPOINTS["magnitudes"])
+    resources: _typed.Resources = resource(ENDPOINTS["resources"])
+    sessions: _typed.Sessions = resource(ENDPOINTS["sessions"], Sessions)
+    actions: _typed.Actions = resource(ENDPOINTS["actions"])
+    companies: _typed.Companies = resource(ENDPOINTS["companies"])
+    persons: _typed.Persons = resource(ENDPOINTS["persons"])
+    saved_filters: _typed.SavedFilters = resource(ENDPOINTS["saved_filters"])
+    blacklist: _typed.Blacklist = resource(ENDPOINTS["blacklist"], Blacklist)
+    turnovers: _typed.Turnovers = resource(ENDPOINTS["turnovers"])
+    magnitudes: _typed.Magnitudes = resource(ENDPOINTS["magnitudes"])
 
-    def __init__(self, *, token: str, **options: Any) -> None:
+    def __init__(self, *, token: str, **options: Unpack[ClientOptions]) -> None:
         if not token:
             raise ConfigurationError("Leady needs token= (see Leady.obtain_token)")
         self._header_auth = HeaderAuth(token, scheme="Token")

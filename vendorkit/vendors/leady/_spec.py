@@ -58,6 +58,8 @@ ENDPOINTS = {
         actions=frozenset({"list"}),
         # A bulk export lists the sessions of every tracked website.
         partition=("resources", "domain", "resource"),
+        # The one filter the contract names (section 6): a time window of the sessions.
+        filters={"period_start", "period_end"},
     ),
     "actions": Endpoint(
         path="/sessions/{session}/actions/",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from vendorkit.core import BaseClient, CrudResource, HeaderAuth, Pager, resource
+from vendorkit.core import BaseClient, ClientOptions, CrudResource, HeaderAuth, Pager, resource
 from vendorkit.errors import ConfigurationError
 
 from . import models
 from ._spec import ENDPOINTS, SPEC
+
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = ["Clients", "LeanLaw", "models"]
 
@@ -28,16 +31,16 @@ class LeanLaw(BaseClient):
     spec = SPEC
     env_fields = (("api_key", True),)
 
-    clients: Clients = resource(ENDPOINTS["clients"], Clients)
-    matters: CrudResource[models.Matter] = resource(ENDPOINTS["matters"])
-    time_entries: CrudResource[models.TimeEntry] = resource(ENDPOINTS["time_entries"])
-    expenses: CrudResource[models.Expense] = resource(ENDPOINTS["expenses"])
-    fixed_fees: CrudResource[models.FixedFee] = resource(ENDPOINTS["fixed_fees"])
-    invoices: CrudResource[models.Invoice] = resource(ENDPOINTS["invoices"])
-    users: CrudResource[models.User] = resource(ENDPOINTS["users"])
-    practice_areas: CrudResource[models.PracticeArea] = resource(ENDPOINTS["practice_areas"])
+    clients: _typed.Clients = resource(ENDPOINTS["clients"], Clients)
+    matters: _typed.Matters = resource(ENDPOINTS["matters"])
+    time_entries: _typed.TimeEntries = resource(ENDPOINTS["time_entries"])
+    expenses: _typed.Expenses = resource(ENDPOINTS["expenses"])
+    fixed_fees: _typed.FixedFees = resource(ENDPOINTS["fixed_fees"])
+    invoices: _typed.Invoices = resource(ENDPOINTS["invoices"])
+    users: _typed.Users = resource(ENDPOINTS["users"])
+    practice_areas: _typed.PracticeAreas = resource(ENDPOINTS["practice_areas"])
 
-    def __init__(self, *, api_key: str, **options: Any) -> None:
+    def __init__(self, *, api_key: str, **options: Unpack[ClientOptions]) -> None:
         if not api_key:
             raise ConfigurationError("LeanLaw needs api_key=")
         super().__init__(auth=HeaderAuth(api_key, scheme="Bearer"), **options)

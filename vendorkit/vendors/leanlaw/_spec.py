@@ -107,15 +107,27 @@ SPEC = VendorSpec(
     quotas=(),
 )
 
+# Filters (``leanlaw.txt``, "Requests"): ``select`` ("Many requests support a select query string
+# parameter", ``select=contact,-meta``) on every list and record. The docs name no other
+# filter; assumed: a list takes the ids of the records its records refer to (``clientId`` on
+# matters and invoices, ``matterId`` on time entries, ...: each model's ``*_id`` fields, as
+# LeanLaw names them), which is how ``clients.matters(id)`` lists one client's matters.
+_SELECT = frozenset({"select"})
+
+
+def _endpoint(path: str, model: type[Any], *ids: str) -> Endpoint:
+    return Endpoint(
+        path=path, model=model, update_method="PUT", filters=_SELECT | set(ids), get_filters=_SELECT
+    )
+
+
 ENDPOINTS = {
-    "clients": Endpoint(path="/v2/clients", model=models.Client, update_method="PUT"),
-    "matters": Endpoint(path="/v2/matters", model=models.Matter, update_method="PUT"),
-    "time_entries": Endpoint(path="/v2/time-entries", model=models.TimeEntry, update_method="PUT"),
-    "expenses": Endpoint(path="/v2/expenses", model=models.Expense, update_method="PUT"),
-    "fixed_fees": Endpoint(path="/v2/fixed-fees", model=models.FixedFee, update_method="PUT"),
-    "invoices": Endpoint(path="/v2/invoices", model=models.Invoice, update_method="PUT"),
-    "users": Endpoint(path="/v2/users", model=models.User, update_method="PUT"),
-    "practice_areas": Endpoint(
-        path="/v2/practice-areas", model=models.PracticeArea, update_method="PUT"
-    ),
+    "clients": _endpoint("/v2/clients", models.Client),
+    "matters": _endpoint("/v2/matters", models.Matter, "clientId", "practiceAreaId"),
+    "time_entries": _endpoint("/v2/time-entries", models.TimeEntry, "matterId", "userId"),
+    "expenses": _endpoint("/v2/expenses", models.Expense, "matterId"),
+    "fixed_fees": _endpoint("/v2/fixed-fees", models.FixedFee, "matterId"),
+    "invoices": _endpoint("/v2/invoices", models.Invoice, "clientId", "matterId"),
+    "users": _endpoint("/v2/users", models.User),
+    "practice_areas": _endpoint("/v2/practice-areas", models.PracticeArea),
 }

@@ -11,10 +11,11 @@ import asyncio
 import builtins
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from vendorkit.core import (
     BaseClient,
+    ClientOptions,
     CreateMixin,
     CrudResource,
     GetMixin,
@@ -43,6 +44,9 @@ from vendorkit.errors import (
 
 from . import models
 from ._spec import DOCUMENT_TYPES, ENDPOINTS, EXTRA_ITEMS, PARTNER, SPEC
+
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
 
@@ -517,19 +521,19 @@ class MakeLeaps(BaseClient):
         ("accept_language", False),
     )
 
-    partners: Partners = resource(ENDPOINTS["partners"], Partners)
-    currencies: Currencies = resource(ENDPOINTS["currencies"], Currencies)
-    employees: Employees = resource(ENDPOINTS["employees"], Employees)
-    documents: Documents = resource(ENDPOINTS["documents"], Documents)
-    catalog_items: CatalogItems = resource(ENDPOINTS["catalog_items"], CatalogItems)
-    clients: Clients = resource(ENDPOINTS["clients"], Clients)
-    contacts: Contacts = resource(ENDPOINTS["contacts"], Contacts)
-    sending_orders: SendingOrders = resource(ENDPOINTS["sending_orders"], SendingOrders)
-    history: History = resource(ENDPOINTS["history"], History)
-    inbox: Inbox = resource(ENDPOINTS["inbox"], Inbox)
-    pickup_links: PickupLinks = resource(ENDPOINTS["pickup_links"], PickupLinks)
-    tasks: Tasks = resource(ENDPOINTS["tasks"], Tasks)
-    templates: Templates = resource(ENDPOINTS["templates"], Templates)
+    partners: _typed.Partners = resource(ENDPOINTS["partners"], Partners)
+    currencies: _typed.Currencies = resource(ENDPOINTS["currencies"], Currencies)
+    employees: _typed.Employees = resource(ENDPOINTS["employees"], Employees)
+    documents: _typed.Documents = resource(ENDPOINTS["documents"], Documents)
+    catalog_items: _typed.CatalogItems = resource(ENDPOINTS["catalog_items"], CatalogItems)
+    clients: _typed.Clients = resource(ENDPOINTS["clients"], Clients)
+    contacts: _typed.Contacts = resource(ENDPOINTS["contacts"], Contacts)
+    sending_orders: _typed.SendingOrders = resource(ENDPOINTS["sending_orders"], SendingOrders)
+    history: _typed.History = resource(ENDPOINTS["history"], History)
+    inbox: _typed.Inbox = resource(ENDPOINTS["inbox"], Inbox)
+    pickup_links: _typed.PickupLinks = resource(ENDPOINTS["pickup_links"], PickupLinks)
+    tasks: _typed.Tasks = resource(ENDPOINTS["tasks"], Tasks)
+    templates: _typed.Templates = resource(ENDPOINTS["templates"], Templates)
 
     # ``follow`` reads an object or list URL as the model of the endpoint it belongs to.
     link_models = LinkModels.build(ENDPOINTS.values(), EXTRA_ITEMS)
@@ -541,7 +545,7 @@ class MakeLeaps(BaseClient):
         client_secret: str,
         partner_mid: str | None = None,
         accept_language: str | None = None,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")

@@ -27,6 +27,7 @@ from vendorkit.core import (
     VendorSpec,
     as_messages,
     default_error_parser,
+    with_ranges,
 )
 
 from . import models
@@ -152,6 +153,34 @@ PARTNER = "/api/partner/{partner_mid}"
 _LIST = frozenset({"list"})
 _READ = frozenset({"list", "get"})
 
+# Filters, from ``makeleaps.txt``. "Filterable Fields": a resource's filterable fields are marked
+# in its Fields table (the marker after the name, which this copy of the docs keeps as a
+# non-breaking space; ``document_type`` and ``date``, the section's own examples, carry it), plus
+# each "Extra filters" table; range lookups (``__lt``, ``__lte``, ``__gt``, ``__gte``) on the
+# Document resource's filterable dates and timestamps. ``search``: "Searching" (the Extra filters
+# tables, and the section's own example on documents). ``expand``: "Expansion", on resources with
+# an (Expandable) field, for one record and (assumed) its list.
+_DOC_DATES = ("date", "date_due", "date_valid", "date_shipped")
+_DOC_TIMES = (
+    "date_paid",
+    "date_sent",
+    "date_cancelled",
+    "date_removed",
+    "date_accepted",
+    "date_confirmed",
+    "date_converted",
+)
+DOCUMENT_FILTERS = frozenset(
+    {
+        *("document_number", "document_type", "document_template", "external_id"),
+        *("client", "client_contact", "source_received_document"),
+        *with_ranges(*_DOC_DATES, *_DOC_TIMES),
+        # Extra filters
+        *("currency", "tags", "accepted", "confirmed", "sent", "viewed", "paid", "cancelled"),
+        *("search", "expand"),
+    }
+)
+
 ENDPOINTS: dict[str, Endpoint] = {
     "partners": Endpoint(path="/api/partner/", model=models.Partner, actions=_READ),
     # Assumed (the docs list only ``OPTIONS /api/currency/`` and no fields): the list is read with
@@ -167,22 +196,56 @@ ENDPOINTS: dict[str, Endpoint] = {
         envelope=attrs.evolve(SPEC.envelope, records=("response", "response.currencies")),
         scalar_field="code",
     ),
-    "employees": Endpoint(path=f"{PARTNER}/employee/", model=models.Employee, actions=_READ),
-    "documents": Endpoint(path=f"{PARTNER}/document/", model=models.Document),
+    "employees": Endpoint(
+        path=f"{PARTNER}/employee/", model=models.Employee, actions=_READ, filters={"search"}
+    ),
+    "documents": Endpoint(
+        path=f"{PARTNER}/document/",
+        model=models.Document,
+        filters=DOCUMENT_FILTERS,
+        get_filters={"expand"},
+    ),
+    # "Product Code": ``product_code`` (exact) and ``product_code__contains``.
     "catalog_items": Endpoint(
         path=f"{PARTNER}/item/",
         model=models.CatalogItem,
         actions=frozenset({"list", "get", "create", "update"}),
+        filters={"product_code", "product_code__contains"},
     ),
-    "clients": Endpoint(path=f"{PARTNER}/client/", model=models.Client),
-    "contacts": Endpoint(path=f"{PARTNER}/contact/", model=models.Contact),
-    "sending_orders": Endpoint(path=f"{PARTNER}/sending/order/", model=models.SendingOrder),
+    "clients": Endpoint(
+        path=f"{PARTNER}/client/",
+        model=models.Client,
+        filters={"client_external_id", "default_contact", "default_presets", "archived"}
+        | {"search", "expand"},
+        get_filters={"expand"},
+    ),
+    "contacts": Endpoint(
+        path=f"{PARTNER}/contact/",
+        model=models.Contact,
+        filters={"owner_type", "contact_type", "format", "search"},
+    ),
+    "sending_orders": Endpoint(
+        path=f"{PARTNER}/sending/order/",
+        model=models.SendingOrder,
+        filters={"recipient_organization", "employee", "securesend_selected"}
+        | {"sendbypost_selected", "securesend_status", "sendbypost_status", "expand"},
+        get_filters={"expand"},
+    ),
+    # "Filtering by Date": ``date`` or ``date_start``/``date_end``; marked fields besides.
     "history": Endpoint(
         path=f"{PARTNER}/history/",
         model=models.HistoryEntry,
         actions=frozenset({"list", "get", "create"}),
+        filters={"date", "date_start", "date_end", "action_time", "created_by"}
+        | {"event_name", "action_flag"},
     ),
-    "inbox": Endpoint(path=f"{PARTNER}/inbox/inbox/", model=models.InboxEntry, actions=_LIST),
+    "inbox": Endpoint(
+        path=f"{PARTNER}/inbox/inbox/",
+        model=models.InboxEntry,
+        actions=_LIST,
+        filters={"type", "time_received", "total_from", "total_to", "issued_date_from"}
+        | {"issued_date_to", "sender_name", "is_unconverted"},
+    ),
     "pickup_links": Endpoint(
         path=f"{PARTNER}/document/{{document_mid}}/pickup-link/",
         item_path=f"{PARTNER}/secureinbox/pickup-link/{{id}}/",
@@ -194,12 +257,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     # Per document type: ``list(document_type="invoice")``; without ``document_type``, the
     # templates of every type in ``DOCUMENT_TYPES``, one type after the other (``page.total`` is
     # then None). "Depending on your company's setup, some [types] might not be available": a
-    # type the server refuses (404, or 400 for an unknown type) has no templates.
+    # type the server refuses (404, or 400 for an unknown type) has no templates. Filters: the
+    # "Document Templates" example's ``hide_archived`` and ``is_archived``.
     "templates": Endpoint(
         path=f"{PARTNER}/template/{{document_type}}/",
         model=models.Template,
         actions=_LIST,
         chain=ChainOver("document_type", DOCUMENT_TYPES, none_here=frozenset({400, 404})),
+        filters={"hide_archived", "is_archived"},
     ),
 }
 

@@ -1,0 +1,167 @@
+"""The typed surface as a user meets it: small programs checked by ``mypy --strict``.
+
+``good.py`` uses a sandbox client, lists with documented filters and options, gets one record
+and reads typed attributes: no error. ``bad.py`` misspells an option (``max_item=5``), a filter
+(``selekt=``) and a client attribute (``sb.client("leanlaw").clientz``): exactly those three
+errors. ``good.py`` is run against the sandbox too, so what type-checks also works. The typed
+classes are generated from the declarations (``vendors/_typegen``): checked up to date here.
+
+mypy comes with the ``test`` extra; ``VENDORKIT_TEST_MYPY`` may name another mypy command (a
+development setup whose test environment has none).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import runpy
+import shlex
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import vendorkit
+from vendorkit._registry import REGISTRY
+from vendorkit.vendors import _typegen
+
+SOURCE_ROOT = Path(vendorkit.__file__).parent.parent
+
+GOOD = """
+from datetime import date
+from decimal import Decimal
+from typing import Any, assert_type
+
+from vendorkit import LeanLaw, MakeLeaps
+from vendorkit.sandbox import Sandbox
+from vendorkit.vendors.leanlaw.models import Client, Matter
+from vendorkit.vendors.makeleaps.models import Document
+
+
+async def main() -> None:
+    async with Sandbox(vendors=["leanlaw", "makeleaps"], records=12) as sb:
+        ll = sb.client("leanlaw")
+        assert_type(ll, LeanLaw)
+        async with ll:
+            clients = await ll.clients.list(select="contact", max_items=3, page_size=2).all()
+            assert_type(clients, list[Client])
+            name: str | None = clients[0].name
+            pager = ll.matters.list(clientId=clients[0].id, select=["meta"], concurrency=2)
+            ids = [m.id async for m in pager]
+            first = (await ll.matters.list(max_items=1).all())[0]
+            assert_type(first, Matter)
+            one = await ll.matters.get(str(first.id), select="meta", params={"x": "1"})
+            assert_type(one, Matter)
+            raw = await ll.time_entries.list_raw(max_items=1, params={"undocumented": 1}).all()
+            assert_type(raw, list[dict[str, Any]])
+            print(name, len(ids), one.raw is not None, len(raw))
+        async with sb.client("makeleaps", timeout=5.0) as ml:
+            assert_type(ml, MakeLeaps)
+            docs = await ml.documents.list(
+                document_type="invoice", date__gte=date(2020, 1, 1), max_items=2
+            ).all()
+            assert_type(docs, list[Document])
+            total: Decimal | None = docs[0].total if docs else None
+            print(total)
+"""
+
+BAD = """
+from vendorkit.sandbox import Sandbox
+
+
+async def main() -> None:
+    async with Sandbox(vendors=["leanlaw"]) as sb:
+        async with sb.client("leanlaw") as ll:
+            await ll.clients.list(max_item=5).all()
+            await ll.matters.list(selekt="meta").all()
+            await sb.client("leanlaw").clientz.list().all()
+"""
+
+EXPECTED_BAD = [
+    'bad.py:8: error: Unexpected keyword argument "max_item" for "list" of "Clients"; '
+    'did you mean "max_items"?  [call-arg]',
+    'bad.py:9: error: Unexpected keyword argument "selekt" for "list" of "Matters"; '
+    'did you mean "select"?  [call-arg]',
+    'bad.py:10: error: "LeanLaw" has no attribute "clientz"; maybe "clients"?  [attr-defined]',
+]
+
+
+def _mypy() -> list[str]:
+    configured = os.environ.get("VENDORKIT_TEST_MYPY")
+    return shlex.split(configured) if configured else [sys.executable, "-m", "mypy"]
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Both programs checked in one mypy run: each file's error lines."""
+    where = tmp_path_factory.mktemp("typing")
+    (where / "good.py").write_text(textwrap.dedent(GOOD), encoding="utf-8")
+    (where / "bad.py").write_text(textwrap.dedent(BAD), encoding="utf-8")
+    env = {**os.environ, "MYPYPATH": str(SOURCE_ROOT)}
+    run = subprocess.run(
+        [
+            *_mypy(),
+            "--strict",
+            "--show-error-codes",
+            "--config-file",
+            os.devnull,
+            "--cache-dir",
+            str(where / ".mypy_cache"),
+            "good.py",
+            "bad.py",
+        ],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    # mypy's own summary line, so a mypy that did not run (not installed) cannot pass
+    summary = re.search(r"^(Found \d+ errors? in \d+ files?|Success:)", run.stdout, re.M)
+    assert run.returncode in (0, 1) and summary, run.stdout + run.stderr
+    errors: dict[str, list[str]] = {"good.py": [], "bad.py": []}
+    for line in run.stdout.splitlines():
+        match = re.match(r"(\w+\.py):\d+: error: ", line)
+        if match:
+            errors.setdefault(match.group(1), []).append(line)
+    return errors
+
+
+def test_a_typed_program_passes_mypy_strict(checked: dict[str, list[str]]) -> None:
+    assert checked["good.py"] == []
+
+
+def test_a_misspelt_option_filter_and_attribute_are_exactly_three_errors(
+    checked: dict[str, list[str]],
+) -> None:
+    assert checked["bad.py"] == EXPECTED_BAD
+
+
+def test_the_typed_program_runs_against_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "good.py"
+    path.write_text(textwrap.dedent(GOOD), encoding="utf-8")
+    main = runpy.run_path(str(path))["main"]
+    asyncio.run(main())
+    assert capsys.readouterr().out.count("\n") == 2
+
+
+@pytest.mark.parametrize("vendor", sorted(REGISTRY))
+def test_the_typed_classes_are_generated_from_the_declarations(vendor: str) -> None:
+    typed = Path(_typegen.__file__).parent / vendor / "_typed.py"
+    assert typed.read_text(encoding="utf-8") == _typegen.render_typed(vendor), (
+        "run python -m vendorkit.vendors._typegen"
+    )
+
+
+@pytest.mark.parametrize("vendor", sorted(REGISTRY))
+def test_the_vendor_page_lists_the_declared_filters(vendor: str) -> None:
+    page = SOURCE_ROOT / "docs" / "vendors" / f"{vendor}.md"
+    text = page.read_text(encoding="utf-8")
+    assert _typegen.docs_with_table(vendor, text) == text, (
+        "run python -m vendorkit.vendors._typegen"
+    )
