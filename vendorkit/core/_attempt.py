@@ -51,7 +51,7 @@ from ._spec import VendorSpec
 from ._transport import Failure, Transport
 from ._wire import WireRequest, WireResponse
 
-__all__ = ["Attempts", "Exchange", "Limits", "Settings"]
+__all__ = ["Attempts", "Exchange", "Limits", "Pause", "Settings"]
 
 log = logging.getLogger("vendorkit")
 
@@ -90,6 +90,15 @@ class Exchange:
     turn: asyncio.Event | None = None
 
 
+class Pause:
+    """The 429 pause every request of a client (and of its views) waits out."""
+
+    __slots__ = ("until",)
+
+    def __init__(self) -> None:
+        self.until = 0.0  # monotonic time
+
+
 class Attempts:
     """The attempt pipeline of one client, and the state its attempts share (the 429 pause)."""
 
@@ -101,6 +110,7 @@ class Attempts:
         origin: URL,
         *,
         limits: Callable[[], Limits] | None = None,
+        pause: Pause | None = None,
     ) -> None:
         self.settings = settings
         # Where the in-flight bound and the quota wait are read, per request: the client passes
@@ -111,8 +121,17 @@ class Attempts:
         self.transport = transport
         self.lifecycle = lifecycle
         self.origin = origin
-        # monotonic time until which every request waits (a 429's Retry-After)
-        self.pause_until = 0.0
+        # The client-wide 429 pause; a view of the client (``with_options``) shares its client's.
+        self.pause = pause if pause is not None else Pause()
+
+    @property
+    def pause_until(self) -> float:
+        """Monotonic time until which every request waits (a 429's Retry-After)."""
+        return self.pause.until
+
+    @pause_until.setter
+    def pause_until(self, value: float) -> None:
+        self.pause.until = value
 
     @property
     def vendor(self) -> str:
