@@ -254,3 +254,43 @@ async def test_the_view_shares_adapter_state_both_ways(serve: Any, make: Any) ->
     assert view.max_quota_wait == 7.0
     assert client.retry_policy.max_retries != 1 and view.retry_policy.max_retries == 1
     assert view.auth is client.auth and view.rate_limiter is client.rate_limiter
+
+
+# -- max_quota_wait: a slot further away raises at once (constructor, view, scoped) ------------
+
+
+@pytest.mark.parametrize("where", ["constructor", "view", "view over a scoped block"])
+async def test_a_quota_slot_further_away_than_max_quota_wait_raises_at_once(
+    serve: Any, make: Any, where: str
+) -> None:
+    server = await serve({"GET /x": _ok})
+    if where == "constructor":
+        client = make(TokenClient, server, rate_limit="2/minute", max_quota_wait=1)
+        caller = client
+    else:
+        client = make(TokenClient, server, rate_limit="2/minute")  # default: waits up to 120s
+        caller = client.with_options(max_quota_wait=1)
+    await client.request("GET", "/x")
+    await caller.request("GET", "/x")  # the quota is shared: both slots of the minute are spent
+    started = time.monotonic()
+    with pytest.raises(RateLimitError) as info:
+        if where == "view over a scoped block":
+            # The view's own max_quota_wait is the caller's choice for its calls: it wins.
+            with client.scoped_limits(max_quota_wait=None):
+                await caller.request("GET", "/x")
+        else:
+            await caller.request("GET", "/x")
+    assert time.monotonic() - started < 0.5
+    assert info.value.retry_after is not None and 50 < info.value.retry_after <= 61
+    assert "max_quota_wait=1" in str(info.value)
+    assert server.hits() == 2
+
+
+async def test_max_quota_wait_none_on_a_view_waits_for_the_slot(serve: Any, make: Any) -> None:
+    server = await serve({"GET /x": _ok})
+    client = make(TokenClient, server, rate_limit="1/second", max_quota_wait=0.1)
+    await client.request("GET", "/x")
+    with pytest.raises(RateLimitError):
+        await client.request("GET", "/x")
+    await client.with_options(max_quota_wait=None).request("GET", "/x")  # waits its turn
+    assert server.hits() == 2
