@@ -21,10 +21,11 @@ import asyncio
 import contextlib
 import contextvars
 import ssl as ssl_module
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 import aiohttp
 import attrs
@@ -56,6 +57,7 @@ from ._options import header_value, headers_mapping, seconds, unknown_option, wh
 from ._pagination import Pager, ResumePoint
 from ._ratelimit import RateLimiter
 from ._resource import ResourceDescriptor
+from ._response import Response
 from ._transport import Transport
 from ._walks import identity
 from ._wire import merge_headers
@@ -449,6 +451,7 @@ class BaseClient(ClientAPI):
 
     # -- generic access (contract section 3) ----------------------------------------------------
 
+    @overload
     async def request(
         self,
         method: str,
@@ -457,9 +460,46 @@ class BaseClient(ClientAPI):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        raw: Literal[False] = False,
+    ) -> Any: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: Literal[True],
+    ) -> Response: ...
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Call any endpoint; returns the unwrapped payload (None for an empty answer)."""
+        """Call any endpoint; returns the unwrapped payload (None for an empty answer). With
+        ``raw=True``, a ``vendorkit.Response`` instead (status, headers, trace id, elapsed,
+        attempts, ``json()``); an error status raises its typed error either way."""
         url = self.url_for(await self.fill_path(path, {}), params)
+        if raw is True:
+            started = time.monotonic()
+            answer, exchange = await self.send_exchange(method, url, json=json, headers=headers)
+            return Response.of(
+                answer,
+                method=method.upper(),
+                attempts=exchange.attempts,
+                elapsed=time.monotonic() - started,
+                trace_id_header=self.spec.trace_id_header,
+                secrets=self.auth.secrets(),
+            )
+        if raw is not False:
+            raise ConfigurationError(f"raw must be True or False, not {raw!r}")
         _, body = await self.send_json(method, url, json=json, headers=headers)
         return self.spec.envelope.unwrap(body) if body is not None else None
 
