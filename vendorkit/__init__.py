@@ -14,7 +14,10 @@ import importlib as _importlib
 import typing as _typing
 
 from vendorkit import errors
+from vendorkit._logging import configure_from_env as _configure_logging
 from vendorkit._version import __version__
+
+_configure_logging()  # VENDORKIT_LOG=debug|info|warning: vendorkit's log on stderr
 
 if _typing.TYPE_CHECKING:
     from vendorkit.core._response import Response

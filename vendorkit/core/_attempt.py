@@ -41,6 +41,7 @@ from ._attempt_rules import (
     replay_on_401,
 )
 from ._auth import Auth, Send
+from ._errors import trace_id_of
 from ._hooks import Hooks, RequestInfo
 from ._lifecycle import Lifecycle
 from ._ratelimit import QuotaExhausted, RateLimiter
@@ -235,13 +236,15 @@ class Attempts:
                 raise
             exchange.uncertain |= makes_uncertain(status=response.status)
             if info is not None:
+                trace = trace_id_of(response, self.settings.spec.trace_id_header, self.secrets())
                 log.debug(
-                    "vendorkit: %s %s -> %d in %.3fs attempt %d",
+                    "vendorkit: %s %s -> %d in %.3fs attempt %d%s",
                     info.method,
                     info.url,
                     response.status,
                     response.elapsed,
                     attempt,
+                    "" if trace is None else f" trace={trace}",
                 )
                 await hooks.fire("on_response", info, response.status, response.elapsed)
         return response

@@ -56,6 +56,7 @@ from ._lifecycle import Lifecycle
 from ._options import header_value, headers_mapping, seconds, unknown_option, whole
 from ._pagination import Pager, ResumePoint
 from ._ratelimit import RateLimiter
+from ._redact import remember_secrets
 from ._resource import ResourceDescriptor
 from ._response import Response
 from ._transport import Transport
@@ -171,6 +172,7 @@ class BaseClient(ClientAPI):
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self.auth = auth
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)
+        remember_secrets(auth)  # scrubbed from every line of the VENDORKIT_LOG handler
         self.rate_limiter: RateLimiter | None = rate_limiter_option(
             rate_limit,
             quotas=self.spec.quotas,
