@@ -1,7 +1,7 @@
 """vendorkit: async clients for MakeLeaps, Leady, LeadDesk and LeanLaw.
 
 ```python
-from vendorkit import MakeLeaps, Leady, LeadDesk, LeanLaw, errors
+from vendorkit import MakeLeaps, Leady, LeadDesk, LeanLaw, Response, errors
 ```
 
 Each client is imported when it is first named (PEP 562), so a program that talks to one vendor
@@ -14,21 +14,26 @@ import importlib as _importlib
 import typing as _typing
 
 from vendorkit import errors
+from vendorkit._logging import configure_from_env as _configure_logging
 from vendorkit._version import __version__
 
+_configure_logging()  # VENDORKIT_LOG=debug|info|warning: vendorkit's log on stderr
+
 if _typing.TYPE_CHECKING:
+    from vendorkit.core._response import Response
     from vendorkit.vendors.leaddesk import LeadDesk
     from vendorkit.vendors.leady import Leady
     from vendorkit.vendors.leanlaw import LeanLaw
     from vendorkit.vendors.makeleaps import MakeLeaps
 
-__all__ = ["LeadDesk", "Leady", "LeanLaw", "MakeLeaps", "__version__", "errors"]
+__all__ = ["LeadDesk", "Leady", "LeanLaw", "MakeLeaps", "Response", "__version__", "errors"]
 
 _CLIENTS = {
     "LeadDesk": "vendorkit.vendors.leaddesk",
     "Leady": "vendorkit.vendors.leady",
     "LeanLaw": "vendorkit.vendors.leanlaw",
     "MakeLeaps": "vendorkit.vendors.makeleaps",
+    "Response": "vendorkit.core._response",  # what request(..., raw=True) returns
 }
 
 

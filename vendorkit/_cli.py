@@ -23,7 +23,6 @@ from vendorkit._registry import VENDORS, vendor_entry
 from vendorkit._version import __version__
 
 DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
-LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 
 
 # -- what the command shows: one line each, never a secret, never a terminal control ------------
@@ -121,31 +120,15 @@ class _Secrets:
 _secrets = _Secrets()
 
 
-class _OneLine(logging.Handler):
-    """vendorkit's log records on stderr, one scrubbed line each, never a traceback (its frames
-    and chained causes may carry what a foreign exception was handed)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:
-            message = str(record.msg)
-        if record.exc_info and record.exc_info[1] is not None:
-            from vendorkit.core import describe_exception
-
-            message += f" ({describe_exception(record.exc_info[1])})"
-        # click.echo finds sys.stderr at each call: under rich's live progress, that is its proxy.
-        click.echo(_secrets.clean(f"{record.levelname.lower()}: {message}"), err=True)
-
-
 def _setup_logging() -> None:
-    logger = logging.getLogger("vendorkit")
-    if any(isinstance(h, _OneLine) for h in logger.handlers):
-        return
-    level = LOG_LEVELS.get(os.environ.get("VENDORKIT_LOG", "").strip().lower(), logging.WARNING)
-    logger.addHandler(_OneLine(level))
-    logger.setLevel(min(level, logger.level or logging.WARNING))
-    logger.propagate = False  # no other handler prints a traceback of ours
+    """The library's stderr handler (``vendorkit._logging``: the one ``VENDORKIT_LOG`` turns
+    on at import, so never a second one), at warning level unless the variable says otherwise,
+    each line scrubbed of the environment's secrets too; the command owns the process, so
+    no other handler prints a traceback of ours."""
+    from vendorkit._logging import install, level_from_env
+
+    level = level_from_env(default=logging.WARNING)
+    install(logging.WARNING if level is None else level, scrub=_secrets.clean, propagate=False)
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from .conftest import OffsetClient, page
@@ -38,12 +39,16 @@ def _ours() -> list[asyncio.Task[Any]]:
     ]
 
 
+@pytest.mark.parametrize("through", ["client", "view"])
 async def test_a_walk_left_open_leaves_no_task_pending_once_the_client_is_closed(
-    serve: Any, make: Any
+    serve: Any, make: Any, through: str
 ) -> None:
+    """Also for a walk made through ``with_options``: closing the client it is a view of
+    releases its read aheads too."""
     server = await serve({"GET /items": rows})
     client = make(OffsetClient, server)
-    pages = client.paginate("/items", page_size=10, concurrency=8).pages()
+    walker = client if through == "client" else client.with_options(timeout=30)
+    pages = walker.paginate("/items", page_size=10, concurrency=8).pages()
     try:
         first = await pages.__anext__()
         assert [r["id"] for r in first.records] == list(range(10))

@@ -31,7 +31,8 @@ from yarl import URL
 
 from vendorkit.errors import ConfigurationError, DecodeError
 
-from ._attempt import Attempts
+from ._attempt import Attempts, Exchange
+from ._attempt_rules import Answer
 from ._call import build_request, send_checked
 from ._config import env_options
 from ._convert import structure
@@ -73,6 +74,10 @@ class ClientAPI:
     _path_vars: dict[str, str]
     _scoped: contextvars.ContextVar[Mapping[str, str]]
     _attempts: Attempts
+    # A view's options (``BaseClient.with_options``): headers over the client's, and seconds per
+    # attempt (None: the client's own timeout).
+    _option_headers: Mapping[str, str]
+    _call_timeout: float | None
 
     @classmethod
     def options_from_env(cls, **overrides: Any) -> dict[str, Any]:
@@ -146,15 +151,50 @@ class ClientAPI:
 
         A DELETE answered 404 after an attempt whose outcome is unknown (the connection dropped
         after sending, a timeout, a 5xx) succeeded: that earlier attempt deleted the record."""
-        request = build_request(
+        answer = await send_checked(
+            self._attempts, self._build(method, url, json=json, headers=headers, content=content)
+        )
+        return answer.response, answer.body
+
+    def _build(
+        self,
+        method: str,
+        url: URL,
+        *,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        content: bytes | None = None,
+    ) -> WireRequest:
+        """A call's request: the client's headers, then a ``scoped_headers`` block's, then a
+        view's, then the call's own (later winning); a view's timeout."""
+        return build_request(
             method,
             url,
-            headers=(self.default_headers, self._scoped.get(), headers_mapping(headers)),
+            headers=(
+                self.default_headers,
+                self._scoped.get(),
+                self._option_headers,
+                headers_mapping(headers),
+            ),
             json=json,
             content=content,
+            timeout=self._call_timeout,
         )
-        answer = await send_checked(self._attempts, request)
-        return answer.response, answer.body
+
+    async def send_exchange(
+        self,
+        method: str,
+        url: URL,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Answer, Exchange]:
+        """``send_json``, also returning the call's ``Exchange`` (how many attempts it took):
+        what a raw response (``request(raw=True)``) is made of."""
+        exchange = Exchange()
+        request = self._build(method, url, json=json, headers=headers)
+        answer = await send_checked(self._attempts, request, exchange)
+        return answer, exchange
 
     async def send_unauthenticated(self, request: WireRequest) -> WireResponse:
         """For adapters and auth strategies: ``request`` with retries but no credentials (a

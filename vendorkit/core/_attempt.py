@@ -41,6 +41,7 @@ from ._attempt_rules import (
     replay_on_401,
 )
 from ._auth import Auth, Send
+from ._errors import trace_id_of
 from ._hooks import Hooks, RequestInfo
 from ._lifecycle import Lifecycle
 from ._ratelimit import QuotaExhausted, RateLimiter
@@ -51,7 +52,7 @@ from ._spec import VendorSpec
 from ._transport import Failure, Transport
 from ._wire import WireRequest, WireResponse
 
-__all__ = ["Attempts", "Exchange", "Limits", "Settings"]
+__all__ = ["Attempts", "Exchange", "Limits", "Pause", "Settings"]
 
 log = logging.getLogger("vendorkit")
 
@@ -90,6 +91,15 @@ class Exchange:
     turn: asyncio.Event | None = None
 
 
+class Pause:
+    """The 429 pause every request of a client (and of its views) waits out."""
+
+    __slots__ = ("until",)
+
+    def __init__(self) -> None:
+        self.until = 0.0  # monotonic time
+
+
 class Attempts:
     """The attempt pipeline of one client, and the state its attempts share (the 429 pause)."""
 
@@ -101,6 +111,7 @@ class Attempts:
         origin: URL,
         *,
         limits: Callable[[], Limits] | None = None,
+        pause: Pause | None = None,
     ) -> None:
         self.settings = settings
         # Where the in-flight bound and the quota wait are read, per request: the client passes
@@ -111,8 +122,17 @@ class Attempts:
         self.transport = transport
         self.lifecycle = lifecycle
         self.origin = origin
-        # monotonic time until which every request waits (a 429's Retry-After)
-        self.pause_until = 0.0
+        # The client-wide 429 pause; a view of the client (``with_options``) shares its client's.
+        self.pause = pause if pause is not None else Pause()
+
+    @property
+    def pause_until(self) -> float:
+        """Monotonic time until which every request waits (a 429's Retry-After)."""
+        return self.pause.until
+
+    @pause_until.setter
+    def pause_until(self, value: float) -> None:
+        self.pause.until = value
 
     @property
     def vendor(self) -> str:
@@ -216,13 +236,15 @@ class Attempts:
                 raise
             exchange.uncertain |= makes_uncertain(status=response.status)
             if info is not None:
+                trace = trace_id_of(response, self.settings.spec.trace_id_header, self.secrets())
                 log.debug(
-                    "vendorkit: %s %s -> %d in %.3fs attempt %d",
+                    "vendorkit: %s %s -> %d in %.3fs attempt %d%s",
                     info.method,
                     info.url,
                     response.status,
                     response.elapsed,
                     attempt,
+                    "" if trace is None else f" trace={trace}",
                 )
                 await hooks.fire("on_response", info, response.status, response.elapsed)
         return response

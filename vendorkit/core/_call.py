@@ -37,21 +37,28 @@ def build_request(
     headers: Sequence[Mapping[str, str]],
     json: Any = None,
     content: bytes | None = None,
+    timeout: float | None = None,
 ) -> WireRequest:
     """The request of a call: ``headers`` are layers merged in order, later ones winning
-    whatever the case of the names (``Accept: application/json`` comes first)."""
+    whatever the case of the names (``Accept: application/json`` comes first); ``timeout``
+    (seconds per attempt) replaces the client's when set."""
     return WireRequest(
         http_method(method),
         url,
         headers=merge_headers({"Accept": "application/json"}, *headers),
         json=json,
         content=content,
+        timeout=timeout,
     )
 
 
-async def send_checked(attempts: Attempts, request: WireRequest) -> Answer:
-    """Send ``request`` with auth and retries; raise the typed error for an error status."""
-    exchange = Exchange()
+async def send_checked(
+    attempts: Attempts, request: WireRequest, exchange: Exchange | None = None
+) -> Answer:
+    """Send ``request`` with auth and retries; raise the typed error for an error status.
+    ``exchange``: the caller's, to read how many attempts the call took (a raw response)."""
+    if exchange is None:
+        exchange = Exchange()
     answer = await send_retrying(attempts, request, authenticate=True, exchange=exchange)
     outcome = final_outcome(
         method=request.method,
@@ -101,7 +108,7 @@ async def _see_other(attempts: Attempts, request: WireRequest, answer: Answer) -
             method=request.method,
         )
     # The same headers as the write (they were merged for this call), no body.
-    read = WireRequest("GET", target, headers=request.headers)
+    read = WireRequest("GET", target, headers=request.headers, timeout=request.timeout)
     try:
         return await send_checked(attempts, read)
     except VendorkitError as exc:

@@ -21,12 +21,14 @@ import asyncio
 import contextlib
 import contextvars
 import ssl as ssl_module
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, overload
 
 import aiohttp
+import attrs
 import cattrs
 
 from vendorkit._version import __version__
@@ -55,15 +57,26 @@ from ._options import header_value, headers_mapping, seconds, unknown_option, wh
 from ._pagination import Pager, ResumePoint
 from ._query import checked_query
 from ._ratelimit import RateLimiter
+from ._redact import remember_secrets
 from ._resource import ResourceDescriptor
+from ._response import Response
 from ._transport import Transport
 from ._walks import identity
+from ._wire import merge_headers
 
 __all__ = ["DEFAULT", "BaseClient", "ClientOptions", "Hooks", "RequestInfo"]
 
 T = TypeVar("T")
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+
+#: The options ``with_options`` takes (contract section 8).
+VIEW_OPTIONS = ("timeout", "max_retries", "max_retry_wait", "max_quota_wait", "headers")
+# What a view holds itself; every other attribute is its client's (``BaseClient.__getattr__``).
+_VIEW_OWN = frozenset(
+    {"_root", "_options", "_option_headers", "_call_timeout", "_lifecycle", "_attempts"}
+)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -186,6 +199,7 @@ class BaseClient(ClientAPI):
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self.auth = auth
         auth.bind(base_url=self._base_url, vendor=self.spec.name, store=self.token_store)
+        remember_secrets(auth)  # scrubbed from every line of the VENDORKIT_LOG handler
         self.rate_limiter: RateLimiter | None = rate_limiter_option(
             rate_limit,
             quotas=self.spec.quotas,
@@ -203,6 +217,10 @@ class BaseClient(ClientAPI):
         # Sent with every API request (not the token endpoint): the vendor's own defaults plus
         # what the adapter adds from its options (a language, say). Per call, ``headers=`` wins.
         self.default_headers: dict[str, str] = dict(self.spec.default_headers)
+        # A view's own options (``with_options``): none on the client itself.
+        self._options: Mapping[str, Any] = _NO_OPTIONS
+        self._option_headers: Mapping[str, str] = _NO_HEADERS
+        self._call_timeout: float | None = None
         # Headers for every request made inside ``with client.scoped_headers(...)``, per task.
         self._scoped: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
             f"vendorkit_scoped_headers_{id(self)}", default=_NO_HEADERS
@@ -275,10 +293,115 @@ class BaseClient(ClientAPI):
         ``scoped_limits`` block's, else the client's own. The one place they are read (the
         attempt pipeline calls it where it takes a request slot and bounds a quota wait)."""
         scoped = self._scoped_limits_var.get()
+        # A view's own max_quota_wait is the caller's choice for these very calls: it wins over
+        # an ambient ``scoped_limits`` block, as a call's ``headers=`` wins over scoped headers.
+        own_wait = "max_quota_wait" in self._options
         return (
             scoped.get("request_slots", self.request_slots),
-            scoped.get("max_quota_wait", self.max_quota_wait),
+            self.max_quota_wait if own_wait else scoped.get("max_quota_wait", self.max_quota_wait),
         )
+
+    # -- views: per-call options (contract section 8) -------------------------------------------
+
+    if TYPE_CHECKING:
+
+        def with_options(
+            self,
+            *,
+            timeout: float | None = ...,
+            max_retries: int | None = ...,
+            max_retry_wait: float | None = ...,
+            max_quota_wait: float | None = ...,
+            headers: Mapping[str, str] | None = ...,
+        ) -> Self: ...
+
+    else:
+
+        def with_options(self, **options):
+            """A view of this client with other per-call options (see ``_with_options``)."""
+            return self._with_options(options)
+
+    def _with_options(self, options: Mapping[str, Any]) -> Self:
+        """``client.with_options(timeout=, max_retries=, max_retry_wait=, max_quota_wait=,
+        headers=)``: a client of the same class that is a *view* of this one. It shares the
+        session, the token and auth state, the client-side quota, the 429 pause, the adapter's
+        state (a discovered partner, say) and the lifecycle; only the options given differ, and
+        every request made through it (resources, ``request``, ``paginate``, list walks, token
+        requests it starts) uses them. ``timeout`` (seconds, per attempt), ``max_retries``,
+        ``max_retry_wait`` (seconds) and ``max_quota_wait`` (seconds; None: as long as the
+        quota takes) replace the client's; ``headers`` are merged over the client's own (names
+        case-insensitive, the view's winning; a call's ``headers=`` still wins). An option
+        omitted (or None, except ``max_quota_wait``) stays the client's, live. Views stack:
+        ``view.with_options(...)`` starts from the view's options.
+
+        Closing the client closes its views (a call on one then raises ``ClientStateError``);
+        closing a view (``aclose()``, ``async with``) ends only the view: the shared session
+        stays the client's. Any other keyword, or a bad value, is a ``ConfigurationError``
+        before anything is sent."""
+        where = f"{type(self).__name__}.with_options"
+        checked: dict[str, Any] = dict(self._options)
+        for name in sorted(options):
+            if name not in VIEW_OPTIONS:
+                raise unknown_option(where, name, VIEW_OPTIONS)
+        value = options.get("timeout")
+        if value is not None:
+            checked["timeout"] = seconds("timeout", value, positive=True)
+        value = options.get("max_retries")
+        if value is not None:
+            checked["max_retries"] = whole("max_retries", value)
+        value = options.get("max_retry_wait")
+        if value is not None:
+            checked["max_retry_wait"] = seconds("max_retry_wait", value)
+        value = options.get("max_quota_wait", DEFAULT)
+        if not isinstance(value, _Default):
+            checked["max_quota_wait"] = None if value is None else seconds("max_quota_wait", value)
+        headers = merge_headers(self._option_headers, headers_mapping(options.get("headers")))
+        root: BaseClient = self.__dict__.get("_root") or self
+        view = object.__new__(type(self))
+        own = view.__dict__  # set directly: a view's attribute writes go to its client
+        own["_root"] = root
+        own["_options"] = MappingProxyType(checked)
+        own["_option_headers"] = MappingProxyType(headers) if headers else _NO_HEADERS
+        own["_call_timeout"] = checked.get("timeout")
+        policy_changes = {k: checked[k] for k in ("max_retries", "max_retry_wait") if k in checked}
+        if policy_changes:
+            own["retry_policy"] = attrs.evolve(root.retry_policy, **policy_changes)
+        if "max_quota_wait" in checked:
+            own["max_quota_wait"] = checked["max_quota_wait"]
+        own["_lifecycle"] = self._lifecycle.view()
+        own["_resources"] = {}  # resources bound to the view (``ResourceDescriptor``)
+        own["_attempts"] = Attempts(
+            view,
+            root._transport,
+            own["_lifecycle"],
+            root._origin,
+            limits=view._limits,
+            pause=root._attempts.pause,
+        )
+        return view
+
+    if not TYPE_CHECKING:
+        # A view holds only its options (``_VIEW_OWN``); everything else is its client's, read
+        # and written through, so the two never drift apart. (Runtime only: to mypy a client
+        # has exactly the attributes it declares.)
+
+        def __getattr__(self, name):
+            root = self.__dict__.get("_root")
+            if root is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            return getattr(root, name)
+
+        def __setattr__(self, name, value):
+            root = self.__dict__.get("_root")
+            if root is None or name in self.__dict__ or name in _VIEW_OWN:
+                object.__setattr__(self, name, value)
+            else:
+                setattr(root, name, value)
+
+    @property
+    def is_view(self) -> bool:
+        """Whether this client is a view made by ``with_options``."""
+        return self.__dict__.get("_root") is not None
 
     @classmethod
     def resource_names(cls) -> list[str]:
@@ -303,7 +426,16 @@ class BaseClient(ClientAPI):
         return str(self._base_url)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._base_url}>"
+        return f"<{type(self).__name__} {self._base_url}{self._view_repr()}>"
+
+    def _view_repr(self) -> str:
+        """`` with_options(...)`` for a view (header names only: values may be credentials)."""
+        if not self.is_view:
+            return ""
+        shown = [f"{k}={v!r}" for k, v in self._options.items()]
+        if self._option_headers:
+            shown.append(f"headers={sorted(self._option_headers)!r}")
+        return f" with_options({', '.join(shown)})"
 
     async def __aenter__(self: T) -> T:
         self._lifecycle.bind()  # type: ignore[attr-defined]
@@ -313,8 +445,9 @@ class BaseClient(ClientAPI):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session we own (a borrowed one is left open) and other connections."""
-        if not self._lifecycle.close():
+        """Close the session we own (a borrowed one is left open) and other connections. A
+        view's ``aclose()`` ends only the view: what it shares stays its client's."""
+        if not self._lifecycle.close() or self.is_view:
             return
         await self._transport.aclose()
         closer = getattr(self.token_store, "aclose", None)
@@ -328,6 +461,8 @@ class BaseClient(ClientAPI):
         return self._lifecycle.closed
 
     def __del__(self) -> None:
+        if "_root" in self.__dict__:  # a view: its client owns the session (and warns)
+            return
         transport = getattr(self, "_transport", None)
         lifecycle = getattr(self, "_lifecycle", None)
         if (
@@ -345,6 +480,7 @@ class BaseClient(ClientAPI):
 
     # -- generic access (contract section 3) ----------------------------------------------------
 
+    @overload
     async def request(
         self,
         method: str,
@@ -353,9 +489,46 @@ class BaseClient(ClientAPI):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        raw: Literal[False] = False,
+    ) -> Any: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: Literal[True],
+    ) -> Response: ...
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Call any endpoint; returns the unwrapped payload (None for an empty answer)."""
+        """Call any endpoint; returns the unwrapped payload (None for an empty answer). With
+        ``raw=True``, a ``vendorkit.Response`` instead (status, headers, trace id, elapsed,
+        attempts, ``json()``); an error status raises its typed error either way."""
         url = self.url_for(await self.fill_path(path, {}), params)
+        if raw is True:
+            started = time.monotonic()
+            answer, exchange = await self.send_exchange(method, url, json=json, headers=headers)
+            return Response.of(
+                answer,
+                method=method.upper(),
+                attempts=exchange.attempts,
+                elapsed=time.monotonic() - started,
+                trace_id_header=self.spec.trace_id_header,
+                secrets=self.auth.secrets(),
+            )
+        if raw is not False:
+            raise ConfigurationError(f"raw must be True or False, not {raw!r}")
         _, body = await self.send_json(method, url, json=json, headers=headers)
         return self.spec.envelope.unwrap(body) if body is not None else None
 

@@ -25,6 +25,7 @@ __all__ = [
     "default_error_parser",
     "error_from_response",
     "field_error_parser",
+    "trace_id_of",
 ]
 
 
@@ -206,7 +207,7 @@ def error_from_response(
         code=None if info.code is None else str(info.code),
         field_errors={k: list(v) for k, v in info.field_errors.items()},
         non_field_errors=list(info.non_field_errors),
-        trace_id=_trace_id(response, trace_id_header, known),
+        trace_id=trace_id_of(response, trace_id_header, known),
         body=body,
     )
     if issubclass(cls, RateLimitError):
@@ -214,7 +215,7 @@ def error_from_response(
     return cls(message, **kwargs)
 
 
-def _trace_id(response: WireResponse, header: str | None, known: tuple[str, ...]) -> str | None:
+def trace_id_of(response: WireResponse, header: str | None, known: tuple[str, ...]) -> str | None:
     """The vendor's trace id, as shown: one line, and never a credential (a proxy or a debug
     build may echo the request's ``Authorization`` into it)."""
     value = response.headers.get(header) if header else None

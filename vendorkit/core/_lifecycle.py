@@ -15,48 +15,75 @@ __all__ = ["Lifecycle"]
 
 
 class Lifecycle:
-    """Open/closed state and the event loop a client is bound to (``owner``: its class name)."""
+    """Open/closed state and the event loop a client is bound to (``owner``: its class name).
 
-    __slots__ = ("closed", "loop", "owner", "turns")
+    A view's lifecycle (``view()``, for ``with_options``) has the client's as its ``parent``:
+    closed when it is closed itself or when the client is, on the client's event loop.
+    """
 
-    def __init__(self, owner: str) -> None:
+    __slots__ = ("_closed", "_loop", "owner", "parent", "turns")
+
+    def __init__(self, owner: str, parent: Lifecycle | None = None) -> None:
         self.owner = owner
-        self.closed = False
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.parent = parent
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         # The turns read aheads are waiting for (``_readahead``): set on close, so a walk left
         # open (its generator kept, never finished) leaves no task waiting for ever.
         self.turns: set[asyncio.Event] = set()
 
+    def view(self) -> Lifecycle:
+        """A lifecycle that ends with this one, and may also end on its own."""
+        return Lifecycle(self.owner, self)
+
+    @property
+    def root(self) -> Lifecycle:
+        return self if self.parent is None else self.parent.root
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or (self.parent is not None and self.parent.closed)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self.root._loop
+
     def close(self) -> bool:
         """Mark closed; True the first time (the caller then releases what it holds)."""
-        if self.closed:
+        if self._closed:
             return False
-        self.closed = True
+        self._closed = True
         for turn in self.turns:
             turn.set()
         self.turns.clear()
         return True
 
     async def wait_turn(self, turn: asyncio.Event) -> None:
-        """Wait for a read ahead's ``turn``, or for this client to close (whichever is first)."""
-        if turn.is_set():
+        """Wait for a read ahead's ``turn``, or for this client (or the client it is a view of)
+        to close, whichever is first: the turn is held by every lifecycle up to the root."""
+        if turn.is_set() or self.closed:
             return
-        if self.closed:
-            return
-        self.turns.add(turn)
+        chain: list[Lifecycle] = []
+        node: Lifecycle | None = self
+        while node is not None:
+            chain.append(node)
+            node.turns.add(turn)
+            node = node.parent
         try:
             await turn.wait()
         finally:
-            self.turns.discard(turn)
+            for held in chain:
+                held.turns.discard(turn)
 
     def bind(self) -> None:
         """Bind to the running loop on first use; refuse another loop or a closed client."""
         if self.closed:
             raise ClientStateError(f"{self.owner} is closed")
+        root = self.root
         loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.loop = loop
-        elif self.loop is not loop:
+        if root._loop is None:
+            root._loop = loop
+        elif root._loop is not loop:
             raise ClientStateError(
                 f"{self.owner} was opened on another event loop; create one client per event loop"
             )

@@ -23,7 +23,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from yarl import URL
@@ -33,10 +35,12 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "SENSITIVE_KEYS",
     "describe_exception",
+    "known_secrets",
     "redact_headers",
     "redact_known",
     "redact_text",
     "redact_url",
+    "remember_secrets",
     "secret_spellings",
 ]
 
@@ -190,3 +194,27 @@ def _redacted(u: URL) -> str:
         # An implicit-grant style ``#access_token=...``: fragments are never sent, never shown.
         u = u.with_fragment(REDACTED)
     return str(u)
+
+
+# -- the secrets of every live client, for the stderr log handler ------------------------------
+
+_SECRET_SOURCES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def remember_secrets(source: Any) -> None:
+    """Count ``source.secrets()`` (an auth strategy of a client) among the secrets every line of
+    vendorkit's own stderr log (``VENDORKIT_LOG``) is scrubbed of, for as long as it lives:
+    a message no layer could redact (a caller's hook raising with a credential in its message)
+    still never shows one."""
+    _SECRET_SOURCES.add(source)
+
+
+def known_secrets() -> tuple[str, ...]:
+    """Every secret the live clients of this process hold (see ``remember_secrets``)."""
+    found: set[str] = set()
+    for source in list(_SECRET_SOURCES):
+        try:
+            found.update(s for s in source.secrets() if isinstance(s, str) and s)
+        except Exception:  # a strategy without secrets(): the credential shapes still count
+            continue
+    return tuple(sorted(found))

@@ -124,8 +124,10 @@ class Transport:
     def _describe(self, exc: BaseException) -> str:
         return describe_exception(exc, self.secrets())
 
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        return _client_timeout(self.timeout)
+    def client_timeout(self, timeout: float | None = None) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for one request: ``timeout`` seconds (a per-call option,
+        ``with_options(timeout=)``), else the client's."""
+        return _client_timeout(self.timeout if timeout is None else timeout)
 
     def get_session(self) -> aiohttp.ClientSession:
         # A request that was under way when the client closed must not open a new session.
@@ -181,7 +183,7 @@ class Transport:
                 allow_redirects=False,
                 # A borrowed session may raise for statuses itself: the answer is ours to read.
                 raise_for_status=False,
-                timeout=self.client_timeout(),
+                timeout=self.client_timeout(request.timeout),
                 ssl=self.ssl,
                 **self._middlewares(session),
             ) as resp:

@@ -56,6 +56,8 @@ class WireRequest:
     # Safe to send again whatever happened to an earlier attempt, although the method is not
     # idempotent: a token grant (a new token each time, nothing else changes) is the example.
     repeatable: bool = False
+    # Seconds this request may take on the wire (each attempt); None: the client's timeout.
+    timeout: float | None = attrs.field(default=None, repr=False)
 
     @property
     def idempotent(self) -> bool:
@@ -87,6 +89,7 @@ class WireRequest:
             self.form,
             self.content,
             self.repeatable,
+            self.timeout,
         )
 
 
