@@ -232,6 +232,13 @@ def dlt_client(target: Target, workdir: Path) -> Ids:
 
 # -- vendorkit ------------------------------------------------------------------------------------
 
+# The adapter each style's walks use (imported before the clock: see ``_worker``).
+VENDOR_MODULES = {
+    "offset": "vendorkit.vendors.leanlaw",
+    "page": "vendorkit.vendors.leaddesk",
+    "cursor": "vendorkit.vendors.leady",
+}
+
 
 def vendorkit_client(target: Target) -> Any:
     """The adapter for the style, pointed at the data server, client-side quota off."""
