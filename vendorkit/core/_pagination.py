@@ -867,7 +867,8 @@ class Pager(Generic[T]):
         reads this one, and with ``concurrency=N`` and a prediction (``fan_out``) up to N pages
         are. A page fetched ahead is used only if it is exactly the request ``next`` answers; a
         wrong prediction is cancelled and predicted again from the page at hand. Memory holds
-        at most N pages however large the total."""
+        at most N pages however large the total, those fetched ahead as the bytes received
+        (decoded in their turn: ``_readahead``)."""
         pending: deque[tuple[PageRequest, asyncio.Event, asyncio.Future[RawPage]]] = deque()
         plan: Iterator[PageRequest] | None = None
         stride = 1
@@ -950,8 +951,9 @@ class Pager(Generic[T]):
                     return
                 _, turn, task = pending.popleft()
                 turn.set()
-                # Dropped before the next page is decoded (here and by every layer above), so
-                # a walk holds one page as objects at a time, not two.
+                # Dropped before the next page is decoded (here and by every layer above): as
+                # objects a walk holds the page being handed over and, in the repeat guard, the
+                # records of the page before it; pages fetched ahead wait as bytes.
                 del raw
                 request, raw = nxt, await task
                 walked += 1
