@@ -307,6 +307,32 @@ async def test_a_csv_file_gives_back_every_neutralised_value(records: list[dict[
         assert [restore_cell(c) for c in row] == expected
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+@given(st.lists(RECORDS, min_size=2, max_size=6), st.integers(min_value=1, max_value=5))
+async def test_a_resumed_csv_has_the_columns_of_one_written_at_once(
+    records: list[dict[str, Any]], cut: int
+) -> None:
+    """The columns are gathered as records are written (one read of the part file at commit);
+    after a resume, records of the earlier run are not known, so commit reads the part twice.
+    Either way the header is the same."""
+    cut = min(cut, len(records) - 1)
+    with tempfile.TemporaryDirectory() as folder:
+        once = CsvSink(Path(folder) / "once.csv")
+        await once.open(None)
+        await once.write(records)
+        await once.commit()
+        first = CsvSink(Path(folder) / "twice.csv")
+        await first.open(None)
+        await first.write(records[:cut])
+        position = first.position()
+        await first.close()
+        second = CsvSink(Path(folder) / "twice.csv")
+        await second.open(position)
+        await second.write(records[cut:])
+        await second.commit()
+        assert (Path(folder) / "twice.csv").read_bytes() == (Path(folder) / "once.csv").read_bytes()
+
+
 # -- CSV columns: one per field, named reversibly ------------------------------------------------
 
 # Keys full of what a column name uses: dots, backslashes, "u" + hex (a surrogate's escape).

@@ -183,6 +183,22 @@ class CsvSink(JsonlSink):
         super().__init__(path)
         self.part = self.path.with_name(self.path.name + ".jsonl.part")
         self.neutralise = neutralise
+        # The columns of every record written so far, in order of first appearance: gathered
+        # as records are written, so ``commit`` reads the part file once, not twice. None after
+        # a resume (records written by an earlier run are not known here): then it reads twice.
+        self._columns: dict[str, None] | None = {}
+
+    async def open(self, resume_at: Any | None) -> None:
+        await super().open(resume_at)
+        self._columns = {} if resume_at is None else None
+
+    async def write(self, records: Sequence[Mapping[str, Any]]) -> int:
+        written = await super().write(records)
+        if self._columns is not None:
+            columns = self._columns
+            for record in records:
+                flat_names(record, columns)
+        return written
 
     def _records(self) -> Iterator[Any]:
         """The part file's records, read back one line at a time (memory stays flat)."""
@@ -195,9 +211,11 @@ class CsvSink(JsonlSink):
         await _in_thread(self._assemble)
 
     def _assemble(self) -> None:
-        columns: dict[str, None] = {}
-        for record in self._records():
-            flat_names(record, columns)
+        columns = self._columns
+        if columns is None:
+            columns = {}
+            for record in self._records():
+                flat_names(record, columns)
         names = list(columns)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(create_private(tmp), "w", newline="", encoding="utf-8") as fh:

@@ -175,6 +175,10 @@ def column_keys(name: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+# Types that are never a mapping: no ABC check for them.
+_FLAT = frozenset({str, int, float, bool, list, type(None)})
+
+
 def flat_names(record: Mapping[str, Any], names: dict[str, None]) -> None:
     """Add to ``names`` (in order of first appearance) the columns ``flatten(record)`` has,
     without working out their values: what the first of a CSV's two passes needs. The walk is
@@ -186,7 +190,10 @@ def flat_names(record: Mapping[str, Any], names: dict[str, None]) -> None:
         base, items = stack[-1]
         for key, value in items:
             name = _column(base, key) if type(key) is str else f"{base}{_escape_key(key)}"
-            if value and isinstance(value, Mapping):
+            # ``type() is dict`` first: the ABC check costs more than the rest for a string.
+            if value and (
+                type(value) is dict or (type(value) not in _FLAT and isinstance(value, Mapping))
+            ):
                 stack.append((name + ".", iter(value.items())))
                 break
             names.setdefault(name, None)
@@ -209,7 +216,7 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             kind = type(value)
             if kind is str or kind is int or kind is float:  # nearly every value: no more tests
                 out[name] = value
-            elif isinstance(value, Mapping):
+            elif kind is dict or (kind is not list and isinstance(value, Mapping)):
                 if value:
                     stack.append((name + ".", iter(value.items())))
                     break
