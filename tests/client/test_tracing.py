@@ -145,6 +145,24 @@ async def test_a_503_then_a_success_gives_two_attempt_spans(
     assert otel.total("vendorkit.rate_limited") == 0
 
 
+async def test_each_redirect_hop_is_an_attempt_span(serve: Any, make: Any, otel: Otel) -> None:
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/items/x/")
+
+    async def here(request: web.Request) -> web.Response:
+        return ok({"id": "x"})
+
+    server = await serve({"GET /items/x": moved, "GET /items/x/": here})
+    client = make(TokenClient, server)
+    await client.request("GET", "/items/x")
+    hop, final = otel.spans(SpanKind.CLIENT)
+    assert attempt_attrs(hop)["http.response.status_code"] == 302
+    assert "http.request.resend_count" not in attempt_attrs(hop)
+    assert hop.status.status_code is StatusCode.UNSET
+    assert attempt_attrs(final)["url.full"] == f"{server.url}/items/x/"
+    assert attempt_attrs(final)["http.request.resend_count"] == 1
+
+
 async def test_a_429_is_counted_and_its_pause_is_a_span(serve: Any, make: Any, otel: Otel) -> None:
     calls = [0]
 

@@ -86,7 +86,6 @@ class _Otel:
         from opentelemetry import context, metrics, trace
 
         # The functions themselves, looked up once (each attempt calls a few of them).
-        self.get_value = context.get_value
         self.set_value = context.set_value
         self.get_current = context.get_current
         self.attach = context.attach
@@ -140,10 +139,14 @@ class _Otel:
             description="Seconds waited for a slot of the client-side quota.",
         )
 
-    def is_suppressed(self) -> bool:
-        """Whether the caller's context asks instrumentations to stay quiet."""
-        get = self.get_value
-        return any(get(key) for key in self.suppressed)
+    def is_suppressed(self, ctx: Context | None = None) -> bool:
+        """Whether the caller's context (``ctx``, else the current one) asks instrumentations
+        to stay quiet."""
+        ctx = self.get_current() if ctx is None else ctx
+        for key in self.suppressed:
+            if ctx.get(key):
+                return True
+        return False
 
 
 _OTEL: _Otel | None = None
@@ -276,12 +279,16 @@ class AttemptRecord:
 
     def __enter__(self) -> AttemptRecord:
         otel = self._otel
-        if otel.is_suppressed():
+        ctx: Context = otel.get_current()
+        if otel.is_suppressed(ctx):
             return self
         attributes = dict(self._metric)
         name = attributes["http.request.method"]
         span = otel.tracer.start_span(
-            "HTTP" if name == "_OTHER" else name, kind=otel.client, attributes=attributes
+            "HTTP" if name == "_OTHER" else name,
+            context=ctx,
+            kind=otel.client,
+            attributes=attributes,
         )
         if span.is_recording():
             extra: dict[str, Any] = {"url.full": self._shown()}
@@ -292,9 +299,7 @@ class AttemptRecord:
             if self._token_request:
                 extra["vendorkit.request"] = "token"
             span.set_attributes(extra)
-            ctx: Context = otel.set_span_in_context(span)
-        else:
-            ctx = otel.get_current()
+            ctx = otel.set_span_in_context(span, ctx)
         if otel.suppress_http is not None:
             ctx = otel.set_value(otel.suppress_http, True, ctx)
         self._span = span
