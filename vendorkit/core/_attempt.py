@@ -49,6 +49,7 @@ from ._redact import describe_exception, redact_headers
 from ._redirects import redirect_target
 from ._retry import FailureKind, RetryPolicy
 from ._spec import VendorSpec
+from ._tracing import NOT_TRACED, AnyRecord, Telemetry, telemetry
 from ._transport import Failure, Transport
 from ._wire import WireRequest, WireResponse
 
@@ -89,6 +90,11 @@ class Exchange:
     location: URL | None = None
     # A read ahead's turn (``_readahead``): a success's body is decoded once it is set.
     turn: asyncio.Event | None = None
+    # Requests put on the wire so far (retries, 401 replays, redirect hops): the next one's
+    # ``http.request.resend_count`` in its span.
+    sends: int = 0
+    # An auth strategy's own request (a token grant), sent without credentials.
+    token: bool = False
 
 
 class Pause:
@@ -124,6 +130,17 @@ class Attempts:
         self.origin = origin
         # The client-wide 429 pause; a view of the client (``with_options``) shares its client's.
         self.pause = pause if pause is not None else Pause()
+        # OpenTelemetry spans and metrics (``_tracing``): looked up on the first attempt.
+        self._telemetry: Telemetry | None = None
+        self._telemetry_looked = False
+
+    @property
+    def telemetry(self) -> Telemetry | None:
+        """This client's spans and instruments; None without ``opentelemetry-api``."""
+        if not self._telemetry_looked:
+            self._telemetry = telemetry(self.vendor)
+            self._telemetry_looked = True
+        return self._telemetry
 
     @property
     def pause_until(self) -> float:
@@ -175,7 +192,11 @@ class Attempts:
                     decision.wait,
                 )
             await self.settings.hooks.fire("on_rate_limit", decision.wait, "429 pause")
+            tel = self.telemetry
+            started = time.time_ns()
             await asyncio.sleep(decision.wait)
+            if tel is not None:
+                tel.waited("pause", started, decision.wait)
 
     async def _on_quota_wait(self, wait: float, reason: str) -> None:
         log.debug("vendorkit: %s waits %.2fs for %s", self.vendor, wait, reason)
@@ -187,12 +208,18 @@ class Attempts:
         if limiter is None:
             return False
         max_wait = self.limits()[1]
+        started = time.time_ns()
         try:
             waited = await limiter.acquire(self._on_quota_wait, max_wait)
         except QuotaExhausted as exc:
             wait = exc.wait
         else:
-            return waited > 0
+            if waited > 0:
+                tel = self.telemetry
+                if tel is not None:
+                    tel.waited("quota", started, waited)
+                return True
+            return False
         raise self._refused(
             request,
             f"{self.vendor}: client-side quota exhausted; next free slot in "
@@ -218,11 +245,28 @@ class Attempts:
             if observed
             else None
         )
+        tel = self.telemetry
         async with bound:
             if info is not None:
                 await hooks.fire("on_request", info)
+            # The attempt's span, current while on the wire (``_tracing``); nothing without
+            # OpenTelemetry. The URL it shows is redacted, and worked out only if it records.
+            record: AnyRecord = (
+                NOT_TRACED
+                if tel is None
+                else tel.attempt(
+                    request.method,
+                    request.full_url,
+                    lambda: self.shown(request),
+                    resend=exchange.sends,
+                    token=exchange.token,
+                )
+            )
+            exchange.sends += 1
             try:
-                response = await self.transport.send(request)
+                with record:
+                    response = await self.transport.send(request)
+                    record.answered(response.status)
             except Failure as failure:
                 exchange.uncertain |= makes_uncertain(failure=failure.kind)
                 if info is not None:
@@ -301,6 +345,7 @@ class Attempts:
         exchange.attempts += 1
         auth = self.settings.auth
         authenticate = token_send is not None
+        exchange.token = not authenticate
         # Every step may have waited (a retry's backoff, a pause, a quota slot): a client closed
         # meanwhile must not reach its token store, its quota storage or the network again.
         self._ensure_open(request)

@@ -85,6 +85,9 @@ async def send_retrying(
         return d
 
     async def announce(attempt: int, delay: float, cause: Any) -> None:
+        tel = attempts.telemetry
+        if tel is not None:  # the ``vendorkit.retries`` counter
+            tel.retried(method)
         log.debug(
             "vendorkit: retrying %s %s in %.2fs (attempt %d: %r)",
             method,

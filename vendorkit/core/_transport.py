@@ -42,10 +42,13 @@ class Failure(Exception):
     """An attempt that got no usable HTTP answer (raised inside the retry loop only): ``kind``
     says whether anything may have been sent, ``error`` is what the caller sees."""
 
-    def __init__(self, kind: FailureKind, error: Exception) -> None:
+    def __init__(self, kind: FailureKind, error: Exception, error_type: str = "") -> None:
         super().__init__(str(error))
         self.kind = kind
         self.error = error
+        # What failed, for telemetry's ``error.type``: the foreign exception's class name (a
+        # name only, never a message), else the kind of the error we raise.
+        self.error_type = error_type or type(error).__qualname__
 
 
 @functools.lru_cache(maxsize=64)
@@ -206,6 +209,7 @@ class Transport:
                 TransportError(
                     f"could not connect to {redact_url(self.origin)}: {self._describe(exc)}"
                 ),
+                type(exc).__qualname__,
             )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             if self.lifecycle.closed:
@@ -219,6 +223,7 @@ class Transport:
                 error = Failure(
                     FailureKind.TRANSPORT,
                     TransportError(f"{request.method} {self.shown(request)} {what}"),
+                    type(exc).__qualname__,
                 )
         except (ValueError, TypeError, LookupError) as exc:
             # aiohttp would not build the request (a header value with a line break, a URL it
