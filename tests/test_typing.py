@@ -1,7 +1,8 @@
 """The typed surface as a user meets it: small programs checked by ``mypy --strict``.
 
 ``good.py`` uses a sandbox client, lists with documented filters and options, gets one record
-and reads typed attributes: no error. ``bad.py`` misspells an option (``max_item=5``), a filter
+and reads typed attributes (ids without ``None``), and annotates a test with the pytest plugin's
+fixtures: no error. ``bad.py`` misspells an option (``max_item=5``), a filter
 (``selekt=``) and a client attribute (``sb.client("leanlaw").clientz``): exactly those three
 errors. ``good.py`` is run against the sandbox too, so what type-checks also works. The typed
 classes are generated from the declarations (``vendors/_typegen``): checked up to date here.
@@ -37,6 +38,7 @@ from typing import Any, assert_type
 
 from vendorkit import LeanLaw, MakeLeaps
 from vendorkit.sandbox import Sandbox
+from vendorkit.sandbox.pytest_plugin import SandboxFactory
 from vendorkit.vendors.leanlaw.models import Client, Matter
 from vendorkit.vendors.makeleaps.models import Document
 
@@ -53,6 +55,7 @@ async def main() -> None:
             ids = [m.id async for m in pager]
             first = (await ll.matters.list(max_items=1).all())[0]
             assert_type(first, Matter)
+            assert_type(first.id, str)  # always sent: no None
             one = await ll.matters.get(str(first.id), select="meta", params={"x": "1"})
             assert_type(one, Matter)
             raw = await ll.time_entries.list_raw(max_items=1, params={"undocumented": 1}).all()
@@ -64,8 +67,20 @@ async def main() -> None:
                 document_type="invoice", date__gte=date(2020, 1, 1), max_items=2
             ).all()
             assert_type(docs, list[Document])
+            mids: list[str] = [d.mid for d in docs]
             total: Decimal | None = docs[0].total if docs else None
-            print(total)
+            print(total, len(mids) == len(docs))
+
+
+# The plugin's fixtures, as a test annotates them (not run here).
+async def test_with_fixtures(
+    vendorkit_sandbox: Sandbox, vendorkit_sandbox_factory: SandboxFactory
+) -> None:
+    other = await vendorkit_sandbox_factory(vendors=["leady"])
+    assert_type(other, Sandbox)
+    async with vendorkit_sandbox.client("leaddesk") as ld:
+        contact = await ld.contacts.get(1)
+        assert_type(contact.id, int)
 """
 
 BAD = """

@@ -231,7 +231,8 @@ async def test_a_wrong_client_secret_does_not_get_the_accounts_token_from_redis(
     async def doc(request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != "Bearer ml-access-TOKEN-1":
             return web.json_response({"status_code": 401, "detail": "bad token"}, status=401)
-        return web.json_response({"meta": {"status": 200}, "response": {"mid": "D1"}})
+        body = {"mid": "D1", "url": str(request.url)}  # what MakeLeaps always sends
+        return web.json_response({"meta": {"status": 200}, "response": body})
 
     server = await serve(
         {"POST /user/oauth2/token/": token, "GET /api/partner/P/document/D1/": doc}
@@ -297,7 +298,8 @@ async def test_two_valid_secrets_of_one_account_do_not_grant_a_token_per_call(se
         )
 
     async def doc(request: web.Request) -> web.Response:
-        return web.json_response({"meta": {"status": 200}, "response": {"mid": "D1"}})
+        body = {"mid": "D1", "url": str(request.url)}  # what MakeLeaps always sends
+        return web.json_response({"meta": {"status": 200}, "response": body})
 
     server = await serve(
         {"POST /user/oauth2/token/": token, "GET /api/partner/P/document/D1/": doc}

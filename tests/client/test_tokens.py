@@ -67,7 +67,8 @@ def _routes(revokes: list[tuple[str, str]], revoke_status: list[int]) -> dict[st
         return web.json_response({} if status == 200 else {"detail": "busy"}, status=status)
 
     async def doc(request: web.Request) -> web.Response:
-        return web.json_response({"meta": {"status": 200}, "response": {"mid": "D1"}})
+        body = {"mid": "D1", "url": str(request.url)}  # what MakeLeaps always sends
+        return web.json_response({"meta": {"status": 200}, "response": body})
 
     return {
         "POST /user/oauth2/token/": token,

@@ -48,7 +48,10 @@ class Wire:
         if request.method == "POST":
             return web.json_response(TOKEN)
         if request.path.rstrip("/").endswith("/x"):  # an object
-            return web.json_response({"data": {"id": "x"}, "response": {"mid": "x"}, "id": 1})
+            # One body for every vendor's envelope, with each one's always-sent fields.
+            mine = {"mid": "x", "url": f"{request.url}"}
+            body = {"data": {"id": "x"}, "response": mine, "id": 1, "domain": "x.example"}
+            return web.json_response(body)
         return web.json_response(EMPTY)
 
     def gets(self) -> list[tuple[str, list[tuple[str, str]]]]:

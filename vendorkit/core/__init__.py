@@ -15,7 +15,16 @@ secrets and credential-shaped values removed).
 from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
 from ._client import DEFAULT, BaseClient, ClientOptions, Hooks, RequestInfo
-from ._convert import Record, changed_fields, make_converter, structure, to_camel, to_wire
+from ._convert import (
+    Record,
+    always_sent,
+    always_sent_fields,
+    changed_fields,
+    make_converter,
+    structure,
+    to_camel,
+    to_wire,
+)
 from ._envelope import Envelope, RawPage, select
 from ._errors import (
     ErrorInfo,
@@ -135,6 +144,8 @@ __all__ = [
     "VendorSpec",
     "WireRequest",
     "WireResponse",
+    "always_sent",
+    "always_sent_fields",
     "as_messages",
     "backoff_delay",
     "changed_fields",

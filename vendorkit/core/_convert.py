@@ -6,6 +6,12 @@ documents), dates are ``date``. Wire names are snake_case or camelCase by the ve
 ``key_style``; the model classes stay snake_case. Unknown fields are never lost: ``record.raw``
 is the exact object received.
 
+A field declared with ``always_sent(default)`` (ids, object URLs) is one the vendor sends in every
+record it returns: it is typed without ``None``, and a record read without it (or with ``null``)
+is a ``DecodeError`` naming it (``required field missing @ $.mid``). The default is what a model
+built by hand for a ``create`` holds (``""``, ``0``): the vendor assigns the real value, so a
+field still at its default is never sent.
+
 "Decimal goes out as a string" is decided here once (``decimal_out``), for records
 (``to_wire``) and for any JSON body sent (``dumps``) alike.
 """
@@ -23,12 +29,17 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.v import format_exception
 
 from vendorkit.errors import ConfigurationError, DecodeError
 
 __all__ = [
+    "ALWAYS_SENT",
     "Record",
+    "always_sent",
+    "always_sent_fields",
     "changed_fields",
     "decimal_out",
     "dumps",
@@ -47,6 +58,52 @@ class Record:
     it takes no part in equality."""
 
     raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+#: The attrs metadata key that marks a field ``always_sent``.
+ALWAYS_SENT = "vendorkit.always_sent"
+
+
+def always_sent(default: T) -> T:
+    """A field the vendor sends in every record it returns (an id, the object's URL): typed
+    without ``None``; reading a record without it is a ``DecodeError`` naming the field.
+    ``default`` (``""``, ``0``) is what a model built by hand holds until the vendor assigns
+    the value; a field still at its default is never sent.
+
+    ```python
+    @attrs.frozen(kw_only=True)
+    class Client(Record):
+        id: str = always_sent("")
+        name: str | None = None
+    ```
+    """
+    field: T = attrs.field(default=default, metadata={ALWAYS_SENT: True})
+    return field
+
+
+def always_sent_fields(cls: type[Any]) -> tuple[str, ...]:
+    """The names of ``cls``'s ``always_sent`` fields, in declaration order."""
+    return tuple(a.name for a in attrs.fields(cls) if a.metadata.get(ALWAYS_SENT))
+
+
+class _NullField(ValueError):
+    """An ``always_sent`` field given as ``null``."""
+
+
+def _absent(cls: type[Any], name: str, ftype: Any, present: bool) -> Exception:
+    """The error for a record without one of its ``always_sent`` fields, shaped as cattrs'
+    own (a class validation error with the attribute's note), so its path reads
+    ``required field missing @ $.items[2].mid`` however deep the record is nested."""
+    inner: Exception = _NullField(name) if present else KeyError(name)
+    where = f"Structuring class {cls.__qualname__} @ attribute {name}"
+    inner.add_note(AttributeValidationNote(where, name, ftype))
+    return cattrs.ClassValidationError(f"While structuring {cls.__name__}", [inner], cls)
+
+
+def _format_problem(exc: BaseException, tp: Any) -> str:
+    if isinstance(exc, _NullField):
+        return "required field is null"
+    return format_exception(exc, tp)
 
 
 _PLAIN: tuple[Any, ...] = (int, str, float, bool, type(None))
@@ -215,6 +272,9 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
         }
         # cattrs generates (compiles) one structuring function per class, once.
         fn = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        required = tuple(
+            (a.name, wire(a.name), a.type) for a in attrs.fields(cls) if a.metadata.get(ALWAYS_SENT)
+        )
 
         def structure_record(data: Any, tp: Any) -> Any:
             record = fn(data, tp)
@@ -223,11 +283,25 @@ def make_converter(key_style: str = "snake", rules: Iterable[Any] = ()) -> cattr
             object.__setattr__(record, "raw", data)
             return record
 
-        return structure_record
+        if not required:
+            return structure_record
+
+        def structure_complete(data: Any, tp: Any) -> Any:
+            if isinstance(data, Mapping):
+                for name, key, ftype in required:
+                    if data.get(key) is None:
+                        raise _absent(cls, name, ftype, key in data)
+            return structure_record(data, tp)
+
+        return structure_complete
 
     def unstructure_factory(cls: Any) -> Any:
+        # An ``always_sent`` field still at its default (a model built by hand) is the vendor's
+        # to assign: not sent.
         overrides = {
-            a.name: override(omit=True) if a.name == "raw" else override(rename=wire(a.name))
+            a.name: override(omit=True)
+            if a.name == "raw"
+            else override(rename=wire(a.name), omit_if_default=bool(a.metadata.get(ALWAYS_SENT)))
             for a in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
@@ -260,7 +334,7 @@ def structurer(converter: cattrs.Converter, cls: type[T]) -> Callable[[Any], T]:
             return record
         except Exception as exc:
             if isinstance(exc, cattrs.BaseValidationError):
-                problems = "; ".join(cattrs.transform_error(exc))
+                problems = "; ".join(cattrs.transform_error(exc, format_exception=_format_problem))
             else:
                 problems = str(exc)
             raise DecodeError(f"{cls.__name__} does not fit the data: {problems}") from exc

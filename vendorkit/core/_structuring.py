@@ -14,7 +14,9 @@ in its name:
   (the value stays in ``record.raw``), instead of failing the record.
 
 ``lenient_structure`` reads a record field by field where the models' field types are only
-assumptions (``VendorSpec(lenient=True)``): a field that does not fit is left ``None``.
+assumptions (``VendorSpec(lenient=True)``): a field that does not fit is left ``None``. The
+fields declared ``always_sent`` (ids) are the exception: they are what the docs do promise, their
+types carry no ``None``, so a record without one still fails, naming it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from vendorkit.errors import DecodeError
 
-from ._convert import Record, structure
+from ._convert import ALWAYS_SENT, Record, always_sent_fields, structure
 
 __all__ = [
     "BareValueAs",
@@ -66,7 +68,14 @@ class SendAsRead:
 
 
 def _as_read(converter: cattrs.Converter, cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
-    base = make_dict_unstructure_fn(cls, converter, raw=override(omit=True))
+    # An ``always_sent`` field still at its default (a new value object) is not sent.
+    assigned = {name: override(omit_if_default=True) for name in always_sent_fields(cls)}
+    base = make_dict_unstructure_fn(
+        cls,
+        converter,
+        raw=override(omit=True),
+        **assigned,  # type: ignore[arg-type]
+    )
     names = frozenset(a.name for a in attrs.fields(cls))
 
     def hook(obj: Record) -> dict[str, Any]:
@@ -129,12 +138,18 @@ def lenient_structure(converter: cattrs.Converter, data: Any, model: type[T]) ->
     except DecodeError:
         if not isinstance(data, Mapping):
             raise
-    kept: dict[str, Any] = {}
-    for field in attrs.fields(model):  # type: ignore[arg-type]
-        if field.name == "raw" or field.name not in data:
+    fields = attrs.fields(model)  # type: ignore[arg-type]
+    # The ``always_sent`` fields go into every trial (and a record whose own do not fit fails
+    # here, naming them): only the assumed fields are read leniently.
+    kept: dict[str, Any] = {
+        f.name: data[f.name] for f in fields if f.metadata.get(ALWAYS_SENT) and f.name in data
+    }
+    structure(converter, kept, model)
+    for field in fields:
+        if field.name == "raw" or field.name in kept or field.name not in data:
             continue
         try:
-            structure(converter, {field.name: data[field.name]}, model)
+            structure(converter, {**kept, field.name: data[field.name]}, model)
         except DecodeError:
             log.debug("vendorkit: %s.%s does not fit; left None", model.__name__, field.name)
             continue

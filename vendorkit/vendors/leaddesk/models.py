@@ -1,7 +1,13 @@
 """LeadDesk records. The public docs describe the envelopes, not the resources' fields, so each
 model names the fields a LeadDesk integration needs most (assumed, snake_case as LeadDesk's JSON
-is) and everything else, ``_links`` included, stays in ``record.raw``. Every field is optional:
-a record missing one is still read. Ids are integers; times are ISO 8601 with an offset."""
+is) and everything else, ``_links`` included, stays in ``record.raw``; ``docs/vendors/leaddesk.md``
+lists every field. Times are ISO 8601 with an offset.
+
+``id`` is always sent (``leaddesk.txt``: "id is always present" in what a create returns, and the
+object example opens with ``"id": 12345``), so it is typed ``int`` and a record without one fails
+to read, naming it, even though LeadDesk records are otherwise read leniently (a field that does
+not fit its assumed type is left ``None``). A model built by hand for ``create`` has ``id=0``
+until LeadDesk assigns one; a zero id is never sent."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from decimal import Decimal
 
 import attrs
 
-from vendorkit.core import Record
+from vendorkit.core import Record, always_sent
 
 __all__ = [
     "Call",
@@ -36,7 +42,9 @@ class LeadDeskRecord(Record):
 
 @attrs.frozen(kw_only=True)
 class User(LeadDeskRecord):
-    id: int | None = None
+    """A LeadDesk user (an agent, a team leader, an administrator)."""
+
+    id: int = always_sent(0)
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -51,7 +59,9 @@ class User(LeadDeskRecord):
 
 @attrs.frozen(kw_only=True)
 class Campaign(LeadDeskRecord):
-    id: int | None = None
+    """A calling campaign: its users, products and contact lists are sub-resources."""
+
+    id: int = always_sent(0)
     name: str | None = None
     type: str | None = None
     description: str | None = None
@@ -62,7 +72,9 @@ class Campaign(LeadDeskRecord):
 
 @attrs.frozen(kw_only=True)
 class ContactList(LeadDeskRecord):
-    id: int | None = None
+    """A list of contacts to call, assigned to campaigns."""
+
+    id: int = always_sent(0)
     name: str | None = None
     description: str | None = None
     active: bool | None = None
@@ -72,7 +84,9 @@ class ContactList(LeadDeskRecord):
 
 @attrs.frozen(kw_only=True)
 class Contact(LeadDeskRecord):
-    id: int | None = None
+    """A person to call, on a contact list."""
+
+    id: int = always_sent(0)
     first_name: str | None = None
     last_name: str | None = None
     phone: str | None = None
@@ -89,7 +103,9 @@ class Contact(LeadDeskRecord):
 
 @attrs.frozen(kw_only=True)
 class Product(LeadDeskRecord):
-    id: int | None = None
+    """A product agents sell in campaigns (``price`` with ``vat_percent``)."""
+
+    id: int = always_sent(0)
     name: str | None = None
     code: str | None = None
     price: Decimal | None = None
@@ -104,7 +120,7 @@ class Product(LeadDeskRecord):
 class Call(LeadDeskRecord):
     """One call made or taken by an agent (read-only)."""
 
-    id: int | None = None
+    id: int = always_sent(0)
     user_id: int | None = None
     campaign_id: int | None = None
     contact_id: int | None = None

@@ -2,6 +2,12 @@
 Leady client needs most, everything else stays in ``record.raw``. All times are UTC (a timestamp
 without an offset is read as UTC).
 
+Always sent, and so typed without ``None`` (a record without it fails to read, naming it): a
+tracked website's ``domain`` (what its sessions are listed under), the ``id`` of every other
+record (Django REST Framework's primary key; ``int | str``, kept as sent, since the docs show no
+record), a code list entry's ``code``. A model built by hand for ``create`` has ``id=0`` until
+Leady assigns one; a zero id is never sent. ``docs/vendors/leady.md`` lists every field.
+
 Assumed, since the docs are silent on shapes: fields that may be a scalar or a nested object
 (references such as ``company``, ``resource``, ``session``, ``turnover``, ``magnitude``, and
 ``country``) are typed ``Any`` and kept exactly as sent, so no shape of theirs can make a record
@@ -14,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from vendorkit.core import Record
+from vendorkit.core import Record, always_sent
 
 __all__ = [
     "Action",
@@ -33,8 +39,8 @@ __all__ = [
 class Resource(Record):
     """A tracked website."""
 
+    domain: str = always_sent("")
     id: int | str | None = None
-    domain: str | None = None
     name: str | None = None
 
 
@@ -43,7 +49,7 @@ class Session(Record):
     """A visit to a tracked website. ``duration`` is kept as sent: seconds (a number) or a
     Django ``DurationField`` string (``"00:02:21"``); the docs do not say which."""
 
-    id: int | str | None = None
+    id: int | str = always_sent(0)
     # The tracked website: its domain, its id or a nested object (kept as sent).
     resource: Any = None
     company: Any = None
@@ -55,7 +61,9 @@ class Session(Record):
 
 @attrs.frozen(kw_only=True)
 class Action(Record):
-    id: int | str | None = None
+    """One page view within a session (``url``, ``title``, ``time``)."""
+
+    id: int | str = always_sent(0)
     session: Any = None
     time: datetime | None = None
     url: str | None = None
@@ -64,7 +72,10 @@ class Action(Record):
 
 @attrs.frozen(kw_only=True)
 class Company(Record):
-    id: int | str | None = None
+    """A company Leady identified among the visitors (``turnover`` and ``magnitude`` are
+    code-list references)."""
+
+    id: int | str = always_sent(0)
     name: str | None = None
     domain: str | None = None
     # A country code or a nested object: kept as sent.
@@ -75,7 +86,9 @@ class Company(Record):
 
 @attrs.frozen(kw_only=True)
 class Person(Record):
-    id: int | str | None = None
+    """A person at a company."""
+
+    id: int | str = always_sent(0)
     name: str | None = None
     email: str | None = None
     company: Any = None
@@ -84,23 +97,31 @@ class Person(Record):
 
 @attrs.frozen(kw_only=True)
 class SavedFilter(Record):
-    id: int | str | None = None
+    """A saved filter of the Leady app, by name."""
+
+    id: int | str = always_sent(0)
     name: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class BlacklistEntry(Record):
-    id: int | str | None = None
+    """A domain excluded from tracking."""
+
+    id: int | str = always_sent(0)
     domain: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Turnover(Record):
-    code: str | int | None = None
+    """An entry of the turnover code list (the company's yearly turnover band)."""
+
+    code: str | int = always_sent("")
     name: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Magnitude(Record):
-    code: str | int | None = None
+    """An entry of the magnitude code list (the company's size by employees)."""
+
+    code: str | int = always_sent("")
     name: str | None = None

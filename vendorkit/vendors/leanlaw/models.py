@@ -1,10 +1,14 @@
 """LeanLaw records. The public docs describe the envelope, not the fields, so each model names
-the fields LeanLaw's API is known to carry and everything else stays in ``record.raw``. Every
-field is optional: a record missing one is still read. Wire names are camelCase.
+the fields LeanLaw's API is known to carry and everything else stays in ``record.raw``. Wire
+names are camelCase; ``docs/vendors/leanlaw.md`` lists every field.
 
-Ids (``id`` and the ``*_id`` references) are GUID strings per the contract, but the docs' own
-example shows ``"id": 123``: an id is kept exactly as sent, string or integer, so
-``record.id == record.raw["id"]`` always holds and the id can be passed back unchanged."""
+``id`` is always sent (``leanlaw.txt``, "Responses": the one field its example object has), so
+it is typed ``str`` and a record without one fails to read, naming it; every other field is
+optional. Ids (``id`` and the ``*_id`` references) are GUID strings per the contract, but the
+docs' own example shows ``"id": 123``: an integer id is read as its decimal string
+(``record.raw`` keeps the integer), so ids compare equal wherever they come from
+(``matter.client_id == client.id``) and go back into a path or a filter unchanged. A model built
+by hand for ``create`` has ``id=""`` until LeanLaw assigns one; an empty id is never sent."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from vendorkit.core import Record
+from vendorkit.core import Record, always_sent
 
 __all__ = [
     "Client",
@@ -30,31 +34,37 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class Client(Record):
-    id: str | int | None = None
+    """A client of the firm. ``contact`` (with ``select=contact``) is kept as sent: an object or
+    a list of contacts; ``meta`` (with ``select=meta``) holds the created and modified stamps."""
+
+    id: str = always_sent("")
     name: str | None = None
     status: str | None = None
-    # With ``select=contact``: kept as sent (an object, or a list of contacts).
     contact: Any = None
     meta: dict[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Matter(Record):
-    id: str | int | None = None
-    client_id: str | int | None = None
+    """A matter (a case or engagement) of one client (``client_id``)."""
+
+    id: str = always_sent("")
+    client_id: str | None = None
     name: str | None = None
     number: str | None = None
     status: str | None = None
-    practice_area_id: str | int | None = None
+    practice_area_id: str | None = None
     billing_type: str | None = None
     meta: dict[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
 class TimeEntry(Record):
-    id: str | int | None = None
-    matter_id: str | int | None = None
-    user_id: str | int | None = None
+    """Time worked on a matter: ``hours`` at ``rate`` (``amount`` as LeanLaw computes it)."""
+
+    id: str = always_sent("")
+    matter_id: str | None = None
+    user_id: str | None = None
     date: date | None = None
     hours: Decimal | None = None
     rate: Decimal | None = None
@@ -66,8 +76,10 @@ class TimeEntry(Record):
 
 @attrs.frozen(kw_only=True)
 class Expense(Record):
-    id: str | int | None = None
-    matter_id: str | int | None = None
+    """An expense charged to a matter."""
+
+    id: str = always_sent("")
+    matter_id: str | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -77,8 +89,10 @@ class Expense(Record):
 
 @attrs.frozen(kw_only=True)
 class FixedFee(Record):
-    id: str | int | None = None
-    matter_id: str | int | None = None
+    """A fixed fee charged to a matter."""
+
+    id: str = always_sent("")
+    matter_id: str | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -87,9 +101,11 @@ class FixedFee(Record):
 
 @attrs.frozen(kw_only=True)
 class Invoice(Record):
-    id: str | int | None = None
-    client_id: str | int | None = None
-    matter_id: str | int | None = None
+    """An invoice of a client (and optionally one matter): ``total`` and the unpaid ``balance``."""
+
+    id: str = always_sent("")
+    client_id: str | None = None
+    matter_id: str | None = None
     number: str | None = None
     status: str | None = None
     issue_date: date | None = None
@@ -101,7 +117,9 @@ class Invoice(Record):
 
 @attrs.frozen(kw_only=True)
 class User(Record):
-    id: str | int | None = None
+    """A user of the firm's LeanLaw account (a timekeeper)."""
+
+    id: str = always_sent("")
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -111,6 +129,8 @@ class User(Record):
 
 @attrs.frozen(kw_only=True)
 class PracticeArea(Record):
-    id: str | int | None = None
+    """A practice area matters are filed under (``matter.practice_area_id``)."""
+
+    id: str = always_sent("")
     name: str | None = None
     meta: dict[str, Any] | None = None

@@ -1,9 +1,17 @@
 """MakeLeaps records, field for field from ``makeleaps.txt``.
 
-Every field is optional (a record missing one is still read) and everything MakeLeaps sends is
-kept in ``record.raw``, unknown fields included; nested records (line items, addresses, money)
-keep their own ``raw`` too. Money and decimal numbers are ``Decimal`` (strings on the wire),
-timestamps timezone-aware ``datetime`` (MakeLeaps sends UTC), dates ``date``.
+``mid`` and ``url`` are typed ``str`` (no ``None``) on every object served from an endpoint of its
+own whose field table in the docs lists them as Read-Only: MakeLeaps assigns them ("Top-level
+objects in MakeLeaps are given special unique id's", Identifiers) and sends them with the
+object, so a record read without one is a ``DecodeError`` naming it. Objects only seen embedded
+in another (an inbox entry's ``accepted_order`` and ``received_doc``, a task's ``uilongtask``)
+keep them optional. A model built by hand for ``create`` has ``""`` there
+until MakeLeaps assigns them; an empty ``mid`` or ``url`` is never sent. Every other field is
+optional (a record missing one is still read) and everything MakeLeaps sends is kept in
+``record.raw``, unknown fields included (``docs/vendors/makeleaps.md`` lists every field); nested
+records (line items, addresses, money) keep their own ``raw`` too. Money and decimal numbers are
+``Decimal`` (strings on the wire), timestamps timezone-aware ``datetime`` (MakeLeaps sends UTC),
+dates ``date``.
 
 References to other objects are URLs (HATEOAS). Fields the docs call *Expandable* are a URL, or
 the whole object (a dict) when the list or get asked for ``expand=``; they are typed ``Any``.
@@ -21,7 +29,7 @@ from typing import Any
 import attrs
 from yarl import URL
 
-from vendorkit.core import Record
+from vendorkit.core import Record, always_sent
 
 __all__ = [
     "AcceptedOrder",
@@ -137,7 +145,7 @@ class PostalAddress(Record):
 class Partner(Record):
     """Your company. The partner's mid is the last segment of its ``url``."""
 
-    url: str | None = None
+    url: str = always_sent("")
     mid: str | None = None
     name: str | None = None
     account_name: str | None = None
@@ -152,6 +160,7 @@ class Partner(Record):
 
     @property
     def partner_mid(self) -> str | None:
+        """The partner's mid: ``mid`` where sent, else the last segment of ``url``."""
         return self.mid or mid_from_url(self.url)
 
 
@@ -166,8 +175,11 @@ class Currency(Record):
 
 @attrs.frozen(kw_only=True)
 class Employee(Record):
-    url: str | None = None
-    mid: str | None = None
+    """A user of your company's MakeLeaps account. The flags (``has_seat``, ``is_owner``,
+    ``is_admin``) are a boolean or the string MakeLeaps sends."""
+
+    url: str = always_sent("")
+    mid: str = always_sent("")
     name: str | None = None
     email: str | None = None
     start_date: datetime | None = None
@@ -209,8 +221,8 @@ class Document(Record):
     (``"8"``, ``"10"``) to its subtotal and tax. ``client`` is a URL, or the client object with
     ``expand=client``."""
 
-    url: str | None = None
-    mid: str | None = None
+    url: str = always_sent("")
+    mid: str = always_sent("")
     document_number: str | None = None
     document_type: str | None = None
     display_name: str | None = None
@@ -322,8 +334,8 @@ class CatalogItem(Record):
     """A Line Item Catalog entry: a line item plus ``product_code``, ``interval``, ``metered``
     and ``tax_category`` (``default``, ``alternate`` or ``custom``)."""
 
-    url: str | None = None
-    mid: str | None = None
+    url: str = always_sent("")
+    mid: str = always_sent("")
     product_code: str | None = None
     kind: str | None = None
     description: str | None = None
@@ -351,8 +363,8 @@ class Client(Record):
     """A client organisation: a group of contacts. ``contacts`` holds contact URLs (or, in a
     create, contact objects); ``settings`` is the URL of its document settings."""
 
-    url: str | None = None
-    mid: str | None = None
+    url: str = always_sent("")
+    mid: str = always_sent("")
     display_name: str | None = None
     organization_type: str | None = None
     is_organization: Flag = None
@@ -386,8 +398,8 @@ class ClientSettings(Record):
 class Contact(Record):
     """A person (``family_name``, ``given_name``) or an organization (``name``)."""
 
-    url: str | None = None
-    mid: str | None = None
+    url: str = always_sent("")
+    mid: str = always_sent("")
     owner: str | None = None
     owner_type: str | None = None
     contact_type: str | None = None
@@ -415,7 +427,7 @@ class SendingOrderItem(Record):
     """A document (``document`` URL) or a custom file (``filename``, uploaded to
     ``upload_url``) in a Sending Order."""
 
-    url: str | None = None
+    url: str = always_sent("")
     sending_order: str | None = None
     position: int | None = None
     document: Any = None
@@ -431,7 +443,7 @@ class SendingOrder(Record):
     "sendbypost_cancelled"}`` (the docs type it as a string and show that object; kept as sent).
     """
 
-    url: str | None = None
+    url: str = always_sent("")
     mid: str | None = None
     send_url: str | None = None
     items_url: str | None = None
@@ -480,7 +492,10 @@ class SendingOrder(Record):
 
 @attrs.frozen(kw_only=True)
 class HistoryEntry(Record):
-    mid: str | None = None
+    """One entry of the company's history: what was done (``event_name``) and when
+    (``action_time``)."""
+
+    mid: str = always_sent("")
     web_url: str | None = None
     action_time: datetime | None = None
     created_by: Any = None
@@ -530,8 +545,8 @@ class InboxEntry(Record):
     """A Secure Inbox entry: ``type`` is ``received_doc``, ``accepted_order`` or
     ``confirmed_doc``; the matching one of ``received_doc``/``accepted_order`` is set."""
 
-    mid: str | None = None
-    url: str | None = None
+    mid: str = always_sent("")
+    url: str = always_sent("")
     type: str | None = None
     accepted_order: AcceptedOrder | None = None
     received_doc: ReceivedDocument | None = None
@@ -543,8 +558,8 @@ class InboxEntry(Record):
 class PickupLink(Record):
     """A shareable link to a document. ``link`` is what you send to the client."""
 
-    mid: str | None = None
-    url: str | None = None
+    mid: str = always_sent("")
+    url: str = always_sent("")
     cancel_url: str | None = None
     uncancel_url: str | None = None
     created: datetime | None = None
@@ -560,6 +575,9 @@ class PickupLink(Record):
 
 @attrs.frozen(kw_only=True)
 class TaskProgress(Record):
+    """The progress of a background task (``current_progress`` of ``max_progress``), with its
+    ``errors``."""
+
     url: str | None = None
     mid: str | None = None
     current_progress: int | None = None
@@ -574,8 +592,8 @@ class Task(Record):
     """A background task (202 answers). ``completion`` goes from 0 to 100; the result is read
     from ``result_url`` (``ml.wait_for_task(task)`` does both)."""
 
-    mid: str | None = None
-    url: str | None = None
+    mid: str = always_sent("")
+    url: str = always_sent("")
     result_url: str | None = None
     employee: str | None = None
     completion: Decimal | None = None
