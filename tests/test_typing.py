@@ -55,7 +55,7 @@ async def main() -> None:
             ids = [m.id async for m in pager]
             first = (await ll.matters.list(max_items=1).all())[0]
             assert_type(first, Matter)
-            assert_type(first.id, str)  # always sent: no None
+            assert_type(first.id, str | int)  # always sent: no None (kept as sent)
             one = await ll.matters.get(str(first.id), select="meta", params={"x": "1"})
             assert_type(one, Matter)
             raw = await ll.time_entries.list_raw(max_items=1, params={"undocumented": 1}).all()

@@ -183,8 +183,11 @@ def test_the_model_tables_on_the_vendor_page_are_current(vendor: str) -> None:
         assert f"### `{cls.__name__}`" in text
 
 
-def test_leanlaw_integer_ids_are_read_as_strings() -> None:
+def test_leanlaw_ids_are_kept_as_sent() -> None:
+    """A GUID string or the integer of the docs' example: ``record.id == record.raw["id"]``."""
     models = importlib.import_module("vendorkit.vendors.leanlaw.models")
     conv = make_converter("camel")
     matter = structure(conv, {"id": 123, "clientId": 45}, models.Matter)
-    assert (matter.id, matter.client_id, matter.raw["id"]) == ("123", "45", 123)
+    assert (matter.id, matter.client_id, matter.raw["id"]) == (123, 45, 123)
+    guid = "00000000-0000-4000-8000-000000000001"
+    assert structure(conv, {"id": guid}, models.Matter).id == guid

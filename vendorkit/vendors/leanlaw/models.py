@@ -3,12 +3,12 @@ the fields LeanLaw's API is known to carry and everything else stays in ``record
 names are camelCase; ``docs/vendors/leanlaw.md`` lists every field.
 
 ``id`` is always sent (``leanlaw.txt``, "Responses": the one field its example object has), so
-it is typed ``str`` and a record without one fails to read, naming it; every other field is
+it is never None and a record without one fails to read, naming it; every other field is
 optional. Ids (``id`` and the ``*_id`` references) are GUID strings per the contract, but the
-docs' own example shows ``"id": 123``: an integer id is read as its decimal string
-(``record.raw`` keeps the integer), so ids compare equal wherever they come from
-(``matter.client_id == client.id``) and go back into a path or a filter unchanged. A model built
-by hand for ``create`` has ``id=""`` until LeanLaw assigns one; an empty id is never sent."""
+docs' own example shows ``"id": 123``: an id is kept exactly as sent, string or integer, so
+``record.id == record.raw["id"]`` always holds and the id goes back into a path or a filter
+unchanged. A model built by hand for ``create`` has ``id=""`` until LeanLaw assigns one; an
+empty id is never sent."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Client(Record):
     """A client of the firm. ``contact`` (with ``select=contact``) is kept as sent: an object or
     a list of contacts; ``meta`` (with ``select=meta``) holds the created and modified stamps."""
 
-    id: str = always_sent("")
+    id: str | int = always_sent("")
     name: str | None = None
     status: str | None = None
     contact: Any = None
@@ -48,12 +48,12 @@ class Client(Record):
 class Matter(Record):
     """A matter (a case or engagement) of one client (``client_id``)."""
 
-    id: str = always_sent("")
-    client_id: str | None = None
+    id: str | int = always_sent("")
+    client_id: str | int | None = None
     name: str | None = None
     number: str | None = None
     status: str | None = None
-    practice_area_id: str | None = None
+    practice_area_id: str | int | None = None
     billing_type: str | None = None
     meta: dict[str, Any] | None = None
 
@@ -62,9 +62,9 @@ class Matter(Record):
 class TimeEntry(Record):
     """Time worked on a matter: ``hours`` at ``rate`` (``amount`` as LeanLaw computes it)."""
 
-    id: str = always_sent("")
-    matter_id: str | None = None
-    user_id: str | None = None
+    id: str | int = always_sent("")
+    matter_id: str | int | None = None
+    user_id: str | int | None = None
     date: date | None = None
     hours: Decimal | None = None
     rate: Decimal | None = None
@@ -78,8 +78,8 @@ class TimeEntry(Record):
 class Expense(Record):
     """An expense charged to a matter."""
 
-    id: str = always_sent("")
-    matter_id: str | None = None
+    id: str | int = always_sent("")
+    matter_id: str | int | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -91,8 +91,8 @@ class Expense(Record):
 class FixedFee(Record):
     """A fixed fee charged to a matter."""
 
-    id: str = always_sent("")
-    matter_id: str | None = None
+    id: str | int = always_sent("")
+    matter_id: str | int | None = None
     date: date | None = None
     amount: Decimal | None = None
     description: str | None = None
@@ -103,9 +103,9 @@ class FixedFee(Record):
 class Invoice(Record):
     """An invoice of a client (and optionally one matter): ``total`` and the unpaid ``balance``."""
 
-    id: str = always_sent("")
-    client_id: str | None = None
-    matter_id: str | None = None
+    id: str | int = always_sent("")
+    client_id: str | int | None = None
+    matter_id: str | int | None = None
     number: str | None = None
     status: str | None = None
     issue_date: date | None = None
@@ -119,7 +119,7 @@ class Invoice(Record):
 class User(Record):
     """A user of the firm's LeanLaw account (a timekeeper)."""
 
-    id: str = always_sent("")
+    id: str | int = always_sent("")
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -131,6 +131,6 @@ class User(Record):
 class PracticeArea(Record):
     """A practice area matters are filed under (``matter.practice_area_id``)."""
 
-    id: str = always_sent("")
+    id: str | int = always_sent("")
     name: str | None = None
     meta: dict[str, Any] | None = None
