@@ -162,8 +162,7 @@ class Attempts:
         return self.transport.secrets()
 
     def _ensure_open(self, request: WireRequest) -> None:
-        if self.lifecycle.closed:  # the redacted URL is worked out only for the error
-            raise self.lifecycle.closed_during(request.method, self.shown(request))
+        self.lifecycle.ensure_open(request.method, lambda: self.shown(request))
 
     def _refused(self, request: WireRequest, message: str, wait: float) -> RateLimitError:
         return refused_before_sending(

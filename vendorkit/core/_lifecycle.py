@@ -8,6 +8,7 @@ so a client closed meanwhile stops there with a ``ClientStateError``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from vendorkit.errors import ClientStateError
 
@@ -92,6 +93,8 @@ class Lifecycle:
         """The error of a request that was under way when the client closed."""
         return ClientStateError(f"{self.owner} was closed while {method} {shown_url} was under way")
 
-    def ensure_open(self, method: str, shown_url: str) -> None:
+    def ensure_open(self, method: str, shown_url: Callable[[], str]) -> None:
+        """Raise ``closed_during`` if closed. ``shown_url`` is called only then: the redacted
+        URL is worked out for the error, not on every request."""
         if self.closed:
-            raise self.closed_during(method, shown_url)
+            raise self.closed_during(method, shown_url())
