@@ -95,6 +95,64 @@ async def main() -> None:
             await sb.client("leanlaw").clientz.list().all()
 """
 
+# The adapters' own list methods (a child list, a relation, a list taking its parent
+# positionally) take the same typed options and filters.
+HELPERS_GOOD = """
+from typing import assert_type
+
+from vendorkit.sandbox import Sandbox
+from vendorkit.vendors.leaddesk.models import User
+from vendorkit.vendors.leady.models import Action, Session
+from vendorkit.vendors.leanlaw.models import Matter
+from vendorkit.vendors.makeleaps.models import Contact, PickupLink
+
+
+async def main() -> None:
+    async with Sandbox() as sb:
+        async with sb.client("leady") as ld:
+            site = (await ld.resources.list(max_items=1).all())[0]
+            sessions = await ld.sessions.list(site, period_start="2024-01-01", max_items=2).all()
+            assert_type(sessions, list[Session])
+            raw = await ld.sessions.list_raw(resource=site.domain, max_items=1).all()
+            by_name = await ld.sessions.list(domain=site.domain, max_items=1).all()
+            if sessions:
+                actions = await ld.sessions.actions(sessions[0], max_items=2).all()
+                assert_type(actions, list[Action])
+            print(len(raw), len(by_name))
+        async with sb.client("makeleaps") as ml:
+            client = (await ml.clients.list(max_items=1).all())[0]
+            contacts = await ml.clients.contacts(client, search="a", page_size=5).all()
+            assert_type(contacts, list[Contact])
+            doc = (await ml.documents.list(max_items=1).all())[0]
+            links = await ml.pickup_links.list(document=doc, max_items=1).all()
+            assert_type(links, list[PickupLink])
+        async with sb.client("leanlaw") as ll:
+            owner = (await ll.clients.list(max_items=1).all())[0]
+            matters = await ll.clients.matters(owner.id, select="meta", max_items=2).all()
+            assert_type(matters, list[Matter])
+        async with sb.client("leaddesk") as lk:
+            campaign = (await lk.campaigns.list(max_items=1).all())[0]
+            users = await lk.campaigns.users(campaign.id).list(active=True, max_items=2).all()
+            assert_type(users, list[User])
+"""
+
+HELPERS_BAD = """
+from vendorkit.sandbox import Sandbox
+
+
+async def main() -> None:
+    async with Sandbox() as sb:
+        ld, ml = sb.client("leady"), sb.client("makeleaps")
+        ll, lk = sb.client("leanlaw"), sb.client("leaddesk")
+        ld.sessions.list("a.example", perod_start="2024-01-01")
+        ld.sessions.actions(1, max_item=2)
+        ml.clients.contacts("c", serch="a")
+        ml.sending_orders.items("o", max_item=3)
+        ml.pickup_links.list(documnt="d")
+        ll.clients.matters(1, selec="meta")
+        lk.campaigns.users(1).list(activ=True)
+"""
+
 EXPECTED_BAD = [
     'bad.py:8: error: Unexpected keyword argument "max_item" for "list" of "Clients"; '
     'did you mean "max_items"?  [call-arg]',
@@ -102,6 +160,20 @@ EXPECTED_BAD = [
     'did you mean "select"?  [call-arg]',
     'bad.py:10: error: "LeanLaw" has no attribute "clientz"; maybe "clients"?  [attr-defined]',
 ]
+
+
+EXPECTED_HELPERS_BAD = [
+    ("perod_start", "list", "Sessions", "period_start"),
+    ("max_item", "actions", "Sessions", "max_items"),
+    ("serch", "contacts", "Clients", "search"),
+    ("max_item", "items", "SendingOrders", "max_items"),
+    ("documnt", "list", "PickupLinks", "document"),
+    ("selec", "matters", "Clients", "select"),
+    ("activ", "list", "UsersRelation", "active"),
+]
+
+
+PROGRAMS = ("good.py", "bad.py", "helpers_good.py", "helpers_bad.py")
 
 
 def _mypy() -> list[str]:
@@ -115,6 +187,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     where = tmp_path_factory.mktemp("typing")
     (where / "good.py").write_text(textwrap.dedent(GOOD), encoding="utf-8")
     (where / "bad.py").write_text(textwrap.dedent(BAD), encoding="utf-8")
+    (where / "helpers_good.py").write_text(textwrap.dedent(HELPERS_GOOD), encoding="utf-8")
+    (where / "helpers_bad.py").write_text(textwrap.dedent(HELPERS_BAD), encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(SOURCE_ROOT)}
     run = subprocess.run(
         [
@@ -125,8 +199,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
             os.devnull,
             "--cache-dir",
             str(where / ".mypy_cache"),
-            "good.py",
-            "bad.py",
+            *PROGRAMS,
         ],
         cwd=where,
         env=env,
@@ -137,7 +210,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     # mypy's own summary line, so a mypy that did not run (not installed) cannot pass
     summary = re.search(r"^(Found \d+ errors? in \d+ files?|Success:)", run.stdout, re.M)
     assert run.returncode in (0, 1) and summary, run.stdout + run.stderr
-    errors: dict[str, list[str]] = {"good.py": [], "bad.py": []}
+    errors: dict[str, list[str]] = {name: [] for name in PROGRAMS}
     for line in run.stdout.splitlines():
         match = re.match(r"(\w+\.py):\d+: error: ", line)
         if match:
@@ -153,6 +226,25 @@ def test_a_misspelt_option_filter_and_attribute_are_exactly_three_errors(
     checked: dict[str, list[str]],
 ) -> None:
     assert checked["bad.py"] == EXPECTED_BAD
+
+
+def test_the_adapters_own_list_methods_are_typed_too(checked: dict[str, list[str]]) -> None:
+    assert checked["helpers_good.py"] == []
+    expected = [
+        f'helpers_bad.py:{line}: error: Unexpected keyword argument "{wrong}" for "{method}" of '
+        f'"{cls}"; did you mean "{right}"?  [call-arg]'
+        for line, (wrong, method, cls, right) in enumerate(EXPECTED_HELPERS_BAD, start=9)
+    ]
+    assert checked["helpers_bad.py"] == expected
+
+
+def test_the_typed_helpers_program_runs_against_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "helpers_good.py"
+    path.write_text(textwrap.dedent(HELPERS_GOOD), encoding="utf-8")
+    asyncio.run(runpy.run_path(str(path))["main"]())
+    assert capsys.readouterr().out.count("\n") == 1
 
 
 def test_the_typed_program_runs_against_the_sandbox(

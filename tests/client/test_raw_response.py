@@ -97,3 +97,20 @@ async def test_raw_must_be_a_bool(serve: Any, make: Any) -> None:
     with pytest.raises(ConfigurationError, match="raw must be True or False"):
         await client.request("GET", "/x", raw="yes")  # type: ignore[call-overload]
     assert server.hits() == 0
+
+
+async def test_a_raw_delete_404_after_a_gateway_error_is_the_404_it_was_but_no_error(
+    serve: Any, make: Any
+) -> None:
+    """The first attempt's outcome is unknown (a 502), the retry finds the record gone: the
+    call succeeded (that attempt deleted it), and the raw response shows what answered: the
+    404, after 2 attempts, with no body to read."""
+    answers = [502, 404]
+
+    async def delete(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"detail": "Not found."}, status=answers.pop(0))
+
+    server = await serve({"DELETE /x": delete})
+    client = make(TokenClient, server)
+    resp = await client.request("DELETE", "/x", raw=True)
+    assert (resp.status, resp.attempts, resp.json()) == (404, 2, None)

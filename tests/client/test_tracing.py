@@ -33,7 +33,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import vendorkit
 from vendorkit.core import _tracing
-from vendorkit.errors import APIError, TransportError, VendorkitError
+from vendorkit.errors import APIError, DecodeError, TransportError, VendorkitError
 
 from ._raw import http, raw_server
 from .conftest import API_KEY, CLIENT_SECRET, OAuthBackend, OAuthClient, TokenClient, ok
@@ -143,6 +143,25 @@ async def test_a_503_then_a_success_gives_two_attempt_spans(
     assert by_status[200].attributes["http.request.method"] == "GET"
     assert otel.total("vendorkit.retries") == 1
     assert otel.total("vendorkit.rate_limited") == 0
+
+
+async def test_a_2xx_that_is_not_json_is_an_ok_exchange_then_a_decode_error(
+    serve: Any, make: Any, otel: Otel
+) -> None:
+    """The span describes the HTTP exchange (a 200 came); the call's failure to read it is
+    the caller's ``DecodeError``, raised after the span ended."""
+
+    async def html(request: web.Request) -> web.Response:
+        return web.Response(text="<html>captive portal</html>", content_type="text/html")
+
+    server = await serve({"GET /items": html})
+    client = make(TokenClient, server, max_retries=0)
+    with pytest.raises(DecodeError):
+        await client.request("GET", "/items")
+    (span,) = otel.spans(SpanKind.CLIENT)
+    a = attempt_attrs(span)
+    assert a["http.response.status_code"] == 200 and "error.type" not in a
+    assert span.status.status_code is StatusCode.UNSET
 
 
 async def test_each_redirect_hop_is_an_attempt_span(serve: Any, make: Any, otel: Otel) -> None:

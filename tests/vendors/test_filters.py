@@ -102,6 +102,53 @@ async def test_a_misspelt_option_or_filter_sends_nothing_and_names_the_closest(
     assert seen.seen == []  # not even a token request
 
 
+async def test_the_adapters_own_list_methods_refuse_a_misspelt_keyword_too(
+    wire: tuple[Wire, str],
+) -> None:
+    """A child list, a relation and a list taking its parent positionally check their keywords
+    as a resource's ``list()`` does: before any request, naming the closest."""
+    seen, url = wire
+    made = clients(url)
+    ml: Any = made["makeleaps"]
+    ld: Any = made["leady"]
+    lk: Any = made["leaddesk"]
+    ll: Any = made["leanlaw"]
+    calls = [
+        (lambda: ml.clients.contacts("c1", serch="a"), "did you mean 'search'"),
+        (lambda: ml.sending_orders.items("o1", max_item=3), "did you mean 'max_items'"),
+        (lambda: ml.pickup_links.list(documnt="d1"), "did you mean 'document_mid'"),
+        (lambda: ld.sessions.list("a.example", perod_start="x"), "did you mean 'period_start'"),
+        (lambda: ld.sessions.actions(1, max_item=2), "did you mean 'max_items'"),
+        (lambda: ld.sessions.actions(1, session=2), "the session twice"),
+        (lambda: ld.sessions.list("a.example", domain="b.example"), "the website twice"),
+        (lambda: lk.campaigns.users(1).list(activ=True), "did you mean 'active'"),
+        (lambda: lk.contact_lists.contacts(1).list(page_siz=5), "did you mean 'page_size'"),
+        (lambda: ll.clients.matters(1, selec="meta"), "did you mean 'select'"),
+        (lambda: ll.clients.matters(1, clientId=2), "the client twice"),
+    ]
+    async with ml, ld, lk, ll:
+        for call, message in calls:
+            with pytest.raises(ConfigurationError, match=message):
+                call()
+    assert seen.seen == []
+
+
+async def test_the_adapters_own_list_methods_send_their_filters_and_params(
+    wire: tuple[Wire, str],
+) -> None:
+    seen, url = wire
+    made: dict[str, Any] = clients(url)
+    async with made["leaddesk"] as lk, made["leanlaw"] as ll, made["makeleaps"] as ml:
+        await lk.campaigns.users(7).list(active=True, params={"x-y": "z"}).all()
+        await ll.clients.matters("c1", select="meta").all()
+        await ml.clients.contacts("k1", search="acme", max_items=1).all()
+    relation, matters, contacts = seen.gets()
+    assert relation[0] == "/campaigns/7/users"
+    assert ("active", "true") in relation[1] and ("x-y", "z") in relation[1]
+    assert ("clientId", "c1") in matters[1] and ("select", "meta") in matters[1]
+    assert contacts[0].endswith("/client/k1/contact/") and ("search", "acme") in contacts[1]
+
+
 async def test_params_sends_an_undocumented_name_as_given(wire: tuple[Wire, str]) -> None:
     seen, url = wire
     async with LeanLaw(api_key="k", base_url=url) as ll:

@@ -23,7 +23,7 @@ entry into one layer below:
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar, TypeVar, Unpack
 
 import cattrs
@@ -43,7 +43,7 @@ from ._pagination import Fetch, Pager, Paginator
 from ._retryloop import send_unauthenticated
 from ._spec import VendorSpec
 from ._urls import build_url, fill_template, placeholders
-from ._walks import WalkOptions, read_all, split_pager_args, walk
+from ._walks import WalkOptions, checked_list_call, read_all, walk
 from ._wire import WireRequest, WireResponse
 
 __all__ = ["ClientAPI", "WalkSource"]
@@ -306,12 +306,26 @@ class ClientAPI:
             **options,
         )
 
-    def list_of(self, path: str, model: type[T], params: Mapping[str, Any]) -> Pager[T]:
+    def list_of(
+        self,
+        path: str,
+        model: type[T],
+        params: Mapping[str, Any],
+        *,
+        filters: Iterable[str] = (),
+        name: str = "list",
+    ) -> Pager[T]:
         """For adapters: a pager of ``model`` records over a list path no resource declares (a
-        child list); ``params`` may hold path values, filters, the walk's options and
-        ``headers``."""
-        query = dict(params)
-        pager_args, headers = split_pager_args(query)
+        child list); ``params`` may hold path values, the walk's options, ``headers``,
+        ``params=`` (sent as given) and ``filters`` (the query parameters the vendor documents
+        for it: any other keyword is a ``ConfigurationError`` naming the closest, ``name`` saying
+        which call it was)."""
+        query, pager_args, headers = checked_list_call(
+            f"{self.spec.name} {name}()",
+            params,
+            filters={*filters, *placeholders(path)},
+            paginator=self.spec.paginator,
+        )
         return self.walk(
             path,
             query,

@@ -36,6 +36,10 @@ class Response:
     - ``method`` and ``url`` (the URL that answered, after redirects, credentials redacted);
     - ``content``: the body's bytes, ``text`` the same decoded as UTF-8, ``json()`` the body
       decoded the way the client decodes it.
+
+    A DELETE that answered 404 after an attempt whose outcome was unknown (a dropped connection,
+    a 502) succeeded: that attempt deleted the record. Its response is the 404 as received
+    (``attempts > 1``), with ``json()`` None: the status says what answered, not the outcome.
     """
 
     status: int

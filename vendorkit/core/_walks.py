@@ -18,11 +18,14 @@ from yarl import URL
 
 from ._envelope import Envelope, RawPage
 from ._pagination import Fetch, NextLink, Pager, Paginator, ResumePoint
+from ._query import LIST_OPTIONS, checked_query, paginator_params
 
 __all__ = [
     "PAGER_KEYS",
     "GetBody",
+    "ListOptions",
     "WalkOptions",
+    "checked_list_call",
     "identity",
     "read_all",
     "split_pager_args",
@@ -45,6 +48,14 @@ class WalkOptions(TypedDict, total=False):
     resume: ResumePoint | None
 
 
+class ListOptions(WalkOptions, total=False):
+    """Every ``list()``'s own keyword options (a resource's filters come besides): for adapters
+    whose list methods take ``**kwargs: Unpack[...]`` of these and their filters."""
+
+    headers: Mapping[str, str] | None
+    params: Mapping[str, Any] | None
+
+
 GetBody = Callable[[URL, Mapping[str, str] | None], Awaitable[Any]]
 """A checked GET of a URL (with extra headers) returning the decoded JSON body."""
 
@@ -58,6 +69,30 @@ def split_pager_args(params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     call's ``params``; what remains is the query."""
     pager_args = {k: params.pop(k) for k in PAGER_KEYS if k in params}
     return pager_args, params.pop("headers", None)
+
+
+def checked_list_call(
+    where: str,
+    kwargs: Mapping[str, Any],
+    *,
+    filters: frozenset[str] | set[str] | tuple[str, ...] = (),
+    paginator: Paginator | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """A list call's keywords as ``(query, walk options, headers)``: what ``split_pager_args``
+    gives, with every remaining keyword checked against ``filters`` (plus ``paginator``'s own
+    query parameters) and ``params=`` merged in as given, as a resource's ``list()`` checks
+    them. For adapters' own list methods (a child list, a relation), so a misspelt option is a
+    ``ConfigurationError`` there too instead of a query parameter the server ignores."""
+    rest = dict(kwargs)
+    pager_args, headers = split_pager_args(rest)
+    params = rest.pop("params", None)
+    extra = paginator_params(paginator) - set(LIST_OPTIONS) if paginator is not None else set()
+    accepted = frozenset({*filters, *extra})
+    return (
+        checked_query(where, rest, params, accepted=accepted, options=LIST_OPTIONS),
+        pager_args,
+        headers,
+    )
 
 
 def walk(

@@ -2,7 +2,8 @@
 
 A type checker cannot read the filters an ``Endpoint`` declares (a ``frozenset`` of names), so
 this writes them out as source: per vendor, ``vendors/<vendor>/_typed.py`` holds one ``TypedDict``
-of filters per resource and, for type checkers only, each resource's class with ``list``,
+of filters per resource (and one of ``list()``'s keywords, options and filters, for an adapter's
+own methods to ``Unpack``) and, for type checkers only, each resource's class with ``list``,
 ``list_raw`` and ``get`` taking exactly the resource's options and filters; the client annotates
 its resources with those classes. It also writes the filter table of ``docs/vendors/<vendor>.md``
 (between its ``filters`` markers) and its model tables, every field of every model with its wire
@@ -140,7 +141,7 @@ def render_typed(vendor: str) -> str:
     dicts: list[str] = []
     classes: list[str] = []
     imports: set[str] = set()
-    core_names = {"Pager", "QueryValue", "ResumePoint"}
+    core_names = {"ListOptions", "Pager", "QueryValue", "ResumePoint"}
     for name, desc in descriptors(client):
         stem = _camel(name)
         actions = desc.endpoint.actions
@@ -151,9 +152,16 @@ def render_typed(vendor: str) -> str:
             core_names.update(part.split("[")[0] for part in base.split(", "))
         methods: list[str] = []
         model = _model(desc)
-        if "list" in actions and not _own(desc, "list", ListMixin):
+        if "list" in actions:
             names = accepted(client, desc, "list")
             dicts += [f"class {stem}Filters(TypedDict, total=False):", *_fields(names), "", ""]
+            dicts += [
+                f"class {stem}ListArgs(ListOptions, {stem}Filters, total=False):",
+                f'    """``list()``\'s keywords: its options and {stem}Filters (for helpers that',
+                '    take them, such as a child list)."""',
+                "",
+                "",
+            ]
             for method, records in (("list", model), ("list_raw", "dict[str, Any]")):
                 if _own(desc, method, ListMixin):
                     continue

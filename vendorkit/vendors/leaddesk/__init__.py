@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack, cast
 
 from vendorkit.core import (
     BaseClient,
@@ -19,10 +19,10 @@ from vendorkit.core import (
     Pager,
     Record,
     UpdateMixin,
+    checked_list_call,
     lenient_structure,
     path_segment,
     resource,
-    split_pager_args,
 )
 from vendorkit.errors import APIError, ConfigurationError
 
@@ -83,7 +83,13 @@ class LeadDeskResource(
         client = self._client
         assert isinstance(client, LeadDesk)
         return Relation(
-            client, parent_path, name, model, f"{self.name}.{name}", client._relation_forms
+            client,
+            parent_path,
+            name,
+            model,
+            f"{self.name}.{name}",
+            client._relation_forms,
+            filters=ENDPOINTS[related].filters,
         )
 
 
@@ -124,8 +130,12 @@ class Relation(Generic[T]):
         model: type[Any] | None,
         name: str,
         forms: dict[str, str] | None = None,
+        *,
+        filters: frozenset[str] = frozenset(),
     ) -> None:
         self._client = client
+        # The related resource's filters (LeadDesk filters a list by any property).
+        self._filters = filters
         # The form each write took on this server (kept per client, see ``LeadDesk``).
         self._forms: dict[str, str] = {} if forms is None else forms
         self.parent_path = parent_path
@@ -143,10 +153,16 @@ class Relation(Generic[T]):
         return lenient_structure(self._client.converter, data, self._model)  # type: ignore[no-any-return]
 
     def list(self, **params: Any) -> Pager[T]:
-        """The related records, across all pages (same options as a resource's ``list``)."""
-        pager_args, headers = split_pager_args(params)
+        """The related records, across all pages: the options and filters of the related
+        resource's ``list()`` (anything else is a ``ConfigurationError``)."""
+        query, pager_args, headers = checked_list_call(
+            f"{self._client.spec.name} {self.name}.list()",
+            params,
+            filters=self._filters,
+            paginator=self._client.spec.paginator,
+        )
         return self._client.walk(
-            self.path, params, transform=self._record, headers=headers, **pager_args
+            self.path, query, transform=self._record, headers=headers, **pager_args
         )
 
     async def _write(self, method: str, items: _IdObjects) -> None:
@@ -234,28 +250,47 @@ def _id_objects(ids: RelatedId | Iterable[RelatedId]) -> list[dict[str, Any]]:
     return [{"id": _id_of(i)} for i in items]
 
 
+if TYPE_CHECKING:
+    # For type checkers only: each relation's ``list()`` takes the related resource's options
+    # and filters (at run time ``Relation.list`` checks the same names).
+
+    class UsersRelation(Relation[models.User]):
+        def list(self, **params: Unpack[_typed.UsersListArgs]) -> Pager[models.User]: ...  # type: ignore[override]
+
+    class ProductsRelation(Relation[models.Product]):
+        def list(self, **params: Unpack[_typed.ProductsListArgs]) -> Pager[models.Product]: ...  # type: ignore[override]
+
+    class ContactListsRelation(Relation[models.ContactList]):
+        def list(  # type: ignore[override]
+            self, **params: Unpack[_typed.ContactListsListArgs]
+        ) -> Pager[models.ContactList]: ...
+
+    class ContactsRelation(Relation[models.Contact]):
+        def list(self, **params: Unpack[_typed.ContactsListArgs]) -> Pager[models.Contact]: ...  # type: ignore[override]
+
+
 class Campaigns(LeadDeskResource[models.Campaign]):
     """Campaigns, and their users, products and contact lists."""
 
-    def users(self, campaign_id: int | str) -> Relation[models.User]:
+    def users(self, campaign_id: int | str) -> UsersRelation:
         """The agents assigned to a campaign: ``campaigns/<id>/users``."""
-        return self._relation(campaign_id, "users")
+        return cast("UsersRelation", self._relation(campaign_id, "users"))
 
-    def products(self, campaign_id: int | str) -> Relation[models.Product]:
+    def products(self, campaign_id: int | str) -> ProductsRelation:
         """The products sold in a campaign: ``campaigns/<id>/products``."""
-        return self._relation(campaign_id, "products")
+        return cast("ProductsRelation", self._relation(campaign_id, "products"))
 
-    def contact_lists(self, campaign_id: int | str) -> Relation[models.ContactList]:
+    def contact_lists(self, campaign_id: int | str) -> ContactListsRelation:
         """The contact lists a campaign calls: ``campaigns/<id>/contact_lists``."""
-        return self._relation(campaign_id, "contact_lists")
+        return cast("ContactListsRelation", self._relation(campaign_id, "contact_lists"))
 
 
 class ContactLists(LeadDeskResource[models.ContactList]):
     """Contact lists, and the contacts in each."""
 
-    def contacts(self, contact_list_id: int | str) -> Relation[models.Contact]:
+    def contacts(self, contact_list_id: int | str) -> ContactsRelation:
         """The contacts of a list: ``contact_lists/<id>/contacts``."""
-        return self._relation(contact_list_id, "contacts")
+        return cast("ContactsRelation", self._relation(contact_list_id, "contacts"))
 
 
 #: Each initial grant and the fields it sends (besides client_id and client_secret).

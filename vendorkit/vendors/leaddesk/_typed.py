@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from vendorkit.core import Pager, QueryValue, ResumePoint
+from vendorkit.core import ListOptions, Pager, QueryValue, ResumePoint
 
 from . import models
 
@@ -32,6 +32,11 @@ class UsersFilters(TypedDict, total=False):
     username: QueryValue
 
 
+class UsersListArgs(ListOptions, UsersFilters, total=False):
+    """``list()``'s keywords: its options and UsersFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class UsersGetFilters(TypedDict, total=False):
     pass
 
@@ -48,6 +53,11 @@ class CampaignsFilters(TypedDict, total=False):
     updated_at: QueryValue
 
 
+class CampaignsListArgs(ListOptions, CampaignsFilters, total=False):
+    """``list()``'s keywords: its options and CampaignsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class CampaignsGetFilters(TypedDict, total=False):
     pass
 
@@ -61,6 +71,11 @@ class ContactListsFilters(TypedDict, total=False):
     page: QueryValue
     per_page: QueryValue
     updated_at: QueryValue
+
+
+class ContactListsListArgs(ListOptions, ContactListsFilters, total=False):
+    """``list()``'s keywords: its options and ContactListsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class ContactListsGetFilters(TypedDict, total=False):
@@ -85,6 +100,11 @@ class ContactsFilters(TypedDict, total=False):
     updated_at: QueryValue
 
 
+class ContactsListArgs(ListOptions, ContactsFilters, total=False):
+    """``list()``'s keywords: its options and ContactsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class ContactsGetFilters(TypedDict, total=False):
     pass
 
@@ -101,6 +121,11 @@ class ProductsFilters(TypedDict, total=False):
     price: QueryValue
     updated_at: QueryValue
     vat_percent: QueryValue
+
+
+class ProductsListArgs(ListOptions, ProductsFilters, total=False):
+    """``list()``'s keywords: its options and ProductsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class ProductsGetFilters(TypedDict, total=False):
@@ -122,6 +147,11 @@ class CallsFilters(TypedDict, total=False):
     started_at: QueryValue
     talk_time: QueryValue
     user_id: QueryValue
+
+
+class CallsListArgs(ListOptions, CallsFilters, total=False):
+    """``list()``'s keywords: its options and CallsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class CallsGetFilters(TypedDict, total=False):

@@ -26,6 +26,10 @@ from ._spec import ENDPOINTS, SPEC
 if TYPE_CHECKING:
     from . import _typed
 
+    class _SessionsListArgs(_typed.SessionsListArgs, total=False):
+        domain: str  # the website, under the name Leady's UI gives it
+
+
 __all__ = ["Leady", "models"]
 
 
@@ -34,26 +38,36 @@ class Sessions(ListResource[models.Session]):
     period_end=...)``, and each session's actions. The website may also be given positionally
     (``list("example.com")``), as ``domain=``, or as a ``models.Resource``."""
 
-    def list(self, *website: Any, **params: Any) -> Pager[models.Session]:
+    def list(
+        self,
+        website: str | models.Resource | None = None,
+        /,
+        **params: Unpack[_SessionsListArgs],
+    ) -> Pager[models.Session]:
         """The sessions of one tracked website (``resources/<domain>/sessions/``); filters
         ``period_start``/``period_end`` (datetimes, dates or strings) are passed through."""
-        if len(website) > 1:
-            raise ConfigurationError("sessions.list() takes one website (its domain)")
-        if website:
-            if "resource" in params or "domain" in params:
+        args: dict[str, Any] = dict(params)
+        if website is not None:
+            if "resource" in args or "domain" in args:
                 raise ConfigurationError("sessions.list() got the website twice")
-            params["resource"] = website[0]
-        elif "resource" not in params and "domain" in params:
-            params["resource"] = params.pop("domain")
-        if isinstance(params.get("resource"), models.Resource):
-            params["resource"] = params["resource"].domain
-        return super().list(**params)
+            args["resource"] = website
+        elif "resource" not in args and "domain" in args:
+            args["resource"] = args.pop("domain")
+        if isinstance(args.get("resource"), models.Resource):
+            args["resource"] = args["resource"].domain
+        return super().list(**args)
 
-    def actions(self, session: Any, **params: Any) -> Pager[models.Action]:
+    def actions(
+        self, session: int | str | models.Session, /, **params: Unpack[_typed.ActionsListArgs]
+    ) -> Pager[models.Action]:
         """The actions (page views, events) of one session (its id or a ``models.Session``)."""
+        if "session" in params:
+            raise ConfigurationError("sessions.actions() got the session twice (session=)")
         if isinstance(session, models.Session):
             session = session.id
-        return self._client.actions.list(session=session, **params)  # type: ignore[attr-defined,no-any-return]
+        actions: _typed.Actions = self._client.actions  # type: ignore[attr-defined]
+        args: dict[str, Any] = {**params, "session": session}
+        return actions.list(**args)
 
 
 class Blacklist(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from vendorkit.core import (
     CrudResource,
+    ListOptions,
     ListResource,
     Pager,
     QueryValue,
@@ -27,8 +28,25 @@ class ResourcesFilters(TypedDict, total=False):
     cursor: QueryValue
 
 
+class ResourcesListArgs(ListOptions, ResourcesFilters, total=False):
+    """``list()``'s keywords: its options and ResourcesFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class ResourcesGetFilters(TypedDict, total=False):
     pass
+
+
+class SessionsFilters(TypedDict, total=False):
+    cursor: QueryValue
+    period_end: QueryValue
+    period_start: QueryValue
+    resource: QueryValue
+
+
+class SessionsListArgs(ListOptions, SessionsFilters, total=False):
+    """``list()``'s keywords: its options and SessionsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class ActionsFilters(TypedDict, total=False):
@@ -36,8 +54,18 @@ class ActionsFilters(TypedDict, total=False):
     session: QueryValue
 
 
+class ActionsListArgs(ListOptions, ActionsFilters, total=False):
+    """``list()``'s keywords: its options and ActionsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class CompaniesFilters(TypedDict, total=False):
     cursor: QueryValue
+
+
+class CompaniesListArgs(ListOptions, CompaniesFilters, total=False):
+    """``list()``'s keywords: its options and CompaniesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class CompaniesGetFilters(TypedDict, total=False):
@@ -48,12 +76,22 @@ class PersonsFilters(TypedDict, total=False):
     cursor: QueryValue
 
 
+class PersonsListArgs(ListOptions, PersonsFilters, total=False):
+    """``list()``'s keywords: its options and PersonsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class PersonsGetFilters(TypedDict, total=False):
     pass
 
 
 class SavedFiltersFilters(TypedDict, total=False):
     cursor: QueryValue
+
+
+class SavedFiltersListArgs(ListOptions, SavedFiltersFilters, total=False):
+    """``list()``'s keywords: its options and SavedFiltersFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class SavedFiltersGetFilters(TypedDict, total=False):
@@ -64,12 +102,27 @@ class BlacklistFilters(TypedDict, total=False):
     cursor: QueryValue
 
 
+class BlacklistListArgs(ListOptions, BlacklistFilters, total=False):
+    """``list()``'s keywords: its options and BlacklistFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class TurnoversFilters(TypedDict, total=False):
     cursor: QueryValue
 
 
+class TurnoversListArgs(ListOptions, TurnoversFilters, total=False):
+    """``list()``'s keywords: its options and TurnoversFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class MagnitudesFilters(TypedDict, total=False):
     cursor: QueryValue
+
+
+class MagnitudesListArgs(ListOptions, MagnitudesFilters, total=False):
+    """``list()``'s keywords: its options and MagnitudesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 if TYPE_CHECKING:
@@ -111,7 +164,18 @@ if TYPE_CHECKING:
         ) -> models.Resource: ...
 
     class Sessions(_Sessions):
-        pass
+        def list_raw(
+            self,
+            *,
+            page_size: int | None = None,
+            max_items: int | None = None,
+            max_pages: int | None = None,
+            concurrency: int = 1,
+            resume: ResumePoint | None = None,
+            headers: Mapping[str, str] | None = None,
+            params: Mapping[str, Any] | None = None,
+            **filters: Unpack[SessionsFilters],
+        ) -> Pager[dict[str, Any]]: ...
 
     class Actions(ListResource[models.Action]):
         def list(

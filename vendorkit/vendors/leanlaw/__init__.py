@@ -19,9 +19,16 @@ __all__ = ["Clients", "LeanLaw", "models"]
 class Clients(CrudResource[models.Client]):
     """LeanLaw's clients, plus ``matters(client_id)``: the matters of one client."""
 
-    def matters(self, client_id: str | int, **params: Any) -> Pager[models.Matter]:
-        """The matters of one client (``/v2/matters?clientId=...``); takes ``list()``'s options."""
-        return self._client.matters.list(clientId=client_id, **params)  # type: ignore[attr-defined,no-any-return]
+    def matters(
+        self, client_id: str | int, **params: Unpack[_typed.MattersListArgs]
+    ) -> Pager[models.Matter]:
+        """The matters of one client (``/v2/matters?clientId=...``); takes the options and
+        filters of ``matters.list()``."""
+        if "clientId" in params:
+            raise ConfigurationError("leanlaw clients.matters() got the client twice (clientId=)")
+        matters: _typed.Matters = self._client.matters  # type: ignore[attr-defined]
+        args: dict[str, Any] = {**params, "clientId": client_id}
+        return matters.list(**args)
 
 
 class LeanLaw(BaseClient):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from vendorkit.core import CrudResource, Pager, QueryValue, ResumePoint
+from vendorkit.core import CrudResource, ListOptions, Pager, QueryValue, ResumePoint
 
 from . import models
 
@@ -20,6 +20,11 @@ class ClientsFilters(TypedDict, total=False):
     limit: QueryValue
     offset: QueryValue
     select: QueryValue
+
+
+class ClientsListArgs(ListOptions, ClientsFilters, total=False):
+    """``list()``'s keywords: its options and ClientsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class ClientsGetFilters(TypedDict, total=False):
@@ -34,6 +39,11 @@ class MattersFilters(TypedDict, total=False):
     select: QueryValue
 
 
+class MattersListArgs(ListOptions, MattersFilters, total=False):
+    """``list()``'s keywords: its options and MattersFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class MattersGetFilters(TypedDict, total=False):
     select: QueryValue
 
@@ -44,6 +54,11 @@ class TimeEntriesFilters(TypedDict, total=False):
     offset: QueryValue
     select: QueryValue
     userId: QueryValue
+
+
+class TimeEntriesListArgs(ListOptions, TimeEntriesFilters, total=False):
+    """``list()``'s keywords: its options and TimeEntriesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class TimeEntriesGetFilters(TypedDict, total=False):
@@ -57,6 +72,11 @@ class ExpensesFilters(TypedDict, total=False):
     select: QueryValue
 
 
+class ExpensesListArgs(ListOptions, ExpensesFilters, total=False):
+    """``list()``'s keywords: its options and ExpensesFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class ExpensesGetFilters(TypedDict, total=False):
     select: QueryValue
 
@@ -66,6 +86,11 @@ class FixedFeesFilters(TypedDict, total=False):
     matterId: QueryValue
     offset: QueryValue
     select: QueryValue
+
+
+class FixedFeesListArgs(ListOptions, FixedFeesFilters, total=False):
+    """``list()``'s keywords: its options and FixedFeesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class FixedFeesGetFilters(TypedDict, total=False):
@@ -80,6 +105,11 @@ class InvoicesFilters(TypedDict, total=False):
     select: QueryValue
 
 
+class InvoicesListArgs(ListOptions, InvoicesFilters, total=False):
+    """``list()``'s keywords: its options and InvoicesFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class InvoicesGetFilters(TypedDict, total=False):
     select: QueryValue
 
@@ -90,6 +120,11 @@ class UsersFilters(TypedDict, total=False):
     select: QueryValue
 
 
+class UsersListArgs(ListOptions, UsersFilters, total=False):
+    """``list()``'s keywords: its options and UsersFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class UsersGetFilters(TypedDict, total=False):
     select: QueryValue
 
@@ -98,6 +133,11 @@ class PracticeAreasFilters(TypedDict, total=False):
     limit: QueryValue
     offset: QueryValue
     select: QueryValue
+
+
+class PracticeAreasListArgs(ListOptions, PracticeAreasFilters, total=False):
+    """``list()``'s keywords: its options and PracticeAreasFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class PracticeAreasGetFilters(TypedDict, total=False):

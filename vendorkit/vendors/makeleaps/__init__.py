@@ -21,6 +21,7 @@ from vendorkit.core import (
     GetMixin,
     LinkModels,
     ListMixin,
+    ListOptions,
     ListResource,
     OAuth2,
     Pager,
@@ -28,13 +29,13 @@ from vendorkit.core import (
     Resource,
     UpdateMixin,
     check_file_part,
+    checked_list_call,
     is_url,
     link_of,
     multipart_file,
     poll,
     redact_url,
     resource,
-    split_pager_args,
 )
 from vendorkit.errors import (
     ConfigurationError,
@@ -47,6 +48,10 @@ from ._spec import DOCUMENT_TYPES, ENDPOINTS, EXTRA_ITEMS, PARTNER, SPEC
 
 if TYPE_CHECKING:
     from . import _typed
+
+    class _PickupLinksListArgs(_typed.PickupLinksListArgs, total=False):
+        document: Any  # the document (a mid, URL or record): its ``document_mid``
+
 
 __all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
 
@@ -148,12 +153,19 @@ class CatalogItems(
 class Clients(_Resource[models.Client], CrudResource[models.Client]):
     """Client organisations, their contacts and their document settings."""
 
-    def contacts(self, client: Any, **params: Any) -> Pager[models.Contact]:
-        """The contacts of one client (``client/<mid>/contact/``)."""
+    def contacts(
+        self, client: Any, **params: Unpack[_typed.ContactsListArgs]
+    ) -> Pager[models.Contact]:
+        """The contacts of one client (``client/<mid>/contact/``), with ``list()``'s options.
+        The docs list no filters for this list; we assume it filters as the contact list does
+        (``search=``, ``owner_type=``, ...), the same objects behind the same API (anything
+        else: ``params={...}``)."""
         return self._ml.list_of(
             f"{PARTNER}/client/{{client_mid}}/contact/",
             models.Contact,
             {**params, "client_mid": _mid(client)},
+            filters=ENDPOINTS["contacts"].filters,
+            name="clients.contacts",
         )
 
     def _settings_path(self, client: Any) -> tuple[str, dict[str, Any]]:
@@ -205,9 +217,12 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
             return order
         return await self.get(order, headers=headers)
 
-    def items(self, order: Any, **params: Any) -> Pager[models.SendingOrderItem]:
-        """The order's items, read from its ``items_url``."""
-        pager_args, headers = split_pager_args(params)
+    def items(self, order: Any, **params: Unpack[ListOptions]) -> Pager[models.SendingOrderItem]:
+        """The order's items, read from its ``items_url``, with ``list()``'s options (the docs
+        list no filters for it: ``params={...}`` sends any)."""
+        query, pager_args, headers = checked_list_call(
+            "makeleaps sending_orders.items()", params, paginator=SPEC.paginator
+        )
         holder: dict[str, str] = {}
 
         async def url() -> str:
@@ -221,7 +236,7 @@ class SendingOrders(_Resource[models.SendingOrder], CrudResource[models.SendingO
         return client.walk(
             url,
             transform=lambda d: client.record(d, models.SendingOrderItem),
-            params=params,
+            params=query,
             headers=headers,
             **pager_args,
         )
@@ -396,11 +411,12 @@ class PickupLinks(
             params["document_mid"] = _mid(params.pop("document"))
         return params
 
-    def list(self, **params: Any) -> Pager[models.PickupLink]:
-        return super().list(**self._args(params))
+    def list(self, **params: Unpack[_PickupLinksListArgs]) -> Pager[models.PickupLink]:
+        """The document's links: ``document=`` (a mid, URL or record) or ``document_mid=``."""
+        return super().list(**self._args(dict(params)))
 
-    def list_raw(self, **params: Any) -> Pager[dict[str, Any]]:
-        return super().list_raw(**self._args(params))
+    def list_raw(self, **params: Unpack[_PickupLinksListArgs]) -> Pager[dict[str, Any]]:
+        return super().list_raw(**self._args(dict(params)))
 
     @staticmethod
     def _document_of(document: Any, document_mid: Any) -> str:

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from vendorkit.core import Pager, QueryValue, ResumePoint
+from vendorkit.core import ListOptions, Pager, QueryValue, ResumePoint
 
 from . import models
 
 
 class PartnersFilters(TypedDict, total=False):
     pass
+
+
+class PartnersListArgs(ListOptions, PartnersFilters, total=False):
+    """``list()``'s keywords: its options and PartnersFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class PartnersGetFilters(TypedDict, total=False):
@@ -28,9 +33,19 @@ class CurrenciesFilters(TypedDict, total=False):
     pass
 
 
+class CurrenciesListArgs(ListOptions, CurrenciesFilters, total=False):
+    """``list()``'s keywords: its options and CurrenciesFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class EmployeesFilters(TypedDict, total=False):
     partner_mid: QueryValue
     search: QueryValue
+
+
+class EmployeesListArgs(ListOptions, EmployeesFilters, total=False):
+    """``list()``'s keywords: its options and EmployeesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class EmployeesGetFilters(TypedDict, total=False):
@@ -113,6 +128,11 @@ class DocumentsFilters(TypedDict, total=False):
     viewed: QueryValue
 
 
+class DocumentsListArgs(ListOptions, DocumentsFilters, total=False):
+    """``list()``'s keywords: its options and DocumentsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class DocumentsGetFilters(TypedDict, total=False):
     expand: QueryValue
     partner_mid: QueryValue
@@ -122,6 +142,11 @@ class CatalogItemsFilters(TypedDict, total=False):
     partner_mid: QueryValue
     product_code: QueryValue
     product_code__contains: QueryValue
+
+
+class CatalogItemsListArgs(ListOptions, CatalogItemsFilters, total=False):
+    """``list()``'s keywords: its options and CatalogItemsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class CatalogItemsGetFilters(TypedDict, total=False):
@@ -138,6 +163,11 @@ class ClientsFilters(TypedDict, total=False):
     search: QueryValue
 
 
+class ClientsListArgs(ListOptions, ClientsFilters, total=False):
+    """``list()``'s keywords: its options and ClientsFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class ClientsGetFilters(TypedDict, total=False):
     expand: QueryValue
     partner_mid: QueryValue
@@ -149,6 +179,11 @@ class ContactsFilters(TypedDict, total=False):
     owner_type: QueryValue
     partner_mid: QueryValue
     search: QueryValue
+
+
+class ContactsListArgs(ListOptions, ContactsFilters, total=False):
+    """``list()``'s keywords: its options and ContactsFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class ContactsGetFilters(TypedDict, total=False):
@@ -164,6 +199,11 @@ class SendingOrdersFilters(TypedDict, total=False):
     securesend_status: QueryValue
     sendbypost_selected: QueryValue
     sendbypost_status: QueryValue
+
+
+class SendingOrdersListArgs(ListOptions, SendingOrdersFilters, total=False):
+    """``list()``'s keywords: its options and SendingOrdersFilters (for helpers that
+    take them, such as a child list)."""
 
 
 class SendingOrdersGetFilters(TypedDict, total=False):
@@ -182,6 +222,11 @@ class HistoryFilters(TypedDict, total=False):
     partner_mid: QueryValue
 
 
+class HistoryListArgs(ListOptions, HistoryFilters, total=False):
+    """``list()``'s keywords: its options and HistoryFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class HistoryGetFilters(TypedDict, total=False):
     partner_mid: QueryValue
 
@@ -198,6 +243,21 @@ class InboxFilters(TypedDict, total=False):
     type: QueryValue
 
 
+class InboxListArgs(ListOptions, InboxFilters, total=False):
+    """``list()``'s keywords: its options and InboxFilters (for helpers that
+    take them, such as a child list)."""
+
+
+class PickupLinksFilters(TypedDict, total=False):
+    document_mid: QueryValue
+    partner_mid: QueryValue
+
+
+class PickupLinksListArgs(ListOptions, PickupLinksFilters, total=False):
+    """``list()``'s keywords: its options and PickupLinksFilters (for helpers that
+    take them, such as a child list)."""
+
+
 class PickupLinksGetFilters(TypedDict, total=False):
     partner_mid: QueryValue
 
@@ -211,6 +271,11 @@ class TemplatesFilters(TypedDict, total=False):
     hide_archived: QueryValue
     is_archived: QueryValue
     partner_mid: QueryValue
+
+
+class TemplatesListArgs(ListOptions, TemplatesFilters, total=False):
+    """``list()``'s keywords: its options and TemplatesFilters (for helpers that
+    take them, such as a child list)."""
 
 
 if TYPE_CHECKING:
