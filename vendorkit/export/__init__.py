@@ -2,12 +2,14 @@
 
 from vendorkit.errors import CheckpointError, UnsafePathError
 
+from ._accounts import Account, export_accounts, load_accounts, parse_accounts
 from ._checkpoint import Checkpoint
 from ._engine import ExportResult, Job, JobResult, Progress, export, exportable_resources
 from ._sinks import CsvSink, JsonlSink, Sink, flatten
 from ._text import column_keys, neutralise_cell, restore_cell
 
 __all__ = [
+    "Account",
     "Checkpoint",
     "CheckpointError",
     "CsvSink",
@@ -20,8 +22,11 @@ __all__ = [
     "UnsafePathError",
     "column_keys",
     "export",
+    "export_accounts",
     "exportable_resources",
     "flatten",
+    "load_accounts",
     "neutralise_cell",
+    "parse_accounts",
     "restore_cell",
 ]

@@ -161,6 +161,8 @@ class JobResult:
     error: str | None = None
     # The parents whose children could not be listed (status ``incomplete``), the first 100.
     skipped_parents: list[str] = attrs.field(factory=list)
+    # The account it belongs to, in a multi-account export (``export_accounts``).
+    account: str | None = None
 
 
 @attrs.define
@@ -274,13 +276,14 @@ def _count_wait(state: _JobState, wait: float, reason: str) -> None:
     state.emit(state.progress("wait", f"waiting {wait:.1f}s for {state.scrub(str(reason))}"))
 
 
-def exportable_resources(client: BaseClient) -> list[str]:
-    """The client's resources that offer ``list``, in declaration order. Adapters declare a
-    ``partition`` (the parent to list first) for any whose path needs a parent's id, so every
-    one of them can be exported in full."""
+def exportable_resources(client: BaseClient | type[BaseClient]) -> list[str]:
+    """The client's (or client class's) resources that offer ``list``, in declaration order.
+    Adapters declare a ``partition`` (the parent to list first) for any whose path needs a
+    parent's id, so every one of them can be exported in full."""
+    cls = client if isinstance(client, type) else type(client)
     names = []
-    for name in type(client).resource_names():
-        endpoint = getattr(client, name).endpoint
+    for name in cls.resource_names():
+        endpoint = getattr(cls, name).endpoint
         if "list" in endpoint.actions:
             names.append(name)
     return names

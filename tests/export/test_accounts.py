@@ -1,0 +1,217 @@
+"""Multi-account exports, local engine: ``accounts.toml`` read and checked (every mistake a
+one-line ``ConfigurationError``), each account's credentials from its ``env_prefix``, every
+missing variable named before anything starts, and every account of all four vendors exported to
+``DIR/<account>/<resource>.jsonl``, each record exactly once, against sandboxes of their own."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vendorkit.errors import ConfigurationError
+from vendorkit.export import Account, export_accounts, load_accounts, parse_accounts
+from vendorkit.export._accounts import account_client, check_environment
+from vendorkit.sandbox import Sandbox
+
+from .conftest import output_ids, store_ids
+
+FIELDS = {
+    "makeleaps": ("client_id", "client_secret"),
+    "leady": ("token",),
+    "leaddesk": ("client_id", "client_secret", "username", "password"),
+    "leanlaw": ("api_key",),
+}
+
+
+def env_for(prefix: str, sb: Sandbox, vendor: str) -> dict[str, str]:
+    """The variables an account with ``env_prefix=prefix`` reads, for this sandbox's vendor."""
+    creds = sb.credentials(vendor)
+    return {f"{prefix}{k.upper()}": str(v) for k, v in creds.items() if isinstance(v, str)}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "accounts.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = """
+[[account]]
+name = "acme-invoicing"
+vendor = "makeleaps"
+env_prefix = "ACME_ML_"
+resources = ["documents", "clients"]
+
+[[account]]
+name = "smith_law"
+vendor = "leanlaw"
+env_prefix = "SMITH_LL_"
+"""
+
+
+def test_accounts_are_read_with_their_resources(tmp_path: Path) -> None:
+    ml, ll = load_accounts(write(tmp_path, GOOD))
+    assert ml == Account(
+        name="acme-invoicing",
+        vendor="makeleaps",
+        env_prefix="ACME_ML_",
+        resources=("documents", "clients"),
+    )
+    assert (ll.name, ll.vendor, ll.resources) == ("smith_law", "leanlaw", None)
+    # What a task message would carry: the declaration, nothing secret.
+    assert ml.as_dict() == {
+        "name": "acme-invoicing",
+        "vendor": "makeleaps",
+        "env_prefix": "ACME_ML_",
+        "resources": ["documents", "clients"],
+    }
+    assert [n for n, required in ml.variables() if required] == [
+        "ACME_ML_CLIENT_ID",
+        "ACME_ML_CLIENT_SECRET",
+    ]
+    assert ("ACME_ML_BASE_URL", False) in ml.variables()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no \\[\\[account\\]\\] listed"),
+        ("[[account]]\nname = 'a'\nvendor = 'leanlaw'\n", "env_prefix must be a non-empty"),
+        ("[[account]]\nname = 'A B'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
+        ("[[account]]\nname = '../x'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
+        ("[[account]]\nname = 'a'\nvendor = 'lean'\nenv_prefix = 'X_'\n", "unknown vendor"),
+        ("[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = '1X'\n", "env_prefix"),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefx = 'X_'\n",
+            "unknown key 'env_prefx' \\(did you mean 'env_prefix'\\?\\)",
+        ),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n"
+            "resources = ['clientz']\n",
+            "no exportable resource 'clientz'",
+        ),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\nresources = []\n",
+            "resources is empty",
+        ),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n"
+            "[[account]]\nname = 'a'\nvendor = 'leady'\nenv_prefix = 'Y_'\n",
+            "'a' is listed twice",
+        ),
+        ("[accounts]\nname = 'a'\n", "unknown table 'accounts'"),
+        ("[[account]]\nname = ", "not valid TOML"),
+        ("account = 3\n", "no \\[\\[account\\]\\] listed"),
+        ("account = [3]\n", "an \\[\\[account\\]\\] table"),
+    ],
+)
+def test_a_mistake_in_the_file_is_a_one_line_configuration_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        load_accounts(write(tmp_path, text))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_file_that_cannot_be_read_names_itself(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"accounts\.toml: cannot be read"):
+        load_accounts(tmp_path / "accounts.toml")
+    (tmp_path / "accounts.toml").write_bytes(b"\xff\xfe[[account]]")
+    with pytest.raises(ConfigurationError, match="not UTF-8"):
+        load_accounts(tmp_path / "accounts.toml")
+
+
+def test_every_missing_or_empty_variable_is_named_in_one_line() -> None:
+    accounts = parse_accounts(
+        {
+            "account": [
+                {"name": "a", "vendor": "makeleaps", "env_prefix": "A_"},
+                {"name": "b", "vendor": "leanlaw", "env_prefix": "B_"},
+            ]
+        }
+    )
+    env = {"A_CLIENT_ID": "id", "A_CLIENT_SECRET": "", "B_API_KEY": "k"}
+    with pytest.raises(ConfigurationError) as caught:
+        check_environment(accounts, env)
+    assert str(caught.value) == "environment variable is not set: A_CLIENT_SECRET (a)"
+    with pytest.raises(ConfigurationError) as caught:
+        check_environment(accounts, {})
+    assert str(caught.value) == (
+        "environment variables are not set: A_CLIENT_ID (a), A_CLIENT_SECRET (a), B_API_KEY (b)"
+    )
+    check_environment(accounts, {**env, "A_CLIENT_SECRET": "s"})
+    # The message names variables, never a value.
+    with pytest.raises(ConfigurationError) as caught:
+        account_client(accounts[0], {"A_CLIENT_ID": "id-S3CRET"})
+    assert "S3CRET" not in str(caught.value)
+
+
+@contextlib.asynccontextmanager
+async def four_vendors() -> AsyncIterator[tuple[list[Account], dict[str, str], dict[str, Any]]]:
+    """Five accounts (two LeanLaw firms on sandboxes of their own, different data), each
+    sandbox small."""
+    plan = [
+        ("acme-ml", "makeleaps", 0, ("clients", "documents")),
+        ("beta-leady", "leady", 1, ("resources", "sessions")),
+        ("gamma-ld", "leaddesk", 2, ("campaigns", "contacts")),
+        ("delta-ll", "leanlaw", 3, ("clients", "matters")),
+        ("eps-ll", "leanlaw", 4, ("clients", "matters")),
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        accounts: list[Account] = []
+        env: dict[str, str] = {}
+        boxes: dict[str, Any] = {}
+        for name, vendor, seed, resources in plan:
+            sb = await stack.enter_async_context(
+                Sandbox(vendors=[vendor], records=12, seed=seed, quotas={vendor: None})
+            )
+            prefix = name.upper().replace("-", "_") + "_"
+            accounts.append(
+                Account(name=name, vendor=vendor, env_prefix=prefix, resources=resources)
+            )
+            env.update(env_for(prefix, sb, vendor))
+            boxes[name] = sb.emulator(vendor)
+        yield accounts, env, boxes
+
+
+async def test_every_account_is_exported_to_its_own_folder_exactly_once(tmp_path: Path) -> None:
+    async with four_vendors() as (accounts, env, emulators):
+        result = await export_accounts(accounts, out=tmp_path, environ=env, concurrency=4)
+        assert result.ok, [(j.job, j.error) for j in result.jobs]
+        assert {(j.account, j.resource) for j in result.jobs} == {
+            (a.name, r) for a in accounts for r in a.resources or ()
+        }
+        for account in accounts:
+            for resource in account.resources or ():
+                path = tmp_path / account.name / f"{resource}.jsonl"
+                got = output_ids(path)
+                assert got == store_ids(emulators[account.name], resource), path
+                assert max(got.values()) == 1
+        # Two firms of one vendor: their own data, not each other's.
+        assert output_ids(tmp_path / "delta-ll" / "clients.jsonl") != output_ids(
+            tmp_path / "eps-ll" / "clients.jsonl"
+        )
+        # Run again with --resume: everything is already complete.
+        again = await export_accounts(
+            accounts, out=tmp_path, environ=env, concurrency=4, resume=True
+        )
+        assert {j.status for j in again.jobs} == {"skipped"}
+
+
+async def test_a_missing_variable_stops_the_run_before_any_request(tmp_path: Path) -> None:
+    async with four_vendors() as (accounts, env, emulators):
+        secret = env.pop("GAMMA_LD_CLIENT_SECRET")
+        with pytest.raises(ConfigurationError, match="GAMMA_LD_CLIENT_SECRET \\(gamma-ld\\)"):
+            await export_accounts(accounts, out=tmp_path, environ=env)
+        # LeadDesk's password is one grant's: without it, the account names what it lacks.
+        env["GAMMA_LD_CLIENT_SECRET"] = secret
+        env.pop("GAMMA_LD_PASSWORD")
+        with pytest.raises(ConfigurationError, match=r"account 'gamma-ld' .*GAMMA_LD_.*password="):
+            await export_accounts(accounts, out=tmp_path, environ=env)
+        assert not any(tmp_path.iterdir())
+        for emu in emulators.values():
+            assert emu.counters.total_requests == 0 and not emu.counters.token_requests
