@@ -85,18 +85,22 @@ class _Secrets:
 
     def __init__(self) -> None:
         self.clients: list[Any] = []
+        # The env_prefix of every account an ``--accounts`` run reads.
+        self.prefixes: list[str] = []
 
     def from_env(self) -> set[str]:
-        values = {
-            value
-            for name, value in os.environ.items()
-            if name.startswith("VENDORKIT_")
-            and not name.endswith(_NOT_SECRET)
-            and any(name.startswith(f"VENDORKIT_{v.upper()}_") for v in VENDORS)
-            and value
-        }
-        for a, b in itertools.permutations(sorted(values), 2):
-            values.add(base64.b64encode(f"{a}:{b}".encode()).decode())
+        prefixes = [f"VENDORKIT_{v.upper()}_" for v in VENDORS] + self.prefixes
+        values: set[str] = set()
+        for prefix in prefixes:
+            group = sorted(
+                value
+                for name, value in os.environ.items()
+                if name.startswith(prefix) and not name.endswith(_NOT_SECRET) and value
+            )
+            values.update(group)
+            # The Basic forms of one account's pairs (not of every pair across accounts).
+            for a, b in itertools.permutations(group, 2):
+                values.add(base64.b64encode(f"{a}:{b}".encode()).decode())
         return values
 
     def all(self) -> set[str]:
@@ -345,14 +349,20 @@ def _summary(result: Any) -> None:
     from rich.text import Text
 
     table = Table(title=f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
-    for col in ("vendor", "resource", "records", "pages", "retries", "seconds", "status"):
+    # A multi-account run groups its rows by account (each account's resources together).
+    by_account = any(j.account is not None for j in result.jobs)
+    columns: tuple[str, ...] = ("account",) if by_account else ()
+    columns += ("vendor", "resource", "records", "pages", "retries", "seconds", "status")
+    for col in columns:
         table.add_column(
             col, justify="right" if col in ("records", "pages", "retries", "seconds") else "left"
         )
-    for j in result.jobs:
+    jobs = sorted(result.jobs, key=lambda j: j.account or "") if by_account else result.jobs
+    shown_account = None
+    for j in jobs:
         status = j.status if not j.error else f"{j.status}: {_secrets.clean(j.error)[:60]}"
         # Text, not markup: an error message is the vendor's or the file system's words.
-        table.add_row(
+        cells: list[Text | str] = [
             Text(visible(j.vendor)),
             Text(visible(j.resource)),
             str(j.records),
@@ -360,7 +370,14 @@ def _summary(result: Any) -> None:
             str(j.retries),
             f"{j.seconds:.1f}",
             Text(status),
-        )
+        ]
+        if by_account:
+            account = j.account or ""
+            cells.insert(0, Text(visible(account) if account != shown_account else ""))
+            if shown_account is not None and account != shown_account:
+                table.add_section()
+            shown_account = account
+        table.add_row(*cells)
     console = Console(width=max(100, Console().width))
     console.print(table)
     console.print(Text(visible(f"files in {result.out}")))
@@ -401,9 +418,23 @@ async def _export(
 
 
 @cli.command("export")
-@click.argument("vendor", type=click.Choice(VENDORS))
+@click.argument("vendor", type=click.Choice(VENDORS), required=False)
 @click.argument("resources", nargs=-1)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Export every account listed in this TOML file (instead of VENDOR) to OUT/<account>/.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "celery"]),
+    default="local",
+    show_default=True,
+    help="With --accounts: run here, or as Celery tasks on workers (VENDORKIT_BROKER_URL).",
+)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
@@ -415,26 +446,51 @@ async def _export(
     help="CSV: write cells starting with = + - @ as they are (by default they get a leading ').",
 )
 def export_cmd(
-    vendor: str,
+    vendor: str | None,
     resources: tuple[str, ...],
     out: Path,
+    accounts_file: Path | None,
+    engine: str,
     fmt: str,
     concurrency: int,
     resume: bool,
     page_size: int | None,
     keep_formulas: bool,
 ) -> None:
-    """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/.
+    """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/, or
+    every account of an accounts file (--accounts) to OUT/<account>/.
 
-    Credentials come from VENDORKIT_<VENDOR>_<FIELD> variables (e.g. VENDORKIT_LEANLAW_API_KEY).
+    Credentials come from VENDORKIT_<VENDOR>_<FIELD> variables (e.g. VENDORKIT_LEANLAW_API_KEY);
+    an account's from <env_prefix><FIELD> (e.g. ACME_ML_CLIENT_ID).
 
     \b
     Examples:
       vendorkit export leanlaw --out ./export
       vendorkit export makeleaps documents --out ./export --format csv
       vendorkit export leaddesk calls --out ./export --resume
+      vendorkit export --accounts accounts.toml --out ./export
+      vendorkit export --accounts accounts.toml --out /shared/export --engine celery
     """
     from vendorkit.export import exportable_resources
+
+    if accounts_file is not None:
+        if vendor is not None or resources:
+            raise click.UsageError("give either VENDOR [RESOURCES] or --accounts, not both")
+        _export_accounts(
+            accounts_file,
+            out=out,
+            fmt=fmt,
+            engine=engine,
+            concurrency=concurrency,
+            resume=resume,
+            page_size=page_size,
+            neutralise=not keep_formulas,
+        )
+        return
+    if vendor is None:
+        raise click.UsageError("name a VENDOR, or list accounts with --accounts accounts.toml")
+    if engine != "local":
+        raise click.UsageError("--engine celery exports accounts: use it with --accounts")
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
@@ -458,6 +514,69 @@ def export_cmd(
                     render,
                     neutralise=not keep_formulas,
                 )
+
+    result = _run(run)
+    _summary(result)
+    if not result.ok:
+        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
+
+
+def _export_accounts(
+    accounts_file: Path,
+    *,
+    out: Path,
+    fmt: str,
+    engine: str,
+    concurrency: int,
+    resume: bool,
+    page_size: int | None,
+    neutralise: bool,
+) -> None:
+    """``export --accounts``: every account of the file, on the local engine or on Celery.
+    The file and (locally) every account's variables are checked before anything starts."""
+    from vendorkit.errors import ConfigurationError
+    from vendorkit.export import load_accounts
+
+    try:
+        accounts = load_accounts(accounts_file)
+    except ConfigurationError as exc:
+        _fail(str(exc), 2)
+    _secrets.prefixes = [a.env_prefix for a in accounts]
+    if not neutralise:
+        raise click.UsageError("--no-neutralise is not available with --accounts yet")
+
+    async def run() -> Any:
+        with _renderer() as render:
+            if engine == "celery":
+                try:
+                    import importlib
+
+                    celery_engine = importlib.import_module("vendorkit.export.celery")
+                    export_accounts_celery = celery_engine.export_accounts_celery
+                except ImportError as exc:
+                    raise ConfigurationError(
+                        f"--engine celery needs Celery: pip install 'vendorkit[celery]' ({exc})"
+                    ) from None
+                return await export_accounts_celery(
+                    accounts,
+                    out=out,
+                    format=fmt,
+                    resume=resume,
+                    page_size=page_size,
+                    on_progress=render,
+                )
+            from vendorkit.export import export_accounts
+
+            return await export_accounts(
+                accounts,
+                out=out,
+                format=fmt,
+                concurrency=concurrency,
+                resume=resume,
+                page_size=page_size,
+                on_progress=render,
+                on_clients=lambda clients: setattr(_secrets, "clients", clients),
+            )
 
     result = _run(run)
     _summary(result)
