@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from vendorkit.errors import ConfigurationError
@@ -215,3 +216,49 @@ async def test_a_missing_variable_stops_the_run_before_any_request(tmp_path: Pat
         assert not any(tmp_path.iterdir())
         for emu in emulators.values():
             assert emu.counters.total_requests == 0 and not emu.counters.token_requests
+
+
+def test_an_accounts_own_quota_is_checked_and_travels_with_it() -> None:
+    (account,) = parse_accounts(
+        {"account": [{"name": "a", "vendor": "leanlaw", "env_prefix": "A_", "rate_limit": "2/day"}]}
+    )
+    assert account.rate_limit == "2/day" and account.as_dict()["rate_limit"] == "2/day"
+    for bad in ("fast", "", 3):
+        with pytest.raises(ConfigurationError, match="rate_limit"):
+            parse_accounts(
+                {
+                    "account": [
+                        {"name": "a", "vendor": "leanlaw", "env_prefix": "A_", "rate_limit": bad}
+                    ]
+                }
+            )
+
+
+async def test_a_daily_quota_that_runs_out_stops_that_account_and_no_other(
+    tmp_path: Path,
+) -> None:
+    """The account's plan allows 3 requests a day: its jobs stop with a checkpoint (status
+    ``stopped``, nothing sent past the quota); the other account completes."""
+    async with four_vendors() as (accounts, env, emulators):
+        chosen = [
+            attrs.evolve(accounts[3], rate_limit="3/day"),  # delta-ll
+            accounts[4],  # eps-ll
+        ]
+        result = await export_accounts(
+            chosen, out=tmp_path, environ=env, page_size=2, max_quota_wait=5
+        )
+        by_account: dict[str | None, set[str]] = {}
+        for job in result.jobs:
+            by_account.setdefault(job.account, set()).add(job.status)
+        assert by_account == {"delta-ll": {"stopped"}, "eps-ll": {"done"}}
+        assert emulators["delta-ll"].counters.total_requests <= 3
+        assert emulators["delta-ll"].counters.throttled == 0
+        assert list((tmp_path / ".checkpoints").rglob("*.json"))
+        # Resumed when the quota allows again (here: no client-side quota), nothing lost.
+        again = await export_accounts(
+            [attrs.evolve(chosen[0], rate_limit="none")], out=tmp_path, environ=env, resume=True
+        )
+        assert {j.status for j in again.jobs} == {"done"}
+        for resource in ("clients", "matters"):
+            got = output_ids(tmp_path / "delta-ll" / f"{resource}.jsonl")
+            assert got == store_ids(emulators["delta-ll"], resource)

@@ -14,6 +14,7 @@ name = "acme-invoicing"          # [a-z0-9_-]+, unique: output in DIR/<name>/<re
 vendor = "makeleaps"
 env_prefix = "ACME_ML_"          # ACME_ML_CLIENT_ID, ACME_ML_CLIENT_SECRET, ACME_ML_BASE_URL, ...
 resources = ["documents", "clients"]   # optional: every exportable resource when absent
+rate_limit = "120/minute;5000/day"     # optional: the account's own quota (its plan's), or "none"
 ```
 """
 
@@ -30,7 +31,7 @@ from typing import Any
 import attrs
 
 from vendorkit._registry import REGISTRY
-from vendorkit.core import BaseClient
+from vendorkit.core import BaseClient, parse_quotas
 from vendorkit.errors import ConfigurationError
 
 from ._engine import ExportResult, Job, OnProgress, export, exportable_resources
@@ -48,20 +49,23 @@ __all__ = [
 _NAME = re.compile(r"[a-z0-9_-]+\Z")
 # An environment variable's name as POSIX shells take it; a prefix is its start.
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_KEYS = frozenset({"name", "vendor", "env_prefix", "resources"})
+_KEYS = frozenset({"name", "vendor", "env_prefix", "resources", "rate_limit"})
 
 
 @attrs.frozen(kw_only=True)
 class Account:
     """One customer's account at one vendor: ``name`` (``[a-z0-9_-]+``, the output directory),
     ``vendor``, ``env_prefix`` (its credentials are ``<env_prefix><FIELD>`` variables, e.g.
-    ``ACME_ML_CLIENT_ID``) and ``resources`` (None: every exportable one). Holds no secret, so
-    it may travel anywhere (a task message, a log line)."""
+    ``ACME_ML_CLIENT_ID``), ``resources`` (None: every exportable one) and ``rate_limit``
+    (None: the vendor's documented quota; ``"none"``: no client-side quota; else the
+    account's own, ``"20/second;5000/day"``, for a plan whose quota differs). Holds no secret,
+    so it may travel anywhere (a task message, a log line)."""
 
     name: str
     vendor: str
     env_prefix: str
     resources: tuple[str, ...] | None = None
+    rate_limit: str | None = None
 
     def variables(self) -> list[tuple[str, bool]]:
         """The environment variables this account's client reads: (name, required)."""
@@ -75,7 +79,15 @@ class Account:
         out["env_prefix"] = self.env_prefix
         if self.resources is not None:
             out["resources"] = list(self.resources)
+        if self.rate_limit is not None:
+            out["rate_limit"] = self.rate_limit
         return out
+
+    def client_options(self) -> dict[str, Any]:
+        """The constructor options the declaration itself sets (its quota)."""
+        if self.rate_limit is None:
+            return {}
+        return {"rate_limit": None if self.rate_limit == "none" else self.rate_limit}
 
 
 def _account(entry: Any, where: str) -> Account:
@@ -124,7 +136,21 @@ def _account(entry: Any, where: str) -> Account:
                     f"(it has: {', '.join(known)})"
                 )
         resources = tuple(resources)
-    return Account(name=name, vendor=vendor, env_prefix=prefix, resources=resources)
+    rate_limit = entry.get("rate_limit")
+    if rate_limit is not None:
+        if not isinstance(rate_limit, str) or not rate_limit.strip():
+            raise ConfigurationError(f"{where}: rate_limit must be a string like '20/second'")
+        if rate_limit != "none":
+            try:
+                parse_quotas(rate_limit)
+            except (ValueError, TypeError):
+                raise ConfigurationError(
+                    f"{where}: rate_limit {rate_limit!r} is not a quota like "
+                    "'120/minute;5000/day' (or 'none')"
+                ) from None
+    return Account(
+        name=name, vendor=vendor, env_prefix=prefix, resources=resources, rate_limit=rate_limit
+    )
 
 
 def _exportable(vendor: str) -> list[str]:
@@ -201,6 +227,7 @@ def account_client(
         value = env.get(f"{account.env_prefix}{field.upper()}")
         if value:
             kwargs[field] = value
+    kwargs.update(account.client_options())
     kwargs.update(options)
     try:
         client: BaseClient = cls(**kwargs)
