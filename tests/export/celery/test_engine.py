@@ -57,7 +57,12 @@ PLAN = [
     ("eps-ll", "leanlaw", 4, ("clients",)),
     ("zeta-ll", "leanlaw", 5, ("clients",)),  # no worker has its variables
 ]
-VICTIM = "delta-ll/clients"  # its pages are slow; its worker is killed after its first page
+# Its pages are slow (0.8 s each; 60 records, 20 pages of 3: the first alone, then waves of 8 at
+# once, done after about 3.2 s); its worker is killed once its second page is written (about
+# 1.6 s in): by then the engine has stored a checkpoint (at most CHECKPOINT_INTERVAL, 1 s, apart)
+# and the unit is far from complete.
+VICTIM = "delta-ll/clients"
+KILL_AFTER_PAGES = 2
 NO_VARIABLES = "zeta-ll"
 
 
@@ -182,9 +187,9 @@ async def sandboxes() -> AsyncIterator[tuple[list[Account], dict[str, dict[str, 
         for name, vendor, seed, resources in PLAN:
             faults = None
             if name == VICTIM.split("/")[0]:
-                faults = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.5, paths="clients")
+                faults = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.8, paths="clients")
             sb = await stack.enter_async_context(
-                Sandbox(vendors=[vendor], records=12, seed=seed, faults=faults)
+                Sandbox(vendors=[vendor], records=60 if faults else 12, seed=seed, faults=faults)
             )
             prefix = name.upper().replace("-", "_") + "_"
             accounts.append(
@@ -213,7 +218,8 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
             def on_progress(event: Progress) -> None:
                 events.append(event)
                 if event.job == VICTIM and event.event == "page":
-                    victim_paged.set()
+                    if event.pages >= KILL_AFTER_PAGES:
+                        victim_paged.set()
 
             run = asyncio.ensure_future(
                 export_accounts_celery(
@@ -243,6 +249,9 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
                 await asyncio.wait_for(victim.proc.wait(), 30)
                 # Killed mid-unit: its output appears only when the unit completes.
                 assert not (out / "delta-ll" / "clients.jsonl").exists()
+                # What the broker holds now: the killed worker's unacknowledged unit at least.
+                during = await stored_values(redis_db)
+                killed_at = len(events)
                 result = await asyncio.wait_for(run, RUN_TIMEOUT)
             finally:
                 run.cancel()
@@ -273,7 +282,11 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
                 assert max(got.values()) == 1
         # Live progress came from the workers, the victim's resumed unit included.
         assert {e.job for e in events if e.event == "done"} == set(ok)
-        assert [e.records for e in events if e.job == VICTIM and e.event == "done"] == [12]
+        assert [e.records for e in events if e.job == VICTIM and e.event == "done"] == [60]
+        # The redelivered unit resumed from the checkpoint (no --resume asked): its first event
+        # counts the pages written before the kill.
+        resumed = [e for e in events[killed_at:] if e.job == VICTIM]
+        assert resumed and resumed[0].records >= 3 * KILL_AFTER_PAGES, resumed[:2]
 
         # The real quotas were never exceeded; one token per OAuth account between all workers.
         for name, emu in emulators.items():
@@ -290,7 +303,10 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
             if k.lower().endswith(SECRET_FIELDS)
         }
         assert len(secrets) >= 6
-        stored = await stored_values(redis_db)
+        after = await stored_values(redis_db)
+        # The scan reads the messages' bodies: the units' accounts are there, by declaration.
+        assert any(b'"env_prefix": "DELTA_LL_"' in v for vs in during.values() for v in vs)
+        stored = {**{k + b" (during the run)": v for k, v in during.items()}, **after}
         assert any(k.startswith(b"celery-task-meta-") for k in stored), sorted(stored)
         assert any(k.startswith(TOKEN_STORE) for k in stored), sorted(stored)
         leaks = [
