@@ -150,7 +150,7 @@ async def export_accounts_celery(
         await asyncio.to_thread(send)
         checked = time.monotonic()
         while len(results) < len(units):
-            item = await r.blpop([progress_key(run_id)], timeout=POLL)
+            item = await _pop(r, progress_key(run_id))
             if item is not None:
                 _take(json.loads(item[1]), results, on_progress, callbacks)
             elif time.monotonic() - checked >= BACKEND_CHECK:
@@ -177,6 +177,21 @@ async def export_accounts_celery(
     for unit, job in zip(units, jobs, strict=True):
         job.account = unit.account.name
     return ExportResult(jobs, Path(units[0].out), time.monotonic() - started)
+
+
+async def _pop(r: Any, key: str) -> Any:
+    """``BLPOP`` of the progress list, cancellable: redis-py may finish a read that a
+    cancellation interrupted and swallow the cancellation, so the pop runs in a task of its own
+    and this coroutine only waits for it (a cancellation always reaches it)."""
+    pop = asyncio.ensure_future(r.blpop([key], timeout=POLL))
+    try:
+        await asyncio.wait({pop})
+    finally:
+        if not pop.done():
+            pop.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait({pop})
+    return pop.result()
 
 
 def _take(

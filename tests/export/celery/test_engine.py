@@ -34,7 +34,7 @@ import vendorkit
 from tests._redis_lease import LEASE, database_lease
 from tests._redis_url import REDIS_URL
 from vendorkit.export import Account, Progress
-from vendorkit.export._celery_config import _digest
+from vendorkit.export._celery_config import _digest, progress_key
 from vendorkit.export.celery import export_accounts_celery
 from vendorkit.sandbox import Sandbox
 from vendorkit.sandbox._faults import FaultProfile
@@ -317,3 +317,69 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
             if secret in value
         ]
         assert leaks == []
+
+
+async def test_cancelling_the_submitter_stops_the_units_resumably(
+    tmp_path: Path, redis_db: aioredis.Redis
+) -> None:
+    """Cancelled after the slow unit's first page: the running unit stops with its checkpoint,
+    the queued ones (one worker, concurrency 1) never start; ``resume=True`` then finishes
+    every unit, each record once."""
+    out = tmp_path / "out"
+    faults = FaultProfile(rate=1.0, kinds=("slow",), slow_seconds=0.8, paths="clients")
+    async with (
+        Sandbox(vendors=["leanlaw"], records=60, seed=3, faults=faults) as slow,
+        Sandbox(vendors=["leady"], records=12, seed=1) as queued,
+    ):
+        accounts = [
+            Account(name="slow-ll", vendor="leanlaw", env_prefix="SLOW_", resources=("clients",)),
+            Account(name="queued", vendor="leady", env_prefix="Q_", resources=("resources",)),
+        ]
+        env = {**env_for("SLOW_", slow, "leanlaw"), **env_for("Q_", queued, "leady")}
+        workers = [await start_worker("c1", worker_env(env), tmp_path)]
+        with killed_at_exit(workers):
+            paged = asyncio.Event()
+
+            def on_progress(event: Progress) -> None:
+                if event.job == "slow-ll/clients" and event.event == "page":
+                    paged.set()
+
+            run = asyncio.ensure_future(
+                export_accounts_celery(
+                    accounts, out=out, page_size=3, on_progress=on_progress, broker_url=REDIS_URL
+                )
+            )
+            waiter = asyncio.ensure_future(paged.wait())
+            await asyncio.wait([waiter, run], timeout=RUN_TIMEOUT, return_when="FIRST_COMPLETED")
+            assert paged.is_set(), workers[0].output()
+            run.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await run
+            # The running unit notices the run's cancel flag and stops with its checkpoint;
+            # its result comes on the run's progress list (the submitter no longer reads it).
+            (flag,) = [k async for k in redis_db.scan_iter("vendorkit:celery:cancel:*")]
+            channel = progress_key(flag.decode().rsplit(":", 1)[1])
+            stopped: dict[str, Any] = {}
+            async with asyncio.timeout(60):
+                while stopped.get("job") != "slow-ll/clients":
+                    item = await redis_db.blpop([channel], timeout=1)
+                    message = json.loads(item[1]) if item else {}
+                    if message.get("type") == "finished":
+                        stopped = message["result"]
+            assert stopped["status"] == "stopped", stopped
+            assert not (out / "slow-ll" / "clients.jsonl").exists()
+            assert list((out / ".checkpoints" / "slow-ll").iterdir())
+            assert queued.emulator("leady").counters.total_requests == 0
+
+            again = await asyncio.wait_for(
+                export_accounts_celery(
+                    accounts, out=out, page_size=3, resume=True, broker_url=REDIS_URL
+                ),
+                RUN_TIMEOUT,
+            )
+        assert again.ok, [(j.job, j.status, j.error) for j in again.jobs]
+        got = output_ids(out / "slow-ll" / "clients.jsonl")
+        assert got == store_ids(slow.emulator("leanlaw"), "clients")
+        assert max(got.values()) == 1
+        got = output_ids(out / "queued" / "resources.jsonl")
+        assert got == store_ids(queued.emulator("leady"), "resources")
