@@ -107,6 +107,10 @@ async def test_a_bad_accounts_file_or_both_ways_at_once_is_a_usage_error(tmp_pat
     code, _, err = await run_split("export", "--out", str(tmp_path))
     assert code == 2 and "--accounts" in err
     code, _, err = await run_split(
+        "export", "leanlaw", "--engine", "celery", "--out", str(tmp_path)
+    )
+    assert code == 2 and "use it with --accounts" in err
+    code, _, err = await run_split(
         "export", "--accounts", str(tmp_path / "none.toml"), "--out", str(tmp_path)
     )
     assert code == 2 and "cannot be read" in err and "Traceback" not in err

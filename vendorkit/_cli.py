@@ -549,10 +549,7 @@ def _export_accounts(
         with _renderer() as render:
             if engine == "celery":
                 try:
-                    import importlib
-
-                    celery_engine = importlib.import_module("vendorkit.export.celery")
-                    export_accounts_celery = celery_engine.export_accounts_celery
+                    from vendorkit.export.celery import export_accounts_celery
                 except ImportError as exc:
                     raise ConfigurationError(
                         f"--engine celery needs Celery: pip install 'vendorkit[celery]' ({exc})"
