@@ -102,12 +102,13 @@ class Worker:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
-async def start_worker(name: str, env: dict[str, str], logs: Path) -> Worker:
+async def start_worker(name: str, env: dict[str, str], logs: Path, concurrency: int = 1) -> Worker:
     log = logs / f"{name}.log"
     handle = log.open("wb")
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "celery", "-A", "vendorkit.export.celery", "worker"),
-        *("--concurrency", "1", "--pool", "prefork", "-n", f"{name}@%h", "--loglevel", "INFO"),
+        *("--concurrency", str(concurrency), "--pool", "prefork", "-n", f"{name}@%h"),
+        *("--loglevel", "INFO"),
         *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         stdout=handle,
         stderr=asyncio.subprocess.STDOUT,
@@ -383,3 +384,66 @@ async def test_cancelling_the_submitter_stops_the_units_resumably(
         assert max(got.values()) == 1
         got = output_ids(out / "queued" / "resources.jsonl")
         assert got == store_ids(queued.emulator("leady"), "resources")
+
+
+SHARED_RESOURCES = ("clients", "documents", "contacts", "catalog_items", "history", "inbox")
+SHARED_QUOTA = 4  # per second, the account's own (rate_limit); the emulator allows 5
+
+
+async def test_nine_worker_processes_on_one_account_share_its_quota_and_its_token(
+    tmp_path: Path, redis_db: aioredis.Redis
+) -> None:
+    """Three workers of three processes each export six resources of ONE MakeLeaps account at
+    once. The account allows 4 requests a second (``rate_limit``; the emulator answers 429 above
+    5): nine processes that each kept their own count would send up to 36. Between them they
+    send none too many (no 429), take at least as long as the quota says, and make one token
+    request."""
+    out = tmp_path / "out"
+    async with Sandbox(
+        vendors=["makeleaps"], records=60, seed=7, quotas={"makeleaps": "5/second"}
+    ) as sb:
+        account = Account(
+            name="shared-ml",
+            vendor="makeleaps",
+            env_prefix="SHARED_ML_",
+            resources=SHARED_RESOURCES,
+            rate_limit=f"{SHARED_QUOTA}/second",
+        )
+        emu = sb.emulator("makeleaps")
+        env = worker_env(env_for("SHARED_ML_", sb, "makeleaps"))
+        workers: list[Worker] = []
+        with killed_at_exit(workers):
+            for i in range(3):
+                workers.append(await start_worker(f"q{i + 1}", env, tmp_path, concurrency=3))
+            started: list[float] = []
+
+            def on_progress(event: Progress) -> None:
+                if event.event == "start" and not started:
+                    started.append(asyncio.get_running_loop().time())
+
+            run = export_accounts_celery(
+                [account], out=out, on_progress=on_progress, broker_url=REDIS_URL
+            )
+            result = await asyncio.wait_for(run, RUN_TIMEOUT)
+            finished = asyncio.get_running_loop().time()
+            logs = "\n".join(w.output() for w in workers)
+            holders = {
+                (await redis_db.get(k)).decode()
+                async for k in redis_db.scan_iter("vendorkit:celery:started:*")
+            }
+        assert result.ok, ([(j.job, j.status, j.error) for j in result.jobs], logs)
+        for resource in SHARED_RESOURCES:
+            got = output_ids(out / account.name / f"{resource}.jsonl")
+            assert got == store_ids(emu, resource), resource
+        # The units ran on several workers at once, yet the account's quota held between them.
+        assert len(holders) >= 2, holders
+        assert emu.counters.throttled == 0, logs
+        assert sum(emu.counters.token_requests.values()) == 1
+        # No faster than the quota allows: n requests take at least (n - 2q) / q seconds (the
+        # first q go at once; a busy machine only makes it slower). MakeLeaps pages hold 20.
+        sent = emu.counters.total_requests
+        assert sent > 4 * SHARED_QUOTA
+        assert started and finished - started[0] >= (sent - 2 * SHARED_QUOTA) / SHARED_QUOTA, (
+            sent,
+            finished - started[0],
+        )
