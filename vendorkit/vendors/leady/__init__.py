@@ -17,6 +17,7 @@ from vendorkit.core import (
     NoAuth,
     Pager,
     resource,
+    unknown_option,
 )
 from vendorkit.errors import ConfigurationError, DecodeError
 
@@ -87,6 +88,12 @@ class _Anonymous(BaseClient):
         super().__init__(auth=NoAuth(secrets=secrets), **options)
 
 
+# What ``obtain_token`` passes on besides its own base_url= and session=: the client options.
+_TOKEN_GET_OPTIONS = tuple(
+    k for k in ClientOptions.__annotations__ if k not in {"base_url", "session"}
+)
+
+
 class Leady(BaseClient):
     """Leady's open API. Every call carries ``Authorization: Token <token>``."""
 
@@ -127,6 +134,9 @@ class Leady(BaseClient):
         """Call api-token-get with a user's e-mail and password; returns the API token (the
         user's long-lasting token: the same one each time until it is reset). Wrong credentials
         raise ``BadRequestError`` (Leady answers 400 with ``non_field_errors``)."""
+        for name in sorted(options):  # checked here, so the error names what the user called
+            if name not in _TOKEN_GET_OPTIONS:
+                raise unknown_option("Leady.obtain_token", name, _TOKEN_GET_OPTIONS)
         options.setdefault("rate_limit", None)
         async with _Anonymous(
             base_url=base_url, session=session, secrets=(password,), **options

@@ -29,6 +29,7 @@ from vendorkit.core import (
     Resource,
     UpdateMixin,
     check_file_part,
+    checked_header_value,
     checked_list_call,
     is_url,
     link_of,
@@ -565,6 +566,9 @@ class MakeLeaps(BaseClient):
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")
+        if accept_language:  # a header on every call: a number or a line break is refused here,
+            # not as "cannot be sent" at the first call (nor smuggling in a header of its own)
+            accept_language = checked_header_value("accept_language", accept_language)
         auth = OAuth2(
             token_path=TOKEN_PATH,
             client_id=client_id,
