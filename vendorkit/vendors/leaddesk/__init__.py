@@ -37,12 +37,26 @@ __all__ = [
     "Campaigns",
     "ContactLists",
     "LeadDesk",
+    "LeadDeskOptions",
     "LeadDeskResource",
     "Relation",
     "models",
 ]
 
 log = logging.getLogger("vendorkit")
+
+
+class LeadDeskOptions(ClientOptions, total=False):
+    """``LeadDesk``'s keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    client_id: str
+    client_secret: str
+    username: str | None
+    password: str | None
+    leaddesk_client_id: int | str | None
+    grant_type: str | None
+
 
 T = TypeVar("T")
 
@@ -421,7 +435,7 @@ class LeadDesk(BaseClient):
         return self._oauth.grant_type
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> LeadDesk:
+    def from_env(cls, **overrides: Unpack[LeadDeskOptions]) -> LeadDesk:
         """From ``VENDORKIT_LEADDESK_CLIENT_ID`` and ``VENDORKIT_LEADDESK_CLIENT_SECRET``, plus
         ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
         or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
         domain: str  # the website, under the name Leady's UI gives it
 
 
-__all__ = ["Leady", "models"]
+__all__ = ["Leady", "LeadyOptions", "models"]
+
+
+class LeadyOptions(ClientOptions, total=False):
+    """``Leady``'s keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    token: str
 
 
 class Sessions(ListResource[models.Session]):
@@ -117,7 +124,7 @@ class Leady(BaseClient):
         super().__init__(auth=self._header_auth, **options)
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> Leady:
+    def from_env(cls, **overrides: Unpack[LeadyOptions]) -> Leady:
         """From ``VENDORKIT_LEADY_TOKEN`` (and optional ``VENDORKIT_LEADY_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
 

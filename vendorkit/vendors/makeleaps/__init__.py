@@ -54,7 +54,18 @@ if TYPE_CHECKING:
         document: Any  # the document (a mid, URL or record): its ``document_mid``
 
 
-__all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
+__all__ = ["DOCUMENT_TYPES", "MakeLeaps", "MakeLeapsOptions", "models"]
+
+
+class MakeLeapsOptions(ClientOptions, total=False):
+    """``MakeLeaps``' keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    client_id: str
+    client_secret: str
+    partner_mid: str | None
+    accept_language: str | None
+
 
 T = TypeVar("T")
 
@@ -592,7 +603,7 @@ class MakeLeaps(BaseClient):
         return f"<MakeLeaps {self.base_url} partner={self._partner_mid or '(not yet known)'}>"
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> MakeLeaps:
+    def from_env(cls, **overrides: Unpack[MakeLeapsOptions]) -> MakeLeaps:
         """From ``VENDORKIT_MAKELEAPS_CLIENT_ID`` and ``_CLIENT_SECRET`` (optional:
         ``_PARTNER_MID``, ``_ACCEPT_LANGUAGE``, ``_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
