@@ -59,6 +59,9 @@ async def main() -> None:
             one = await ll.matters.get(str(first.id), select="meta", params={"x": "1"})
             assert_type(one, Matter)
             raw = await ll.time_entries.list_raw(max_items=1, params={"undocumented": 1}).all()
+            as_asked = bool(raw)  # raw= as a plain bool, decided at run time
+            either = await ll.request("GET", "/v2/clients", params={"limit": 1}, raw=as_asked)
+            assert either is not None
             assert_type(raw, list[dict[str, Any]])
             print(name, len(ids), one.raw is not None, len(raw))
         async with sb.client("makeleaps", timeout=5.0) as ml:
