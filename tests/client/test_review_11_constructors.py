@@ -1,5 +1,7 @@
 """Review 11: constructor options a careless user gets wrong are refused where they are made.
 
+LeadDesk's ``username=``/``password=`` must be text: a number would be sent as a JSON number.
+
 MakeLeaps' ``accept_language=`` becomes a header on every call: a value that is no header
 (a number, a line break smuggling in a header of its own) is a ``ConfigurationError`` naming
 the option at construction, not a "cannot be sent" error at the first call. A misspelt option of
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from vendorkit import Leady, MakeLeaps, errors
+from vendorkit import LeadDesk, Leady, MakeLeaps, errors
 
 
 @pytest.mark.parametrize("value", [5, b"ja", "ja\r\nX-Evil: 1", "日本語"])
@@ -45,3 +47,11 @@ async def test_a_misspelt_obtain_token_option_names_obtain_token(serve: Any) -> 
     assert "Leady.obtain_token" in message and "_Anonymous" not in message
     assert "did you mean 'timeout'" in message
     assert server.seen == []
+
+
+@pytest.mark.parametrize(
+    "login", [{"username": 5, "password": "pw"}, {"username": "u", "password": 1234}]
+)
+async def test_a_leaddesk_login_that_is_not_text_is_refused(login: dict[str, Any]) -> None:
+    with pytest.raises(errors.ConfigurationError, match="must be a string"):
+        LeadDesk(client_id="id", client_secret="secret", **login)

@@ -335,6 +335,13 @@ def _grant(
             raise ConfigurationError(f"leaddesk_client_id {ld_client!r} is not an integer")
         digits = ld_client.isascii() and ld_client.isdigit()
         ld_client = int(ld_client) if digits else (ld_client or None)
+    for name, text in (("username", username), ("password", password)):
+        # sent as JSON as given: a number (a config file's 1234) would go out as one, and a
+        # non-text password would escape the scrubbing of known secrets
+        if text is not None and not isinstance(text, str):
+            raise ConfigurationError(
+                f"LeadDesk {name}= must be a string, not a {type(text).__name__}"
+            )
     values: dict[str, Any] = {
         "username": username or None,
         "password": password or None,
