@@ -3,7 +3,8 @@
 ``create``/``update``/``delete`` used to send any keyword as a query parameter, so a careless
 ``clients.create(data, max_retries=0)`` or ``delete(id, header={...})`` reached the vendor as
 ``?max_retries=0`` and did nothing the caller meant. Now a keyword must name a placeholder of the
-path (``parent=``); ``params={...}`` sends query parameters as given; anything else is a
+path (``parent=``) or, on a create or update, a filter ``get()`` documents (``select=``);
+``params={...}`` sends query parameters as given; anything else is a
 ``ConfigurationError`` naming the closest keyword, before anything is sent.
 """
 
@@ -21,7 +22,7 @@ from .conftest import TokenClient, ok
 
 
 class NestedClient(TokenClient):
-    items: Any = resource(Endpoint(path="/items"))
+    items: Any = resource(Endpoint(path="/items", get_filters=frozenset({"select"})))
     notes: Any = resource(Endpoint(path="/parents/{parent}/notes"))
 
 
@@ -55,6 +56,7 @@ async def _server(serve: Any) -> Any:
         (lambda c: c.items.delete(7, header={"X-A": "1"}), "header", "headers"),
         (lambda c: c.items.create({"name": "x"}, param={"a": 1}), "param", "params"),
         (lambda c: c.notes.create({"name": "x"}, parnt=1), "parnt", "parent"),
+        (lambda c: c.items.delete(7, select="meta"), "select", None),
     ],
 )
 async def test_a_writes_unknown_keyword_is_refused_before_anything_is_sent(
@@ -75,9 +77,12 @@ async def test_placeholders_fill_the_path_and_params_go_to_the_query(serve: Any,
     await client.notes.create({"name": "x"}, parent=3, params={"notify": "no"})
     await client.notes.delete(7, parent=3)
     await client.items.update(7, {"name": "y"}, params={"dry": 1})
+    # get()'s documented filters shape a create's or update's answer as they shape get()'s
+    await client.items.create({"name": "x"}, select="meta")
     sent = [(s.method, s.path, s.query) for s in server.seen if s.method != "GET"]
     assert sent == [
         ("POST", "/parents/3/notes", {"notify": "no"}),
         ("DELETE", "/parents/3/notes/7", {}),
         (server.seen[2].method, "/items/7", {"dry": "1"}),
+        ("POST", "/items", {"select": "meta"}),
     ]

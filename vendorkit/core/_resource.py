@@ -103,15 +103,18 @@ class Resource(Generic[T]):
 
     def _write_query(self, action: str, keywords: Mapping[str, Any], params: Any) -> dict[str, Any]:
         """A write's path values and query: its keywords must name placeholders of its path (a
-        parent's ``{client}``), since any other (``max_retries=0``, ``header=``) would reach
-        the vendor as a query parameter the caller never meant; ``params`` sends query
-        parameters as given."""
-        template = self._endpoint.path if action == "create" else self._endpoint.item
+        parent's ``{client}``) or, for a create or update, which answer the record as ``get``
+        does, ``get()``'s documented filters (LeanLaw's ``select``); any other
+        (``max_retries=0``, ``header=``) would reach the vendor as a query parameter the caller
+        never meant. ``params`` sends query parameters as given."""
+        ep = self._endpoint
+        template = ep.path if action == "create" else ep.item
+        shaping = ep.get_filters if action != "delete" else frozenset()
         return checked_query(
             f"{self._client.spec.name} {self.name}.{action}()",
             keywords,
             params,
-            accepted=frozenset(placeholders(template)) - {"id"},
+            accepted=frozenset({*placeholders(template), *shaping}) - {"id"},
             options=GET_OPTIONS,
         )
 
