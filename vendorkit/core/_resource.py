@@ -104,7 +104,7 @@ class Resource(Generic[T]):
     def _write_query(self, action: str, keywords: Mapping[str, Any], params: Any) -> dict[str, Any]:
         """A write's path values and query: its keywords must name placeholders of its path (a
         parent's ``{client}``) or, for a create or update, which answer the record as ``get``
-        does, ``get()``'s documented filters (LeanLaw's ``select``); any other
+        does, ``get()``'s documented filters (a ``select``); any other
         (``max_retries=0``, ``header=``) would reach the vendor as a query parameter the caller
         never meant. ``params`` sends query parameters as given."""
         ep = self._endpoint
