@@ -177,13 +177,15 @@ EXPECTED_HELPERS_BAD = [
 
 
 # Review 11: the options of ``Sandbox.client`` and ``from_env`` are the constructor's, typed as
-# its keyword arguments are: each vendor's credentials and options, nothing misspelt.
+# its keyword arguments are: each vendor's credentials and options, nothing misspelt; the
+# sandbox factory fixture takes ``Sandbox``'s.
 CONSTRUCTORS_GOOD = """
 from typing import assert_type
 
 from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
 from vendorkit.core import BaseClient
-from vendorkit.sandbox import Sandbox
+from vendorkit.sandbox import FaultProfile, Sandbox
+from vendorkit.sandbox.pytest_plugin import SandboxFactory
 
 
 def build(sb: Sandbox, vendor: str) -> None:
@@ -197,11 +199,17 @@ def build(sb: Sandbox, vendor: str) -> None:
     assert_type(LeanLaw.from_env(api_key="k", timeout=5.0), LeanLaw)
     assert_type(Leady.from_env(token="t"), Leady)
     assert_type(LeadDesk.from_env(username="u", password="p", grant_type="password"), LeadDesk)
+
+
+async def more(factory: SandboxFactory) -> None:
+    faults = {"leady": FaultProfile(rate=0.1)}
+    assert_type(await factory(vendors=["leady"], records=5, seed=1, faults=faults), Sandbox)
 """
 
 CONSTRUCTORS_BAD = """
 from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
 from vendorkit.sandbox import Sandbox
+from vendorkit.sandbox.pytest_plugin import SandboxFactory
 
 
 def build(sb: Sandbox, vendor: str) -> None:
@@ -212,6 +220,10 @@ def build(sb: Sandbox, vendor: str) -> None:
     MakeLeaps.from_env(partner_mdi="1")
     Leady.from_env(max_retries="3")
     LeadDesk.from_env(usrname="u")
+
+
+async def more(factory: SandboxFactory) -> None:
+    await factory(vendor=["leady"])
 """
 
 PROGRAMS = (
@@ -298,17 +310,18 @@ def test_sandbox_client_and_from_env_options_are_typed_as_the_constructors(
     for line in checked["constructors_bad.py"]:
         number = int(line.split(":")[1])
         by_line[number] = by_line.get(number, "") + line
-    assert sorted(by_line) == list(range(7, 14)), checked["constructors_bad.py"]
+    assert sorted(by_line) == [*range(8, 15), 18], checked["constructors_bad.py"]
     expected = {
-        7: '"timout" for overloaded function "client" of "Sandbox"; did you mean "timeout"?',
-        8: '"accept_languag" for overloaded function "client" of "Sandbox"; did you mean '
+        8: '"timout" for overloaded function "client" of "Sandbox"; did you mean "timeout"?',
+        9: '"accept_languag" for overloaded function "client" of "Sandbox"; did you mean '
         '"accept_language"?',
-        9: '"max_retrys" for overloaded function "client" of "Sandbox"; did you mean '
+        10: '"max_retrys" for overloaded function "client" of "Sandbox"; did you mean '
         '"max_retries"?',
-        10: '"timout" for "from_env" of "LeanLaw"; did you mean "timeout"?',
-        11: '"partner_mdi" for "from_env" of "MakeLeaps"; did you mean "partner_mid"?',
-        12: 'Argument "max_retries" to "from_env" of "Leady" has incompatible type "str"',
-        13: '"usrname" for "from_env" of "LeadDesk"; did you mean "username"?',
+        11: '"timout" for "from_env" of "LeanLaw"; did you mean "timeout"?',
+        12: '"partner_mdi" for "from_env" of "MakeLeaps"; did you mean "partner_mid"?',
+        13: 'Argument "max_retries" to "from_env" of "Leady" has incompatible type "str"',
+        14: '"usrname" for "from_env" of "LeadDesk"; did you mean "username"?',
+        18: '"vendor" for "__call__" of "SandboxFactory"; did you mean "vendors"?',
     }
     for number, text in expected.items():
         assert text in by_line[number], by_line[number]
