@@ -59,6 +59,9 @@ async def main() -> None:
             one = await ll.matters.get(str(first.id), select="meta", params={"x": "1"})
             assert_type(one, Matter)
             raw = await ll.time_entries.list_raw(max_items=1, params={"undocumented": 1}).all()
+            as_asked = bool(raw)  # raw= as a plain bool, decided at run time
+            either = await ll.request("GET", "/v2/clients", params={"limit": 1}, raw=as_asked)
+            assert either is not None
             assert_type(raw, list[dict[str, Any]])
             print(name, len(ids), one.raw is not None, len(raw))
         async with sb.client("makeleaps", timeout=5.0) as ml:
@@ -173,7 +176,64 @@ EXPECTED_HELPERS_BAD = [
 ]
 
 
-PROGRAMS = ("good.py", "bad.py", "helpers_good.py", "helpers_bad.py")
+# Review 11: the options of ``Sandbox.client`` and ``from_env`` are the constructor's, typed as
+# its keyword arguments are: each vendor's credentials and options, nothing misspelt; the
+# sandbox factory fixture takes ``Sandbox``'s.
+CONSTRUCTORS_GOOD = """
+from typing import assert_type
+
+from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
+from vendorkit.core import BaseClient
+from vendorkit.sandbox import FaultProfile, Sandbox
+from vendorkit.sandbox.pytest_plugin import SandboxFactory
+
+
+def build(sb: Sandbox, vendor: str) -> None:
+    ml = sb.client("makeleaps", accept_language="ja", partner_mid="1", timeout=5.0)
+    assert_type(ml, MakeLeaps)
+    assert_type(sb.client("leanlaw", max_retries=0, rate_limit=None), LeanLaw)
+    assert_type(sb.client("leady", token="t", max_quota_wait=None), Leady)
+    assert_type(sb.client("leaddesk", leaddesk_client_id=7, user_agent="me"), LeadDesk)
+    assert_type(sb.client(vendor, timeout=5.0), BaseClient)
+    assert_type(MakeLeaps.from_env(accept_language="ja", max_retry_wait=2.0), MakeLeaps)
+    assert_type(LeanLaw.from_env(api_key="k", timeout=5.0), LeanLaw)
+    assert_type(Leady.from_env(token="t"), Leady)
+    assert_type(LeadDesk.from_env(username="u", password="p", grant_type="password"), LeadDesk)
+
+
+async def more(factory: SandboxFactory) -> None:
+    faults = {"leady": FaultProfile(rate=0.1)}
+    assert_type(await factory(vendors=["leady"], records=5, seed=1, faults=faults), Sandbox)
+"""
+
+CONSTRUCTORS_BAD = """
+from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
+from vendorkit.sandbox import Sandbox
+from vendorkit.sandbox.pytest_plugin import SandboxFactory
+
+
+def build(sb: Sandbox, vendor: str) -> None:
+    sb.client("leanlaw", timout=5.0)
+    sb.client("makeleaps", accept_languag="ja")
+    sb.client(vendor, max_retrys=1)
+    LeanLaw.from_env(timout=5.0)
+    MakeLeaps.from_env(partner_mdi="1")
+    Leady.from_env(max_retries="3")
+    LeadDesk.from_env(usrname="u")
+
+
+async def more(factory: SandboxFactory) -> None:
+    await factory(vendor=["leady"])
+"""
+
+PROGRAMS = (
+    "good.py",
+    "bad.py",
+    "helpers_good.py",
+    "helpers_bad.py",
+    "constructors_good.py",
+    "constructors_bad.py",
+)
 
 
 def _mypy() -> list[str]:
@@ -189,6 +249,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     (where / "bad.py").write_text(textwrap.dedent(BAD), encoding="utf-8")
     (where / "helpers_good.py").write_text(textwrap.dedent(HELPERS_GOOD), encoding="utf-8")
     (where / "helpers_bad.py").write_text(textwrap.dedent(HELPERS_BAD), encoding="utf-8")
+    (where / "constructors_good.py").write_text(CONSTRUCTORS_GOOD, encoding="utf-8")
+    (where / "constructors_bad.py").write_text(CONSTRUCTORS_BAD, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(SOURCE_ROOT)}
     run = subprocess.run(
         [
@@ -236,6 +298,33 @@ def test_the_adapters_own_list_methods_are_typed_too(checked: dict[str, list[str
         for line, (wrong, method, cls, right) in enumerate(EXPECTED_HELPERS_BAD, start=9)
     ]
     assert checked["helpers_bad.py"] == expected
+
+
+def test_sandbox_client_and_from_env_options_are_typed_as_the_constructors(
+    checked: dict[str, list[str]],
+) -> None:
+    assert checked["constructors_good.py"] == []
+    # Every bad line is an error naming the misspelt keyword (an overloaded ``Sandbox.client``
+    # adds that no variant matches) or the wrong type; nothing else is.
+    by_line: dict[int, str] = {}
+    for line in checked["constructors_bad.py"]:
+        number = int(line.split(":")[1])
+        by_line[number] = by_line.get(number, "") + line
+    assert sorted(by_line) == [*range(8, 15), 18], checked["constructors_bad.py"]
+    expected = {
+        8: '"timout" for overloaded function "client" of "Sandbox"; did you mean "timeout"?',
+        9: '"accept_languag" for overloaded function "client" of "Sandbox"; did you mean '
+        '"accept_language"?',
+        10: '"max_retrys" for overloaded function "client" of "Sandbox"; did you mean '
+        '"max_retries"?',
+        11: '"timout" for "from_env" of "LeanLaw"; did you mean "timeout"?',
+        12: '"partner_mdi" for "from_env" of "MakeLeaps"; did you mean "partner_mid"?',
+        13: 'Argument "max_retries" to "from_env" of "Leady" has incompatible type "str"',
+        14: '"usrname" for "from_env" of "LeadDesk"; did you mean "username"?',
+        18: '"vendor" for "__call__" of "SandboxFactory"; did you mean "vendors"?',
+    }
+    for number, text in expected.items():
+        assert text in by_line[number], by_line[number]
 
 
 def test_the_typed_helpers_program_runs_against_the_sandbox(

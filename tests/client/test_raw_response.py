@@ -114,3 +114,29 @@ async def test_a_raw_delete_404_after_a_gateway_error_is_the_404_it_was_but_no_e
     client = make(TokenClient, server)
     resp = await client.request("DELETE", "/x", raw=True)
     assert (resp.status, resp.attempts, resp.json()) == (404, 2, None)
+
+
+async def test_a_401_after_a_redirect_is_renewed_and_replayed_within_one_attempt(
+    serve: Any, make: Any
+) -> None:
+    # Review 11: a redirect hop answering 401 (a vendor redirecting to the canonical URL before
+    # it authenticates) was raised as AuthenticationError, with no renewal; the token is now
+    # renewed and the hop replayed, as at the first URL. ``attempts`` counts the retry loop's
+    # attempts: the wire saw three requests (the redirect, the 401, the replay), each a span.
+    from .conftest import OAuthBackend, OAuthClient
+
+    backend = OAuthBackend()
+
+    async def moved(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/me")
+
+    server = await serve({**backend.routes(), "GET /old": moved})
+    client = make(OAuthClient, server)
+    await client.request("GET", "/me")
+    backend.revoke_all()
+    before = server.hits("GET", "/me")
+    resp = await client.request("GET", "/old", raw=True)
+    assert resp.status == 200 and resp.url.endswith("/me")
+    assert server.hits("GET", "/me") - before == 2  # the 401, then the replay
+    assert backend.grants.count("client_credentials") + backend.grants.count("refresh_token") == 2
+    assert resp.attempts == 1

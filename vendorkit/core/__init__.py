@@ -7,7 +7,9 @@ one module that awaits aiohttp), ``Pager``, ``RateLimiter``, the auth strategies
 ``ClientAPI`` is the protected API adapters and resources use.
 
 Also for the first users of the API above the core (the export engine, the CLI): the argument
-checks ``checked_seconds``/``checked_whole`` (a ``ConfigurationError`` naming the argument), and
+checks ``checked_seconds``/``checked_whole``/``checked_header_value`` (a ``ConfigurationError``
+naming the argument) and ``unknown_option`` (the error for a misspelt keyword, suggesting the
+closest known one), and
 ``redact_text``/``describe_exception`` (text and foreign exceptions made safe to show, known
 secrets and credential-shaped values removed).
 """
@@ -37,7 +39,9 @@ from ._errors import (
 from ._links import LinkModels, is_url, link_of, template_regex
 from ._listing import ChainOver, MethodFallback
 from ._multipart import Multipart, check_file_part, multipart_file
+from ._options import header_value as checked_header_value
 from ._options import seconds as checked_seconds
+from ._options import unknown_option
 from ._options import whole as checked_whole
 from ._pagination import (
     Chained,
@@ -154,6 +158,7 @@ __all__ = [
     "changed_fields",
     "check_file_part",
     "check_path",
+    "checked_header_value",
     "checked_list_call",
     "checked_seconds",
     "checked_whole",
@@ -182,5 +187,6 @@ __all__ = [
     "template_regex",
     "to_camel",
     "to_wire",
+    "unknown_option",
     "with_ranges",
 ]

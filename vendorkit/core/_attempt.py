@@ -9,7 +9,8 @@ the way httpx stacks auth over redirects over a single send:
 3. on the wire (``_on_wire``: the shared in-flight bound, hooks, the debug log, and whether the
    outcome is uncertain), down to ``Transport.send``;
 4. one renew-and-replay on a 401;
-5. redirects on the vendor's origin (each hop takes a quota slot);
+5. redirects on the vendor's origin (each hop takes a quota slot), and the renew-and-replay at
+   their end if the first URL's answer did not use it;
 6. a 429's ``Retry-After`` starts the client-wide pause;
 7. the body decoded as JSON (a success whose body is not JSON is a transport-class failure).
 
@@ -294,7 +295,8 @@ class Attempts:
 
     async def _follow_redirects(
         self, request: WireRequest, current: WireRequest, response: WireResponse, exchange: Exchange
-    ) -> WireResponse:
+    ) -> tuple[WireResponse, WireRequest]:
+        """The answer at the end of the redirects, and the request that got it."""
         hops = 0
         visited = {str(current.full_url)}
         while True:
@@ -308,7 +310,7 @@ class Attempts:
                 hops=hops,
             )
             if target is None:
-                return response
+                return response, current
             visited.add(str(target))
             hops += 1
             current = attrs.evolve(current, url=target, params=())
@@ -365,15 +367,29 @@ class Attempts:
             request = attrs.evolve(request, url=exchange.location, params=())
         current = request.with_headers(auth_headers) if authenticate else request
         response = await self._on_wire(current, exchange)
+        replayable = True  # a 401 is renewed and replayed once per attempt
         if token_send is not None and replay_on_401(
             status=response.status, authenticate=authenticate
         ):
+            replayable = False
             if await auth.on_unauthorized(token_send, marker):
                 await self._take_slot(request)  # the vendor counts the replay too
                 auth_headers, marker = await auth.authorize(token_send)
                 current = request.with_headers(auth_headers)
                 response = await self._on_wire(current, exchange)
-        response = await self._follow_redirects(request, current, response, exchange)
+        response, current = await self._follow_redirects(request, current, response, exchange)
+        if (
+            token_send is not None
+            and replayable
+            and replay_on_401(status=response.status, authenticate=authenticate)
+        ):
+            # A redirect hop refused the token (a vendor redirecting to the canonical URL before
+            # it authenticates): renewed and replayed there, as a 401 at the first URL is.
+            if await auth.on_unauthorized(token_send, marker):
+                await self._take_slot(current)
+                auth_headers, marker = await auth.authorize(token_send)
+                current = current.with_headers(auth_headers)
+                response = await self._on_wire(current, exchange)
         answer = Answer.of(response)
         self.pause_until = pause_after(
             status=answer.status,

@@ -502,6 +502,17 @@ class BaseClient(ClientAPI):
         headers: Mapping[str, str] | None = None,
         raw: Literal[True],
     ) -> Response: ...
+    @overload  # raw= decided at run time (a plain bool): either answer
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
+    ) -> Any: ...
     async def request(
         self,
         method: str,

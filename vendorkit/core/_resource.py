@@ -101,6 +101,23 @@ class Resource(Generic[T]):
             options=LIST_OPTIONS if action == "list" else GET_OPTIONS,
         )
 
+    def _write_query(self, action: str, keywords: Mapping[str, Any], params: Any) -> dict[str, Any]:
+        """A write's path values and query: its keywords must name placeholders of its path (a
+        parent's ``{client}``) or, for a create or update, which answer the record as ``get``
+        does, ``get()``'s documented filters (a ``select``); any other
+        (``max_retries=0``, ``header=``) would reach the vendor as a query parameter the caller
+        never meant. ``params`` sends query parameters as given."""
+        ep = self._endpoint
+        template = ep.path if action == "create" else ep.item
+        shaping = ep.get_filters if action != "delete" else frozenset()
+        return checked_query(
+            f"{self._client.spec.name} {self.name}.{action}()",
+            keywords,
+            params,
+            accepted=frozenset({*placeholders(template), *shaping}) - {"id"},
+            options=GET_OPTIONS,
+        )
+
     def _item(self, data: Any) -> Any:
         """A list item as a JSON object: a bare value becomes ``{scalar_field: value}`` where
         the endpoint declares one."""
@@ -295,9 +312,17 @@ class GetMixin(Resource[T]):
 
 class CreateMixin(Resource[T]):
     async def create(
-        self, data: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+        self,
+        data: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **path_values: Any,
     ) -> T:
-        """Create a record from a model instance or a dict (sent as given); returns it."""
+        """Create a record from a model instance or a dict (sent as given); returns it.
+        ``path_values`` fill the path's placeholders (any other keyword is a
+        ``ConfigurationError``); ``params`` sends query parameters as given."""
+        params = self._write_query("create", path_values, params)
         original = dict(params)
         path = await self._client.fill_path(self._endpoint.path, params)
         url = self._client.url_for(path, params)
@@ -313,11 +338,19 @@ class CreateMixin(Resource[T]):
 
 class UpdateMixin(Resource[T]):
     async def update(
-        self, id: Any, data: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+        self,
+        id: Any,
+        data: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **path_values: Any,
     ) -> T:
         """Partial update the vendor's way (PATCH, or a sparse PUT). A model instance sends only
         the fields that differ from what was read; a dict is sent as given. Returns the record
-        (read back with a GET where the vendor answers 204)."""
+        (read back with a GET where the vendor answers 204). ``path_values`` and ``params``
+        as for ``create``."""
+        params = self._write_query("update", path_values, params)
         query = dict(params)
         path = await self._item_url_parts(id, query)
         url = self._client.url_for(path, query)
@@ -336,10 +369,15 @@ class UpdateMixin(Resource[T]):
 
 class DeleteMixin(Resource[T]):
     async def delete(
-        self, id: Any, *, headers: Mapping[str, str] | None = None, **params: Any
+        self,
+        id: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **path_values: Any,
     ) -> None:
-        """Delete a record. Returns None."""
-        query = dict(params)
+        """Delete a record. Returns None. ``path_values`` and ``params`` as for ``create``."""
+        query = self._write_query("delete", path_values, params)
         path = await self._item_url_parts(id, query)
         await self._client.send_json("DELETE", self._client.url_for(path, query), headers=headers)
 

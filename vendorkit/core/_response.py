@@ -32,7 +32,8 @@ class Response:
     - ``trace_id``: the vendor's request/trace id header (the spec's ``trace_id_header``), None
       where the vendor sends none;
     - ``elapsed``: seconds the whole call took, every attempt and wait between them included;
-    - ``attempts``: how many attempts the call took (1 unless it was retried);
+    - ``attempts``: how many attempts the call took (1 unless it was retried; a 401 renewed
+      and replayed, and redirect hops, are within one attempt);
     - ``method`` and ``url`` (the URL that answered, after redirects, credentials redacted);
     - ``content``: the body's bytes, ``text`` the same decoded as UTF-8, ``json()`` the body
       decoded the way the client decodes it.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 from aiohttp import web
 
@@ -14,7 +14,11 @@ from ._faults import FaultProfile
 
 if TYPE_CHECKING:  # for the types only: the emulators import nothing of the clients
     from vendorkit import LeadDesk, Leady, LeanLaw, MakeLeaps
-    from vendorkit.core import BaseClient
+    from vendorkit.core import BaseClient, ClientOptions
+    from vendorkit.vendors.leaddesk import LeadDeskOptions
+    from vendorkit.vendors.leady import LeadyOptions
+    from vendorkit.vendors.leanlaw import LeanLawOptions
+    from vendorkit.vendors.makeleaps import MakeLeapsOptions
 
 __all__ = ["VENDORS", "Sandbox", "emulator_class"]
 
@@ -155,16 +159,22 @@ class Sandbox:
             raise ValueError(f"{vendor} has no user login")
         return login
 
+    # The options are the client's constructor's, typed as they are (a misspelt one is a type
+    # error); a vendor named by a plain ``str`` takes the options every client takes.
     @overload
-    def client(self, vendor: Literal["makeleaps"], **options: Any) -> MakeLeaps: ...
+    def client(
+        self, vendor: Literal["makeleaps"], **options: Unpack[MakeLeapsOptions]
+    ) -> MakeLeaps: ...
     @overload
-    def client(self, vendor: Literal["leady"], **options: Any) -> Leady: ...
+    def client(self, vendor: Literal["leady"], **options: Unpack[LeadyOptions]) -> Leady: ...
     @overload
-    def client(self, vendor: Literal["leaddesk"], **options: Any) -> LeadDesk: ...
+    def client(
+        self, vendor: Literal["leaddesk"], **options: Unpack[LeadDeskOptions]
+    ) -> LeadDesk: ...
     @overload
-    def client(self, vendor: Literal["leanlaw"], **options: Any) -> LeanLaw: ...
+    def client(self, vendor: Literal["leanlaw"], **options: Unpack[LeanLawOptions]) -> LeanLaw: ...
     @overload
-    def client(self, vendor: str, **options: Any) -> BaseClient: ...
+    def client(self, vendor: str, **options: Unpack[ClientOptions]) -> BaseClient: ...
     def client(self, vendor: str, **options: Any) -> Any:
         """A client of the emulated vendor, not yet entered: ``async with sb.client(v) as c``.
 

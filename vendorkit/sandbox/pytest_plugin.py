@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar, Unpack
 
 import pytest
 
+from ._faults import FaultProfile
 from ._sandbox import Sandbox
 
-__all__ = ["SandboxFactory", "ThreadedSandbox"]
+__all__ = ["SandboxFactory", "SandboxOptions", "ThreadedSandbox"]
 
 T = TypeVar("T")
 
@@ -48,11 +49,25 @@ except ImportError:  # pragma: no cover - anyio (or another plugin) runs plain a
     _async_fixture = pytest.fixture
 
 
+class SandboxOptions(TypedDict, total=False):
+    """``Sandbox``'s keyword arguments, as the factory fixture takes them: typed, so a misspelt
+    one (``vendor=``) is a type error, as it is calling ``Sandbox`` itself."""
+
+    vendors: Iterable[str]
+    records: int
+    seed: int
+    faults: FaultProfile | Mapping[str, FaultProfile] | None
+    quotas: Mapping[str, str | None] | None
+    token_ttl: float | Mapping[str, float] | None
+    host: str
+    ports: Mapping[str, int] | None
+
+
 class SandboxFactory(Protocol):
     """The ``vendorkit_sandbox_factory`` fixture: ``await factory(vendors=[...], ...)`` starts a
     ``Sandbox`` (``Sandbox``'s keyword arguments) that is stopped at the test's teardown."""
 
-    async def __call__(self, **options: Any) -> Sandbox: ...
+    async def __call__(self, **options: Unpack[SandboxOptions]) -> Sandbox: ...
 
 
 class ThreadedSandbox(Sandbox):

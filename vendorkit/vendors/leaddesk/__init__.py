@@ -37,12 +37,26 @@ __all__ = [
     "Campaigns",
     "ContactLists",
     "LeadDesk",
+    "LeadDeskOptions",
     "LeadDeskResource",
     "Relation",
     "models",
 ]
 
 log = logging.getLogger("vendorkit")
+
+
+class LeadDeskOptions(ClientOptions, total=False):
+    """``LeadDesk``'s keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    client_id: str
+    client_secret: str
+    username: str | None
+    password: str | None
+    leaddesk_client_id: int | str | None
+    grant_type: str | None
+
 
 T = TypeVar("T")
 
@@ -321,6 +335,13 @@ def _grant(
             raise ConfigurationError(f"leaddesk_client_id {ld_client!r} is not an integer")
         digits = ld_client.isascii() and ld_client.isdigit()
         ld_client = int(ld_client) if digits else (ld_client or None)
+    for name, text in (("username", username), ("password", password)):
+        # sent as JSON as given: a number (a config file's 1234) would go out as one, and a
+        # non-text password would escape the scrubbing of known secrets
+        if text is not None and not isinstance(text, str):
+            raise ConfigurationError(
+                f"LeadDesk {name}= must be a string, not a {type(text).__name__}"
+            )
     values: dict[str, Any] = {
         "username": username or None,
         "password": password or None,
@@ -421,7 +442,7 @@ class LeadDesk(BaseClient):
         return self._oauth.grant_type
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> LeadDesk:
+    def from_env(cls, **overrides: Unpack[LeadDeskOptions]) -> LeadDesk:
         """From ``VENDORKIT_LEADDESK_CLIENT_ID`` and ``VENDORKIT_LEADDESK_CLIENT_SECRET``, plus
         ``VENDORKIT_LEADDESK_USERNAME`` and ``VENDORKIT_LEADDESK_PASSWORD`` (password grant),
         or ``VENDORKIT_LEADDESK_LEADDESK_CLIENT_ID`` (with or without ``..._USERNAME``);

@@ -17,6 +17,7 @@ from vendorkit.core import (
     NoAuth,
     Pager,
     resource,
+    unknown_option,
 )
 from vendorkit.errors import ConfigurationError, DecodeError
 
@@ -30,7 +31,14 @@ if TYPE_CHECKING:
         domain: str  # the website, under the name Leady's UI gives it
 
 
-__all__ = ["Leady", "models"]
+__all__ = ["Leady", "LeadyOptions", "models"]
+
+
+class LeadyOptions(ClientOptions, total=False):
+    """``Leady``'s keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    token: str
 
 
 class Sessions(ListResource[models.Session]):
@@ -87,6 +95,12 @@ class _Anonymous(BaseClient):
         super().__init__(auth=NoAuth(secrets=secrets), **options)
 
 
+# What ``obtain_token`` passes on besides its own base_url= and session=: the client options.
+_TOKEN_GET_OPTIONS = tuple(
+    k for k in ClientOptions.__annotations__ if k not in {"base_url", "session"}
+)
+
+
 class Leady(BaseClient):
     """Leady's open API. Every call carries ``Authorization: Token <token>``."""
 
@@ -110,7 +124,7 @@ class Leady(BaseClient):
         super().__init__(auth=self._header_auth, **options)
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> Leady:
+    def from_env(cls, **overrides: Unpack[LeadyOptions]) -> Leady:
         """From ``VENDORKIT_LEADY_TOKEN`` (and optional ``VENDORKIT_LEADY_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
 
@@ -127,6 +141,9 @@ class Leady(BaseClient):
         """Call api-token-get with a user's e-mail and password; returns the API token (the
         user's long-lasting token: the same one each time until it is reset). Wrong credentials
         raise ``BadRequestError`` (Leady answers 400 with ``non_field_errors``)."""
+        for name in sorted(options):  # checked here, so the error names what the user called
+            if name not in _TOKEN_GET_OPTIONS:
+                raise unknown_option("Leady.obtain_token", name, _TOKEN_GET_OPTIONS)
         options.setdefault("rate_limit", None)
         async with _Anonymous(
             base_url=base_url, session=session, secrets=(password,), **options

@@ -13,7 +13,14 @@ from ._spec import ENDPOINTS, SPEC
 if TYPE_CHECKING:
     from . import _typed
 
-__all__ = ["Clients", "LeanLaw", "models"]
+__all__ = ["Clients", "LeanLaw", "LeanLawOptions", "models"]
+
+
+class LeanLawOptions(ClientOptions, total=False):
+    """``LeanLaw``'s keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    api_key: str
 
 
 class Clients(CrudResource[models.Client]):
@@ -53,7 +60,7 @@ class LeanLaw(BaseClient):
         super().__init__(auth=HeaderAuth(api_key, scheme="Bearer"), **options)
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> LeanLaw:
+    def from_env(cls, **overrides: Unpack[LeanLawOptions]) -> LeanLaw:
         """From ``VENDORKIT_LEANLAW_API_KEY`` (and optional ``VENDORKIT_LEANLAW_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
 

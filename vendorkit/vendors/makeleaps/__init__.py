@@ -29,6 +29,7 @@ from vendorkit.core import (
     Resource,
     UpdateMixin,
     check_file_part,
+    checked_header_value,
     checked_list_call,
     is_url,
     link_of,
@@ -53,7 +54,18 @@ if TYPE_CHECKING:
         document: Any  # the document (a mid, URL or record): its ``document_mid``
 
 
-__all__ = ["DOCUMENT_TYPES", "MakeLeaps", "models"]
+__all__ = ["DOCUMENT_TYPES", "MakeLeaps", "MakeLeapsOptions", "models"]
+
+
+class MakeLeapsOptions(ClientOptions, total=False):
+    """``MakeLeaps``' keyword arguments, as ``from_env`` overrides and ``Sandbox.client`` options
+    take them (each optional there): typed, so a misspelt one is a type error."""
+
+    client_id: str
+    client_secret: str
+    partner_mid: str | None
+    accept_language: str | None
+
 
 T = TypeVar("T")
 
@@ -565,6 +577,9 @@ class MakeLeaps(BaseClient):
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("MakeLeaps needs client_id= and client_secret=")
+        if accept_language:  # a header on every call: a number or a line break is refused here,
+            # not as "cannot be sent" at the first call (nor smuggling in a header of its own)
+            accept_language = checked_header_value("accept_language", accept_language)
         auth = OAuth2(
             token_path=TOKEN_PATH,
             client_id=client_id,
@@ -588,7 +603,7 @@ class MakeLeaps(BaseClient):
         return f"<MakeLeaps {self.base_url} partner={self._partner_mid or '(not yet known)'}>"
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> MakeLeaps:
+    def from_env(cls, **overrides: Unpack[MakeLeapsOptions]) -> MakeLeaps:
         """From ``VENDORKIT_MAKELEAPS_CLIENT_ID`` and ``_CLIENT_SECRET`` (optional:
         ``_PARTNER_MID``, ``_ACCEPT_LANGUAGE``, ``_BASE_URL``)."""
         return cls(**cls.options_from_env(**overrides))
