@@ -46,12 +46,20 @@ __all__ = [
 
 REDACTED = "***"
 
-#: Query, form and JSON keys whose values never reach a log line, an error or a repr.
+#: Query, form and JSON keys whose values never reach a log line, an error or a repr. Besides
+#: OAuth's and the vendors' own, the signed-URL parameters OpenTelemetry's HTTP conventions ask
+#: ``url.full`` to redact (``AWSAccessKeyId``, ``Signature``, ``sig``, ``X-Goog-Signature``):
+#: a vendor's download link may be a presigned storage URL. Matched case-insensitively.
 SENSITIVE_KEYS = frozenset(
     {
         "access_token",
         "api_key",
         "apikey",
+        "awsaccesskeyid",
+        "sig",
+        "signature",
+        "x-amz-signature",
+        "x-goog-signature",
         "client_secret",
         "id_token",
         "key",

@@ -49,6 +49,11 @@ def _per_vendor(value: T | Mapping[str, T], vendor: str, default: T) -> T:
     return value
 
 
+def _vendor_name(vendor: str) -> str:
+    """A vendor's name in any case, as ``Sandbox(vendors=[...])`` takes it."""
+    return vendor.lower() if isinstance(vendor, str) else vendor
+
+
 class Sandbox:
     """Local emulators of the vendors, for demos, tests and manual exploration.
 
@@ -132,10 +137,11 @@ class Sandbox:
 
     def emulator(self, vendor: str) -> Emulator:
         """The running emulator: its ``store``, ``counters``, ``tokens``, ``inject()``."""
-        return self._emu(vendor)
+        return self._emu(_vendor_name(vendor))
 
     def url(self, vendor: str) -> str:
         """Base URL of the vendor's emulated API (what ``base_url=`` takes)."""
+        vendor = _vendor_name(vendor)
         emu = self._emu(vendor)
         if vendor not in self._origins:
             raise RuntimeError("the sandbox is not started (use `async with Sandbox(...)`)")
@@ -146,6 +152,7 @@ class Sandbox:
         The emulators speak plain http: on a host other than this machine's loopback (``host=
         "0.0.0.0"`` for a container, say) they include ``allow_http=True``, which clients need
         to send credentials over plain http to another address."""
+        vendor = _vendor_name(vendor)
         creds = self._emu(vendor).credentials(self.url(vendor))
         if not _loopback(self._host):
             creds["allow_http"] = True
@@ -154,6 +161,7 @@ class Sandbox:
     def login(self, vendor: str) -> dict[str, str]:
         """A user login: ``{"email", "password"}`` for Leady, ``{"username", "password"}`` for
         LeadDesk."""
+        vendor = _vendor_name(vendor)
         login = self._emu(vendor).login()
         if login is None:
             raise ValueError(f"{vendor} has no user login")
@@ -181,6 +189,7 @@ class Sandbox:
         Where the sandbox's throttle was overridden, the client's own quota follows it, so the
         client waits instead of meeting 429s; pass ``rate_limit=`` to choose otherwise.
         """
+        vendor = _vendor_name(vendor)
         kwargs = self.credentials(vendor)
         cls = vendor_entry(vendor).client_class()
         if vendor in self._quota_overrides:
