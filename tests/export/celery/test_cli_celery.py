@@ -1,0 +1,78 @@
+"""``vendorkit export --accounts accounts.toml --out DIR --engine celery`` as a user runs it: the
+command (a real subprocess, with no credential in its environment) submits to real workers,
+prints the summary grouped by account and exits 0; a unit no worker can run (its variables are
+missing) makes it exit 1 with a line naming the variable."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from tests._redis_url import REDIS_URL
+from vendorkit.sandbox import Sandbox
+
+from ..conftest import output_ids, store_ids
+from .test_engine import Worker, env_for, killed_at_exit, redis_db, start_worker, worker_env
+
+__all__ = ["redis_db"]
+
+ACCOUNTS = """
+[[account]]
+name = "firm-a"
+vendor = "leanlaw"
+env_prefix = "FIRM_A_"
+resources = ["clients", "matters"]
+
+[[account]]
+name = "firm-b"
+vendor = "leanlaw"
+env_prefix = "FIRM_B_"
+resources = ["clients"]
+"""
+
+
+async def test_the_command_submits_to_workers_and_sums_up_by_account(
+    tmp_path: Path, redis_db: aioredis.Redis
+) -> None:
+    (tmp_path / "accounts.toml").write_text(ACCOUNTS, encoding="utf-8")
+    out = tmp_path / "out"
+    async with (
+        Sandbox(vendors=["leanlaw"], records=9, seed=1) as a,
+        Sandbox(vendors=["leanlaw"], records=7, seed=2) as b,
+    ):
+        # The workers know firm-a only: firm-b's unit fails on them, with its reason.
+        credentials = env_for("FIRM_A_", a, "leanlaw")
+        workers: list[Worker] = []
+        with killed_at_exit(workers):
+            for i in range(2):
+                workers.append(await start_worker(f"cli{i + 1}", worker_env(credentials), tmp_path))
+            env = worker_env({})  # the submitter holds no credential at all
+            env["VENDORKIT_BROKER_URL"] = REDIS_URL
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "vendorkit",
+                "export",
+                "--accounts",
+                str(tmp_path / "accounts.toml"),
+                "--out",
+                str(out),
+                "--engine",
+                "celery",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+            stdout, stderr = await asyncio.wait_for(proc.communicate(), 150)
+        text, err = stdout.decode(), stderr.decode()
+        assert proc.returncode == 1, (text, err, [w.output() for w in workers])
+        for resource in ("clients", "matters"):
+            got = output_ids(out / "firm-a" / f"{resource}.jsonl")
+            assert got == store_ids(a.emulator("leanlaw"), resource)
+        assert "firm-a" in text and "firm-b" in text and "account" in text
+        assert "error: firm-b/clients failed: " in err and "FIRM_B_API_KEY (firm-b)" in err
+        assert "Traceback" not in text + err
+        assert b.emulator("leanlaw").counters.total_requests == 0
