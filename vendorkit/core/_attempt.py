@@ -4,8 +4,9 @@
 the way httpx stacks auth over redirects over a single send:
 
 1. wait out a client-wide 429 pause (every request does, not only the one that got the 429);
-2. credentials (``Auth.authorize``), then a slot of the client-side quota, then credentials
-   again if that slot meant waiting;
+2. credentials (``Auth.authorize``), then a slot of the client-side quota (and, if a 429's
+   pause began while it waited for one, the pause and a fresh slot), then credentials again if
+   that slot meant waiting;
 3. on the wire (``_on_wire``: the shared in-flight bound, hooks, the debug log, and whether the
    outcome is uncertain), down to ``Transport.send``;
 4. one renew-and-replay on a 401;
@@ -358,6 +359,14 @@ class Attempts:
             auth_headers, marker = await auth.authorize(token_send)
             self._ensure_open(request)
         waited = await self._take_slot(request)
+        while self.pause_until > time.monotonic():
+            # A 429 landed while this request waited for its slot: sent now, it would meet the
+            # vendor inside the pause it asked for. It waits the pause out and takes a fresh
+            # slot, so its send time is what the quota counts (and requests that queued behind
+            # the pause do not all go out at its end at once).
+            await self._respect_pause(request)
+            self._ensure_open(request)
+            waited = await self._take_slot(request) or waited
         if token_send is not None and reauthorize_after_quota_wait(
             authenticate=authenticate, waited=waited
         ):
