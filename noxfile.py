@@ -47,6 +47,7 @@ def bench(session: nox.Session) -> None:
     ``-- --only quota`` for one section. The quota section uses Redis database 14 at
     127.0.0.1:6379 (and empties it)."""
     # The bench extra: orjson (the baseline's decoder, the data server), dlt (a peer client),
-    # matplotlib (the chart), redis for the shared-quota section.
+    # matplotlib (the chart), redis for the shared-quota section, celery[redis] for the
+    # scale-out section's workers.
     session.install("-e", ".[bench]")
     session.run("python", "-m", "bench", *session.posargs)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import _report, _sections, _throughput
+from bench import _report, _scaleout, _sections, _throughput
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[str, Callable[[bool], dict[str, Any]]]] = {
     "quota": ("quota use, 1 and 4 processes", _sections.quota),
     "memory": ("peak RSS of an export", _sections.memory),
     "sandbox": ("sandbox emulators' list pages per second", _sections.sandbox),
+    "scaleout": ("12 accounts on the Celery engine, 1 and 3 workers", _scaleout.run),
 }
 
 
