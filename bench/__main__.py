@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--only SECTION]``: vendorkit measured side by side with a
 hand-written aiohttp loop (the practical limit), hand-written export loops and dlt's RESTClient,
-plus the engine's per-request cost, quota use, peak memory and the sandbox's serving rate.
+plus the engine's per-request cost, quota use, peak memory, the sandbox's serving rate and
+the scale-out of 12 accounts from 1 to 3 Celery workers.
 
 Writes ``bench/results.json`` (raw figures), ``docs/performance.md`` and ``docs/performance.png``
 (both made from that JSON). ``--only`` re-runs one section and keeps the others' last results.
