@@ -45,8 +45,10 @@ def bench(session: nox.Session) -> None:
     also engine cost, quota use, memory, the sandbox. Writes bench/results.json,
     docs/performance.md and docs/performance.png. ``nox -s bench -- --quick`` for a smoke run,
     ``-- --only quota`` for one section. The quota section uses Redis database 14 at
-    127.0.0.1:6379 (and empties it)."""
+    127.0.0.1:6379 (and empties it); the scale-out section (``-- --only scaleout``, about 2
+    minutes) database 10, and starts Celery workers of its own."""
     # The bench extra: orjson (the baseline's decoder, the data server), dlt (a peer client),
-    # matplotlib (the chart), redis for the shared-quota section.
+    # matplotlib (the chart), redis for the shared-quota section, celery[redis] for the
+    # scale-out section's workers.
     session.install("-e", ".[bench]")
     session.run("python", "-m", "bench", *session.posargs)

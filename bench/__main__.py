@@ -1,6 +1,7 @@
 """``python -m bench [--quick] [--only SECTION]``: vendorkit measured side by side with a
 hand-written aiohttp loop (the practical limit), hand-written export loops and dlt's RESTClient,
-plus the engine's per-request cost, quota use, peak memory and the sandbox's serving rate.
+plus the engine's per-request cost, quota use, peak memory, the sandbox's serving rate and
+the scale-out of 12 accounts from 1 to 3 Celery workers.
 
 Writes ``bench/results.json`` (raw figures), ``docs/performance.md`` and ``docs/performance.png``
 (both made from that JSON). ``--only`` re-runs one section and keeps the others' last results.
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import _report, _sections, _throughput
+from bench import _report, _scaleout, _sections, _throughput
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -27,6 +28,7 @@ SECTIONS: dict[str, tuple[str, Callable[[bool], dict[str, Any]]]] = {
     "quota": ("quota use, 1 and 4 processes", _sections.quota),
     "memory": ("peak RSS of an export", _sections.memory),
     "sandbox": ("sandbox emulators' list pages per second", _sections.sandbox),
+    "scaleout": ("12 accounts on the Celery engine, 1 and 3 workers", _scaleout.run),
 }
 
 

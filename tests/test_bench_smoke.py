@@ -75,3 +75,60 @@ def test_rendered_records_are_json_of_the_stated_size() -> None:
         records = orjson.loads(b"[" + render(style, 10, 20) + b"]")
         assert len(records) == 10
         assert 500 < len(render(style, 1000, 1001)) < 700
+
+
+def _scaleout_case(workers: int, seconds: float, throttled: int) -> dict[str, object]:
+    return {
+        "workers": workers,
+        "concurrency": 4,
+        "records": 96_000,
+        "seconds": seconds,
+        "records_per_second": 96_000 / seconds,
+        "requests": 4_800 + throttled,
+        "throttled_429": throttled,
+        "quota_used": 4_800 / (seconds * 240),
+        "cpu_share_of_cores": 0.4,
+        "machine_busy": 0.7,
+        "sandbox_loop_lag": {"p50_ms": 1.0, "p99_ms": 25.0, "max_ms": 40.0},
+    }
+
+
+def test_the_scaleout_section_renders_and_says_when_a_target_is_missed() -> None:
+    """The scale-out section itself needs Redis and Celery worker processes (the Celery engine's
+    own test runs real workers); its page and its targets are checked here from figures."""
+    from bench._report import markdown, targets
+
+    section = {
+        "accounts": 12,
+        "quota_per_second": 20,
+        "latency_ms": 20,
+        "records_per_account": 8000,
+        "page_size": 20,
+        "concurrency": 4,
+        "cases": [_scaleout_case(1, 60.0, 0), _scaleout_case(3, 25.0, 60)],
+        "speedup": 2.4,
+    }
+    machine = {k: "?" for k in ("cores", "python", "platform", "date", "vendorkit", "commit")}
+    results = {"machine": {**machine, "command": "python -m bench"}, "scaleout": section}
+    page = markdown(results)
+    assert "## Scale-out" in page and "**x2.40**" in page
+    assert "**Target missed: a speed-up of x2.40 (target x2.5) and 0.80" in page
+    assert [row[-1] for row in targets(results)] == ["**no**", "**no**"]
+    section["speedup"] = 2.9
+    section["cases"] = [_scaleout_case(1, 60.0, 0), _scaleout_case(3, 20.5, 0)]
+    assert "Target missed" not in markdown(results)
+    assert [row[-1] for row in targets(results)] == ["yes", "yes"]
+
+
+def test_the_scaleout_check_fails_loudly(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from bench._scaleout import _verify
+
+    emu = SimpleNamespace(store={"clients": {"a": {}, "b": {}, "c": {}}})
+    (tmp_path / "acct").mkdir()
+    (tmp_path / "acct" / "clients.jsonl").write_text('{"id": "a"}\n{"id": "b"}\n{"id": "b"}\n')
+    with pytest.raises(AssertionError, match="3 records for 3: 1 missing, 1 repeated"):
+        _verify(tmp_path, {"acct": emu})
+    (tmp_path / "acct" / "clients.jsonl").write_text('{"id": "c"}\n{"id": "a"}\n{"id": "b"}\n')
+    assert _verify(tmp_path, {"acct": emu}) == 3
