@@ -15,9 +15,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
+from vendorkit.core import redact_text
 from vendorkit.errors import ConfigurationError
 
 from ._accounts import Account, parse_accounts
@@ -76,14 +78,54 @@ class Settings:
         return max(1.0, min(60.0, self.visibility_timeout / 4))
 
 
+def _check_broker(url: str, where: str) -> None:
+    """A broker URL Celery can use: its transport known (kombu would raise a bare KeyError, or
+    take a word without ``://`` for a host name, when it first connects)."""
+    from kombu.transport import resolve_transport
+
+    scheme = url.partition("://")[0] if "://" in url else ""
+    try:
+        resolve_transport(scheme.partition("+")[0] or "?")  # redis+socket:// is redis
+    except (KeyError, ImportError, ValueError):
+        raise ConfigurationError(
+            f"{where} is not a broker URL Celery can use (redis://host:6379/0)"
+        ) from None
+
+
+def _check_redis(url: str, where: str) -> None:
+    """A Redis URL redis-py can open (it would raise a bare ValueError when first used). The
+    message never repeats the URL: it may hold a password."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)  # type: ignore[no-untyped-call]
+        # redis-py ignores a database that is not a number; Celery's backend and kombu do not.
+        database = urlsplit(url).path.strip("/") if not url.startswith("unix:") else ""
+        if database and not database.isdigit():
+            raise ValueError(f"the database must be a number, not {database!r}")
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{where} is not a Redis URL (redis://host:6379/0): {redact_text(str(exc))}"
+        ) from None
+
+
 def settings(env: Mapping[str, str] | None = None, broker_url: str | None = None) -> Settings:
-    """The engine's settings from the environment (``broker_url`` winning over it)."""
+    """The engine's settings from the environment (``broker_url`` winning over it); a URL that
+    cannot be used is a ``ConfigurationError`` naming its variable."""
     env = os.environ if env is None else env
     broker = broker_url or env.get(BROKER_ENV) or DEFAULT_BROKER
+    broker_where = "broker_url=" if broker_url else BROKER_ENV
+    _check_broker(broker, broker_where)
+    redis_url = env.get(REDIS_ENV) or broker
+    # Tokens, quotas, leases and progress need Redis itself, whatever the broker.
+    _check_redis(
+        redis_url,
+        REDIS_ENV if env.get(REDIS_ENV) else f"{broker_where} (the default of {REDIS_ENV})",
+    )
     return Settings(
         broker_url=broker,
         result_backend=env.get(BACKEND_ENV) or broker,
-        redis_url=env.get(REDIS_ENV) or broker,
+        redis_url=redis_url,
         visibility_timeout=_seconds(env, VISIBILITY_ENV, DEFAULT_VISIBILITY, 1.0),
         lease_ttl=_seconds(env, LEASE_ENV, DEFAULT_LEASE, 1.0),
     )

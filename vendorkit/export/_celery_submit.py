@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from vendorkit.core import checked_whole, describe_exception, redact_text
-from vendorkit.errors import ConfigurationError
+from vendorkit.errors import ConfigurationError, TransportError
 
 from ._accounts import Account, _exportable
 from ._celery_config import (
+    BROKER_ENV,
+    REDIS_ENV,
     RUN_KEYS_TTL,
     TASK_NAME,
     Unit,
@@ -49,6 +51,8 @@ log = logging.getLogger("vendorkit")
 POLL = 1
 #: Asking the result backend at most this often (seconds).
 BACKEND_CHECK = 3.0
+#: Seconds a connection to Redis or the broker may take to open.
+CONNECT_TIMEOUT = 10.0
 
 
 def plan_units(
@@ -138,10 +142,13 @@ async def export_accounts_celery(
 
     import redis.asyncio as aioredis
 
-    r = aioredis.from_url(s.redis_url)
+    # A server that never answers a connect must not hang the submitter (progress pops have a
+    # short timeout of their own, but the connect has none by default).
+    r = aioredis.from_url(s.redis_url, socket_connect_timeout=CONNECT_TIMEOUT)
     results: dict[str, JobResult] = {}
     callbacks: set[asyncio.Future[Any]] = set()
     try:
+        await _reachable(r, celery_app)
 
         def send() -> None:
             for unit in units:
@@ -177,6 +184,34 @@ async def export_accounts_celery(
     for unit, job in zip(units, jobs, strict=True):
         job.account = unit.account.name
     return ExportResult(jobs, Path(units[0].out), time.monotonic() - started)
+
+
+async def _reachable(r: Any, celery_app: Any) -> None:
+    """``TransportError`` in one line if Redis or the broker cannot be reached, before anything
+    is sent: kombu and Celery's result backend would otherwise retry for half a minute and end
+    with a ``RuntimeError`` that names neither. The messages name the variables, never the URLs
+    (they may hold a password)."""
+    from redis.exceptions import RedisError
+
+    try:
+        await r.ping()
+    except (OSError, RedisError) as exc:
+        raise TransportError(
+            f"cannot reach Redis ({REDIS_ENV}, default {BROKER_ENV}): {_reason(exc)}"
+        ) from None
+
+    def connect() -> None:
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
+
+    try:
+        await asyncio.to_thread(connect)
+    except Exception as exc:  # kombu's OperationalError, or the transport's own
+        raise TransportError(f"cannot reach the broker ({BROKER_ENV}): {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    return redact_text(" ".join(str(exc).split()) or type(exc).__name__)
 
 
 async def _pop(r: Any, key: str) -> Any:

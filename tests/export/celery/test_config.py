@@ -3,11 +3,14 @@ the submitter's checks (no worker, no Redis)."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from pathlib import Path
 
 import pytest
 
-from vendorkit.errors import ConfigurationError
+from tests._redis_url import REDIS_URL
+from vendorkit.errors import ConfigurationError, TransportError
 from vendorkit.export import Account, JobResult
 from vendorkit.export._celery_config import (
     Unit,
@@ -19,6 +22,7 @@ from vendorkit.export._celery_config import (
     started_key,
 )
 from vendorkit.export._celery_submit import plan_units
+from vendorkit.export.celery import export_accounts_celery
 
 ML = Account(name="acme", vendor="makeleaps", env_prefix="ACME_", resources=("clients",))
 
@@ -65,3 +69,45 @@ def test_the_submitter_refuses_bad_input_before_sending(tmp_path: Path) -> None:
             plan_units([ML], resume=False, run_id="r", **options)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="listed twice"):
         plan_units([ML, ML], out=tmp_path, format="jsonl", resume=False, page_size=None, run_id="r")
+
+
+def test_a_url_celery_or_redis_cannot_use_is_a_configuration_error_naming_its_variable() -> None:
+    for env, where in [
+        ({"VENDORKIT_BROKER_URL": "nonsense"}, "VENDORKIT_BROKER_URL is not a broker URL"),
+        ({"VENDORKIT_BROKER_URL": "foo://h"}, "VENDORKIT_BROKER_URL is not a broker URL"),
+        # Not Redis, so the shared Redis must be named.
+        ({"VENDORKIT_BROKER_URL": "amqp://h//"}, "default of VENDORKIT_REDIS_URL"),
+        ({"VENDORKIT_REDIS_URL": "http://h"}, "VENDORKIT_REDIS_URL is not a Redis URL"),
+        # redis-py ignores it; Celery's backend raised a bare ValueError at the first send.
+        ({"VENDORKIT_BROKER_URL": "redis://:hunter2@h/abc"}, "database must be a number"),
+    ]:
+        with pytest.raises(ConfigurationError, match=where) as caught:
+            settings(env)
+        assert "hunter2" not in str(caught.value)
+    s = settings({"VENDORKIT_BROKER_URL": "amqp://h//", "VENDORKIT_REDIS_URL": "rediss://r:1/2"})
+    assert (s.broker_url, s.redis_url) == ("amqp://h//", "rediss://r:1/2")
+    assert settings(
+        {"VENDORKIT_BROKER_URL": "redis+socket:///s", "VENDORKIT_REDIS_URL": "unix:///s"}
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nothing listens there now: a connection is refused
+
+
+async def test_an_unreachable_redis_or_broker_is_one_clear_error_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    dead = f"redis://:hunter2@127.0.0.1:{_closed_port()}/11"
+    for environ, message in [
+        ({}, "cannot reach Redis"),
+        ({"VENDORKIT_REDIS_URL": REDIS_URL}, r"cannot reach the broker \(VENDORKIT_BROKER_URL\)"),
+    ]:
+        with pytest.raises(TransportError, match=message) as caught:
+            await asyncio.wait_for(
+                export_accounts_celery([ML], out=tmp_path, environ=environ, broker_url=dead), 90
+            )
+        assert "hunter2" not in str(caught.value)
