@@ -246,9 +246,40 @@ def result_to_json(result: JobResult) -> dict[str, Any]:
     return out
 
 
-def result_from_json(data: Mapping[str, Any]) -> JobResult:
-    known = {f.name for f in attrs.fields(JobResult)}
-    kwargs = {k: v for k, v in data.items() if k in known}
+#: What each field of a ``JobResult`` may be in JSON (None where the field is optional).
+_RESULT_TYPES: dict[str, tuple[type, ...]] = {
+    "job": (str,),
+    "vendor": (str,),
+    "resource": (str,),
+    "status": (str,),
+    "records": (int,),
+    "pages": (int,),
+    "bytes": (int,),
+    "retries": (int,),
+    "waited": (int, float),
+    "seconds": (int, float),
+    "total": (int, type(None)),
+    "path": (str, type(None)),
+    "error": (str, type(None)),
+    "skipped_parents": (list,),
+    "account": (str, type(None)),
+}
+
+
+def result_from_json(data: Any) -> JobResult:
+    """A ``JobResult`` from what a worker stored; ``ValueError`` for anything else (a message in
+    Redis is not ours until it has the shape we write: the summary sums and prints it)."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"a unit's result is an object, not {type(data).__name__}")
+    kwargs = {k: v for k, v in data.items() if k in _RESULT_TYPES}
+    for key in ("job", "vendor", "resource"):
+        if key not in kwargs:
+            raise ValueError(f"a unit's result has no {key!r}")
+    for key, value in kwargs.items():
+        if not isinstance(value, _RESULT_TYPES[key]) or isinstance(value, bool):
+            raise ValueError(f"a unit's result has a bad {key!r}")
+    if not all(isinstance(p, str) for p in kwargs.get("skipped_parents", [])):
+        raise ValueError("a unit's result has a bad 'skipped_parents'")
     if kwargs.get("path") is not None:
         kwargs["path"] = Path(kwargs["path"])
     return JobResult(**kwargs)

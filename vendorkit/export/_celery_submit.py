@@ -159,7 +159,7 @@ async def export_accounts_celery(
         while len(results) < len(units):
             item = await _pop(r, progress_key(run_id))
             if item is not None:
-                _take(json.loads(item[1]), results, on_progress, callbacks)
+                _take(item[1], ids, results, on_progress, callbacks)
             elif time.monotonic() - checked >= BACKEND_CHECK:
                 checked = time.monotonic()
                 pending = [u for u in units if u.key not in results]
@@ -230,17 +230,38 @@ async def _pop(r: Any, key: str) -> Any:
 
 
 def _take(
-    message: Any,
+    raw: bytes,
+    units: Mapping[str, str],
     results: dict[str, JobResult],
     on_progress: OnProgress | None,
     callbacks: set[asyncio.Future[Any]],
 ) -> None:
-    """One message of the progress list: a progress event to relay, or a unit's result."""
+    """One message of the progress list: a progress event to relay, or a unit's result. Anything
+    else in the list (not JSON, another run's unit, a result of the wrong shape) is ignored with
+    a warning: it must neither end the run nor count as one of its units."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        message = None
     if not isinstance(message, dict):
+        log.warning("vendorkit: a message of the run's progress list is not ours; ignored")
         return
-    if message.get("type") == "finished" and isinstance(message.get("result"), dict):
+    if message.get("type") == "finished":
+        unit = message.get("unit")
+        if not isinstance(unit, str) or unit not in units:
+            log.warning("vendorkit: a result for a unit not in this run; ignored")
+            return
+        try:
+            result = result_from_json(message.get("result"))
+            if result.job != unit:
+                raise ValueError(f"the result of {result.job!r}")
+        except ValueError as exc:
+            log.warning(
+                "vendorkit: %s: a malformed result ignored (%s)", unit, redact_text(str(exc))
+            )
+            return
         # A unit delivered twice reports twice, with one answer: the first is kept.
-        results.setdefault(str(message["unit"]), result_from_json(message["result"]))
+        results.setdefault(unit, result)
     elif message.get("type") == "progress" and on_progress is not None:
         try:
             outcome = on_progress(progress_from_json(message["progress"]))

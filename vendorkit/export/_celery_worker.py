@@ -42,6 +42,7 @@ from ._celery_config import (
     lease_key,
     progress_key,
     progress_to_json,
+    result_from_json,
     result_to_json,
     settings,
     started_key,
@@ -169,8 +170,10 @@ async def run_unit(kwargs: dict[str, Any], worker: str) -> dict[str, Any]:
     s = PROCESS.config()
     stored = await r.get(finished_key(unit))
     if stored is not None:  # finished in this run already: the same answer again
-        done: dict[str, Any] = json.loads(stored)
-        return done
+        try:
+            return result_to_json(result_from_json(json.loads(stored)))
+        except ValueError:  # not what _finish wrote: run the unit (it resumes) and overwrite it
+            log.warning("vendorkit: %s: a malformed stored result ignored", unit.key)
     if await r.exists(cancel_key(unit.run_id)):
         return await _finish(r, unit, _stopped(unit, "the run was cancelled before it started"))
     try:
