@@ -176,7 +176,27 @@ def parse_accounts(data: Mapping[str, Any], source: str = "accounts") -> list[Ac
         if account.name in seen:
             raise ConfigurationError(f"{source}: account {account.name!r} is listed twice")
         seen.add(account.name)
+    _check_variables(accounts, source)
     return accounts
+
+
+def _check_variables(accounts: Sequence[Account], source: str) -> None:
+    """No account reads another's variable: prefixes that nest (``X_`` and ``X_LEADDESK_``:
+    one's LEADDESK_CLIENT_ID is the other's CLIENT_ID) or one prefix for two vendors would send
+    one account's credential to the other's server. Accounts of one vendor with the same prefix
+    share their credentials on purpose, and may."""
+    readers: dict[str, Account] = {}
+    for account in accounts:
+        for variable, _ in account.variables():
+            other = readers.setdefault(variable, account)
+            if other is account:
+                continue
+            if (other.vendor, other.env_prefix) != (account.vendor, account.env_prefix):
+                raise ConfigurationError(
+                    f"{source}: accounts {other.name!r} and {account.name!r} both read "
+                    f"{variable} (env_prefix {other.env_prefix!r} and {account.env_prefix!r}): "
+                    "give each account a prefix of its own"
+                )
 
 
 def load_accounts(path: str | Path) -> list[Account]:
