@@ -85,6 +85,10 @@ def test_accounts_are_read_with_their_resources(tmp_path: Path) -> None:
         ("[[account]]\nname = 'A B'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = '../x'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = 'a'\nvendor = 'lean'\nenv_prefix = 'X_'\n", "unknown vendor"),
+        (
+            f"[[account]]\nname = '{'a' * 201}'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n",
+            "is longer than 200 characters",
+        ),
         ("[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = '1X'\n", "env_prefix"),
         (
             "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefx = 'X_'\n",

@@ -35,6 +35,7 @@ from vendorkit.core import BaseClient, parse_quotas
 from vendorkit.errors import ConfigurationError
 
 from ._engine import ExportResult, Job, OnProgress, export, exportable_resources
+from ._names import MAX_SEGMENT_BYTES
 
 __all__ = [
     "Account",
@@ -105,6 +106,13 @@ def _account(entry: Any, where: str) -> Account:
         if not isinstance(value, str) or not value:
             raise ConfigurationError(f"{where}: {key} must be a non-empty string")
     name, vendor, prefix = entry["name"], entry["vendor"], entry["env_prefix"]
+    if len(name) > MAX_SEGMENT_BYTES:
+        # Checked here, not when the export names its files: every unit of the account would
+        # fail on the workers, or the whole local run stop once its clients were open.
+        raise ConfigurationError(
+            f"{where}: name {name[:20]!r}... is longer than {MAX_SEGMENT_BYTES} characters "
+            "(it names the account's output directory)"
+        )
     if not _NAME.match(name):
         raise ConfigurationError(
             f"{where}: name {name!r} must be lower-case letters, digits, '-' and '_' only "
