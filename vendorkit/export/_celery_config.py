@@ -196,10 +196,14 @@ class Unit:
         if account.resources is not None and resource not in account.resources:
             raise ConfigurationError(f"account {account.name!r} does not export {resource!r}")
         page_size = kwargs.get("page_size")
+        out = kwargs["out"]
+        # The submitter sends an absolute path; anything else would land in the worker's cwd.
+        if not isinstance(out, str) or not os.path.isabs(out):
+            raise ConfigurationError(f"out must be an absolute path on the worker, not {out!r}")
         return cls(
             account=account,
             resource=str(resource),
-            out=str(kwargs["out"]),
+            out=out,
             format=str(kwargs.get("format", "jsonl")),
             resume=bool(kwargs.get("resume", False)),
             run_id=str(kwargs["run_id"]),

@@ -50,6 +50,9 @@ def test_a_unit_carries_the_declaration_only_and_round_trips(tmp_path: Path) -> 
     kwargs = unit.as_kwargs()
     assert kwargs["account"] == ML.as_dict() and kwargs["out"] == str(tmp_path)
     assert Unit.from_kwargs(kwargs) == unit
+    for out in ("relative/out", "", None, 3):
+        with pytest.raises(ConfigurationError, match="absolute path on the worker"):
+            Unit.from_kwargs({**kwargs, "out": out})
     # The lease names the file (any run), the marker the run.
     other = Unit.from_kwargs({**kwargs, "run_id": "r2"})
     assert lease_key(other) == lease_key(unit) and started_key(other) != started_key(unit)
