@@ -114,3 +114,24 @@ async def test_an_unreachable_redis_or_broker_is_one_clear_error_before_anything
                 export_accounts_celery([ML], out=tmp_path, environ=environ, broker_url=dead), 90
             )
         assert "hunter2" not in str(caught.value)
+
+
+def test_a_worker_scrubs_credentials_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grant type or a language is a setting: scrubbing it would garble every message that
+    mentions it ("invalid username or ***")."""
+    from vendorkit.export._celery_worker import _secrets
+
+    ld = Account(name="ld", vendor="leaddesk", env_prefix="LD_")
+    for name, value in {
+        "LD_CLIENT_ID": "cid-123456",
+        "LD_CLIENT_SECRET": "csecret-123456",
+        "LD_PASSWORD": "hunter2-123456",
+        "LD_GRANT_TYPE": "password",
+        "LD_BASE_URL": "http://127.0.0.1:1/",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert sorted(_secrets(ld, None)) == ["cid-123456", "csecret-123456", "hunter2-123456"]
+    monkeypatch.setenv("ML_CLIENT_ID", "mid-123456")
+    monkeypatch.setenv("ML_ACCEPT_LANGUAGE", "en-US")
+    ml = Account(name="ml", vendor="makeleaps", env_prefix="ML_")
+    assert _secrets(ml, None) == ["mid-123456"]
