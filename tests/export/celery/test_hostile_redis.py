@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -24,10 +25,13 @@ __all__ = ["redis_db"]
 ML = Account(name="acme", vendor="makeleaps", env_prefix="ACME_", resources=("clients",))
 
 
-async def _run_id(r: aioredis.Redis) -> str:
+async def _run_id(r: aioredis.Redis, run: asyncio.Future[Any]) -> str:
     """The run's id, read from its unit's message once it is on the broker's queue."""
     async with asyncio.timeout(60):
         while True:
+            if run.done():
+                run.result()  # the submitter's own error, if it ended
+                raise AssertionError("the run ended before its unit was queued")
             for raw in await r.lrange("celery", 0, -1):
                 task_id = json.loads(raw)["headers"]["id"]  # vendorkit-<run>-<index>
                 return str(task_id.split("-")[1])
@@ -41,7 +45,7 @@ async def test_malformed_or_foreign_messages_on_the_progress_list_are_ignored(
         export_accounts_celery([ML], out=tmp_path, broker_url=REDIS_URL, environ={})
     )
     try:
-        channel = progress_key(await _run_id(redis_db))
+        channel = progress_key(await _run_id(redis_db, run))
         good = result_to_json(
             JobResult(job="acme/clients", vendor="makeleaps", resource="clients", status="done")
         )
