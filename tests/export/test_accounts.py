@@ -85,6 +85,10 @@ def test_accounts_are_read_with_their_resources(tmp_path: Path) -> None:
         ("[[account]]\nname = 'A B'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = '../x'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = 'a'\nvendor = 'lean'\nenv_prefix = 'X_'\n", "unknown vendor"),
+        (
+            f"[[account]]\nname = '{'a' * 201}'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n",
+            "is longer than 200 characters",
+        ),
         ("[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = '1X'\n", "env_prefix"),
         (
             "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefx = 'X_'\n",
@@ -104,6 +108,17 @@ def test_accounts_are_read_with_their_resources(tmp_path: Path) -> None:
             "[[account]]\nname = 'a'\nvendor = 'leady'\nenv_prefix = 'Y_'\n",
             "'a' is listed twice",
         ),
+        # One account would read another's credential (and send it to its own server).
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leaddesk'\nenv_prefix = 'X_'\n"
+            "[[account]]\nname = 'b'\nvendor = 'leaddesk'\nenv_prefix = 'X_LEADDESK_'\n",
+            "accounts 'a' and 'b' both read X_LEADDESK_CLIENT_ID",
+        ),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'makeleaps'\nenv_prefix = 'X_'\n"
+            "[[account]]\nname = 'b'\nvendor = 'leaddesk'\nenv_prefix = 'X_'\n",
+            "accounts 'a' and 'b' both read X_CLIENT_ID",
+        ),
         ("[accounts]\nname = 'a'\n", "unknown table 'accounts'"),
         ("[[account]]\nname = ", "not valid TOML"),
         ("account = 3\n", "no \\[\\[account\\]\\] listed"),
@@ -116,6 +131,14 @@ def test_a_mistake_in_the_file_is_a_one_line_configuration_error(
     with pytest.raises(ConfigurationError, match=message) as caught:
         load_accounts(write(tmp_path, text))
     assert "\n" not in str(caught.value)
+
+
+def test_accounts_of_one_vendor_may_share_a_prefix_on_purpose(tmp_path: Path) -> None:
+    text = (
+        "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\nresources = ['clients']\n"
+        "[[account]]\nname = 'b'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\nresources = ['matters']\n"
+    )
+    assert [a.name for a in load_accounts(write(tmp_path, text))] == ["a", "b"]
 
 
 def test_a_file_that_cannot_be_read_names_itself(tmp_path: Path) -> None:

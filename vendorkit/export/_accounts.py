@@ -35,6 +35,7 @@ from vendorkit.core import BaseClient, parse_quotas
 from vendorkit.errors import ConfigurationError
 
 from ._engine import ExportResult, Job, OnProgress, export, exportable_resources
+from ._names import MAX_SEGMENT_BYTES
 
 __all__ = [
     "Account",
@@ -105,6 +106,13 @@ def _account(entry: Any, where: str) -> Account:
         if not isinstance(value, str) or not value:
             raise ConfigurationError(f"{where}: {key} must be a non-empty string")
     name, vendor, prefix = entry["name"], entry["vendor"], entry["env_prefix"]
+    if len(name) > MAX_SEGMENT_BYTES:
+        # Checked here, not when the export names its files: every unit of the account would
+        # fail on the workers, or the whole local run stop once its clients were open.
+        raise ConfigurationError(
+            f"{where}: name {name[:20]!r}... is longer than {MAX_SEGMENT_BYTES} characters "
+            "(it names the account's output directory)"
+        )
     if not _NAME.match(name):
         raise ConfigurationError(
             f"{where}: name {name!r} must be lower-case letters, digits, '-' and '_' only "
@@ -176,7 +184,27 @@ def parse_accounts(data: Mapping[str, Any], source: str = "accounts") -> list[Ac
         if account.name in seen:
             raise ConfigurationError(f"{source}: account {account.name!r} is listed twice")
         seen.add(account.name)
+    _check_variables(accounts, source)
     return accounts
+
+
+def _check_variables(accounts: Sequence[Account], source: str) -> None:
+    """No account reads another's variable: prefixes that nest (``X_`` and ``X_LEADDESK_``:
+    one's LEADDESK_CLIENT_ID is the other's CLIENT_ID) or one prefix for two vendors would send
+    one account's credential to the other's server. Accounts of one vendor with the same prefix
+    share their credentials on purpose, and may."""
+    readers: dict[str, Account] = {}
+    for account in accounts:
+        for variable, _ in account.variables():
+            other = readers.setdefault(variable, account)
+            if other is account:
+                continue
+            if (other.vendor, other.env_prefix) != (account.vendor, account.env_prefix):
+                raise ConfigurationError(
+                    f"{source}: accounts {other.name!r} and {account.name!r} both read "
+                    f"{variable} (env_prefix {other.env_prefix!r} and {account.env_prefix!r}): "
+                    "give each account a prefix of its own"
+                )
 
 
 def load_accounts(path: str | Path) -> list[Account]:

@@ -15,9 +15,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
+from vendorkit.core import redact_text
 from vendorkit.errors import ConfigurationError
 
 from ._accounts import Account, parse_accounts
@@ -76,14 +78,54 @@ class Settings:
         return max(1.0, min(60.0, self.visibility_timeout / 4))
 
 
+def _check_broker(url: str, where: str) -> None:
+    """A broker URL Celery can use: its transport known (kombu would raise a bare KeyError, or
+    take a word without ``://`` for a host name, when it first connects)."""
+    from kombu.transport import resolve_transport
+
+    scheme = url.partition("://")[0] if "://" in url else ""
+    try:
+        resolve_transport(scheme.partition("+")[0] or "?")  # redis+socket:// is redis
+    except (KeyError, ImportError, ValueError):
+        raise ConfigurationError(
+            f"{where} is not a broker URL Celery can use (redis://host:6379/0)"
+        ) from None
+
+
+def _check_redis(url: str, where: str) -> None:
+    """A Redis URL redis-py can open (it would raise a bare ValueError when first used). The
+    message never repeats the URL: it may hold a password."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)  # type: ignore[no-untyped-call]
+        # redis-py ignores a database that is not a number; Celery's backend and kombu do not.
+        database = urlsplit(url).path.strip("/") if not url.startswith("unix:") else ""
+        if database and not database.isdigit():
+            raise ValueError(f"the database must be a number, not {database!r}")
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{where} is not a Redis URL (redis://host:6379/0): {redact_text(str(exc))}"
+        ) from None
+
+
 def settings(env: Mapping[str, str] | None = None, broker_url: str | None = None) -> Settings:
-    """The engine's settings from the environment (``broker_url`` winning over it)."""
+    """The engine's settings from the environment (``broker_url`` winning over it); a URL that
+    cannot be used is a ``ConfigurationError`` naming its variable."""
     env = os.environ if env is None else env
     broker = broker_url or env.get(BROKER_ENV) or DEFAULT_BROKER
+    broker_where = "broker_url=" if broker_url else BROKER_ENV
+    _check_broker(broker, broker_where)
+    redis_url = env.get(REDIS_ENV) or broker
+    # Tokens, quotas, leases and progress need Redis itself, whatever the broker.
+    _check_redis(
+        redis_url,
+        REDIS_ENV if env.get(REDIS_ENV) else f"{broker_where} (the default of {REDIS_ENV})",
+    )
     return Settings(
         broker_url=broker,
         result_backend=env.get(BACKEND_ENV) or broker,
-        redis_url=env.get(REDIS_ENV) or broker,
+        redis_url=redis_url,
         visibility_timeout=_seconds(env, VISIBILITY_ENV, DEFAULT_VISIBILITY, 1.0),
         lease_ttl=_seconds(env, LEASE_ENV, DEFAULT_LEASE, 1.0),
     )
@@ -154,10 +196,14 @@ class Unit:
         if account.resources is not None and resource not in account.resources:
             raise ConfigurationError(f"account {account.name!r} does not export {resource!r}")
         page_size = kwargs.get("page_size")
+        out = kwargs["out"]
+        # The submitter sends an absolute path; anything else would land in the worker's cwd.
+        if not isinstance(out, str) or not os.path.isabs(out):
+            raise ConfigurationError(f"out must be an absolute path on the worker, not {out!r}")
         return cls(
             account=account,
             resource=str(resource),
-            out=str(kwargs["out"]),
+            out=out,
             format=str(kwargs.get("format", "jsonl")),
             resume=bool(kwargs.get("resume", False)),
             run_id=str(kwargs["run_id"]),
@@ -204,9 +250,40 @@ def result_to_json(result: JobResult) -> dict[str, Any]:
     return out
 
 
-def result_from_json(data: Mapping[str, Any]) -> JobResult:
-    known = {f.name for f in attrs.fields(JobResult)}
-    kwargs = {k: v for k, v in data.items() if k in known}
+#: What each field of a ``JobResult`` may be in JSON (None where the field is optional).
+_RESULT_TYPES: dict[str, tuple[type, ...]] = {
+    "job": (str,),
+    "vendor": (str,),
+    "resource": (str,),
+    "status": (str,),
+    "records": (int,),
+    "pages": (int,),
+    "bytes": (int,),
+    "retries": (int,),
+    "waited": (int, float),
+    "seconds": (int, float),
+    "total": (int, type(None)),
+    "path": (str, type(None)),
+    "error": (str, type(None)),
+    "skipped_parents": (list,),
+    "account": (str, type(None)),
+}
+
+
+def result_from_json(data: Any) -> JobResult:
+    """A ``JobResult`` from what a worker stored; ``ValueError`` for anything else (a message in
+    Redis is not ours until it has the shape we write: the summary sums and prints it)."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"a unit's result is an object, not {type(data).__name__}")
+    kwargs = {k: v for k, v in data.items() if k in _RESULT_TYPES}
+    for key in ("job", "vendor", "resource"):
+        if key not in kwargs:
+            raise ValueError(f"a unit's result has no {key!r}")
+    for key, value in kwargs.items():
+        if not isinstance(value, _RESULT_TYPES[key]) or isinstance(value, bool):
+            raise ValueError(f"a unit's result has a bad {key!r}")
+    if not all(isinstance(p, str) for p in kwargs.get("skipped_parents", [])):
+        raise ValueError("a unit's result has a bad 'skipped_parents'")
     if kwargs.get("path") is not None:
         kwargs["path"] = Path(kwargs["path"])
     return JobResult(**kwargs)

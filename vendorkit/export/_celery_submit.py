@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from vendorkit.core import checked_whole, describe_exception, redact_text
-from vendorkit.errors import ConfigurationError
+from vendorkit.errors import ConfigurationError, TransportError
 
 from ._accounts import Account, _exportable
 from ._celery_config import (
+    BROKER_ENV,
+    REDIS_ENV,
     RUN_KEYS_TTL,
     TASK_NAME,
     Unit,
@@ -49,6 +51,8 @@ log = logging.getLogger("vendorkit")
 POLL = 1
 #: Asking the result backend at most this often (seconds).
 BACKEND_CHECK = 3.0
+#: Seconds a connection to Redis or the broker may take to open.
+CONNECT_TIMEOUT = 10.0
 
 
 def plan_units(
@@ -138,10 +142,13 @@ async def export_accounts_celery(
 
     import redis.asyncio as aioredis
 
-    r = aioredis.from_url(s.redis_url)
+    # A server that never answers a connect must not hang the submitter (progress pops have a
+    # short timeout of their own, but the connect has none by default).
+    r = aioredis.from_url(s.redis_url, socket_connect_timeout=CONNECT_TIMEOUT)
     results: dict[str, JobResult] = {}
     callbacks: set[asyncio.Future[Any]] = set()
     try:
+        await _reachable(r, celery_app)
 
         def send() -> None:
             for unit in units:
@@ -152,7 +159,7 @@ async def export_accounts_celery(
         while len(results) < len(units):
             item = await _pop(r, progress_key(run_id))
             if item is not None:
-                _take(json.loads(item[1]), results, on_progress, callbacks)
+                _take(item[1], ids, results, on_progress, callbacks)
             elif time.monotonic() - checked >= BACKEND_CHECK:
                 checked = time.monotonic()
                 pending = [u for u in units if u.key not in results]
@@ -179,6 +186,34 @@ async def export_accounts_celery(
     return ExportResult(jobs, Path(units[0].out), time.monotonic() - started)
 
 
+async def _reachable(r: Any, celery_app: Any) -> None:
+    """``TransportError`` in one line if Redis or the broker cannot be reached, before anything
+    is sent: kombu and Celery's result backend would otherwise retry for half a minute and end
+    with a ``RuntimeError`` that names neither. The messages name the variables, never the URLs
+    (they may hold a password)."""
+    from redis.exceptions import RedisError
+
+    try:
+        await r.ping()
+    except (OSError, RedisError) as exc:
+        raise TransportError(
+            f"cannot reach Redis ({REDIS_ENV}, default {BROKER_ENV}): {_reason(exc)}"
+        ) from None
+
+    def connect() -> None:
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
+
+    try:
+        await asyncio.to_thread(connect)
+    except Exception as exc:  # kombu's OperationalError, or the transport's own
+        raise TransportError(f"cannot reach the broker ({BROKER_ENV}): {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    return redact_text(" ".join(str(exc).split()) or type(exc).__name__)
+
+
 async def _pop(r: Any, key: str) -> Any:
     """``BLPOP`` of the progress list, cancellable: redis-py may finish a read that a
     cancellation interrupted and swallow the cancellation, so the pop runs in a task of its own
@@ -195,17 +230,38 @@ async def _pop(r: Any, key: str) -> Any:
 
 
 def _take(
-    message: Any,
+    raw: bytes,
+    units: Mapping[str, str],
     results: dict[str, JobResult],
     on_progress: OnProgress | None,
     callbacks: set[asyncio.Future[Any]],
 ) -> None:
-    """One message of the progress list: a progress event to relay, or a unit's result."""
+    """One message of the progress list: a progress event to relay, or a unit's result. Anything
+    else in the list (not JSON, another run's unit, a result of the wrong shape) is ignored with
+    a warning: it must neither end the run nor count as one of its units."""
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        message = None
     if not isinstance(message, dict):
+        log.warning("vendorkit: a message of the run's progress list is not ours; ignored")
         return
-    if message.get("type") == "finished" and isinstance(message.get("result"), dict):
+    if message.get("type") == "finished":
+        unit = message.get("unit")
+        if not isinstance(unit, str) or unit not in units:
+            log.warning("vendorkit: a result for a unit not in this run; ignored")
+            return
+        try:
+            result = result_from_json(message.get("result"))
+            if result.job != unit:
+                raise ValueError(f"the result of {result.job!r}")
+        except ValueError as exc:
+            log.warning(
+                "vendorkit: %s: a malformed result ignored (%s)", unit, redact_text(str(exc))
+            )
+            return
         # A unit delivered twice reports twice, with one answer: the first is kept.
-        results.setdefault(str(message["unit"]), result_from_json(message["result"]))
+        results.setdefault(unit, result)
     elif message.get("type") == "progress" and on_progress is not None:
         try:
             outcome = on_progress(progress_from_json(message["progress"]))

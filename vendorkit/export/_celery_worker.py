@@ -42,6 +42,7 @@ from ._celery_config import (
     lease_key,
     progress_key,
     progress_to_json,
+    result_from_json,
     result_to_json,
     settings,
     started_key,
@@ -131,12 +132,17 @@ def run_unit_sync(kwargs: dict[str, Any], worker: str) -> dict[str, Any]:
     return result
 
 
+# Settings, not credentials (as the CLI has it): scrubbing a grant type ("password") or a
+# language ("en-US") would garble every message that mentions the word.
+_NOT_SECRET = ("_BASE_URL", "_GRANT_TYPE", "_ACCEPT_LANGUAGE")
+
+
 def _secrets(account: Account, client: BaseClient | None) -> list[str]:
     """Every credential this worker holds for the account: scrubbed from what leaves it."""
     found = [
         os.environ[name]
         for name, _ in account.variables()
-        if not name.endswith("BASE_URL") and os.environ.get(name)
+        if not name.endswith(_NOT_SECRET) and os.environ.get(name)
     ]
     auth_secrets = getattr(getattr(client, "auth", None), "secrets", None)
     if callable(auth_secrets):
@@ -169,8 +175,10 @@ async def run_unit(kwargs: dict[str, Any], worker: str) -> dict[str, Any]:
     s = PROCESS.config()
     stored = await r.get(finished_key(unit))
     if stored is not None:  # finished in this run already: the same answer again
-        done: dict[str, Any] = json.loads(stored)
-        return done
+        try:
+            return result_to_json(result_from_json(json.loads(stored)))
+        except ValueError:  # not what _finish wrote: run the unit (it resumes) and overwrite it
+            log.warning("vendorkit: %s: a malformed stored result ignored", unit.key)
     if await r.exists(cancel_key(unit.run_id)):
         return await _finish(r, unit, _stopped(unit, "the run was cancelled before it started"))
     try:
@@ -256,20 +264,47 @@ def _stopped(unit: Unit, why: str) -> JobResult:
 
 async def _watch(r: Any, s: Settings, unit: Unit, lease: Any, running: asyncio.Future[Any]) -> None:
     """Renew the lease every third of its TTL while the unit runs; cancel the unit if the lease
-    was lost or the submitter cancelled the run."""
-    from redis.exceptions import LockError
+    was lost or the submitter cancelled the run.
 
+    Redis unreachable for a moment (an error, or a connection that stalls: redis-py has no
+    read timeout of its own) must neither end the renewals, the unit writing on unguarded, nor
+    hang them until the lease lapsed: each attempt is bounded, a failed one is tried again at
+    the next tick, and once the lease may lapse before a later attempt could renew it, the unit
+    stops (with its checkpoint) before another worker can take the file."""
+    from redis.exceptions import LockError, RedisError
+
+    loop = asyncio.get_running_loop()
+    renewed = loop.time()  # the lease lasts at least lease_ttl from when its renewal was sent
     while not running.done():
         await asyncio.sleep(s.lease_ttl / 3)
+        sent = loop.time()
         try:
-            await lease.reacquire()
+            async with asyncio.timeout(s.lease_ttl / 6):
+                await lease.reacquire()
+                cancelled = await r.exists(cancel_key(unit.run_id))
         except LockError:
             log.warning(
                 "vendorkit: %s: the unit's lease lapsed; another worker may take it", unit.key
             )
             running.cancel()
             raise _LeaseLost from None
-        if await r.exists(cancel_key(unit.run_id)):
+        except (OSError, RedisError, TimeoutError) as exc:
+            if loop.time() + s.lease_ttl / 2 < renewed + s.lease_ttl:
+                log.warning(
+                    "vendorkit: %s: the unit's lease not renewed (%s); trying again",
+                    unit.key,
+                    type(exc).__name__,
+                )
+                continue
+            log.warning(
+                "vendorkit: %s: the unit's lease could not be renewed in time (%s); stopping it",
+                unit.key,
+                type(exc).__name__,
+            )
+            running.cancel()
+            raise _LeaseLost from None
+        renewed = sent
+        if cancelled:
             running.cancel()
             raise _Cancelled
 
