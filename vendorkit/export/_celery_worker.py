@@ -247,6 +247,11 @@ async def _run_leased(r: Any, s: Settings, unit: Unit, lease: Any, worker: str) 
             )
         else:
             result = exported.jobs[0]
+            if result.status == "skipped" and not first:
+                # Complete when this delivery came: an earlier delivery of this run wrote it all
+                # and was lost before it could answer (killed, or its lease lapsed at the end).
+                # This run did the unit, so it is done, not "already complete" from another run.
+                result.status = "done"
     finally:
         watcher.cancel()
         await events.join()
