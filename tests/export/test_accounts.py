@@ -285,3 +285,38 @@ async def test_a_daily_quota_that_runs_out_stops_that_account_and_no_other(
         for resource in ("clients", "matters"):
             got = output_ids(tmp_path / "delta-ll" / f"{resource}.jsonl")
             assert got == store_ids(emulators["delta-ll"], resource)
+
+
+async def test_a_name_pointed_at_another_customer_starts_over_instead_of_resuming(
+    tmp_path: Path,
+) -> None:
+    """Same name, same vendor and base URL, other credentials (another customer): ``--resume``
+    must not continue the first customer's checkpoint with the second's records."""
+    async with Sandbox(vendors=["leanlaw"], records=9, seed=5) as sb:
+        emu = sb.emulator("leanlaw")
+        creds = sb.credentials("leanlaw")
+        first = Account(name="firm", vendor="leanlaw", env_prefix="A_", resources=("clients",))
+        env = {"A_API_KEY": creds["api_key"], "A_BASE_URL": creds["base_url"]}
+        stopped = await export_accounts(
+            [attrs.evolve(first, rate_limit="2/day")],
+            out=tmp_path,
+            environ=env,
+            page_size=3,
+            max_quota_wait=1,
+        )
+        assert {j.status for j in stopped.jobs} == {"stopped"}
+        # The same name now reads another key (the emulator takes any key it issued; a second
+        # key stands for a second customer of the same vendor).
+        other = emu.issue_api_key()  # type: ignore[attr-defined]
+        env2 = {"B_API_KEY": other, "B_BASE_URL": creds["base_url"]}
+        second = attrs.evolve(first, env_prefix="B_")
+        before = emu.counters.total_requests
+        again = await export_accounts(
+            [second], out=tmp_path, environ=env2, resume=True, page_size=3
+        )
+        assert {j.status for j in again.jobs} == {"done"}
+        # Started over: every page read again with the second key (resuming would have read
+        # only the pages after the first customer's checkpoint).
+        assert emu.counters.total_requests - before >= 3
+        got = output_ids(tmp_path / "firm" / "clients.jsonl")
+        assert got == store_ids(emu, "clients")

@@ -382,12 +382,16 @@ def _paths(out: Path, segments: Sequence[str], fmt: str) -> tuple[Path, Path]:
 
 
 def _fingerprint(job: Job) -> str:
-    """What makes a checkpoint this job's: the account's API, the resource and the filters. A
-    checkpoint left by another job under the same name is not resumed (the job starts over)."""
+    """What makes a checkpoint this job's: the account (its API and the auth strategy's
+    one-way ``account_key``: never a credential), the resource and the filters. A checkpoint
+    left by another job under the same name is not resumed (the job starts over): an
+    accounts file that points a name at another customer of the same vendor must not continue
+    the first customer's file with the second's records."""
     return json.dumps(
         {
             "vendor": job.vendor,
             "base_url": job.client.base_url,
+            "account": getattr(job.client.auth, "account_key", None),
             "resource": job.resource,
             "filters": dict(job.filters),
         },
@@ -488,8 +492,8 @@ class _JobRun:
             return None
         if ck.fingerprint != self.fingerprint:
             log.warning(
-                "vendorkit: %s: the checkpoint was left by another job (other filters, resource "
-                "or base URL); starting over",
+                "vendorkit: %s: the checkpoint was left by another job (other filters, resource, "
+                "account or base URL); starting over",
                 self.job.key,
             )
             return None
