@@ -320,3 +320,24 @@ async def test_a_name_pointed_at_another_customer_starts_over_instead_of_resumin
         assert emu.counters.total_requests - before >= 3
         got = output_ids(tmp_path / "firm" / "clients.jsonl")
         assert got == store_ids(emu, "clients")
+
+
+async def test_two_names_for_one_vendor_account_share_its_client(tmp_path: Path) -> None:
+    """Two accounts reading the same variables are one vendor account: one token request and
+    one quota between them (here 3 a second: both together never exceed it)."""
+    async with Sandbox(
+        vendors=["makeleaps"], records=30, seed=6, quotas={"makeleaps": "3/second"}
+    ) as sb:
+        env = env_for("ML_", sb, "makeleaps")
+        accounts = [
+            Account(
+                name=n, vendor="makeleaps", env_prefix="ML_", resources=r, rate_limit="3/second"
+            )
+            for n, r in (("ml-docs", ("documents",)), ("ml-clients", ("clients", "contacts")))
+        ]
+        result = await export_accounts(accounts, out=tmp_path, environ=env)
+        assert result.ok
+        emu = sb.emulator("makeleaps")
+        assert sum(emu.counters.token_requests.values()) == 1
+        assert emu.counters.throttled == 0
+        assert output_ids(tmp_path / "ml-docs" / "documents.jsonl") == store_ids(emu, "documents")

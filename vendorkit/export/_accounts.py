@@ -303,10 +303,17 @@ async def export_accounts(
     async with contextlib.AsyncExitStack() as stack:
         clients: list[BaseClient] = []
         jobs: list[Job] = []
+        # Accounts that read the same variables are the same vendor account under two names:
+        # one client between them, so one token and one quota, as the vendor counts them.
+        shared: dict[tuple[str, str, str | None], BaseClient] = {}
         for account in accounts:
-            client = account_client(account, environ, **dict(client_options or {}))
-            await stack.enter_async_context(client)
-            clients.append(client)
+            same = (account.vendor, account.env_prefix, account.rate_limit)
+            client = shared.get(same)
+            if client is None:
+                client = account_client(account, environ, **dict(client_options or {}))
+                await stack.enter_async_context(client)
+                clients.append(client)
+                shared[same] = client
             jobs += account_jobs(account, client)
         if on_clients is not None:
             on_clients(clients)
