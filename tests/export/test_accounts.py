@@ -158,7 +158,7 @@ def test_every_missing_or_empty_variable_is_named_in_one_line() -> None:
             ]
         }
     )
-    env = {"A_CLIENT_ID": "id", "A_CLIENT_SECRET": "", "B_API_KEY": "k"}
+    env = {"A_CLIENT_ID": "id", "A_CLIENT_SECRET": " \n", "B_API_KEY": "k"}  # blank is unset
     with pytest.raises(ConfigurationError) as caught:
         check_environment(accounts, env)
     assert str(caught.value) == "environment variable is not set: A_CLIENT_SECRET (a)"

@@ -226,7 +226,7 @@ def load_accounts(path: str | Path) -> list[Account]:
 def check_environment(
     accounts: Iterable[Account], environ: Mapping[str, str] | None = None
 ) -> None:
-    """Raise ``ConfigurationError`` naming every missing or empty variable in one line (and
+    """Raise ``ConfigurationError`` naming every missing, empty or blank variable in one line (and
     whose account needs it), before anything starts."""
     accounts = list(accounts)
     env = os.environ if environ is None else environ
@@ -234,7 +234,7 @@ def check_environment(
         f"{name} ({account.name})"
         for account in accounts
         for name, required in account.variables()
-        if required and not env.get(name)
+        if required and not (env.get(name) or "").strip()
     ]
     if missing:
         plural = "s are" if len(missing) > 1 else " is"

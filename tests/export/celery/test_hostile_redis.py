@@ -27,15 +27,23 @@ ML = Account(name="acme", vendor="makeleaps", env_prefix="ACME_", resources=("cl
 
 async def _run_id(r: aioredis.Redis, run: asyncio.Future[Any]) -> str:
     """The run's id, read from its unit's message once it is on the broker's queue."""
-    async with asyncio.timeout(60):
-        while True:
-            if run.done():
-                run.result()  # the submitter's own error, if it ended
-                raise AssertionError("the run ended before its unit was queued")
-            for raw in await r.lrange("celery", 0, -1):
-                task_id = json.loads(raw)["headers"]["id"]  # vendorkit-<run>-<index>
-                return str(task_id.split("-")[1])
-            await asyncio.sleep(0.05)
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                if run.done():
+                    run.result()  # the submitter's own error, if it ended
+                    raise AssertionError("the run ended before its unit was queued")
+                for raw in await r.lrange("celery", 0, -1):
+                    task_id = json.loads(raw)["headers"]["id"]  # vendorkit-<run>-<index>
+                    return str(task_id.split("-")[1])
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        keys = sorted([k async for k in r.scan_iter("*")])
+        stack = run.get_stack() if isinstance(run, asyncio.Task) else []
+        frames = [f"{f.f_code.co_filename}:{f.f_lineno}" for f in stack]
+        raise AssertionError(
+            f"no unit queued in 60 s; keys {keys}; submitter at {frames}"
+        ) from None
 
 
 async def test_malformed_or_foreign_messages_on_the_progress_list_are_ignored(
