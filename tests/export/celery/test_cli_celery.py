@@ -46,7 +46,7 @@ async def test_the_command_submits_to_workers_and_sums_up_by_account(
         # The workers know firm-a only: firm-b's unit fails on them, with its reason.
         credentials = env_for("FIRM_A_", a, "leanlaw")
         workers: list[Worker] = []
-        with killed_at_exit(workers):
+        async with killed_at_exit(workers):
             for i in range(2):
                 workers.append(await start_worker(f"cli{i + 1}", worker_env(credentials), tmp_path))
             env = worker_env({})  # the submitter holds no credential at all

@@ -23,7 +23,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +119,18 @@ async def start_worker(name: str, env: dict[str, str], logs: Path, concurrency: 
     return Worker(name, proc, log)
 
 
-@contextlib.contextmanager
-def killed_at_exit(workers: list[Worker]) -> Iterator[None]:
+@contextlib.asynccontextmanager
+async def killed_at_exit(workers: list[Worker]) -> AsyncIterator[None]:
+    """Every worker killed at the end, and waited for: a worker of one test still polling the
+    broker when the next test starts would take that test's units."""
     try:
         yield
     finally:
         for w in workers:
             w.kill()
+        for w in workers:
+            with contextlib.suppress(ProcessLookupError, TimeoutError):
+                await asyncio.wait_for(w.proc.wait(), 30)
 
 
 def env_for(prefix: str, sb: Sandbox, vendor: str) -> dict[str, str]:
@@ -210,7 +215,7 @@ async def test_workers_export_every_account_once_through_a_killed_worker(
             k: v for name, e in env.items() if name != NO_VARIABLES for k, v in e.items()
         }
         workers: list[Worker] = []
-        with killed_at_exit(workers):
+        async with killed_at_exit(workers):
             for i in range(WORKERS):
                 workers.append(await start_worker(f"w{i + 1}", worker_env(credentials), tmp_path))
             events: list[Progress] = []
@@ -338,7 +343,7 @@ async def test_cancelling_the_submitter_stops_the_units_resumably(
         ]
         env = {**env_for("SLOW_", slow, "leanlaw"), **env_for("Q_", queued, "leady")}
         workers = [await start_worker("c1", worker_env(env), tmp_path)]
-        with killed_at_exit(workers):
+        async with killed_at_exit(workers):
             paged = asyncio.Event()
 
             def on_progress(event: Progress) -> None:
@@ -412,7 +417,7 @@ async def test_nine_worker_processes_on_one_account_share_its_quota_and_its_toke
         emu = sb.emulator("makeleaps")
         env = worker_env(env_for("SHARED_ML_", sb, "makeleaps"))
         workers: list[Worker] = []
-        with killed_at_exit(workers):
+        async with killed_at_exit(workers):
             for i in range(3):
                 workers.append(await start_worker(f"q{i + 1}", env, tmp_path, concurrency=3))
             started: list[float] = []

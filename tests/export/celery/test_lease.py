@@ -98,7 +98,7 @@ async def test_a_worker_whose_redis_stalls_stops_writing_before_its_lease_can_la
         env["VENDORKIT_REDIS_URL"] = relayed
         env["VENDORKIT_CELERY_LEASE_TTL"] = str(LEASE_TTL)
         workers = [await start_worker("s1", env, tmp_path)]
-        with killed_at_exit(workers):
+        async with killed_at_exit(workers):
             pages = 0
             paged = asyncio.Event()
 
