@@ -73,7 +73,6 @@ def visible_json(text: str) -> str:
 
 
 # Settings, not credentials: scrubbing "password" (a grant type) would garble every message.
-_NOT_SECRET = ("_BASE_URL", "_GRANT_TYPE", "_ACCEPT_LANGUAGE")
 
 
 class _Secrets:
@@ -89,13 +88,17 @@ class _Secrets:
         self.prefixes: list[str] = []
 
     def from_env(self) -> set[str]:
+        from vendorkit.core import SETTING_FIELDS
+
+        # The settings among the variables (a base URL, a grant type, a language): not scrubbed.
+        settings = tuple(f"_{field.upper()}" for field in SETTING_FIELDS)
         prefixes = [f"VENDORKIT_{v.upper()}_" for v in VENDORS] + self.prefixes
         values: set[str] = set()
         for prefix in prefixes:
             group = sorted(
                 value
                 for name, value in os.environ.items()
-                if name.startswith(prefix) and not name.endswith(_NOT_SECRET) and value
+                if name.startswith(prefix) and not name.endswith(settings) and value
             )
             values.update(group)
             # The Basic forms of one account's pairs (not of every pair across accounts).
@@ -164,6 +167,12 @@ def _client_class(vendor: str) -> Any:
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {_secrets.clean(message)}", err=True)
     sys.exit(code)
+
+
+def _exit_for(result: Any) -> None:
+    """An export's exit: status 1, with a line per job, if any job did not complete."""
+    if not result.ok:
+        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
 
 
 def _fail_jobs(jobs: Iterable[Any]) -> NoReturn:
@@ -517,8 +526,7 @@ def export_cmd(
 
     result = _run(run)
     _summary(result)
-    if not result.ok:
-        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
+    _exit_for(result)
 
 
 def _export_accounts(
@@ -577,8 +585,7 @@ def _export_accounts(
 
     result = _run(run)
     _summary(result)
-    if not result.ok:
-        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
+    _exit_for(result)
 
 
 @cli.command("get")
@@ -706,8 +713,7 @@ def demo(
 
     result = _run(run, usage_code=1)
     _summary(result)
-    if not result.ok:
-        _fail_jobs(j for j in result.jobs if j.status not in ("done", "skipped"))
+    _exit_for(result)
 
 
 def main() -> None:

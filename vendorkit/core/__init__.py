@@ -17,6 +17,7 @@ secrets and credential-shaped values removed).
 from ._api import ClientAPI
 from ._auth import Auth, HeaderAuth, MemoryTokenStore, NoAuth, OAuth2, Token, TokenStore
 from ._client import DEFAULT, BaseClient, ClientOptions, Hooks, RequestInfo
+from ._config import SETTING_FIELDS, env_options, env_variables
 from ._convert import (
     Record,
     always_sent,
@@ -64,12 +65,10 @@ from ._resource import (
     DeleteMixin,
     GetMixin,
     ListMixin,
-    ListOptions,
     ListResource,
     ReadOnlyResource,
     Resource,
     UpdateMixin,
-    checked_list_call,
     resource,
     split_pager_args,
 )
@@ -90,10 +89,12 @@ from ._structuring import (
     lenient_structure,
 )
 from ._urls import check_path, path_segment
+from ._walks import ListOptions, checked_list_call
 from ._wire import WireRequest, WireResponse, redact_url, same_origin
 
 __all__ = [
     "DEFAULT",
+    "SETTING_FIELDS",
     "Auth",
     "BareValueAs",
     "BaseClient",
@@ -164,6 +165,8 @@ __all__ = [
     "checked_whole",
     "default_error_parser",
     "describe_exception",
+    "env_options",
+    "env_variables",
     "error_from_response",
     "field_error_parser",
     "is_url",

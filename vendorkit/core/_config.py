@@ -11,7 +11,7 @@ import inspect
 import logging
 import os
 import ssl as ssl_module
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yarl import URL
@@ -30,8 +30,10 @@ __all__ = [
     "DEFAULT_MAX_QUOTA_WAIT",
     "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
+    "SETTING_FIELDS",
     "base_url_option",
     "env_options",
+    "env_variables",
     "option_names",
     "quota_wait_option",
     "rate_limiter_option",
@@ -158,18 +160,35 @@ def option_names(cls: type) -> list[str]:
     return names
 
 
+#: Fields read from the environment that are settings, not credentials: shown as they are,
+#: never scrubbed from a message (where the API is, a grant type, a language).
+SETTING_FIELDS = ("base_url", "grant_type", "accept_language")
+
+
+def env_variables(prefix: str, fields: Sequence[tuple[str, bool]]) -> list[tuple[str, str, bool]]:
+    """``(field, variable, required)`` for each of ``fields`` and ``base_url`` (always read):
+    the variable is ``<prefix><FIELD>``."""
+    return [(f, f"{prefix}{f.upper()}", required) for f, required in (*fields, ("base_url", False))]
+
+
 def env_options(
-    vendor: str, fields: Sequence[tuple[str, bool]], overrides: dict[str, Any]
+    vendor: str,
+    fields: Sequence[tuple[str, bool]],
+    overrides: dict[str, Any],
+    *,
+    prefix: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Constructor arguments from ``VENDORKIT_<VENDOR>_<FIELD>`` variables (``fields``: (field,
-    required) pairs; ``base_url`` is always read), ``overrides`` winning."""
-    prefix = f"VENDORKIT_{vendor.upper()}_"
+    """Constructor arguments from ``VENDORKIT_<VENDOR>_<FIELD>`` variables, or ``<prefix><FIELD>``
+    (``fields``: (field, required) pairs; ``base_url`` is always read; ``environ`` in place of
+    ``os.environ``), ``overrides`` winning."""
+    env = os.environ if environ is None else environ
     kwargs: dict[str, Any] = {}
-    for field, required in (*fields, ("base_url", False)):
+    chosen = f"VENDORKIT_{vendor.upper()}_" if prefix is None else prefix
+    for field, name, required in env_variables(chosen, fields):
         if field in overrides:
             continue
-        name = prefix + field.upper()
-        value = os.environ.get(name)
+        value = env.get(name)
         if value:
             kwargs[field] = value
         elif required:

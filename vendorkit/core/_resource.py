@@ -27,7 +27,7 @@ from ._query import GET_OPTIONS, LIST_OPTIONS, NoFilters, checked_query, paginat
 from ._spec import Endpoint
 from ._structuring import lenient_structure
 from ._urls import check_path, placeholders
-from ._walks import ListOptions, checked_list_call, split_pager_args
+from ._walks import split_pager_args
 from ._wire import redact_url
 
 __all__ = [
@@ -36,13 +36,11 @@ __all__ = [
     "DeleteMixin",
     "GetMixin",
     "ListMixin",
-    "ListOptions",
     "ListResource",
     "ReadOnlyResource",
     "Resource",
     "ResourceDescriptor",
     "UpdateMixin",
-    "checked_list_call",
     "resource",
     "resource_class",
     "split_pager_args",

@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from vendorkit._registry import REGISTRY
-from vendorkit.core import BaseClient, parse_quotas
+from vendorkit.core import SETTING_FIELDS, BaseClient, env_options, env_variables, parse_quotas
 from vendorkit.errors import ConfigurationError
 
 from ._engine import ExportResult, Job, OnProgress, export, exportable_resources
@@ -70,9 +70,19 @@ class Account:
 
     def variables(self) -> list[tuple[str, bool]]:
         """The environment variables this account's client reads: (name, required)."""
-        client = REGISTRY[self.vendor].client_class()
-        fields = (*client.env_fields, ("base_url", False))
-        return [(f"{self.env_prefix}{field.upper()}", required) for field, required in fields]
+        fields = REGISTRY[self.vendor].client_class().env_fields
+        return [(name, required) for _, name, required in env_variables(self.env_prefix, fields)]
+
+    def secret_values(self, environ: Mapping[str, str] | None = None) -> list[str]:
+        """The values of its variables that are credentials (not settings such as the base
+        URL): what every message about this account is scrubbed of."""
+        env = os.environ if environ is None else environ
+        fields = REGISTRY[self.vendor].client_class().env_fields
+        return [
+            env[name]
+            for field, name, _ in env_variables(self.env_prefix, fields)
+            if field not in SETTING_FIELDS and env.get(name)
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         """What a task message carries: the account's declaration, no credential."""
@@ -248,15 +258,11 @@ def account_client(
     winning: ``redis_url=``, ``session=``, ...). A missing variable is a ``ConfigurationError``
     naming it."""
     check_environment([account], environ)
-    env = os.environ if environ is None else environ
     cls = REGISTRY[account.vendor].client_class()
-    kwargs: dict[str, Any] = {}
-    for field, _ in (*cls.env_fields, ("base_url", False)):
-        value = env.get(f"{account.env_prefix}{field.upper()}")
-        if value:
-            kwargs[field] = value
-    kwargs.update(account.client_options())
-    kwargs.update(options)
+    overrides = {**account.client_options(), **options}
+    kwargs = env_options(
+        account.vendor, cls.env_fields, overrides, prefix=account.env_prefix, environ=environ
+    )
     try:
         client: BaseClient = cls(**kwargs)
     except ConfigurationError as exc:

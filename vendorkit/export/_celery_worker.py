@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -132,18 +131,9 @@ def run_unit_sync(kwargs: dict[str, Any], worker: str) -> dict[str, Any]:
     return result
 
 
-# Settings, not credentials (as the CLI has it): scrubbing a grant type ("password") or a
-# language ("en-US") would garble every message that mentions the word.
-_NOT_SECRET = ("_BASE_URL", "_GRANT_TYPE", "_ACCEPT_LANGUAGE")
-
-
 def _secrets(account: Account, client: BaseClient | None) -> list[str]:
     """Every credential this worker holds for the account: scrubbed from what leaves it."""
-    found = [
-        os.environ[name]
-        for name, _ in account.variables()
-        if not name.endswith(_NOT_SECRET) and os.environ.get(name)
-    ]
+    found = account.secret_values()
     auth_secrets = getattr(getattr(client, "auth", None), "secrets", None)
     if callable(auth_secrets):
         with contextlib.suppress(Exception):
