@@ -131,9 +131,10 @@ def quota_lines(r: dict[str, Any]) -> list[str]:
         "",
         "'Sustained' is the rate from the first completed request to the last, less the first "
         "window's burst: a moving window lets a whole window's quota go at once at the start, "
-        "which flatters a short run. vendorkit keeps each freed slot of a window unused for a "
-        "guard of a fortieth of the window (at most 0.25 s), so a one-second quota tops out "
-        "near 1/1.025 = 0.97 sustained.",
+        "which flatters a short run. vendorkit counts each slot from its request's answer, "
+        "not its sending, and keeps a freed slot unused for a guard of a hundredth of the "
+        "window (at most 0.25 s), so a one-second quota answered in a few milliseconds tops "
+        "out near 1/1.01 = 0.99 sustained, less the time each answer takes.",
         "",
     ]
 
@@ -248,8 +249,9 @@ def scaleout_lines(r: dict[str, Any]) -> list[str]:
         "'Summed quota used' is the requests the emulators answered within their quota (429s "
         f"left out) over the run's seconds x {n} x {q}: the start (sending the tasks, each pool "
         "process opening its client) and the end (waiting for the last result) count against "
-        "it. A moving window lets a whole second's quota go at once at an account's start; the "
-        "client's guard (a fortieth of the window) keeps a sustained rate near 0.97. 'CPU used "
+        "it. A moving window lets a whole second's quota go at once at an account's start; "
+        "counting each slot from its answer (20 ms and more here) and the guard (10 ms) keep a "
+        "sustained rate near 1/1.03 = 0.97. 'CPU used "
         "/ cores' is the CPU time of the bench's own processes (the sandboxes and the "
         "submitter, the workers, Redis) over seconds x cores; 'machine busy' is the whole "
         "machine's, other work on it included.",
@@ -267,24 +269,18 @@ def scaleout_lines(r: dict[str, Any]) -> list[str]:
         if not ok
     ]
     if missed:
-        lag = three.get("sandbox_loop_lag", {})
         lost = three["throttled_429"] / n
         lines += [
             "**Target missed: " + " and ".join(missed) + ".** With 3 workers the emulators "
             f"answered {three['throttled_429']} requests with a 429. Each 429 pauses its "
             "account's client for the answer's Retry-After, which the emulator gives in whole "
             f"seconds (at least 1): about {lost:.1f} s of each account's {three['seconds']:.0f} s "
-            "lost. The 429s come from requests counted by an emulator later than their client "
-            "took the slot by more than the client's guard (25 ms): this is a 2-core machine, "
-            "where the 12 emulators (one event loop, the submitter's), the 12 pool processes, "
-            "Redis and any other work share 2 cores. Lateness on both sides adds up: the "
-            "emulators' loop woke a 10 ms sleep up to "
-            f"{lag.get('p99_ms', 0):.0f} ms late (p99; max {lag.get('max_ms', 0):.0f} ms), and "
-            "a pool process that took a slot may wait its turn on a core before it sends. "
-            "The cores were not full on average (CPU used / cores above), but the quotas' "
-            "windows move all 12 accounts' requests in step, a second apart, so the bursts are "
-            "where the lateness is. Against real vendors, each account's server is elsewhere "
-            "and only the network's jitter counts against the guard.",
+            "lost. The clients count each slot from its request's answer, and an emulator "
+            "counts a request before its answer leaves, so a 429 means a request answered more "
+            "than a window after it was sent (counted from its sending) or a slot whose move to "
+            "its answer failed (Redis): look at the workers' logs. Without 429s, the start "
+            "(sending the tasks, each pool process opening its client) and the end are what "
+            "the summed quota loses.",
             "",
         ]
     return lines

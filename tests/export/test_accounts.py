@@ -85,6 +85,13 @@ def test_accounts_are_read_with_their_resources(tmp_path: Path) -> None:
         ("[[account]]\nname = 'A B'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = '../x'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "lower-case"),
         ("[[account]]\nname = 'a'\nvendor = 'lean'\nenv_prefix = 'X_'\n", "unknown vendor"),
+        ("[[account]]\nname = 'nul'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "device name"),
+        ("[[account]]\nname = 'com1'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n", "device name"),
+        (
+            "[[account]]\nname = 'a'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n"
+            "rate_limit = '20/0second'\n",
+            "rate_limit '20/0second' is not a quota",
+        ),
         (
             f"[[account]]\nname = '{'a' * 201}'\nvendor = 'leanlaw'\nenv_prefix = 'X_'\n",
             "is longer than 200 characters",

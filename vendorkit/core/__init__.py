@@ -57,7 +57,7 @@ from ._pagination import (
 )
 from ._polling import PollSchedule, poll
 from ._query import NoFilters, QueryValue, record_fields, with_ranges
-from ._ratelimit import Quota, QuotaExhausted, RateLimiter, parse_quotas
+from ._ratelimit import Quota, QuotaExhausted, QuotaSlot, RateLimiter, parse_quotas
 from ._redact import describe_exception, redact_text
 from ._resource import (
     CreateMixin,
@@ -136,6 +136,7 @@ __all__ = [
     "QueryValue",
     "Quota",
     "QuotaExhausted",
+    "QuotaSlot",
     "RateLimiter",
     "RawPage",
     "ReadOnlyResource",

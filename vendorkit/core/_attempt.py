@@ -46,7 +46,7 @@ from ._auth import Auth, Send
 from ._errors import trace_id_of
 from ._hooks import Hooks, RequestInfo
 from ._lifecycle import Lifecycle
-from ._ratelimit import QuotaExhausted, RateLimiter
+from ._ratelimit import QuotaExhausted, QuotaSlot, RateLimiter
 from ._redact import describe_exception, redact_headers
 from ._redirects import redirect_target
 from ._retry import FailureKind, RetryPolicy
@@ -203,24 +203,24 @@ class Attempts:
         log.debug("vendorkit: %s waits %.2fs for %s", self.vendor, wait, reason)
         await self.settings.hooks.fire("on_rate_limit", wait, reason)
 
-    async def _take_slot(self, request: WireRequest) -> bool:
-        """One slot of the client-side quota for ``request``; True if that meant waiting."""
+    async def _take_slot(self, request: WireRequest) -> QuotaSlot | None:
+        """One slot of the client-side quota for ``request`` (None: the client has no quota),
+        for ``_on_wire`` to settle once the answer is in."""
         limiter = self.settings.rate_limiter
         if limiter is None:
-            return False
+            return None
         max_wait = self.limits()[1]
         started = time.time_ns()
         try:
-            waited = await limiter.acquire(self._on_quota_wait, max_wait)
+            slot = await limiter.take(self._on_quota_wait, max_wait)
         except QuotaExhausted as exc:
             wait = exc.wait
         else:
-            if waited > 0:
+            if slot.waited > 0:
                 tel = self.telemetry
                 if tel is not None:
-                    tel.waited("quota", started, waited)
-                return True
-            return False
+                    tel.waited("quota", started, slot.waited)
+            return slot
         raise self._refused(
             request,
             f"{self.vendor}: client-side quota exhausted; next free slot in "
@@ -228,9 +228,13 @@ class Attempts:
             wait,
         )
 
-    async def _on_wire(self, request: WireRequest, exchange: Exchange) -> WireResponse:
+    async def _on_wire(
+        self, request: WireRequest, exchange: Exchange, slot: QuotaSlot | None
+    ) -> WireResponse:
         """``Transport.send`` within the shared in-flight bound (``request_slots``), between the
-        ``on_request``/``on_response`` hooks and the debug log."""
+        ``on_request``/``on_response`` hooks and the debug log; ``slot`` (the quota's, taken for
+        this send) counts from the moment the answer is in or the send failed, when the vendor
+        has certainly counted the request (``RateLimiter.settle``)."""
         slots = self.limits()[0]
         bound: contextlib.AbstractAsyncContextManager[Any] = (
             slots if slots is not None else contextlib.nullcontext()
@@ -266,7 +270,11 @@ class Attempts:
             exchange.sends += 1
             try:
                 with record:
-                    response = await self.transport.send(request)
+                    try:
+                        response = await self.transport.send(request)
+                    finally:
+                        if slot is not None and self.settings.rate_limiter is not None:
+                            await self.settings.rate_limiter.settle(slot)
                     record.answered(response.status)
             except Failure as failure:
                 exchange.uncertain |= makes_uncertain(failure=failure.kind)
@@ -315,8 +323,8 @@ class Attempts:
             visited.add(str(target))
             hops += 1
             current = attrs.evolve(current, url=target, params=())
-            await self._take_slot(current)
-            response = await self._on_wire(current, exchange)
+            slot = await self._take_slot(current)
+            response = await self._on_wire(current, exchange, slot)
             # A retry of this call goes straight to where the redirect led: each hop is sent
             # once per call, not once per attempt.
             exchange.location = target
@@ -358,7 +366,8 @@ class Attempts:
         if token_send is not None:
             auth_headers, marker = await auth.authorize(token_send)
             self._ensure_open(request)
-        waited = await self._take_slot(request)
+        slot = await self._take_slot(request)
+        waited = slot is not None and slot.waited > 0
         while self.pause_until > time.monotonic():
             # A 429 landed while this request waited for its slot: sent now, it would meet the
             # vendor inside the pause it asked for. It waits the pause out and takes a fresh
@@ -366,7 +375,8 @@ class Attempts:
             # the pause do not all go out at its end at once).
             await self._respect_pause(request)
             self._ensure_open(request)
-            waited = await self._take_slot(request) or waited
+            slot = await self._take_slot(request)
+            waited = waited or (slot is not None and slot.waited > 0)
         if token_send is not None and reauthorize_after_quota_wait(
             authenticate=authenticate, waited=waited
         ):
@@ -375,17 +385,17 @@ class Attempts:
         if exchange.location is not None:  # an earlier attempt was redirected there
             request = attrs.evolve(request, url=exchange.location, params=())
         current = request.with_headers(auth_headers) if authenticate else request
-        response = await self._on_wire(current, exchange)
+        response = await self._on_wire(current, exchange, slot)
         replayable = True  # a 401 is renewed and replayed once per attempt
         if token_send is not None and replay_on_401(
             status=response.status, authenticate=authenticate
         ):
             replayable = False
             if await auth.on_unauthorized(token_send, marker):
-                await self._take_slot(request)  # the vendor counts the replay too
+                slot = await self._take_slot(request)  # the vendor counts the replay too
                 auth_headers, marker = await auth.authorize(token_send)
                 current = request.with_headers(auth_headers)
-                response = await self._on_wire(current, exchange)
+                response = await self._on_wire(current, exchange, slot)
         response, current = await self._follow_redirects(request, current, response, exchange)
         if (
             token_send is not None
@@ -395,10 +405,10 @@ class Attempts:
             # A redirect hop refused the token (a vendor redirecting to the canonical URL before
             # it authenticates): renewed and replayed there, as a 401 at the first URL is.
             if await auth.on_unauthorized(token_send, marker):
-                await self._take_slot(current)
+                slot = await self._take_slot(current)
                 auth_headers, marker = await auth.authorize(token_send)
                 current = current.with_headers(auth_headers)
-                response = await self._on_wire(current, exchange)
+                response = await self._on_wire(current, exchange, slot)
         answer = Answer.of(response)
         self.pause_until = pause_after(
             status=answer.status,

@@ -6,27 +6,37 @@ several hosts share one vendor account's budget. In one process the window is ``
 (see there for why not limits' memory storage). Waiting is ours: when a window is full we sleep
 until the oldest hit in it expires, then try again.
 
-The guard: a slot is taken when a request is about to be sent, but the vendor counts it when it
-arrives, and arrivals are not spaced like departures (a request that waited for a connection or
-met a busy server arrives later than one sent a second afterwards on a warm connection). So a
-client counting exactly the vendor's window can still make the vendor see one request too many.
-A freed slot is therefore taken again only ``guard`` seconds after the window lets it go (a
-fortieth of the window, at most 0.25 s: 25 ms of a one-second window, which leaves 0.97 of the
-quota usable, where a tenth cost a one-second quota 9%).
+Counted from the answer: a slot is taken when a request is about to be sent, but the vendor
+counts it when it arrives, and arrivals are not spaced like departures (a request that waited for
+a connection, or met a busy server or a slow network, arrives later than one sent a second
+afterwards on a warm connection). A client counting send times exactly as the vendor's window
+can then make the vendor see one request too many. So once a request's answer is in (or its send
+failed), its slot's time moves from its sending to that moment (``settle``): the vendor counted
+it at some moment between the two, so the slot that replaces it a window later is sent after the
+vendor's window has let it go, whatever the latency. A request still unanswered when its window
+has passed (an answer slower than the window itself) stays counted from its sending.
+
+The guard: a freed slot is taken again only ``guard`` seconds after the window lets it go (a
+hundredth of the window, at most 0.25 s: 10 ms of a one-second window). With slots counted from
+their answers it covers what is left: hosts sharing a budget whose clocks differ by a few
+milliseconds, and a vendor whose clock counts in coarse steps.
 
 On a ``redis://`` storage every window of the budget is tested, guard included, and taken in
 one Lua script (``_TAKE_SLOT``): one round trip per request instead of two per window, and
 atomic on the server, so processes racing for a freed slot can neither both take it nor take it
-before the guard has passed. In one process (``_InMemory``) nothing suspends between test and
-take. With a storage object passed in, the test reads the windows and limits' moving window
-takes the slot; two processes racing there can still shave the guard for one slot. Everywhere,
-the vendor's 429 and Retry-After remain the last line.
+before the guard has passed; a second script (``_SETTLE_SLOT``) moves a slot to its answer's
+time. In one process (``_InMemory``) nothing suspends between test and take. With a storage
+object passed in, the test reads the windows and limits' moving window takes the slot (counted
+from its sending: that storage has no settle); two processes racing there can still shave the
+guard for one slot. Everywhere, the vendor's 429 and Retry-After remain the last line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +48,8 @@ from vendorkit.errors import ClientStateError, ConfigurationError, TransportErro
 
 from ._redact import describe_exception
 
+log = logging.getLogger("vendorkit")
+
 if TYPE_CHECKING:
     from limits import RateLimitItem
     from limits.aio.storage import Storage
@@ -46,7 +58,7 @@ if TYPE_CHECKING:
 # their dependencies it is about 3 MiB of a process, which a client without a client-side quota
 # (``rate_limit=None``) never needs.
 
-__all__ = ["Quota", "QuotaExhausted", "RateLimiter", "parse_quotas"]
+__all__ = ["Quota", "QuotaExhausted", "QuotaSlot", "RateLimiter", "parse_quotas"]
 
 
 def _limit(_: Any, __: Any, value: Any) -> None:
@@ -83,6 +95,9 @@ class Quota:
         return f"{self.limit}/{self.per:g}s"
 
 
+_ZERO_WINDOW = re.compile(r"(?:/|\bper)\s*0+\s*[a-z]", re.IGNORECASE)
+
+
 def parse_quotas(value: str | Quota | Sequence[Quota | str]) -> tuple[Quota, ...]:
     """``"120/minute;5000/day"``, a ``Quota``, or a list of either, as quotas."""
     if isinstance(value, Quota):
@@ -90,7 +105,14 @@ def parse_quotas(value: str | Quota | Sequence[Quota | str]) -> tuple[Quota, ...
     if isinstance(value, str):
         from limits import parse_many
 
-        return tuple(Quota(i.amount, float(i.get_expiry())) for i in parse_many(value))
+        # limits reads "1/0second" as 1/second: a window of zero is a typo, not a quota.
+        if _ZERO_WINDOW.search(value):
+            raise ConfigurationError("a quota's window must be longer than 0")
+        try:
+            parsed = parse_many(value)
+        except ValueError:
+            raise ConfigurationError("not a quota (e.g. '120/minute;5000/day')") from None
+        return tuple(Quota(i.amount, float(i.get_expiry())) for i in parsed)
     out: list[Quota] = []
     for v in value:
         out.extend(parse_quotas(v))
@@ -108,6 +130,16 @@ class QuotaExhausted(Exception):
     def __init__(self, wait: float) -> None:
         super().__init__(f"the client-side quota has no free slot for {wait:.0f}s")
         self.wait = wait
+
+
+@attrs.frozen
+class QuotaSlot:
+    """A slot taken: how long taking it waited, and how ``RateLimiter.settle`` finds it again
+    once the request's answer is in (``taken``: the send time it was recorded with, as the
+    storage holds it; None on a storage that cannot settle)."""
+
+    waited: float
+    taken: float | str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
@@ -147,8 +179,13 @@ class _InMemory:
             times.popleft()
         return (times[0], len(times)) if times else (now, 0)
 
-    async def hit(self, item: RateLimitItem, key: str) -> bool:
-        limit, now = item.amount, self._clock()
+    def now(self) -> float:
+        return self._clock()
+
+    async def hit(self, item: RateLimitItem, key: str, *, at: float | None = None) -> bool:
+        """Take a slot at ``at`` (default: now) if the window has room."""
+        limit = item.amount
+        now = self._clock() if at is None else at
         times = self._times.setdefault(item.key_for(key), deque())
         # At most ``limit`` entries are kept, so a full window's oldest is its limit-th newest.
         if len(times) >= limit and times[0] > now - item.get_expiry():
@@ -157,6 +194,21 @@ class _InMemory:
         while len(times) > limit:
             times.popleft()
         return True
+
+    def settle(self, item: RateLimitItem, key: str, taken: float, now: float) -> None:
+        """The slot taken at ``taken`` counts from ``now`` on (its answer arrived): its entry
+        goes to the end, as the newest, which keeps the window in time order (no entry is newer
+        than now). A slot no longer in the window (pushed out, or older than it) is left alone.
+        The newest entries are looked at first: the slot is nearly always among the last few
+        taken. Entries of equal time are one and the same to the window: any of them moves."""
+        times = self._times.get(item.key_for(key))
+        if not times:
+            return
+        for offset, value in enumerate(reversed(times)):
+            if value == taken:
+                del times[len(times) - 1 - offset]
+                times.append(max(now, times[-1]) if times else now)
+                return
 
     async def get_window_stats(self, item: RateLimitItem, key: str) -> _Stats:
         now, expiry = self._clock(), item.get_expiry()
@@ -198,6 +250,28 @@ end
 return false
 """
 
+# A slot moved to the time its request's answer arrived. KEYS: the windows' lists, as for
+# ``_TAKE_SLOT``; ARGV: the entry as the take pushed it, the answer's time, then the span per
+# window. The entry is taken out and pushed again as the newest, which keeps each list in time
+# order (a host whose clock runs behind the newest entry pushes that entry's time instead); its
+# window's expiry is renewed from it. An entry no longer in a window (pushed out by newer slots)
+# is left alone.
+_SETTLE_SLOT = """
+local now = tonumber(ARGV[2])
+for i, key in ipairs(KEYS) do
+    if redis.call('lrem', key, 1, ARGV[1]) == 1 then
+        local at = ARGV[2]
+        local head = redis.call('lindex', key, 0)
+        if head and tonumber(head) > now then
+            at = head
+        end
+        redis.call('lpush', key, at)
+        redis.call('expire', key, math.ceil(tonumber(ARGV[2 + i])) + 1)
+    end
+end
+return false
+"""
+
 # limits' key prefix for the Redis storage we build (``_from_url``): every key vendorkit writes
 # starts with "vendorkit:" (one prefix for ACLs and clean-ups).
 _KEY_PREFIX = "vendorkit"
@@ -232,8 +306,10 @@ class RateLimiter:
         self._hit_order = sorted(self._items, key=lambda i: i.get_expiry())
         self._key = key
         self._pool: Any = None
-        # With a ``redis://`` storage of our own: ``_TAKE_SLOT`` registered on its pool.
+        # With a ``redis://`` storage of our own: ``_TAKE_SLOT`` and ``_SETTLE_SLOT`` registered
+        # on its pool.
         self._take_slot: Any = None
+        self._settle_slot: Any = None
         # ``_windows`` reads a window, ``_limiter`` takes and counts slots: limits' asyncio
         # pair for a shared storage, or ``_InMemory`` by default.
         self._windows: Any
@@ -295,7 +371,9 @@ class RateLimiter:
         # socket too, as the token store takes it).
         uri = "async+redis+unix://" if url.startswith("unix://") else "async+" + url
         storage = RedisStorage(uri, **options)
-        self._take_slot = aioredis.Redis(connection_pool=self._pool).register_script(_TAKE_SLOT)
+        scripts = aioredis.Redis(connection_pool=self._pool)
+        self._take_slot = scripts.register_script(_TAKE_SLOT)
+        self._settle_slot = scripts.register_script(_SETTLE_SLOT)
         return storage
 
     async def aclose(self) -> None:
@@ -309,7 +387,7 @@ class RateLimiter:
         """Seconds a freed slot of this window stays unused (see the module docstring)."""
         if self._guard is not None:
             return self._guard
-        return min(0.25, item.get_expiry() / 40)
+        return min(0.25, item.get_expiry() / 100)
 
     async def wait_time(self) -> float:
         """Seconds until every window has room, guard included (0: now)."""
@@ -328,16 +406,21 @@ class RateLimiter:
         """Take a slot in every window, sleeping as long as needed; returns the seconds spent
         waiting (0.0: a slot was free at once). With ``max_wait`` (seconds), a wait longer than
         that raises ``QuotaExhausted`` instead (e.g. a daily budget spent). A storage that cannot
-        be reached (Redis down) raises ``TransportError``."""
+        be reached (Redis down) raises ``TransportError``. The slot counts from now: ``take``
+        and ``settle`` count it from the request's answer instead."""
+        return (await self.take(on_wait, max_wait)).waited
+
+    async def take(self, on_wait: OnWait | None = None, max_wait: float | None = None) -> QuotaSlot:
+        """``acquire``, returning the slot, for ``settle`` once the request's answer is in."""
         slept = 0.0
         while True:
             if self._closed:
                 # A request that waited across ``aclose()``: no new connection for it.
                 raise ClientStateError("the rate limiter is closed")
             async with self._lock:
-                wait = await _storage(self._try_hit)
+                wait, taken = await _storage(self._try_hit)
                 if wait is None:
-                    return slept
+                    return QuotaSlot(slept, taken)
             # The whole wait counts, not each round's: max_wait bounds how long a call waits.
             if max_wait is not None and slept + wait > max_wait:
                 raise QuotaExhausted(wait)
@@ -347,36 +430,70 @@ class RateLimiter:
             await asyncio.sleep(pause)
             slept += pause
 
-    async def _try_hit(self) -> float | None:
-        """Take a slot in every window if all have room (None: taken), else the wait."""
+    async def _try_hit(self) -> tuple[float | None, float | str | None]:
+        """Take a slot in every window if all have room: (None, what ``settle`` needs), else
+        (the wait, None)."""
         if self._take_slot is not None:
             return await self._try_hit_script()
         wait = await self.wait_time()
         if wait > 0:
-            return wait
+            return wait, None
+        memory = self._limiter if isinstance(self._limiter, _InMemory) else None
+        at = memory.now() if memory is not None else None
         for item in self._hit_order:
-            if not await self._limiter.hit(item, self._key):
+            if memory is not None:
+                if not await memory.hit(item, self._key, at=at):
+                    break
+            elif not await self._limiter.hit(item, self._key):
                 break
         else:
-            return None
+            return None, at
         # Another process took the last slot between test and hit: look again.
-        return max(0.05, await self.wait_time())
+        return max(0.05, await self.wait_time()), None
 
-    async def _try_hit_script(self) -> float | None:
+    def _script_keys(self) -> list[str]:
+        return [f"{_KEY_PREFIX}:{item.key_for(self._key)}" for item in self._items]
+
+    async def _try_hit_script(self) -> tuple[float | None, str | None]:
         """``_try_hit`` on our own Redis: test and take in one atomic script (``_TAKE_SLOT``), so
         two processes racing for one freed slot can neither both take it nor shave the guard."""
         from limits.errors import StorageError
         from redis.exceptions import RedisError
 
-        keys = [f"{_KEY_PREFIX}:{item.key_for(self._key)}" for item in self._items]
-        args: list[Any] = [repr(time.time())]
+        taken = repr(time.time())
+        args: list[Any] = [taken]
         for item in self._items:
             args += [item.amount, item.get_expiry() + self.guard(item)]
         try:
-            answer = await self._take_slot(keys=keys, args=args)
+            answer = await self._take_slot(keys=self._script_keys(), args=args)
         except (RedisError, OSError, TimeoutError) as exc:
             raise StorageError(exc) from None  # described, redacted, by ``_storage``
-        return None if answer is None else max(0.001, float(answer))
+        return (None, taken) if answer is None else (max(0.001, float(answer)), None)
+
+    async def settle(self, slot: QuotaSlot) -> None:
+        """``slot``'s request has its answer (or its send failed): the slot counts from now on,
+        not from its sending (see the module docstring). Never raises for the storage: a
+        shared storage that fails here leaves the slot counted from its sending, as ``acquire``
+        counts every slot, and the answer the caller holds is not lost to it."""
+        if slot.taken is None or self._closed:
+            return
+        if isinstance(slot.taken, float):
+            if isinstance(self._limiter, _InMemory):
+                now = self._limiter.now()
+                for item in self._items:
+                    self._limiter.settle(item, self._key, slot.taken, now)
+            return
+        if self._settle_slot is None:
+            return
+        args: list[Any] = [slot.taken, repr(max(time.time(), float(slot.taken)))]
+        args += [item.get_expiry() + self.guard(item) for item in self._items]
+        try:
+            await self._settle_slot(keys=self._script_keys(), args=args)
+        except Exception as exc:  # the storage's failure is not the request's
+            log.debug(
+                "vendorkit: a quota slot stays counted from its sending: %s",
+                describe_exception(exc),
+            )
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""

@@ -47,6 +47,8 @@ __all__ = [
     "parse_accounts",
 ]
 
+# Names Windows keeps for devices, whatever their case: a directory cannot have them.
+_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$")
 _NAME = re.compile(r"[a-z0-9_-]+\Z")
 # An environment variable's name as POSIX shells take it; a prefix is its start.
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -127,6 +129,11 @@ def _account(entry: Any, where: str) -> Account:
         raise ConfigurationError(
             f"{where}: name {name!r} must be lower-case letters, digits, '-' and '_' only "
             "(it names the account's output directory)"
+        )
+    if _WINDOWS_DEVICE.match(name):
+        raise ConfigurationError(
+            f"{where}: name {name!r} is a device name on Windows (it names the account's output "
+            "directory, which no Windows host or share could create)"
         )
     where = f"account {name!r}"
     if vendor not in REGISTRY:
