@@ -25,7 +25,7 @@ def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, mypy --strict on vendorkit/."""
     session.install("-e", ".[lint,test]")
     # docs/examples: the toy vendor that docs/adding-a-vendor.md shows is code like any other.
-    paths = ("vendorkit", "tests", "bench", "docs/examples", "noxfile.py")
+    paths = ("vendorkit", "tests", "bench", "docs/examples", "examples", "noxfile.py")
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
     session.run("mypy", "vendorkit")

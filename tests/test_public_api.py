@@ -19,7 +19,7 @@ def public_names(module: object) -> list[str]:
 
 def test_all_is_sorted_and_complete() -> None:
     assert len(set(vendorkit.__all__)) == len(vendorkit.__all__)
-    packages = {"core", "vendors", "export", "sandbox"}
+    packages = {"core", "vendors", "export", "sandbox", "web"}
     expected = (set(public_names(vendorkit)) - packages) | {"__version__"}
     assert set(vendorkit.__all__) == expected
     for name in ("MakeLeaps", "Leady", "LeadDesk", "LeanLaw", "errors", "__version__"):

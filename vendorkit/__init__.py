@@ -38,7 +38,7 @@ _CLIENTS = {
 
 
 # Subpackages reached as attributes (``vendorkit.core.Hooks``) without importing them first.
-_SUBPACKAGES = frozenset({"core", "export", "sandbox", "vendors"})
+_SUBPACKAGES = frozenset({"core", "export", "sandbox", "vendors", "web"})
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -1,0 +1,202 @@
+"""``CancelOnDisconnect`` driven by hand over the ASGI interface (as a server drives it),
+``error_answer`` over every vendorkit error, and ``open_clients``' start-up failures."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+import aiohttp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vendorkit import errors
+from vendorkit.web import CancelOnDisconnect, error_answer, open_clients
+
+
+class Peer:
+    """The server's side of one ASGI call: messages to give the app, and what it sent."""
+
+    def __init__(self, *incoming: dict[str, Any]) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        for m in incoming:
+            self.incoming.put_nowait(m)
+        self.sent: list[dict[str, Any]] = []
+        self.answered = asyncio.Event()  # the answer's last body message is out
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.incoming.get()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            self.answered.set()
+
+
+REQUEST = {"type": "http.request", "body": b"", "more_body": False}
+DISCONNECT = {"type": "http.disconnect"}
+
+
+async def test_a_disconnect_before_the_answer_cancels_the_app() -> None:
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert await receive() == REQUEST  # the body still reaches the app
+        started.set()
+        try:
+            await asyncio.sleep(3600)  # a vendor call that would never end
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    peer = Peer(REQUEST)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.wait_for(started.wait(), 10)
+    peer.incoming.put_nowait(DISCONNECT)
+    await asyncio.wait_for(call, 10)  # returns: nothing raised into the server
+    assert cancelled.is_set()
+    assert peer.sent == []
+
+
+async def test_a_streamed_answer_and_a_late_disconnect_are_left_alone() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for part in (b"a", b"b"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        assert await receive() == DISCONNECT  # the app may still read it itself
+
+    peer = Peer(REQUEST)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.wait_for(peer.answered.wait(), 10)
+    peer.incoming.put_nowait(DISCONNECT)  # the client leaves after it: nothing to cancel
+    await asyncio.wait_for(call, 10)
+    assert [m.get("body") for m in peer.sent[1:]] == [b"a", b"b", b""]
+
+
+async def test_the_apps_own_error_reaches_the_server() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("the app's bug")
+
+    peer = Peer(REQUEST)
+    with pytest.raises(RuntimeError, match="the app's bug"):
+        await CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send)
+
+
+async def test_the_server_cancelling_the_call_is_not_swallowed() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await asyncio.sleep(3600)
+
+    peer = Peer(REQUEST)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.sleep(0.01)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+
+
+async def test_lifespan_and_websocket_scopes_pass_straight_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+        await send({"type": "lifespan.startup.complete"})
+
+    peer = Peer()
+    for kind in ("lifespan", "websocket"):
+        await CancelOnDisconnect(app)({"type": kind}, peer.receive, peer.send)
+    assert seen == ["lifespan", "websocket"]
+
+
+def _error(cls: type[errors.APIError], **kw: Any) -> errors.APIError:
+    return cls("the vendor's own words, which may quote the request", vendor="makeleaps", **kw)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "word"),
+    [
+        (_error(errors.NotFoundError, status=404), 404, "not_found"),
+        (_error(errors.ConflictError, status=409), 409, "conflict"),
+        (_error(errors.BadRequestError, status=400), 422, "refused"),
+        (_error(errors.UnprocessableEntityError, status=422), 422, "refused"),
+        (_error(errors.AuthenticationError, status=401), 502, "vendor_auth"),
+        (_error(errors.PermissionDeniedError, status=403), 502, "vendor_auth"),
+        (_error(errors.RateLimitError, status=429), 503, "vendor_quota"),
+        (_error(errors.ServerError, status=503), 502, "vendor_failed"),
+        (_error(errors.APIError, status=418), 502, "vendor_failed"),
+        (errors.TransportError("connection refused"), 502, "vendor_unreachable"),
+        (errors.DecodeError("not JSON"), 502, "vendor_failed"),
+        (errors.PaginationError("a loop"), 502, "vendor_failed"),
+        (errors.ConfigurationError("a typo"), 500, "internal"),
+        (errors.ClientStateError("closed"), 500, "internal"),
+        (KeyError("x"), 500, "internal"),
+    ],
+)
+def test_each_error_has_the_gateways_answer(error: BaseException, status: int, word: str) -> None:
+    answer = error_answer(error)
+    assert (answer.status, answer.error) == (status, word)
+    assert "own words" not in str(answer.body())  # the vendor's message stays in the log
+    if isinstance(error, errors.APIError):
+        assert answer.body()["vendor"] == "makeleaps"
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)))
+def test_retry_after_is_whole_seconds_or_not_said(wait: float | None) -> None:
+    answer = error_answer(_error(errors.RateLimitError, status=429, retry_after=wait))
+    header = answer.headers.get("Retry-After")
+    if wait is None or not math.isfinite(wait) or not 0 <= wait <= 86400:
+        assert header is None
+    else:
+        assert header is not None and header.isdigit()
+        assert int(header) >= max(1, wait)
+        assert int(header) < max(1, wait) + 1
+
+
+async def test_a_factory_failing_at_start_up_closes_the_clients_opened_before_it() -> None:
+    closed: list[str] = []
+    seen: list[aiohttp.ClientSession] = []
+
+    class Client:
+        def __init__(self, name: str, session: aiohttp.ClientSession) -> None:
+            self.name = name
+            seen.append(session)
+
+        async def aclose(self) -> None:
+            closed.append(self.name)
+
+    def broken(session: aiohttp.ClientSession) -> Any:
+        raise LookupError("no such secret")
+
+    with pytest.raises(LookupError):
+        async with open_clients(
+            first=lambda s: Client("first", s), second=lambda s: Client("second", s), third=broken
+        ):
+            pass  # pragma: no cover - never entered
+    assert closed == ["second", "first"]
+    assert seen[0] is seen[1] and seen[0].closed  # one shared session, closed after them
+
+
+async def test_open_clients_refuses_what_cannot_be_closed_and_odd_names() -> None:
+    with pytest.raises(errors.ConfigurationError, match="no aclose"):
+        async with open_clients(thing=lambda s: object()):
+            pass  # pragma: no cover
+    with pytest.raises(errors.ConfigurationError, match="identifier"):
+        async with open_clients(**{"not a name": lambda s: None}):
+            pass  # pragma: no cover
+    with pytest.raises(errors.ConfigurationError, match="at least one"):
+        async with open_clients():
+            pass  # pragma: no cover
+
+
+async def test_a_borrowed_session_is_left_open() -> None:
+    class Client:
+        async def aclose(self) -> None:
+            pass
+
+    async with aiohttp.ClientSession() as mine:
+        async with open_clients(mine, c=lambda s: Client()) as clients:
+            assert set(clients) == {"c"}
+        assert not mine.closed

@@ -1,0 +1,200 @@
+"""``ClientRegistry``: one client per tenant, at most ``max_clients`` idle, never one in use
+closed, opening single-flight, failures not remembered, and everything closed at the end. Most
+tests hold small objects with an ``aclose()`` (what the registry needs of a client); the last
+ones hold real MakeLeaps clients against the sandbox, with and without Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests._redis_url import REDIS_URL
+from vendorkit import MakeLeaps
+from vendorkit.errors import ClientStateError, ConfigurationError
+from vendorkit.sandbox import Sandbox
+from vendorkit.web import ClientRegistry
+
+
+class Thing:
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+        self.closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class Factory:
+    def __init__(self, delay: float = 0.0, fail: set[str] | None = None) -> None:
+        self.made: list[Thing] = []
+        self.delay = delay
+        self.fail = fail or set()
+
+    async def __call__(self, tenant: str) -> Thing:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if tenant in self.fail:
+            raise LookupError(f"no credentials for {tenant}")
+        thing = Thing(tenant)
+        self.made.append(thing)
+        return thing
+
+
+async def settle() -> None:
+    for _ in range(5):  # closes run in tasks of their own
+        await asyncio.sleep(0)
+
+
+async def test_the_least_recently_used_idle_client_is_closed_first() -> None:
+    factory = Factory()
+    async with ClientRegistry(factory, max_clients=2) as registry:
+        for tenant in ("a", "b", "a", "c"):  # "b" is now the least recently used
+            async with registry.client(tenant):
+                pass
+        await settle()
+        assert registry.tenants == ["a", "c"]
+        assert [(t.tenant, t.closed) for t in factory.made] == [
+            ("a", False),
+            ("b", True),
+            ("c", False),
+        ]
+    assert all(t.closed for t in factory.made)
+
+
+async def test_a_client_in_use_is_never_closed_under_its_caller() -> None:
+    factory = Factory()
+    async with ClientRegistry(factory, max_clients=1) as registry:
+        async with registry.client("a") as a:
+            async with registry.client("b") as b:
+                async with registry.client("c") as c:
+                    await settle()
+                    assert not a.closed and not b.closed  # over the bound while all are held
+                    assert len(registry) == 3
+            await settle()
+            # Back to the bound as leases end: the idle ones go, the one still held stays.
+            assert b.closed and c.closed and not a.closed
+        await settle()
+        assert registry.tenants == ["a"]
+        assert not a.closed
+
+
+async def test_fifty_callers_for_a_new_tenant_make_one_client() -> None:
+    factory = Factory(delay=0.05)
+    async with ClientRegistry(factory) as registry:
+
+        async def use() -> Thing:
+            async with registry.client("acme") as thing:
+                return thing
+
+        got = await asyncio.gather(*(use() for _ in range(50)))
+        assert len(factory.made) == 1
+        assert all(g is factory.made[0] for g in got)
+
+
+async def test_a_failing_factory_reaches_every_waiter_and_is_not_remembered() -> None:
+    factory = Factory(delay=0.02, fail={"acme"})
+    async with ClientRegistry(factory) as registry:
+
+        async def use() -> None:
+            async with registry.client("acme"):
+                pass
+
+        outcomes = await asyncio.gather(*(use() for _ in range(5)), return_exceptions=True)
+        assert all(isinstance(o, LookupError) for o in outcomes)
+        factory.fail.clear()
+        async with registry.client("acme") as thing:  # tried again, not the old failure
+            assert thing.tenant == "acme"
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_the_opening_others_wait_for() -> None:
+    factory = Factory(delay=0.1)
+    async with ClientRegistry(factory) as registry:
+
+        async def use() -> Thing:
+            async with registry.client("acme") as thing:
+                return thing
+
+        first = asyncio.ensure_future(use())
+        second = asyncio.ensure_future(use())
+        await asyncio.sleep(0.02)
+        first.cancel()
+        got = await second
+        assert first.cancelled()
+        assert got is factory.made[0] and not got.closed
+        assert registry.in_use("acme") == 0
+
+
+async def test_evicting_a_tenant_in_use_closes_its_client_when_the_lease_ends() -> None:
+    factory = Factory()
+    async with ClientRegistry(factory) as registry:
+        async with registry.client("acme") as thing:
+            assert registry.evict("acme")
+            await settle()
+            assert not thing.closed
+        await settle()
+        assert thing.closed
+        assert not registry.evict("acme")
+        async with registry.client("acme") as again:  # a new client from the factory
+            assert again is not thing
+
+
+async def test_a_closed_registry_refuses_and_closes_what_was_still_opening() -> None:
+    factory = Factory(delay=0.1)
+    registry = ClientRegistry(factory)
+
+    async def use() -> None:
+        async with registry.client("acme"):
+            pass
+
+    opening = asyncio.ensure_future(use())
+    await asyncio.sleep(0.02)
+    await registry.aclose()
+    with pytest.raises(ClientStateError):
+        await opening
+    assert [t.closed for t in factory.made] == [True]
+    with pytest.raises(ClientStateError):
+        await use()
+    await registry.aclose()  # twice: harmless
+
+
+@pytest.mark.parametrize("tenant", ["", None, 3, b"acme"])
+async def test_a_tenant_that_is_not_a_name_is_a_configuration_error(tenant: object) -> None:
+    async with ClientRegistry(Factory()) as registry:
+        with pytest.raises(ConfigurationError, match="tenant"):
+            async with registry.client(tenant):  # type: ignore[arg-type]
+                pass
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "10"])
+def test_max_clients_must_be_a_whole_number(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match="max_clients"):
+        ClientRegistry(Factory(), max_clients=bad)  # type: ignore[arg-type]
+
+
+def test_the_factory_must_be_callable() -> None:
+    with pytest.raises(ConfigurationError, match="callable"):
+        ClientRegistry("MakeLeaps")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("redis", [False, True])
+async def test_an_evicted_tenants_token_survives_its_client_on_redis(redis: bool) -> None:
+    """With ``redis_url=``, a tenant evicted and served again reuses its token (one token
+    request for the tenant); without it, its new client asks for a new one."""
+    async with (
+        Sandbox(vendors=["makeleaps"], records=5, seed=1) as one,
+        Sandbox(vendors=["makeleaps"], records=5, seed=2) as two,
+    ):
+        boxes = {"one": one, "two": two}
+        # Each sandbox makes credentials of its own, so the token store's keys are this run's.
+        options = {"redis_url": REDIS_URL} if redis else {}
+
+        def make(tenant: str) -> MakeLeaps:
+            return MakeLeaps(**boxes[tenant].credentials("makeleaps"), **options)
+
+        async with ClientRegistry(make, max_clients=1) as registry:
+            for tenant in ("one", "two", "one", "two", "one"):
+                async with registry.client(tenant) as ml:
+                    assert await ml.clients.list(max_items=1).all()
+        tokens = one.emulator("makeleaps").counters.token_requests["client_credentials"]
+        assert tokens == (1 if redis else 3)

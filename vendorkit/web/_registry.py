@@ -1,0 +1,219 @@
+"""One client per tenant, a bounded number of them: ``ClientRegistry``.
+
+A multi-tenant app (one MakeLeaps partner, LeanLaw firm or LeadDesk tenant per customer) must not
+open a client per request (a token request and a cold connection pool every time) nor keep a
+client for every customer it ever served (thousands of idle pools and sockets). The registry
+keeps at most ``max_clients`` open and closes the least recently used when a new one is needed.
+
+Why a lease (``async with registry.client(tenant) as c``) rather than a plain ``get``: a client
+evicted while another request is still using it would be closed under that request. A client in
+use is never closed; when every client is in use, the registry holds more than ``max_clients``
+for as long as that lasts and gives the extra back as leases end (documented: the bound is on
+idle clients, never a reason to fail a request).
+
+Opening is single-flight per tenant: fifty requests for a tenant not yet open make one client
+(one token request), in a task of its own, so a caller that goes away (a cancelled request) does
+not cancel the opening the others wait for. A factory that fails is not remembered: the next
+request tries again. Tokens and quotas live wherever the factory's clients put them (pass
+``redis_url=`` to share them with other processes; an evicted tenant's token then survives its
+client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+
+from vendorkit.errors import ClientStateError, ConfigurationError
+
+__all__ = ["ClientRegistry", "Closable"]
+
+
+class Closable(Protocol):
+    """What the registry holds: anything with ``aclose()`` (every vendorkit client)."""
+
+    async def aclose(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
+
+
+@attrs.define
+class _Entry(Generic[C]):
+    client: C
+    users: int = 0
+    evicted: bool = False
+
+
+class ClientRegistry(Generic[C]):
+    """At most ``max_clients`` idle clients, one per tenant, made by ``factory(tenant)``.
+
+    ``factory`` may be a plain function or a coroutine function (look the tenant's credentials
+    up in a database, say); whatever it raises reaches the caller of ``client()``.
+
+    ```python
+    registry = ClientRegistry(lambda tenant: LeanLaw(api_key=keys[tenant]), max_clients=200)
+    async with registry.client("smith-law") as ll:
+        matters = [m async for m in ll.matters.list()]
+    await registry.aclose()
+    ```
+    """
+
+    def __init__(
+        self, factory: Callable[[str], C | Awaitable[C]], *, max_clients: int = 100
+    ) -> None:
+        if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
+            raise ConfigurationError(
+                f"max_clients must be a whole number >= 1, not {max_clients!r}"
+            )
+        if not callable(factory):
+            raise ConfigurationError(f"factory must be callable, not {factory!r}")
+        self._factory = factory
+        self.max_clients = max_clients
+        self._entries: OrderedDict[str, _Entry[C]] = OrderedDict()  # least recently used first
+        self._opening: dict[str, asyncio.Task[C]] = {}
+        self._waiting: Counter[str] = Counter()  # callers waiting for a tenant's opening
+        self._closing: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Clients open now (in use or idle)."""
+        return len(self._entries)
+
+    def __contains__(self, tenant: object) -> bool:
+        return tenant in self._entries
+
+    @property
+    def tenants(self) -> list[str]:
+        """The tenants with an open client, least recently used first."""
+        return list(self._entries)
+
+    def in_use(self, tenant: str) -> int:
+        """How many leases of ``tenant``'s client are held now (0: idle or not open)."""
+        entry = self._entries.get(tenant)
+        return 0 if entry is None else entry.users
+
+    # -- leasing --------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def client(self, tenant: str) -> AsyncIterator[C]:
+        """``tenant``'s client, opened if needed, never closed while this block holds it."""
+        entry = await self._lease(tenant)
+        try:
+            yield entry.client
+        finally:
+            self._release(tenant, entry)
+
+    async def _lease(self, tenant: str) -> _Entry[C]:
+        if not isinstance(tenant, str) or not tenant:
+            raise ConfigurationError(f"a tenant is a non-empty string, not {tenant!r}")
+        while True:
+            self._check_open()
+            entry = self._entries.get(tenant)
+            if entry is not None:
+                self._entries.move_to_end(tenant)
+                entry.users += 1
+                return entry
+            opening = self._opening.get(tenant)
+            if opening is None:
+                opening = asyncio.ensure_future(self._open(tenant))
+                self._opening[tenant] = opening
+                opening.add_done_callback(functools.partial(self._opened, tenant))
+            # Shielded: this caller going away must not cancel what others wait for. While
+            # callers wait, the new client is not evicted (``_evict`` skips waited-for tenants).
+            self._waiting[tenant] += 1
+            try:
+                await asyncio.shield(opening)
+            finally:
+                self._waiting[tenant] -= 1
+                if not self._waiting[tenant]:
+                    del self._waiting[tenant]
+
+    def _opened(self, tenant: str, _: object) -> None:
+        self._opening.pop(tenant, None)
+
+    async def _open(self, tenant: str) -> C:
+        made = self._factory(tenant)
+        client: C = await made if inspect.isawaitable(made) else made
+        if self._closed:
+            await client.aclose()
+            raise ClientStateError("the client registry is closed")
+        self._entries[tenant] = _Entry(client)
+        self._evict()
+        return client
+
+    def _release(self, tenant: str, entry: _Entry[C]) -> None:
+        entry.users -= 1
+        if entry.users == 0 and entry.evicted:
+            self._close_later(entry.client)
+        self._evict()
+
+    def _evict(self) -> None:
+        """Close idle clients, least recently used first, until at most ``max_clients`` stay."""
+        excess = len(self._entries) - self.max_clients
+        if excess <= 0:
+            return
+        idle = [t for t, e in self._entries.items() if e.users == 0 and t not in self._waiting]
+        for tenant in idle[:excess]:
+            self.evict(tenant)
+
+    def evict(self, tenant: str) -> bool:
+        """Forget ``tenant``'s client (rotated credentials, a tenant that left): closed now if
+        idle, when its last lease ends otherwise. True if there was one."""
+        entry = self._entries.pop(tenant, None)
+        if entry is None:
+            return False
+        entry.evicted = True
+        if entry.users == 0:
+            self._close_later(entry.client)
+        return True
+
+    def _close_later(self, client: C) -> None:
+        # In a task: the request that caused the eviction does not wait for another tenant's
+        # client to close. ``aclose()`` waits for every such task.
+        task = asyncio.ensure_future(_close_quietly(client))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientStateError("the client registry is closed")
+
+    # -- closing --------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close every client (waiting for openings under way to end first). Leases still held
+        raise nothing; their clients are closed under them, as closing an app closes its
+        clients. Calling it twice is harmless."""
+        self._closed = True
+        for opening in list(self._opening.values()):
+            with contextlib.suppress(BaseException):
+                await opening
+        entries, self._entries = list(self._entries.values()), OrderedDict()
+        for entry in entries:
+            entry.evicted = True
+            self._close_later(entry.client)
+        while self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def __aenter__(self) -> ClientRegistry[C]:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def _close_quietly(client: Closable) -> None:
+    # A client that fails to close has nothing left to give this app: the error is not raised
+    # into an unrelated request, and it does not stop the others from closing.
+    with contextlib.suppress(Exception):
+        await client.aclose()
