@@ -117,7 +117,7 @@ async def test_example_runs(
 ) -> None:
     compiled = compile(code, where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     monkeypatch.chdir(tmp_path)  # an example that writes files writes them here
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
     if not vendors:
         result = eval(compiled, namespace)
         if result is not None:
