@@ -7,6 +7,7 @@ import base64
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import attrs
 import click
 
 from vendorkit._registry import VENDORS, vendor_entry
@@ -127,21 +129,72 @@ class _Secrets:
 _secrets = _Secrets()
 
 
+@attrs.define
+class _Output:
+    """How much the command says, and where (``--json``, ``--quiet``, ``--verbose``). Data (the
+    summary, a record) goes to stdout; progress, warnings, logs and errors to stderr, so a
+    script reading stdout gets only the data."""
+
+    json: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+
+_output = _Output()
+
+
+def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json``, ``--quiet`` and ``--verbose`` on a command that prints a summary."""
+    command = click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        help="Also log what vendorkit does (info level on stderr; VENDORKIT_LOG=debug for more).",
+    )(command)
+    command = click.option(
+        "--quiet", "-q", is_flag=True, help="No progress and no summary: errors and the exit code."
+    )(command)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the summary as one JSON object on stdout (progress off).",
+    )(command)
+
+
+def _set_output(as_json: bool, quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other")
+    _output.json, _output.quiet, _output.verbose = as_json, quiet, verbose
+
+
 def _setup_logging() -> None:
     """The library's stderr handler (``vendorkit._logging``: the one ``VENDORKIT_LOG`` turns
-    on at import, so never a second one), at warning level unless the variable says otherwise,
-    each line scrubbed of the environment's secrets too; the command owns the process, so
-    no other handler prints a traceback of ours."""
+    on at import, so never a second one), at warning level unless the variable or
+    ``--verbose`` (info) says otherwise (``--quiet``: errors only), each line scrubbed of the
+    environment's secrets too; the command owns the process, so no other handler prints a
+    traceback of ours."""
     from vendorkit._logging import install, level_from_env
 
-    level = level_from_env(default=logging.WARNING)
-    install(logging.WARNING if level is None else level, scrub=_secrets.clean, propagate=False)
+    default = logging.WARNING
+    if _output.verbose:
+        default = logging.INFO
+    elif _output.quiet:
+        default = logging.ERROR
+    level = level_from_env(default=default)
+    install(default if level is None else level, scrub=_secrets.clean, propagate=False)
 
 
-def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -> Any:
+def _run(
+    work: Callable[[], Coroutine[Any, Any, Any]],
+    *,
+    usage_code: int = 2,
+    interrupted: str = "interrupted",
+) -> Any:
     """Run the command's coroutine; any error becomes one scrubbed line and an exit status.
-    ``click`` usage errors keep click's own handling."""
-    from vendorkit.errors import VendorkitError
+    ``click`` usage errors keep click's own handling. Ctrl-C exits 130 with ``interrupted``
+    (an export says where its files are and how to resume)."""
+    from vendorkit.errors import ConfigurationError, VendorkitError
 
     _setup_logging()
     try:
@@ -149,7 +202,11 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -
     except click.ClickException:
         raise
     except KeyboardInterrupt:
-        _fail("interrupted (an export continues from its checkpoints with --resume)", 130)
+        _fail(interrupted, 130)
+    except _CommandError as exc:
+        _fail(exc.message, exc.code)
+    except ConfigurationError as exc:  # a missing variable, a bad option: usage, always
+        _fail(str(exc), 2)
     except VendorkitError as exc:
         _fail(str(exc), usage_code)
     except OSError as exc:
@@ -158,6 +215,14 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]], *, usage_code: int = 2) -
         from vendorkit.core import describe_exception
 
         _fail(f"unexpected {describe_exception(exc)}", 1)
+
+
+class _CommandError(Exception):
+    """A failure the command words itself: its line and its exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
 
 
 def _client_class(vendor: str) -> Any:
@@ -234,6 +299,13 @@ def sandbox() -> None:
     help="Share of API requests answered with an injected 503, 429 or HTML error page.",
 )
 @click.option("--no-throttle", is_flag=True, help="Turn the vendors' emulated quotas off.")
+@click.option(
+    "--env",
+    "as_env",
+    is_flag=True,
+    help="Print only shell export lines of the VENDORKIT_* variables that point from_env() and "
+    "vendorkit export at the sandbox (the rest goes to stderr).",
+)
 def sandbox_serve(
     vendors: tuple[str, ...],
     host: str,
@@ -242,6 +314,7 @@ def sandbox_serve(
     seed: int,
     fault_rate: float,
     no_throttle: bool,
+    as_env: bool,
 ) -> None:
     """Serve the emulators on 127.0.0.1 until interrupted; prints base URLs and credentials.
 
@@ -252,24 +325,45 @@ def sandbox_serve(
       vendorkit sandbox serve
       vendorkit sandbox serve --vendor leanlaw --port 8080 --records 1000
       curl -H "Authorization: Bearer <api_key>" http://127.0.0.1:8080/v2/clients
+      vendorkit sandbox serve --vendor leanlaw --env > sandbox.env &  # then: . ./sandbox.env
     """
+    import errno
+
     from vendorkit.sandbox._serve import serve
 
     def echo(line: str) -> None:
         click.echo(line)
+        sys.stdout.flush()  # a reader of a pipe or a file sees each line as it is printed
 
-    _run(
-        lambda: serve(
-            vendors or VENDORS,
-            host=host,
-            port=port or None,
-            records=records,
-            seed=seed,
-            fault_rate=fault_rate,
-            throttle=not no_throttle,
-            echo=echo,
-        )
-    )
+    def note(line: str) -> None:
+        click.echo(line, err=True)
+
+    async def run() -> None:
+        try:
+            await serve(
+                vendors or VENDORS,
+                host=host,
+                port=port or None,
+                records=records,
+                seed=seed,
+                fault_rate=fault_rate,
+                throttle=not no_throttle,
+                echo=echo,
+                env=as_env,
+                note=note if as_env else None,
+            )
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                n = len(vendors or VENDORS)
+                taken = f"port {port}" if n == 1 else f"one of ports {port}-{(port or 0) + n - 1}"
+                raise _CommandError(
+                    f"{taken} is already in use on {host}: pick another --port, or leave it "
+                    "out for free ports",
+                    2,
+                ) from None
+            raise
+
+    _run(run)
 
 
 # -- progress rendering --------------------------------------------------------------------------
@@ -293,7 +387,11 @@ class _PlainProgress:
         self.latest[event.job] = event
         if event.event in ("start", "plan", "done", "incomplete", "stopped", "failed"):
             extra = f" ({event.message})" if event.message else ""
-            click.echo(_secrets.clean(f"{event.job}: {event.event} {event.records} records{extra}"))
+            line = f"{event.job}: {event.event} {event.records} records{extra}"
+            click.echo(_secrets.clean(line), err=True)
+        elif event.event == "wait" and (event.resume_in or 0) >= 1:
+            # A wait of a second or more is said: a quiet minute must not look like a hang.
+            click.echo(_secrets.clean(f"{event.job}: {event.message}"), err=True)
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
@@ -301,30 +399,41 @@ class _PlainProgress:
             running = [e for e in self.latest.values() if e.event not in ended]
             if running:
                 total = sum(e.records for e in self.latest.values())
-                click.echo(f"... {total} records so far, {len(running)} jobs running")
+                click.echo(f"... {total} records so far, {len(running)} jobs running", err=True)
 
 
 class _RichProgress:
-    """Bars per job on a terminal."""
+    """Bars on a terminal (stderr: stdout is for the summary), made to fit 80x24: a first row
+    counting jobs and records, then one row per running job; a job that ended leaves the panel
+    (the summary lists every job). While a job waits (a quota, a 429 pause) its note counts
+    down to the moment it resumes, wrapping onto a second line on a narrow terminal; a running
+    job shows its ETA, the first row the time elapsed."""
 
-    def __init__(self) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+    def __init__(self, console: Any = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.table import Column
 
         self.progress = Progress(
             # No markup: a job's name is the caller's text, not rich's.
-            TextColumn("{task.description:<28}", markup=False),
-            BarColumn(),
+            TextColumn(
+                "{task.description}",
+                markup=False,
+                table_column=Column(width=20, no_wrap=True, overflow="ellipsis"),
+            ),
+            BarColumn(bar_width=12),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}", markup=False),
-            TimeRemainingColumn(),
+            *_columns(),
+            console=console or Console(stderr=True),
+            expand=True,
         )
         self.tasks: dict[str, Any] = {}
+        self.waits: dict[str, tuple[float, str]] = {}  # job -> (resumes at, what it waits for)
+        self.ended: set[str] = set()
+        self.records: dict[str, int] = {}
+        self.overall = self.progress.add_task(
+            "jobs", total=None, note="", until=None, ended=False, overall=True
+        )
 
     def __enter__(self) -> _RichProgress:
         self.progress.__enter__()
@@ -336,23 +445,157 @@ class _RichProgress:
     def __call__(self, event: Any) -> None:
         task = self.tasks.get(event.job)
         if task is None:
-            task = self.progress.add_task(visible(event.job), total=event.total, note="")
+            task = self.progress.add_task(
+                visible(event.job), total=event.total, note="", until=None, ended=False
+            )
             self.tasks[event.job] = task
         note = ""
         if event.retries:
             note = f"{event.retries} retries"
         if event.event in ("incomplete", "stopped", "failed"):
             note = event.event
-        self.progress.update(task, completed=event.records, total=event.total, note=note)
+        ended = event.event in ("done", "incomplete", "stopped", "failed")
+        if event.event == "wait" and event.resume_in:
+            what = "quota" if "for quota" in event.message else "the vendor's 429 pause"
+            self.waits[event.job] = (time.monotonic() + event.resume_in, what)
+        elif event.event == "page" or ended:
+            self.waits.pop(event.job, None)  # it moved on
+        until, what = self.waits.get(event.job, (None, ""))
+        self.progress.update(
+            task,
+            completed=event.records,
+            total=event.total,
+            note=note,
+            until=until,
+            wait_for=what,
+            ended=ended,
+        )
         if event.event == "done":
             self.progress.update(task, total=event.records, completed=event.records)
+        self.records[event.job] = event.records
+        if ended:
+            self.ended.add(event.job)
+            self.progress.update(task, visible=False)  # the summary shows it
+        seen = len(self.tasks)
+        self.progress.update(
+            self.overall,
+            description=f"{len(self.ended)} of {seen} jobs done",
+            completed=sum(self.records.values()),
+            note=f"{sum(self.records.values()):,} records",
+        )
+
+
+def _columns() -> tuple[Any, Any]:
+    """The note column (the job's note, or, while it waits, "waiting for quota, resumes in 41 s",
+    counting down) and the time column (ETA while a job runs, "took 0:00:12" once it ended).
+    Built here: rich is imported only by a command that draws on a terminal."""
+    from rich.progress import ProgressColumn
+    from rich.table import Column
+    from rich.text import Text
+
+    class NoteColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            until = task.fields.get("until")
+            if until is not None and until > time.monotonic():
+                left = math.ceil(until - time.monotonic())
+                return Text(f"waiting for {task.fields.get('wait_for')}, resumes in {left} s")
+            return Text(str(task.fields.get("note", "")))
+
+    class TimeColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if task.fields.get("overall"):
+                return Text(f"elapsed {_clock(task.elapsed or 0.0)}")
+            if task.fields.get("ended"):
+                return Text(f"took {_clock(task.elapsed or 0.0)}")
+            left = task.time_remaining
+            return Text("eta -:--:--" if left is None else f"eta {_clock(left)}")
+
+    # The note takes what the other columns leave, and wraps rather than push the row past the
+    # terminal's width.
+    return NoteColumn(table_column=Column(ratio=1)), TimeColumn()
+
+
+def _clock(seconds: float) -> str:
+    whole = int(max(0.0, seconds))
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+class _Silent:
+    """No progress at all (``--quiet``, ``--json``)."""
+
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: Any) -> None:
+        return None
 
 
 def _renderer() -> Any:
-    return _RichProgress() if sys.stdout.isatty() else _PlainProgress()
+    if _output.quiet or _output.json:
+        return _Silent()
+    return _RichProgress() if sys.stderr.isatty() else _PlainProgress()
 
 
 def _summary(result: Any) -> None:
+    """The run's summary on stdout: a table on a terminal, plain lines elsewhere (whole failure
+    reasons, no box drawing), one JSON object with ``--json``, nothing with ``--quiet``."""
+    if _output.json:
+        click.echo(json.dumps(_summary_json(result), ensure_ascii=False))
+        return
+    if _output.quiet:
+        return
+    if not sys.stdout.isatty():
+        _plain_summary(result)
+        return
+    _table_summary(result)
+
+
+def _summary_json(result: Any) -> dict[str, Any]:
+    jobs = [
+        {
+            "job": _secrets.clean(j.job),
+            "account": j.account,
+            "vendor": j.vendor,
+            "resource": j.resource,
+            "status": j.status,
+            "records": j.records,
+            "pages": j.pages,
+            "retries": j.retries,
+            "waited": round(j.waited, 3),
+            "seconds": round(j.seconds, 3),
+            "path": None if j.path is None else str(j.path),
+            "error": None if j.error is None else _secrets.clean(j.error),
+        }
+        for j in result.jobs
+    ]
+    return {
+        "ok": bool(result.ok),
+        "records": result.records,
+        "seconds": round(result.seconds, 3),
+        "out": str(result.out),
+        "jobs": jobs,
+    }
+
+
+def _plain_summary(result: Any) -> None:
+    click.echo(f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
+    jobs = sorted(result.jobs, key=lambda j: j.account or "")
+    for j in jobs:
+        who = " ".join(x for x in (j.account, j.vendor, j.resource) if x)
+        line = (
+            f"{who}: {j.status}, {j.records} records, {j.pages} pages, {j.retries} retries, "
+            f"{j.seconds:.1f}s"
+        )
+        if j.error:
+            line += f": {j.error}"  # whole: a script's log must say why
+        click.echo(visible(_secrets.clean(line)))
+    click.echo(visible(f"files in {result.out}"))
+
+
+def _table_summary(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -369,7 +612,7 @@ def _summary(result: Any) -> None:
     jobs = sorted(result.jobs, key=lambda j: j.account or "") if by_account else result.jobs
     shown_account = None
     for j in jobs:
-        status = j.status if not j.error else f"{j.status}: {_secrets.clean(j.error)[:60]}"
+        status = j.status if not j.error else f"{j.status}: {_secrets.clean(j.error)}"
         # Text, not markup: an error message is the vendor's or the file system's words.
         cells: list[Text | str] = [
             Text(visible(j.vendor)),
@@ -387,7 +630,7 @@ def _summary(result: Any) -> None:
                 table.add_section()
             shown_account = account
         table.add_row(*cells)
-    console = Console(width=max(100, Console().width))
+    console = Console()
     console.print(table)
     console.print(Text(visible(f"files in {result.out}")))
 
@@ -426,9 +669,31 @@ async def _export(
     )
 
 
+def _complete_resources(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of a RESOURCE argument: the named vendor's resource names (those it can
+    export, for ``export``; those it can read one by one, for ``get``); nothing before a known
+    vendor is typed."""
+    from click.shell_completion import CompletionItem
+
+    vendor = ctx.params.get("vendor")
+    if vendor not in VENDORS:
+        return []
+    cls = _client_class(vendor)
+    if ctx.command.name == "export":
+        from vendorkit.export import exportable_resources
+
+        names = exportable_resources(cls)
+        names = [n for n in names if n not in (ctx.params.get("resources") or ())]
+    else:
+        names = [n for n in cls.resource_names() if "get" in getattr(cls, n).endpoint.actions]
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
 @cli.command("export")
 @click.argument("vendor", type=click.Choice(VENDORS), required=False)
-@click.argument("resources", nargs=-1)
+@click.argument("resources", nargs=-1, shell_complete=_complete_resources)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--accounts",
@@ -454,6 +719,7 @@ async def _export(
     is_flag=True,
     help="CSV: write cells starting with = + - @ as they are (by default they get a leading ').",
 )
+@_output_options
 def export_cmd(
     vendor: str | None,
     resources: tuple[str, ...],
@@ -465,6 +731,9 @@ def export_cmd(
     resume: bool,
     page_size: int | None,
     keep_formulas: bool,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/, or
     every account of an accounts file (--accounts) to OUT/<account>/.
@@ -482,6 +751,7 @@ def export_cmd(
     """
     from vendorkit.export import exportable_resources
 
+    _set_output(as_json, quiet, verbose)
     if accounts_file is not None:
         if vendor is not None or resources:
             raise click.UsageError("give either VENDOR [RESOURCES] or --accounts, not both")
@@ -524,9 +794,16 @@ def export_cmd(
                     neutralise=not keep_formulas,
                 )
 
-    result = _run(run)
+    result = _run(run, interrupted=_interrupted(out))
     _summary(result)
     _exit_for(result)
+
+
+def _interrupted(out: Path) -> str:
+    return (
+        f"interrupted: what was exported so far is in {out}; run the same command with "
+        "--resume to continue from the checkpoints"
+    )
 
 
 def _export_accounts(
@@ -583,14 +860,14 @@ def _export_accounts(
                 on_clients=lambda clients: setattr(_secrets, "clients", clients),
             )
 
-    result = _run(run)
+    result = _run(run, interrupted=_interrupted(out))
     _summary(result)
     _exit_for(result)
 
 
 @cli.command("get")
 @click.argument("vendor", type=click.Choice(VENDORS))
-@click.argument("resource")
+@click.argument("resource", shell_complete=_complete_resources)
 @click.argument("id")
 def get_cmd(vendor: str, resource: str, id: str) -> None:
     """Print one record of VENDOR's RESOURCE as JSON (credentials from VENDORKIT_* variables).
@@ -601,6 +878,12 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
       vendorkit get makeleaps documents 3711421905762803312
     """
     from vendorkit.core import Record
+    from vendorkit.errors import (
+        AuthenticationError,
+        NotFoundError,
+        PermissionDeniedError,
+        TransportError,
+    )
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
@@ -611,9 +894,12 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
             res = getattr(client, resource)
             if not hasattr(res, "get"):
                 raise click.BadParameter(f"{vendor} {resource} cannot be read one by one")
-            return await res.get(id)
+            try:
+                return await res.get(id)
+            except (NotFoundError, AuthenticationError, PermissionDeniedError, TransportError) as e:
+                raise _CommandError(_get_failure(vendor, resource, id, e)) from None
 
-    record = _run(run)
+    record = _run(run, usage_code=1)
     raw = record.raw if isinstance(record, Record) else record
     # JSON escapes C0 controls itself; DEL, C1, bidi overrides and lone surrogates it leaves.
     text = visible_json(json.dumps(raw, ensure_ascii=False, indent=2))
@@ -621,6 +907,18 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
         click.echo(text)
     except UnicodeEncodeError:  # a terminal that cannot show it: \u escapes instead
         click.echo(json.dumps(raw, indent=2))
+
+
+def _get_failure(vendor: str, resource: str, id: str, error: Exception) -> str:
+    """``get``'s three failures told apart: nothing there, credentials refused, no answer."""
+    from vendorkit.errors import NotFoundError, TransportError
+
+    variables = f"VENDORKIT_{vendor.upper()}_*"
+    if isinstance(error, NotFoundError):
+        return f"not found: {vendor} has no {resource} with id {id!r} ({error})"
+    if isinstance(error, TransportError):
+        return f"could not reach {vendor}: {error} (check VENDORKIT_{vendor.upper()}_BASE_URL)"
+    return f"authentication failed: {vendor} refused the credentials in {variables} ({error})"
 
 
 @cli.command()
@@ -652,6 +950,7 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
     is_flag=True,
     help="Keep MakeLeaps' real 120 requests/minute (the demo then takes minutes).",
 )
+@_output_options
 def demo(
     out: Path | None,
     records: int,
@@ -660,6 +959,9 @@ def demo(
     concurrency: int,
     fmt: str,
     real_quotas: bool,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Start the embedded sandbox and export every resource of all four vendors, concurrently.
 
@@ -675,6 +977,7 @@ def demo(
     from vendorkit.export import exportable_resources
     from vendorkit.sandbox import FaultProfile, Sandbox
 
+    _set_output(as_json, quiet, verbose)
     target = out or Path(tempfile.mkdtemp(prefix="vendorkit-demo-"))
     # Faults that a client may safely retry on a read; an export only reads.
     faults = FaultProfile(
@@ -697,12 +1000,14 @@ def demo(
                 for vendor in VENDORS:
                     clients[vendor] = await sb.client(vendor).__aenter__()
                 resources = {v: exportable_resources(c) for v, c in clients.items()}
-                click.echo(
-                    visible(
-                        f"sandbox up: exporting {sum(map(len, resources.values()))} resources "
-                        f"of {len(VENDORS)} vendors to {target}"
+                if not (_output.quiet or _output.json):
+                    click.echo(
+                        visible(
+                            f"sandbox up: exporting {sum(map(len, resources.values()))} "
+                            f"resources of {len(VENDORS)} vendors to {target}"
+                        ),
+                        err=True,
                     )
-                )
                 with _renderer() as render:
                     return await _export(
                         clients, resources, target, fmt, concurrency, False, None, render
@@ -711,7 +1016,7 @@ def demo(
                 for c in clients.values():
                     await c.aclose()
 
-    result = _run(run, usage_code=1)
+    result = _run(run, usage_code=1, interrupted=f"interrupted: the files so far are in {target}")
     _summary(result)
     _exit_for(result)
 

@@ -127,7 +127,9 @@ class Progress:
     """One progress event. ``event`` is ``start``, ``plan``, ``page``, ``retry``, ``wait``,
     ``done``, ``stopped`` or ``failed``. ``total`` and ``eta`` (seconds) are None where unknown.
     ``records``, ``pages`` and ``bytes`` include what a resumed job had done before; ``rate``
-    (records/second) counts this run only."""
+    (records/second) counts this run only. ``resume_in`` (seconds), on a ``wait`` event: how
+    long the job now waits (a client-side quota, a vendor's 429 pause) before its next request;
+    ``message`` says the same in words ("waiting for quota, resumes in 41 s")."""
 
     job: str
     event: str
@@ -140,6 +142,7 @@ class Progress:
     retries: int = 0
     waited: float = 0.0
     message: str = ""
+    resume_in: float | None = None
 
 
 @attrs.define(kw_only=True)
@@ -273,7 +276,24 @@ def _count_retry(state: _JobState, attempt: int, delay: float, cause: Any) -> No
 
 def _count_wait(state: _JobState, wait: float, reason: str) -> None:
     state.result.waited += wait
-    state.emit(state.progress("wait", f"waiting {wait:.1f}s for {state.scrub(str(reason))}"))
+    message = wait_message(wait, state.scrub(str(reason)))
+    state.emit(attrs.evolve(state.progress("wait", message), resume_in=wait))
+
+
+# The hook's reasons (``core``: "client-side quota", "429 pause", "429 Retry-After"), in words.
+_WAITING_FOR = {
+    "client-side quota": "quota",
+    "429 pause": "the vendor's 429 pause",
+    "429 Retry-After": "the vendor's 429 pause",
+}
+
+
+def wait_message(wait: float, reason: str) -> str:
+    """``waiting for quota, resumes in 41 s``: whole seconds, rounded up (under a second:
+    tenths)."""
+    what = _WAITING_FOR.get(reason, reason)
+    shown = f"{math.ceil(wait)} s" if wait >= 1 else f"{max(wait, 0.0):.1f} s"
+    return f"waiting for {what}, resumes in {shown}"
 
 
 def exportable_resources(client: BaseClient | type[BaseClient]) -> list[str]:
@@ -791,8 +811,9 @@ class _JobRun:
         if needed > left:
             msg = (
                 f"{left_records} more records need about {needed} more requests but only {left} "
-                f"are left in the {quota} quota: the job will stop at the limit with a checkpoint "
-                "(use --resume)"
+                f"are left in the {quota} quota: the job will wait for the quota to free slots "
+                "as it goes, and stops with a checkpoint (for --resume) only if one wait would "
+                "be longer than max_quota_wait"
             )
             log.warning("vendorkit: %s: %s", self.job.key, msg)
             self.state.emit(self.state.progress("plan", msg))

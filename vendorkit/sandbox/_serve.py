@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ._faults import FaultProfile
 from ._sandbox import VENDORS, Sandbox
@@ -24,9 +25,14 @@ async def serve(
     throttle: bool = True,
     echo: Callable[[str], None] = print,
     stop: asyncio.Event | None = None,
+    env: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> None:
     """Run until ``stop`` is set, SIGINT or SIGTERM. ``port`` is the first vendor's port; the
-    others take the following ones (``port=None``: free ports chosen by the OS)."""
+    others take the following ones (``port=None``: free ports chosen by the OS). ``env``: echo
+    only shell ``export`` lines of the ``VENDORKIT_*`` variables that point ``from_env()`` (and
+    ``vendorkit export``) at each emulator; ``note`` gets the other lines (default: ``echo``)."""
+    note = note or echo
     ports = {v: port + i for i, v in enumerate(vendors)} if port else None
     faults = (
         FaultProfile(rate=fault_rate, kinds=("503", "429", "html"), retry_after=1, seed=seed)
@@ -54,14 +60,28 @@ async def serve(
             ports=ports,
         ) as sb:
             for vendor in sb.vendors:
+                if env:
+                    for line in export_lines(vendor, sb.credentials(vendor)):
+                        echo(line)
+                    continue
                 creds = sb.credentials(vendor)
                 login = sb.emulator(vendor).login()
                 line = f"{vendor:<10} {sb.url(vendor)}  credentials: {json.dumps(creds)}"
                 if login:
                     line += f"  login: {json.dumps(login)}"
                 echo(line)
-            echo("sandbox running; press Ctrl+C to stop")
+            note("sandbox running; press Ctrl+C to stop")
             await stop.wait()
     finally:
         for sig in installed:  # leave the caller's loop as we found it
             loop.remove_signal_handler(sig)
+
+
+def export_lines(vendor: str, credentials: Mapping[str, object]) -> list[str]:
+    """``export VENDORKIT_<VENDOR>_<FIELD>=<value>`` for each of a sandbox client's keyword
+    arguments (the names ``from_env()`` reads), each value quoted for a POSIX shell."""
+    return [
+        f"export VENDORKIT_{vendor.upper()}_{field.upper()}={shlex.quote(str(value))}"
+        for field, value in credentials.items()
+        if isinstance(value, str | int) and not isinstance(value, bool)
+    ]

@@ -72,7 +72,11 @@ async def test_the_command_submits_to_workers_and_sums_up_by_account(
         for resource in ("clients", "matters"):
             got = output_ids(out / "firm-a" / f"{resource}.jsonl")
             assert got == store_ids(a.emulator("leanlaw"), resource)
-        assert "firm-a" in text and "firm-b" in text and "account" in text
+        # Off a terminal: one plain line per job, each starting with its account, grouped.
+        lines = [x for x in text.splitlines() if x.startswith(("firm-a ", "firm-b "))]
+        accounts = [x.split()[0] for x in lines]
+        assert accounts == sorted(accounts) and set(accounts) == {"firm-a", "firm-b"}
+        assert "firm-b leanlaw clients: failed" in text
         assert "error: firm-b/clients failed: " in err and "FIRM_B_API_KEY (firm-b)" in err
         assert "Traceback" not in text + err
         assert b.emulator("leanlaw").counters.total_requests == 0

@@ -1,0 +1,330 @@
+"""The command line for scripts (issue 13): ``--json``, ``--quiet``/``--verbose``, data on stdout
+and everything else on stderr, plain summaries with whole failure reasons off a terminal, exit
+codes 0/1/2/130, ``get``'s three failures told apart, ``sandbox serve --env``, a port in use,
+visible quota waits, the demo panel on 80x24, and shell completion. Real subprocesses against
+the sandbox or small hand-made servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from vendorkit.sandbox import Sandbox
+
+from .test_cli import VENDORKIT, clean_env, leanlaw_env, run_split
+
+BOX = set("─│┃━┏┓┗┛┡┩╇╈┼")
+
+
+async def test_json_puts_only_the_summary_on_stdout(tmp_path: Path) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=30) as sb:
+        code, out, err = await run_split(
+            "export",
+            "leanlaw",
+            "clients",
+            "matters",
+            "--out",
+            str(tmp_path),
+            "--json",
+            env=leanlaw_env(sb),
+        )
+        want = len(sb.emulator("leanlaw").store["clients"]) + len(
+            sb.emulator("leanlaw").store["matters"]
+        )
+    assert code == 0, err
+    summary = json.loads(out)  # the whole of stdout is one JSON object
+    assert summary["ok"] is True and summary["records"] == want
+    assert {j["resource"]: j["status"] for j in summary["jobs"]} == {
+        "clients": "done",
+        "matters": "done",
+    }
+    assert all(Path(j["path"]).exists() for j in summary["jobs"])
+    assert summary["out"] == str(tmp_path)
+
+
+async def test_quiet_prints_nothing_and_quiet_with_verbose_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    async with Sandbox(vendors=["leanlaw"], records=10) as sb:
+        code, out, err = await run_split(
+            "export", "leanlaw", "clients", "--out", str(tmp_path), "--quiet", env=leanlaw_env(sb)
+        )
+        assert (code, out, err) == (0, "", "")
+        code, out, err = await run_split(
+            "export", "leanlaw", "--out", str(tmp_path), "-q", "-v", env=leanlaw_env(sb)
+        )
+    assert code == 2 and "contradict" in err
+
+
+async def test_off_a_terminal_the_summary_is_plain_and_reasons_are_whole(
+    tmp_path: Path,
+) -> None:
+    """A vendor whose long refusal must reach a script's log whole: no box drawing, no cut."""
+    reason = "this key was revoked by the firm's administrator " + "because " * 30 + "THE-END"
+
+    async def refuse(request: web.Request) -> web.Response:
+        return web.json_response({"error": {"message": reason}}, status=403)
+
+    app = web.Application()
+    app.router.add_get("/v2/clients", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        env = clean_env(
+            VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000",
+            VENDORKIT_LEANLAW_BASE_URL=f"http://127.0.0.1:{port}",
+        )
+        code, out, err = await run_split(
+            "export", "leanlaw", "clients", "--out", str(tmp_path), env=env
+        )
+    finally:
+        await runner.cleanup()
+    assert code == 1
+    assert "THE-END" in out and "THE-END" in err  # the summary line and the error line
+    assert not BOX & set(out)
+    line = next(x for x in out.splitlines() if "clients" in x and "failed" in x)
+    assert line.startswith("leanlaw clients: failed, 0 records")
+
+
+async def test_get_tells_not_found_refused_and_unreachable_apart() -> None:
+    async with Sandbox(vendors=["leanlaw"], records=5) as sb:
+        code, out, err = await run_split(
+            "get", "leanlaw", "clients", "no-such-id", env=leanlaw_env(sb)
+        )
+        assert (code, out) == (1, "")
+        assert err.startswith("error: not found: leanlaw has no clients with id 'no-such-id'")
+        bad = dict(leanlaw_env(sb), VENDORKIT_LEANLAW_API_KEY="ll_wrong_00000000000")
+        code, _, err = await run_split("get", "leanlaw", "clients", "x", env=bad)
+        assert code == 1 and err.startswith("error: authentication failed: leanlaw refused")
+        assert "ll_wrong_00000000000" not in err
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = clean_env(
+        VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000",
+        VENDORKIT_LEANLAW_BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    code, _, err = await run_split("get", "leanlaw", "clients", "x", env=env, timeout=120)
+    assert code == 1 and err.startswith("error: could not reach leanlaw")
+    code, _, err = await run_split("get", "leanlaw", "clients", "x", env=clean_env())
+    assert code == 2 and "VENDORKIT_LEANLAW_API_KEY" in err  # usage: a variable is missing
+
+
+async def test_sandbox_serve_env_points_export_at_the_sandbox(tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        "sandbox",
+        "serve",
+        "--vendor",
+        "leanlaw",
+        "--records",
+        "12",
+        "--env",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=clean_env(),
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        exports: dict[str, str] = {}
+        while (
+            "VENDORKIT_LEANLAW_BASE_URL" not in exports
+            or "VENDORKIT_LEANLAW_API_KEY" not in exports
+        ):
+            line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+            assert line, "serve --env ended before printing its variables"
+            words = shlex.split(line)
+            assert words[0] == "export", line
+            name, _, value = words[1].partition("=")
+            exports[name] = value
+        running = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+        assert "sandbox running" in running
+        code, out, err = await run_split(
+            "export",
+            "leanlaw",
+            "clients",
+            "--out",
+            str(tmp_path),
+            "--json",
+            env=clean_env(**exports),
+        )
+        assert code == 0, err
+        assert json.loads(out)["records"] == 12
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+async def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = await run_split(
+            "sandbox", "serve", "--vendor", "leanlaw", "--port", str(port), timeout=60
+        )
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert (
+        err.strip()
+        == f"error: port {port} is already in use on 127.0.0.1: pick another --port, or leave "
+        "it out for free ports"
+    )
+
+
+async def test_ctrl_c_exits_130_saying_where_the_files_are_and_how_to_resume(
+    tmp_path: Path,
+) -> None:
+    arrived = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        arrived.set()
+        await asyncio.sleep(60)
+        return web.json_response({"data": []})  # pragma: no cover
+
+    app = web.Application()
+    app.router.add_get("/v2/clients", slow)
+    # The export's connection closes with it: the handler is cancelled, and the server stops
+    # at once instead of waiting out the sleep.
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    env = clean_env(
+        VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000",
+        VENDORKIT_LEANLAW_BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        *VENDORKIT,
+        "export",
+        "leanlaw",
+        "clients",
+        "--out",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        await asyncio.wait_for(arrived.wait(), 60)
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await runner.cleanup()
+    assert proc.returncode == 130
+    text = err.decode()
+    assert "Traceback" not in text
+    assert str(tmp_path) in text and "--resume" in text
+
+
+# -- the renderers, fed the engine's own events -------------------------------------------------
+
+
+async def waits_of_an_export(tmp_path: Path) -> list[Any]:
+    """A real export whose client-side quota (2/second) makes it wait: its progress events."""
+    from vendorkit import LeanLaw
+    from vendorkit.export import Job, export
+
+    events: list[Any] = []
+    async with Sandbox(vendors=["leanlaw"], records=12, quotas={"leanlaw": None}) as sb:
+        async with LeanLaw(**sb.credentials("leanlaw"), rate_limit="2/second") as ll:
+            await export(
+                [Job(client=ll, resource="clients")],
+                out=tmp_path,
+                page_size=2,
+                on_progress=events.append,
+            )
+    return events
+
+
+async def test_a_quota_wait_is_said_in_words_with_when_it_resumes(tmp_path: Path) -> None:
+    events = await waits_of_an_export(tmp_path)
+    waits = [e for e in events if e.event == "wait"]
+    assert waits, [e.event for e in events]
+    for e in waits:
+        assert e.resume_in is not None and e.resume_in > 0
+        assert e.message.startswith("waiting for quota, resumes in ")
+        assert e.message.endswith(" s")
+
+
+def test_the_plain_renderer_says_a_wait_of_a_second_or_more(capsys: Any) -> None:
+    from vendorkit._cli import _PlainProgress
+    from vendorkit.export import Progress
+
+    with _PlainProgress() as render:
+        render(Progress(job="leanlaw/clients", event="start"))
+        render(
+            Progress(
+                job="leanlaw/clients",
+                event="wait",
+                message="waiting for quota, resumes in 41 s",
+                resume_in=40.2,
+            )
+        )
+    captured = capsys.readouterr()
+    assert captured.out == ""  # progress is not data
+    assert "leanlaw/clients: waiting for quota, resumes in 41 s" in captured.err
+
+
+def test_the_live_panel_fits_80_by_24_and_counts_a_wait_down() -> None:
+    from rich.console import Console
+
+    from vendorkit._cli import _RichProgress
+    from vendorkit.export import Progress
+
+    console = Console(width=80, height=24, record=True, force_terminal=True, color_system=None)
+    panel = _RichProgress(console=console)
+    names = [f"vendor{i % 4}/a-resource-with-a-long-name-{i}" for i in range(40)]
+    for i, name in enumerate(names):
+        panel(Progress(job=name, event="start", total=1000))
+        panel(Progress(job=name, event="page", records=500, total=1000, retries=i % 3))
+        if i < 32:  # 32 of 40 finished: 8 still running, as at --concurrency 8
+            panel(Progress(job=name, event="done", records=1000, total=1000))
+    panel(
+        Progress(
+            job=names[-1],
+            event="wait",
+            records=500,
+            total=1000,
+            message="waiting for quota, resumes in 41 s",
+            resume_in=41,
+        )
+    )
+    console.print(panel.progress.get_renderable())
+    lines = console.export_text().rstrip("\n").splitlines()
+    assert len(lines) <= 24, "\n".join(lines)
+    assert all(len(line) <= 80 for line in lines), "\n".join(lines)
+    text = "\n".join(lines)
+    assert "32 of 40 jobs done" in text
+    assert "waiting for quota" in text and "resumes in 41 s" in " ".join(text.split())
+    assert "eta" in text  # running jobs say how long is left, not how long they took
+
+
+def test_shell_completion_offers_the_named_vendors_resources() -> None:
+    import subprocess
+
+    def complete(words: str) -> list[str]:
+        cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+        env = clean_env(_VENDORKIT_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=cword)
+        done = subprocess.run(
+            [sys.executable, "-m", "vendorkit"], env=env, capture_output=True, text=True, timeout=60
+        )
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line]
+
+    assert complete("vendorkit get leanlaw ma") == ["matters"]
+    exportable = complete("vendorkit export leanlaw ")
+    assert "clients" in exportable and "matters" in exportable
+    assert complete("vendorkit export leanlaw clients cl") == []  # already named
+    assert complete("vendorkit get nosuchvendor ") == []
