@@ -261,6 +261,8 @@ def cli() -> None:
       vendorkit get leanlaw clients 6f1c...
       vendorkit sandbox serve --vendor leanlaw --port 8080
     """
+    # One command per process, but a test runner may call several in one: each starts afresh.
+    _set_output(False, False, False)
 
 
 @cli.group()

@@ -138,8 +138,12 @@ class ClientRegistry(Generic[C]):
                 if not self._waiting[tenant]:
                     del self._waiting[tenant]
 
-    def _opened(self, tenant: str, _: object) -> None:
+    def _opened(self, tenant: str, opening: asyncio.Task[C]) -> None:
         self._opening.pop(tenant, None)
+        if not opening.cancelled():
+            # Its error reached whoever waited; with every waiter gone, it is not "never
+            # retrieved" either (asyncio would log it at exit).
+            opening.exception()
 
     async def _open(self, tenant: str) -> C:
         made = self._factory(tenant)
