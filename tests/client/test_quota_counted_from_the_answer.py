@@ -127,3 +127,33 @@ async def test_a_failing_settle_loses_no_answer(serve: Any, make: Any) -> None:
     finally:
         await limiter.aclose()
     assert got.id == "7"
+
+
+async def test_time_queued_after_taking_a_slot_is_not_counted_as_sent(
+    serve: Any, make: Any
+) -> None:
+    """(From the review of the settle change.) A slot taken, then a wait for the in-flight bound
+    (one request at a time here, each answered 0.6 s later): counted from its taking, the slot
+    of a request that queued longer than the window left it before the request was even sent,
+    and a vendor counting one request just before its answer saw three in a second on a quota
+    of two. The slot now moves to the moment its request leaves."""
+    counted: list[float] = []
+    seen = 0
+
+    async def slow(request: web.Request) -> web.Response:
+        nonlocal seen
+        first, seen = seen == 0, seen + 1
+        if not first:
+            counted.append(time.time())  # counted on arrival
+        await asyncio.sleep(0.6)
+        if first:
+            counted.append(time.time())  # the first counted just before its answer
+        return web.json_response({"data": {"id": request.match_info["id"]}})
+
+    server = await serve({"GET /v2/clients/{id}": slow})
+    ll = make(LeanLaw, server, api_key="ll-key-123456789", rate_limit="2/second", max_retries=0)
+    with ll.scoped_limits(request_slots=asyncio.Semaphore(1)):
+        await asyncio.gather(*(ll.clients.get(str(i)) for i in range(6)))
+    counted.sort()
+    most = max(sum(1 for u in counted if t - 1.0 < u <= t) for t in counted)
+    assert most <= 2, [round(t - counted[0], 3) for t in counted]

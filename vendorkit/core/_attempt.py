@@ -270,11 +270,16 @@ class Attempts:
             exchange.sends += 1
             try:
                 with record:
+                    limiter = self.settings.rate_limiter
+                    if slot is not None and limiter is not None:
+                        # Queued since its slot was taken (the in-flight bound, a token, a
+                        # hook): the slot counts from now, when the request really leaves.
+                        slot = await limiter.sending(slot)
                     try:
                         response = await self.transport.send(request)
                     finally:
-                        if slot is not None and self.settings.rate_limiter is not None:
-                            await self.settings.rate_limiter.settle(slot)
+                        if slot is not None and limiter is not None:
+                            await limiter.settle(slot)
                     record.answered(response.status)
             except Failure as failure:
                 exchange.uncertain |= makes_uncertain(failure=failure.kind)

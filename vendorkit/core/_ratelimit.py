@@ -13,8 +13,10 @@ afterwards on a warm connection). A client counting send times exactly as the ve
 can then make the vendor see one request too many. So once a request's answer is in (or its send
 failed), its slot's time moves from its sending to that moment (``settle``): the vendor counted
 it at some moment between the two, so the slot that replaces it a window later is sent after the
-vendor's window has let it go, whatever the latency. A request still unanswered when its window
-has passed (an answer slower than the window itself) stays counted from its sending.
+vendor's window has let it go, whatever the latency. A request that waited after taking its
+slot (the in-flight bound, a token, a hook) has it moved to its real sending first
+(``sending``). A request still unanswered when its window has passed (an answer slower than the
+shortest window) stays counted from its sending.
 
 The guard: a freed slot is taken again only ``guard`` seconds after the window lets it go (a
 hundredth of the window, at most 0.25 s: 10 ms of a one-second window). With slots counted from
@@ -207,7 +209,7 @@ class _InMemory:
         for offset, value in enumerate(reversed(times)):
             if value == taken:
                 del times[len(times) - 1 - offset]
-                times.append(max(now, times[-1]) if times else now)
+                times.append(now)
                 return
 
     async def get_window_stats(self, item: RateLimitItem, key: str) -> _Stats:
@@ -250,27 +252,24 @@ end
 return false
 """
 
-# A slot moved to the time its request's answer arrived. KEYS: the windows' lists, as for
-# ``_TAKE_SLOT``; ARGV: the entry as the take pushed it, the answer's time, then the span per
-# window. The entry is taken out and pushed again as the newest, which keeps each list in time
-# order (a host whose clock runs behind the newest entry pushes that entry's time instead); its
-# window's expiry is renewed from it. An entry no longer in a window (pushed out by newer slots)
-# is left alone.
+# A slot moved to a later time (its request went out, or its answer arrived). KEYS: the
+# windows' lists, as for ``_TAKE_SLOT``; ARGV: the entry as it stands, the new time, then the
+# span per window. The entry is taken out and pushed again as the newest (each list stays in
+# time order, up to the hosts' clock skew, which the guard covers); its window's expiry is
+# renewed from it. An entry no longer in a window (pushed out by newer slots) is left alone.
 _SETTLE_SLOT = """
-local now = tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
     if redis.call('lrem', key, 1, ARGV[1]) == 1 then
-        local at = ARGV[2]
-        local head = redis.call('lindex', key, 0)
-        if head and tonumber(head) > now then
-            at = head
-        end
-        redis.call('lpush', key, at)
+        redis.call('lpush', key, ARGV[2])
         redis.call('expire', key, math.ceil(tonumber(ARGV[2 + i])) + 1)
     end
 end
 return false
 """
+
+# Seconds between taking a slot and sending its request beyond which a shared (Redis) slot is
+# moved to the sending: below it, the move would cost more (a round trip) than it corrects.
+_QUEUED = 0.002
 
 # limits' key prefix for the Redis storage we build (``_from_url``): every key vendorkit writes
 # starts with "vendorkit:" (one prefix for ACLs and clean-ups).
@@ -470,30 +469,42 @@ class RateLimiter:
             raise StorageError(exc) from None  # described, redacted, by ``_storage``
         return (None, taken) if answer is None else (max(0.001, float(answer)), None)
 
-    async def settle(self, slot: QuotaSlot) -> None:
+    async def settle(self, slot: QuotaSlot) -> QuotaSlot:
         """``slot``'s request has its answer (or its send failed): the slot counts from now on,
-        not from its sending (see the module docstring). Never raises for the storage: a
-        shared storage that fails here leaves the slot counted from its sending, as ``acquire``
-        counts every slot, and the answer the caller holds is not lost to it."""
+        not from its sending (see the module docstring); the slot as it now stands. Never
+        raises for the storage: a shared storage that fails here leaves the slot where it was,
+        as ``acquire`` counts every slot, and the answer the caller holds is not lost to it."""
         if slot.taken is None or self._closed:
-            return
+            return slot
         if isinstance(slot.taken, float):
-            if isinstance(self._limiter, _InMemory):
-                now = self._limiter.now()
-                for item in self._items:
-                    self._limiter.settle(item, self._key, slot.taken, now)
-            return
+            if not isinstance(self._limiter, _InMemory):
+                return slot
+            stamp = max(self._limiter.now(), slot.taken)
+            for item in self._items:
+                self._limiter.settle(item, self._key, slot.taken, stamp)
+            return QuotaSlot(slot.waited, stamp)
         if self._settle_slot is None:
-            return
-        args: list[Any] = [slot.taken, repr(max(time.time(), float(slot.taken)))]
+            return slot
+        stamp_text = repr(max(time.time(), float(slot.taken)))
+        args: list[Any] = [slot.taken, stamp_text]
         args += [item.get_expiry() + self.guard(item) for item in self._items]
         try:
             await self._settle_slot(keys=self._script_keys(), args=args)
         except Exception as exc:  # the storage's failure is not the request's
-            log.debug(
-                "vendorkit: a quota slot stays counted from its sending: %s",
-                describe_exception(exc),
-            )
+            log.debug("vendorkit: a quota slot stays where it was: %s", describe_exception(exc))
+            return slot
+        return QuotaSlot(slot.waited, stamp_text)
+
+    async def sending(self, slot: QuotaSlot) -> QuotaSlot:
+        """``slot``'s request goes out now. A slot taken a while before (the request then
+        waited for a connection, a token, a hook) is moved to now, so the time it spent queued
+        is not counted as if it had been on its way to the vendor; one taken just now stays
+        (on Redis that saves a round trip)."""
+        if slot.taken is None:
+            return slot
+        if isinstance(slot.taken, str) and time.time() - float(slot.taken) < _QUEUED:
+            return slot
+        return await self.settle(slot)
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
