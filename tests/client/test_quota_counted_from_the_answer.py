@@ -157,3 +157,43 @@ async def test_time_queued_after_taking_a_slot_is_not_counted_as_sent(
     counted.sort()
     most = max(sum(1 for u in counted if t - 1.0 < u <= t) for t in counted)
     assert most <= 2, [round(t - counted[0], 3) for t in counted]
+
+
+async def test_a_token_renewed_between_a_slot_and_its_send_does_not_share_its_window() -> None:
+    """(From the second review of the settle change.) A request takes its slot after a wait,
+    then finds its token due: the grant waits a window for a slot of its own, and the request's
+    slot expires unsent. Sent on that expired slot, the request and the grant arrived in one
+    window on a quota of one. The request now takes a fresh slot when its old one is gone."""
+    from aiohttp.test_utils import TestServer
+
+    from tests.client.conftest import OAuthBackend, OAuthClient
+
+    arrivals: list[float] = []
+    backend = OAuthBackend(expires_in=2.0)  # renewed within the last tenth of its lifetime
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        arrivals.append(time.time())  # counted on arrival
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
+    for key, handler in backend.routes().items():
+        method, path = key.split(" ", 1)
+        app.router.add_route(method, path, handler)
+    server = TestServer(app)
+    await server.start_server()
+    client = OAuthClient(
+        base_url=str(server.make_url("")).rstrip("/"),
+        rate_limit="1/second",
+        refresh_margin=60.0,
+        max_retries=0,
+    )
+    try:
+        for _ in range(3):
+            await client.request("GET", "/me")
+    finally:
+        await client.aclose()
+        await server.close()
+    arrivals.sort()
+    most = max(sum(1 for u in arrivals if t - 1.0 < u <= t) for t in arrivals)
+    assert most == 1, [round(t - arrivals[0], 3) for t in arrivals]

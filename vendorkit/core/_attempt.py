@@ -275,6 +275,8 @@ class Attempts:
                         # Queued since its slot was taken (the in-flight bound, a token, a
                         # hook): the slot counts from now, when the request really leaves.
                         slot = await limiter.sending(slot)
+                        if slot.lost:  # it expired unsent: the vendor would not count it
+                            slot = await self._take_slot(request)
                     try:
                         response = await self.transport.send(request)
                     finally:

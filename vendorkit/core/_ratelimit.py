@@ -138,10 +138,12 @@ class QuotaExhausted(Exception):
 class QuotaSlot:
     """A slot taken: how long taking it waited, and how ``RateLimiter.settle`` finds it again
     once the request's answer is in (``taken``: the send time it was recorded with, as the
-    storage holds it; None on a storage that cannot settle)."""
+    storage holds it; None on a storage that cannot settle). ``lost``: a move found it gone
+    from a window (it had expired unsent)."""
 
     waited: float
     taken: float | str | None = attrs.field(default=None, repr=False)
+    lost: bool = attrs.field(default=False, repr=False)
 
 
 @attrs.frozen
@@ -197,7 +199,7 @@ class _InMemory:
             times.popleft()
         return True
 
-    def settle(self, item: RateLimitItem, key: str, taken: float, now: float) -> None:
+    def settle(self, item: RateLimitItem, key: str, taken: float, now: float) -> bool:
         """The slot taken at ``taken`` counts from ``now`` on (its answer arrived): its entry
         goes to the end, as the newest, which keeps the window in time order (no entry is newer
         than now). A slot no longer in the window (pushed out, or older than it) is left alone.
@@ -205,12 +207,13 @@ class _InMemory:
         taken. Entries of equal time are one and the same to the window: any of them moves."""
         times = self._times.get(item.key_for(key))
         if not times:
-            return
+            return False
         for offset, value in enumerate(reversed(times)):
             if value == taken:
                 del times[len(times) - 1 - offset]
                 times.append(now)
-                return
+                return True
+        return False
 
     async def get_window_stats(self, item: RateLimitItem, key: str) -> _Stats:
         now, expiry = self._clock(), item.get_expiry()
@@ -258,13 +261,15 @@ return false
 # time order, up to the hosts' clock skew, which the guard covers); its window's expiry is
 # renewed from it. An entry no longer in a window (pushed out by newer slots) is left alone.
 _SETTLE_SLOT = """
+local moved = 0
 for i, key in ipairs(KEYS) do
     if redis.call('lrem', key, 1, ARGV[1]) == 1 then
         redis.call('lpush', key, ARGV[2])
         redis.call('expire', key, math.ceil(tonumber(ARGV[2 + i])) + 1)
+        moved = moved + 1
     end
 end
-return false
+return moved
 """
 
 # Seconds between taking a slot and sending its request beyond which a shared (Redis) slot is
@@ -386,6 +391,10 @@ class RateLimiter:
         """Seconds a freed slot of this window stays unused (see the module docstring)."""
         if self._guard is not None:
             return self._guard
+        if self._windows is not self._limiter and self._take_slot is None:
+            # A storage passed in (limits' own): slots count from their taking, with no settle,
+            # so the guard is what absorbs arrival lateness: a fortieth, as before settle.
+            return min(0.25, item.get_expiry() / 40)
         return min(0.25, item.get_expiry() / 100)
 
     async def wait_time(self) -> float:
@@ -480,20 +489,21 @@ class RateLimiter:
             if not isinstance(self._limiter, _InMemory):
                 return slot
             stamp = max(self._limiter.now(), slot.taken)
-            for item in self._items:
-                self._limiter.settle(item, self._key, slot.taken, stamp)
-            return QuotaSlot(slot.waited, stamp)
+            found = [
+                self._limiter.settle(item, self._key, slot.taken, stamp) for item in self._items
+            ]
+            return QuotaSlot(slot.waited, stamp, lost=not all(found))
         if self._settle_slot is None:
             return slot
         stamp_text = repr(max(time.time(), float(slot.taken)))
         args: list[Any] = [slot.taken, stamp_text]
         args += [item.get_expiry() + self.guard(item) for item in self._items]
         try:
-            await self._settle_slot(keys=self._script_keys(), args=args)
+            moved = await self._settle_slot(keys=self._script_keys(), args=args)
         except Exception as exc:  # the storage's failure is not the request's
             log.debug("vendorkit: a quota slot stays where it was: %s", describe_exception(exc))
             return slot
-        return QuotaSlot(slot.waited, stamp_text)
+        return QuotaSlot(slot.waited, stamp_text, lost=int(moved or 0) < len(self._items))
 
     async def sending(self, slot: QuotaSlot) -> QuotaSlot:
         """``slot``'s request goes out now. A slot taken a while before (the request then
@@ -504,6 +514,8 @@ class RateLimiter:
             return slot
         if isinstance(slot.taken, str) and time.time() - float(slot.taken) < _QUEUED:
             return slot
+        # Queued longer than a window (a token fetched meanwhile took the slot's place), the
+        # slot expired unsent: the caller sees ``lost`` and takes a new one.
         return await self.settle(slot)
 
     async def remaining(self) -> dict[Quota, int]:
