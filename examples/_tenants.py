@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import aiohttp
+
+from vendorkit import LeanLaw, MakeLeaps
+from vendorkit.web import ClientRegistry
+
+MAX_CLIENTS = 100
 
 Tenants = dict[str, dict[str, dict[str, Any]]]
 
@@ -21,3 +29,18 @@ def load_tenants(path: str | None = None) -> Tenants:
         raise SystemExit("set EXAMPLE_TENANTS to a JSON file of each customer's credentials")
     data: Tenants = json.loads(Path(where).read_text())
     return data
+
+
+def registries(tenants: Tenants) -> dict[str, Callable[[aiohttp.ClientSession], Any]]:
+    """One registry per vendor, for ``open_clients``/``cleanup_ctx``/``lifespan``: each
+    customer's client made from their own credentials, on the app's shared session."""
+    return {
+        "makeleaps": lambda session: ClientRegistry(
+            lambda customer: MakeLeaps(**tenants[customer]["makeleaps"], session=session),
+            max_clients=MAX_CLIENTS,
+        ),
+        "leanlaw": lambda session: ClientRegistry(
+            lambda customer: LeanLaw(**tenants[customer]["leanlaw"], session=session),
+            max_clients=MAX_CLIENTS,
+        ),
+    }

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from vendorkit.sandbox import Sandbox
 
+from ._http import serving
 from .test_cli import VENDORKIT, clean_env, leanlaw_env, run_split
 
 BOX = set("─│┃━┏┓┗┛┡┩╇╈┼")
@@ -75,21 +76,13 @@ async def test_off_a_terminal_the_summary_is_plain_and_reasons_are_whole(
 
     app = web.Application()
     app.router.add_get("/v2/clients", refuse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with serving(app) as url:
         env = clean_env(
-            VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000",
-            VENDORKIT_LEANLAW_BASE_URL=f"http://127.0.0.1:{port}",
+            VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000", VENDORKIT_LEANLAW_BASE_URL=url
         )
         code, out, err = await run_split(
             "export", "leanlaw", "clients", "--out", str(tmp_path), env=env
         )
-    finally:
-        await runner.cleanup()
     assert code == 1
     assert "THE-END" in out and "THE-END" in err  # the summary line and the error line
     assert not BOX & set(out)
@@ -197,32 +190,24 @@ async def test_ctrl_c_exits_130_saying_where_the_files_are_and_how_to_resume(
     app.router.add_get("/v2/clients", slow)
     # The export's connection closes with it: the handler is cancelled, and the server stops
     # at once instead of waiting out the sleep.
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    env = clean_env(
-        VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000",
-        VENDORKIT_LEANLAW_BASE_URL=f"http://127.0.0.1:{port}",
-    )
-    proc = await asyncio.create_subprocess_exec(
-        *VENDORKIT,
-        "export",
-        "leanlaw",
-        "clients",
-        "--out",
-        str(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
+    async with serving(app, handler_cancellation=True, shutdown_timeout=1.0) as url:
+        env = clean_env(
+            VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000", VENDORKIT_LEANLAW_BASE_URL=url
+        )
+        proc = await asyncio.create_subprocess_exec(
+            *VENDORKIT,
+            "export",
+            "leanlaw",
+            "clients",
+            "--out",
+            str(tmp_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
         await asyncio.wait_for(arrived.wait(), 60)
         proc.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        await runner.cleanup()
     assert proc.returncode == 130
     text = err.decode()
     assert "Traceback" not in text

@@ -458,7 +458,8 @@ class _RichProgress:
             note = event.event
         ended = event.event in ("done", "incomplete", "stopped", "failed")
         if event.event == "wait" and event.resume_in:
-            what = "quota" if "for quota" in event.message else "the vendor's 429 pause"
+            # "waiting for quota, resumes in 41 s": the words stay, the count goes on live.
+            what = event.message.split(", resumes in", 1)[0]
             self.waits[event.job] = (time.monotonic() + event.resume_in, what)
         elif event.event == "page" or ended:
             self.waits.pop(event.job, None)  # it moved on
@@ -500,7 +501,7 @@ def _columns() -> tuple[Any, Any]:
             until = task.fields.get("until")
             if until is not None and until > time.monotonic():
                 left = math.ceil(until - time.monotonic())
-                return Text(f"waiting for {task.fields.get('wait_for')}, resumes in {left} s")
+                return Text(f"{task.fields.get('wait_for')}, resumes in {left} s")
             return Text(str(task.fields.get("note", "")))
 
     class TimeColumn(ProgressColumn):

@@ -18,32 +18,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from examples._tenants import Tenants, load_tenants
+from examples._tenants import Tenants, load_tenants, registries
 from vendorkit import LeanLaw, MakeLeaps
 from vendorkit.errors import VendorkitError
 from vendorkit.web import ClientRegistry, cleanup_ctx, error_answer
 
-MAX_CLIENTS = 100
 CLIENTS: web.AppKey[dict[str, Any]] = web.AppKey("clients", dict)
 TENANTS: web.AppKey[Tenants] = web.AppKey("tenants", dict)
 log = logging.getLogger("example")
-
-
-def registries(tenants: Tenants) -> dict[str, Callable[[aiohttp.ClientSession], Any]]:
-    """One registry per vendor: each customer's client made from their own credentials."""
-    return {
-        "makeleaps": lambda session: ClientRegistry(
-            lambda customer: MakeLeaps(**tenants[customer]["makeleaps"], session=session),
-            max_clients=MAX_CLIENTS,
-        ),
-        "leanlaw": lambda session: ClientRegistry(
-            lambda customer: LeanLaw(**tenants[customer]["leanlaw"], session=session),
-            max_clients=MAX_CLIENTS,
-        ),
-    }
 
 
 @web.middleware

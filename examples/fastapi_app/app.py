@@ -19,28 +19,16 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from examples._tenants import Tenants, load_tenants
+from examples._tenants import Tenants, load_tenants, registries
 from vendorkit import LeanLaw, MakeLeaps
 from vendorkit.errors import VendorkitError
 from vendorkit.web import CancelOnDisconnect, ClientRegistry, error_answer, lifespan
 
-MAX_CLIENTS = 100
 log = logging.getLogger("example")
 
 
 def make_app(tenants: Tenants) -> Any:
-    api = FastAPI(
-        lifespan=lifespan(
-            makeleaps=lambda session: ClientRegistry(
-                lambda customer: MakeLeaps(**tenants[customer]["makeleaps"], session=session),
-                max_clients=MAX_CLIENTS,
-            ),
-            leanlaw=lambda session: ClientRegistry(
-                lambda customer: LeanLaw(**tenants[customer]["leanlaw"], session=session),
-                max_clients=MAX_CLIENTS,
-            ),
-        )
-    )
+    api = FastAPI(lifespan=lifespan(**registries(tenants)))
 
     @api.exception_handler(VendorkitError)
     async def vendor_error(request: Request, exc: VendorkitError) -> JSONResponse:

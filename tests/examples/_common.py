@@ -17,6 +17,7 @@ import aiohttp
 import attrs
 from aiohttp import web
 
+from tests._http import serving
 from vendorkit.sandbox import Sandbox
 
 LIMIT = 5
@@ -63,13 +64,7 @@ async def world() -> AsyncIterator[World]:
         hanging = Hanging()
         vendor = web.Application()
         vendor.router.add_get("/v2/matters", hanging.handle)
-        runner = web.AppRunner(vendor, handler_cancellation=True)
-        await runner.setup()
-        stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        hanging.url = f"http://127.0.0.1:{port}"
+        hanging.url = await stack.enter_async_context(serving(vendor, handler_cancellation=True))
         tenants = {
             name: {"makeleaps": sb.credentials("makeleaps"), "leanlaw": sb.credentials("leanlaw")}
             for name, sb in boxes.items()

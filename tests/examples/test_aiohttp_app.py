@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from examples.aiohttp_app.app import CLIENTS, make_app
+from tests._http import serving
 from tests.examples._common import (
     World,
     check_a_caller_going_away_cancels_the_vendor_call,
@@ -24,15 +25,8 @@ from vendorkit.errors import ClientStateError
 async def served() -> AsyncIterator[tuple[str, World, web.Application]]:
     async with world() as w:
         app = make_app(w.tenants)
-        runner = web.AppRunner(app, handler_cancellation=True)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield f"http://127.0.0.1:{port}", w, app
-        finally:
-            await runner.cleanup()
+        async with serving(app, handler_cancellation=True) as url:
+            yield url, w, app
 
 
 async def test_the_aiohttp_app_serves_each_customer_their_own_records(
@@ -61,16 +55,11 @@ async def test_a_caller_going_away_cancels_the_aiohttp_apps_vendor_call(
 async def test_the_aiohttp_app_closes_every_client_when_it_stops() -> None:
     async with world() as w:
         app = make_app(w.tenants)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        assert (await get(f"http://127.0.0.1:{port}", "/customers/acme/matters"))[0] == 200
-        registry = app[CLIENTS]["leanlaw"]
-        async with registry.client("acme") as ll:
-            assert not ll.closed
-        await runner.cleanup()
+        async with serving(app) as url:
+            assert (await get(url, "/customers/acme/matters"))[0] == 200
+            registry = app[CLIENTS]["leanlaw"]
+            async with registry.client("acme") as ll:
+                assert not ll.closed
         assert ll.closed
         assert len(registry) == 0
         with pytest.raises(ClientStateError):

@@ -13,6 +13,7 @@ The script's steps are shorter than the window for every answer it checks."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,17 +23,7 @@ from hypothesis import strategies as st
 from vendorkit.core import Quota, QuotaSlot, RateLimiter, _ratelimit
 from vendorkit.core._ratelimit import _InMemory
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def time(self) -> float:  # stands in for the ``time`` module's ``time()``
-        return self.now
-
+from .test_ratelimit_window import Clock
 
 steps = st.lists(
     st.tuples(
@@ -64,7 +55,7 @@ def test_a_slot_is_taken_only_a_window_after_its_predecessor_was_answered(
 
     async def run() -> None:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(_ratelimit, "time", clock)
+            mp.setattr(_ratelimit, "time", SimpleNamespace(time=clock))  # the limiter's clock
             for dt, action in script:
                 clock.now += dt
                 now = clock.now

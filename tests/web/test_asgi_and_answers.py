@@ -200,3 +200,30 @@ async def test_a_borrowed_session_is_left_open() -> None:
         async with open_clients(mine, c=lambda s: Client()) as clients:
             assert set(clients) == {"c"}
         assert not mine.closed
+
+
+async def test_aiohttp_cleanup_ctx_shares_the_apps_own_session_and_leaves_it_open() -> None:
+    from aiohttp import web
+
+    from tests._http import serving
+    from vendorkit.web import SESSION, cleanup_ctx
+
+    got: list[aiohttp.ClientSession] = []
+    closed: list[bool] = []
+
+    class Client:
+        def __init__(self, session: aiohttp.ClientSession) -> None:
+            got.append(session)
+
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    clients: web.AppKey[dict[str, Any]] = web.AppKey("clients", dict)
+    async with aiohttp.ClientSession() as mine:
+        app = web.Application()
+        app[SESSION] = mine
+        app.cleanup_ctx.append(cleanup_ctx(clients, a=Client, b=Client))
+        async with serving(app):
+            assert set(app[clients]) == {"a", "b"}
+        assert got == [mine, mine] and closed == [True, True]
+        assert not mine.closed  # the app's, not ours to close

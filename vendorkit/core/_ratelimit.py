@@ -327,6 +327,9 @@ class RateLimiter:
             shared = self._from_url(storage) if isinstance(storage, str) else storage
             self._windows = cast(MovingWindowSupport, shared)
             self._limiter = MovingWindowRateLimiter(shared)
+        # Whether slots can move to their requests' sending and answers (``settle``): in
+        # memory and on our own Redis scripts, not on a storage object passed in.
+        self._settles = isinstance(self._limiter, _InMemory) or self._settle_slot is not None
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -391,7 +394,7 @@ class RateLimiter:
         """Seconds a freed slot of this window stays unused (see the module docstring)."""
         if self._guard is not None:
             return self._guard
-        if self._windows is not self._limiter and self._take_slot is None:
+        if not self._settles:
             # A storage passed in (limits' own): slots count from their taking, with no settle,
             # so the guard is what absorbs arrival lateness: a fortieth, as before settle.
             return min(0.25, item.get_expiry() / 40)
@@ -483,18 +486,14 @@ class RateLimiter:
         not from its sending (see the module docstring); the slot as it now stands. Never
         raises for the storage: a shared storage that fails here leaves the slot where it was,
         as ``acquire`` counts every slot, and the answer the caller holds is not lost to it."""
-        if slot.taken is None or self._closed:
+        if slot.taken is None or self._closed or not self._settles:
             return slot
-        if isinstance(slot.taken, float):
-            if not isinstance(self._limiter, _InMemory):
-                return slot
+        if isinstance(self._limiter, _InMemory) and isinstance(slot.taken, float):
             stamp = max(self._limiter.now(), slot.taken)
             found = [
                 self._limiter.settle(item, self._key, slot.taken, stamp) for item in self._items
             ]
             return QuotaSlot(slot.waited, stamp, lost=not all(found))
-        if self._settle_slot is None:
-            return slot
         stamp_text = repr(max(time.time(), float(slot.taken)))
         args: list[Any] = [slot.taken, stamp_text]
         args += [item.get_expiry() + self.guard(item) for item in self._items]
