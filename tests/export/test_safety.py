@@ -4,6 +4,7 @@ arguments that are ``ConfigurationError``s before anything is fetched."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -404,3 +405,60 @@ async def test_no_secret_in_job_errors_progress_messages_logs_or_checkpoints(
 class CountingSink(LeakySink):
     async def write(self, records: Any) -> int:
         return len(records)
+
+
+def test_an_out_folder_made_by_another_process_meanwhile_is_not_called_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many workers start on one ``out=`` at once: one of them creates a folder on the way
+    between another's "is it a folder?" and "is something there?". The second must take the
+    folder, not refuse it as a file (a worker once failed its unit so, in CI). The other process
+    is played by creating each folder right before the "is something there?" look."""
+    from vendorkit.export import _files
+
+    root = tmp_path / "a" / "b" / "out"
+    real_lexists = os.path.lexists
+
+    def another_process_made_it_first(path: Any) -> bool:
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.mkdir(path)
+        return real_lexists(path)
+
+    monkeypatch.setattr(_files.os.path, "lexists", another_process_made_it_first)
+    _files.ensure_root(root)
+    monkeypatch.undo()
+    assert root.is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(VendorkitError, match="is a file"):
+        _files.ensure_root(tmp_path / "file" / "out")
+
+
+def test_many_threads_making_the_same_out_folder_at_once_all_succeed(tmp_path: Path) -> None:
+    """The same race for real: 16 threads per round create one deep ``out=`` together."""
+    import threading
+
+    from vendorkit.export import _files
+
+    for round_ in range(20):
+        root = tmp_path / str(round_) / "x" / "y" / "z"
+        barrier = threading.Barrier(16)
+        errors: list[BaseException] = []
+
+        def make(
+            root: Path = root,
+            barrier: threading.Barrier = barrier,
+            errors: list[BaseException] = errors,
+        ) -> None:
+            barrier.wait()
+            try:
+                _files.ensure_root(root)
+            except BaseException as exc:  # collected, asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=make) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert root.is_dir()

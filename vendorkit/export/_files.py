@@ -95,6 +95,10 @@ def ensure_root(root: Path) -> None:
     probe = root
     while not os.path.isdir(probe):
         if os.path.lexists(probe) and not os.path.islink(probe):
+            if os.path.isdir(probe):
+                # Made meanwhile by another process starting on the same out= (nine workers
+                # of one export do): not a file after all.
+                break
             raise UnsafePathError(f"out= {root} is not a folder: {probe} is a file")
         missing.append(probe)
         if probe.parent == probe:
