@@ -234,7 +234,7 @@ class Attempts:
         """``Transport.send`` within the shared in-flight bound (``request_slots``), between the
         ``on_request``/``on_response`` hooks and the debug log; ``slot`` (the quota's, taken for
         this send) counts from the moment the answer is in or the send failed, when the vendor
-        has certainly counted the request (``RateLimiter.settle``)."""
+        has certainly counted the request (``RateLimiter.settle_soon``)."""
         slots = self.limits()[0]
         bound: contextlib.AbstractAsyncContextManager[Any] = (
             slots if slots is not None else contextlib.nullcontext()
@@ -281,7 +281,9 @@ class Attempts:
                         response = await self.transport.send(request)
                     finally:
                         if slot is not None and limiter is not None:
-                            await limiter.settle(slot)
+                            # Not awaited: a hung shared storage must not hold up the answer
+                            # nor a cancelled request's unwinding (``settle_soon``).
+                            limiter.settle_soon(slot)
                     record.answered(response.status)
             except Failure as failure:
                 exchange.uncertain |= makes_uncertain(failure=failure.kind)

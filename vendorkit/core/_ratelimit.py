@@ -275,6 +275,8 @@ return moved
 # Seconds between taking a slot and sending its request beyond which a shared (Redis) slot is
 # moved to the sending: below it, the move would cost more (a round trip) than it corrects.
 _QUEUED = 0.002
+# Seconds ``aclose`` gives settles still running on a shared storage.
+_CLOSE_WAIT = 1.0
 
 # limits' key prefix for the Redis storage we build (``_from_url``): every key vendorkit writes
 # starts with "vendorkit:" (one prefix for ACLs and clean-ups).
@@ -332,6 +334,9 @@ class RateLimiter:
         self._settles = isinstance(self._limiter, _InMemory) or self._settle_slot is not None
         self._lock = asyncio.Lock()
         self._closed = False
+        # Settles on a shared storage still running (``settle_soon``): kept referenced, and
+        # given their short time at ``aclose``.
+        self._settling: set[asyncio.Task[QuotaSlot]] = set()
 
     def _from_url(self, url: str) -> Storage:
         from limits.aio.storage import RedisStorage, Storage
@@ -386,6 +391,13 @@ class RateLimiter:
     async def aclose(self) -> None:
         """Close the connections this limiter opened (a ``redis://`` storage); a request still
         waiting for a slot then raises ``ClientStateError`` instead of opening a new one."""
+        if self._settling:
+            # The last answers' settles protect whoever shares the budget next (another
+            # process, the next run): a live storage does them in a millisecond; a hung one
+            # does not get to hold up the close for long.
+            await asyncio.wait(set(self._settling), timeout=min(_CLOSE_WAIT, self._settle_cap()))
+            for task in set(self._settling):
+                task.cancel()
         self._closed = True
         if self._pool is not None:
             await self._pool.disconnect()
@@ -488,12 +500,8 @@ class RateLimiter:
         as ``acquire`` counts every slot, and the answer the caller holds is not lost to it."""
         if slot.taken is None or self._closed or not self._settles:
             return slot
-        if isinstance(self._limiter, _InMemory) and isinstance(slot.taken, float):
-            stamp = max(self._limiter.now(), slot.taken)
-            found = [
-                self._limiter.settle(item, self._key, slot.taken, stamp) for item in self._items
-            ]
-            return QuotaSlot(slot.waited, stamp, lost=not all(found))
+        if isinstance(self._limiter, _InMemory):
+            return self._settle_here(slot)
         stamp_text = repr(max(time.time(), float(slot.taken)))
         args: list[Any] = [slot.taken, stamp_text]
         args += [item.get_expiry() + self.guard(item) for item in self._items]
@@ -503,6 +511,42 @@ class RateLimiter:
             log.debug("vendorkit: a quota slot stays where it was: %s", describe_exception(exc))
             return slot
         return QuotaSlot(slot.waited, stamp_text, lost=int(moved or 0) < len(self._items))
+
+    def _settle_here(self, slot: QuotaSlot) -> QuotaSlot:
+        """``settle`` in this process's own windows (``_InMemory``): nothing to wait for."""
+        assert isinstance(self._limiter, _InMemory)
+        if not isinstance(slot.taken, float):
+            return slot
+        stamp = max(self._limiter.now(), slot.taken)
+        found = [self._limiter.settle(item, self._key, slot.taken, stamp) for item in self._items]
+        return QuotaSlot(slot.waited, stamp, lost=not all(found))
+
+    def settle_soon(self, slot: QuotaSlot) -> None:
+        """``settle``, without holding up the caller: the answer (or the failure, or the
+        cancellation) it has goes on at once. In memory the slot moves now; on a shared storage
+        a task moves it, given at most the shortest window or the storage timeout, whichever is
+        shorter (a settle later than a window protects nothing). A storage that hangs then never
+        delays an answer nor a cancelled request's unwinding; the slot stays counted from its
+        sending, as ``settle`` leaves it on failure."""
+        if slot.taken is None or self._closed or not self._settles:
+            return
+        if isinstance(self._limiter, _InMemory):
+            self._settle_here(slot)
+            return
+        task = asyncio.get_running_loop().create_task(self._capped_settle(slot))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    def _settle_cap(self) -> float:
+        shortest = min(item.get_expiry() for item in self._items)
+        return shortest if self._timeout is None else min(shortest, self._timeout)
+
+    async def _capped_settle(self, slot: QuotaSlot) -> QuotaSlot:
+        try:
+            return await asyncio.wait_for(self.settle(slot), self._settle_cap())
+        except TimeoutError:
+            log.debug("vendorkit: a quota slot stays where it was: the storage did not answer")
+            return slot
 
     async def sending(self, slot: QuotaSlot) -> QuotaSlot:
         """``slot``'s request goes out now. A slot taken a while before (the request then
@@ -514,8 +558,9 @@ class RateLimiter:
         if isinstance(slot.taken, str) and time.time() - float(slot.taken) < _QUEUED:
             return slot
         # Queued longer than a window (a token fetched meanwhile took the slot's place), the
-        # slot expired unsent: the caller sees ``lost`` and takes a new one.
-        return await self.settle(slot)
+        # slot expired unsent: the caller sees ``lost`` and takes a new one. A storage that
+        # hangs here costs the request at most the settle's cap, then it goes as it stands.
+        return await self._capped_settle(slot)
 
     async def remaining(self) -> dict[Quota, int]:
         """Requests left in each window right now."""
