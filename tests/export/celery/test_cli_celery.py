@@ -6,6 +6,7 @@ missing) makes it exit 1 with a line naming the variable."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -51,24 +52,11 @@ async def test_the_command_submits_to_workers_and_sums_up_by_account(
                 workers.append(await start_worker(f"cli{i + 1}", worker_env(credentials), tmp_path))
             env = worker_env({})  # the submitter holds no credential at all
             env["VENDORKIT_BROKER_URL"] = REDIS_URL
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "vendorkit",
-                "export",
-                "--accounts",
-                str(tmp_path / "accounts.toml"),
-                "--out",
-                str(out),
-                "--engine",
-                "celery",
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
-            )
-            stdout, stderr = await asyncio.wait_for(proc.communicate(), 150)
-        text, err = stdout.decode(), stderr.decode()
-        assert proc.returncode == 1, (text, err, [w.output() for w in workers])
+            code, text, err = await _export(tmp_path, out, env)
+            # The same run for a script: the summary as one JSON object, all of stdout.
+            json_out = tmp_path / "json-out"
+            json_code, json_text, json_err = await _export(tmp_path, json_out, env, "--json")
+        assert code == 1, (text, err, [w.output() for w in workers])
         for resource in ("clients", "matters"):
             got = output_ids(out / "firm-a" / f"{resource}.jsonl")
             assert got == store_ids(a.emulator("leanlaw"), resource)
@@ -80,3 +68,46 @@ async def test_the_command_submits_to_workers_and_sums_up_by_account(
         assert "error: firm-b/clients failed: " in err and "FIRM_B_API_KEY (firm-b)" in err
         assert "Traceback" not in text + err
         assert b.emulator("leanlaw").counters.total_requests == 0
+
+        assert json_code == 1, (json_text, json_err)
+        summary = json.loads(json_text)
+        assert summary["ok"] is False and summary["out"] == str(json_out)
+        statuses = {(j["account"], j["resource"]): j["status"] for j in summary["jobs"]}
+        assert statuses == {
+            ("firm-a", "clients"): "done",
+            ("firm-a", "matters"): "done",
+            ("firm-b", "clients"): "failed",
+        }
+        for job in summary["jobs"]:
+            if job["status"] == "done":
+                assert output_ids(Path(job["path"])) == store_ids(
+                    a.emulator("leanlaw"), job["resource"]
+                )
+                assert job["records"] == len(output_ids(Path(job["path"])))
+            else:
+                assert "FIRM_B_API_KEY (firm-b)" in job["error"]
+        assert summary["records"] == sum(j["records"] for j in summary["jobs"])
+        assert "error: firm-b/clients failed: " in json_err and "Traceback" not in json_err
+
+
+async def _export(
+    tmp_path: Path, out: Path, env: dict[str, str], *options: str
+) -> tuple[int | None, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "vendorkit",
+        "export",
+        "--accounts",
+        str(tmp_path / "accounts.toml"),
+        "--out",
+        str(out),
+        "--engine",
+        "celery",
+        *options,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 150)
+    return proc.returncode, stdout.decode(), stderr.decode()
