@@ -65,6 +65,35 @@ async def test_quiet_prints_nothing_and_quiet_with_verbose_is_a_usage_error(
     assert code == 2 and "contradict" in err
 
 
+async def test_verbose_logs_retries_and_each_job_on_stderr_only(tmp_path: Path) -> None:
+    """``--verbose``: what vendorkit does, at info level, on stderr (a retry, each job's end);
+    without it the same run logs none of that; stdout is the summary either way."""
+    from vendorkit.sandbox._faults import FaultProfile
+
+    faults = FaultProfile(script=("503",))  # the first request is refused once, then retried
+    runs = {}
+    for verbose in (True, False):
+        async with Sandbox(vendors=["leanlaw"], records=10, faults=faults) as sb:
+            runs[verbose] = await run_split(
+                "export",
+                "leanlaw",
+                "clients",
+                "--out",
+                str(tmp_path / str(verbose)),
+                *(["--verbose"] if verbose else []),
+                env=leanlaw_env(sb),
+            )
+    code, out, err = runs[True]
+    assert code == 0, err
+    logged = [x for x in err.splitlines() if x.startswith("vendorkit INFO: ")]
+    assert any("retrying GET " in x and "503" in x for x in logged), err
+    assert any("leanlaw/clients: done, 10 records" in x for x in logged), err
+    assert "INFO" not in out and "retrying" not in out
+    code, out, err = runs[False]
+    assert code == 0, err
+    assert "INFO" not in err + out and "retrying" not in err + out
+
+
 async def test_off_a_terminal_the_summary_is_plain_and_reasons_are_whole(
     tmp_path: Path,
 ) -> None:

@@ -697,7 +697,7 @@ class OAuth2(Auth):
                 # any 4xx but a 429 counts; a 429 or 5xx is the endpoint's trouble, raised as is.
                 if not 400 <= exc.status < 500 or exc.status == 429:
                     raise
-                log.debug("vendorkit: refresh refused (%s); using the original grant", exc.status)
+                log.info("vendorkit: refresh refused (%s); using the original grant", exc.status)
         return await self._call(send, self._grant, None)
 
     async def _read(self) -> Token | None:

@@ -73,7 +73,8 @@ async def send_retrying(
                 repeatable=request.repeatable,
             )
         if d.too_long:
-            log.debug(
+            # Info, as retries are: what ``--verbose`` shows of a run.
+            log.info(
                 "vendorkit: not retrying %s %s: %s asked for %.0fs, longer than max_retry_wait=%gs",
                 method,
                 attempts.shown(request),
@@ -88,7 +89,7 @@ async def send_retrying(
         tel = attempts.telemetry
         if tel is not None:  # the ``vendorkit.retries`` counter
             tel.retried(method)
-        log.debug(
+        log.info(
             "vendorkit: retrying %s %s in %.2fs (attempt %d: %r)",
             method,
             attempts.shown(request),

@@ -687,6 +687,15 @@ class _JobRun:
                 with contextlib.suppress(Exception):
                     await sink.close()
             result.seconds = time.monotonic() - self.state.started
+        log.info(
+            "vendorkit: %s: %s, %d records, %d pages, %d retries, %.1fs",
+            self.job.key,
+            result.status,
+            result.records,
+            result.pages,
+            result.retries,
+            result.seconds,
+        )
         return result
 
     def _finish_incomplete(self, prefix: str = "") -> None:
