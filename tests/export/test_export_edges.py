@@ -765,3 +765,29 @@ async def test_japanese_text_round_trips_exactly_in_jsonl_and_csv(tmp_path: Path
         assert row["display_name"] == served[row["mid"]]["display_name"]
     assert served[tricky]["client_external_id"] == TRICKY
     assert next(r for r in rows if r["mid"] == tricky)["client_external_id"] == TRICKY
+
+
+async def test_the_plan_tells_the_truth_the_job_waits_for_the_quota(tmp_path: Path) -> None:
+    """(Issue 13: the warning once said the job would stop at the limit, and it waited.) Too few
+    slots left in a short window: the plan says the job will wait, with the counts, and the job
+    does wait and finish; only a wait longer than ``max_quota_wait`` stops it."""
+    async with Sandbox(vendors=["leanlaw"], records=50, seed=5) as sb:
+        async with sb.client("leanlaw", rate_limit="3/second") as ll:
+            events: list[Progress] = []
+            result = await export(
+                [Job(client=ll, resource="clients")],
+                out=tmp_path,
+                page_size=10,
+                on_progress=events.append,
+            )
+        assert result.ok and result.jobs[0].records == 50
+        plans = [e.message for e in events if e.event == "plan"]
+        assert len(plans) == 1, plans
+        # 40 more records after the first page of 10: 4 requests, and 2 left in the second.
+        assert plans[0].startswith(
+            "40 more records need about 4 more requests but only 2 are left in the 3/second "
+            "quota: the job will wait for the quota to free slots as it goes"
+        ), plans[0]
+        assert "stops with a checkpoint (for --resume) only if one wait would be longer" in plans[0]
+        assert result.jobs[0].waited > 0
+        assert sb.emulator("leanlaw").counters.throttled == 0

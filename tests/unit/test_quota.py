@@ -40,7 +40,11 @@ def test_quota_validation_and_str() -> None:
         Quota(0, 1.0)
     with pytest.raises(ValueError):
         Quota(1, 0.0)
-    assert str(Quota(120, 60.0)) == "120/60s"
+    assert str(Quota(120, 60.0)) == "120/minute"
+    assert str(Quota(5000, 86400)) == "5000/day" and str(Quota(3, 1)) == "3/second"
+    assert str(Quota(10, 30)) == "10/30s" and str(Quota(1, 0.5)) == "1/0.5s"
+    for quota in (Quota(120, 60), Quota(5000, 86400), Quota(7, 3600), Quota(3, 1)):
+        assert parse_quotas(str(quota)) == (quota,)  # what is shown reads back
     assert Quota(3, 0.4).item().get_expiry() == 1  # sub-second windows round up to one second
 
 

@@ -94,7 +94,13 @@ class Quota:
         return RateLimitItemPerSecond(self.limit, max(1, math.ceil(self.per)))
 
     def __str__(self) -> str:
-        return f"{self.limit}/{self.per:g}s"
+        # As a person (and ``parse_quotas``) writes it: "120/minute", "5000/day"; an uneven
+        # window in seconds ("10/30s").
+        unit = _UNITS.get(self.per)
+        return f"{self.limit}/{unit}" if unit else f"{self.limit}/{self.per:g}s"
+
+
+_UNITS = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
 
 
 _ZERO_WINDOW = re.compile(r"(?:/|\bper)\s*0+\s*[a-z]", re.IGNORECASE)
