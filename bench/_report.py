@@ -17,6 +17,7 @@ from bench._clients import CLIENTS
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 CHART = ROOT / "docs" / "performance.png"
+SCALEOUT_CHART = ROOT / "docs" / "performance-scaleout.png"
 SHOWN = [c for c in CLIENTS if c != "hand"]  # the baseline is 1.00 by definition
 
 
@@ -215,6 +216,8 @@ def scaleout_lines(r: dict[str, Any]) -> list[str]:
     one, three = r["cases"][0], r["cases"][-1]
     q, n, conc = r["quota_per_second"], r["accounts"], r["concurrency"]
     lines = [
+        f"![records per second and quota used, 1 and 3 workers]({SCALEOUT_CHART.name})",
+        "",
         f"{n} LeanLaw accounts, each a sandbox of its own (all in the bench's process) enforcing "
         f"{q} requests in any one-second window (429 beyond it) and answering every request "
         f'{r["latency_ms"]} ms late, each declared with `rate_limit="{q}/second"` (the quota '
@@ -420,7 +423,47 @@ def chart(results: dict[str, Any], path: Path = CHART) -> None:
         ax.set_xticks(range(len(cols)), [f"{s['style']}\npage {s['effective']}" for s in cols])
         ax.set_ylabel("ratio to the hand fan-out (1.00)")
         ax.set_title(f"{lat} ms latency")
-    axes[0, 0].legend(fontsize=8, ncol=2, loc="upper right")
+    # Below the panels, not on them: inside, it covered the tallest bars.
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=9, ncol=4, loc="lower center")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    plt.close(fig)
+
+
+def chart_scaleout(r: dict[str, Any], path: Path = SCALEOUT_CHART) -> None:
+    """The scale-out section's two figures as bars: records per second on 1 and 3 workers
+    (against 3 times the 1-worker figure, the ideal), and the summed quota used (against the
+    target of 0.9 and the quota itself)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = r["cases"]
+    names = [f"{c['workers']} worker{'s' if c['workers'] > 1 else ''}" for c in cases]
+    fig, (speed, used) = plt.subplots(1, 2, figsize=(10, 3.8))
+    bars = speed.bar(names, [c["records_per_second"] for c in cases], color="#4c72b0")
+    ideal = cases[0]["records_per_second"] * cases[-1]["workers"] / cases[0]["workers"]
+    speed.axhline(ideal, color="black", linestyle="--", linewidth=1)
+    speed.annotate(
+        f"ideal x{cases[-1]['workers'] // cases[0]['workers']}",
+        (0.02, ideal),
+        xycoords=("axes fraction", "data"),
+        va="bottom",
+        fontsize=8,
+    )
+    speed.bar_label(bars, [f"{c['records_per_second']:,.0f}" for c in cases], fontsize=9)
+    speed.set_ylim(0, ideal * 1.15)
+    speed.set_ylabel("records per second")
+    speed.set_title(f"{r['accounts']} accounts: x{r['speedup']:.2f} on 3 workers")
+    bars = used.bar(names, [c["quota_used"] for c in cases], color="#55a868")
+    used.axhline(0.9, color="black", linestyle="--", linewidth=1)
+    used.annotate("target 0.9", (0.02, 0.9), xycoords=("axes fraction", "data"), va="bottom")
+    used.bar_label(bars, [f"{c['quota_used']:.2f}" for c in cases], fontsize=9)
+    used.set_ylim(0, 1.1)
+    used.set_ylabel(f"summed quota used (of {r['accounts']} x {r['quota_per_second']}/s)")
+    used.set_title(f"429s: {sum(c['throttled_429'] for c in cases)}")
     fig.tight_layout()
     fig.savefig(path, dpi=90, metadata={"Software": None})
     plt.close(fig)
@@ -430,3 +473,5 @@ def write(results: dict[str, Any]) -> None:
     DOC.write_text(markdown(results), encoding="utf-8")
     if "throughput" in results:
         chart(results)
+    if "scaleout" in results:
+        chart_scaleout(results["scaleout"])
