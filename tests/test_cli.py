@@ -399,7 +399,7 @@ def test_visible_and_visible_json_leave_nothing_hidden() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from vendorkit._cli import visible, visible_json
+    from vendorkit._cli._text import visible, visible_json
 
     chars = st.characters(codec=None) | st.sampled_from(list(TERMINAL_HOSTILE + MORE_HOSTILE))
     text = st.text(chars, max_size=30)

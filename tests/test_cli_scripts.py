@@ -274,7 +274,7 @@ async def test_a_quota_wait_is_said_in_words_with_when_it_resumes(tmp_path: Path
 
 
 def test_the_plain_renderer_says_a_wait_of_a_second_or_more(capsys: Any) -> None:
-    from vendorkit._cli import _PlainProgress
+    from vendorkit._cli._progress import _PlainProgress
     from vendorkit.export import Progress
 
     with _PlainProgress() as render:
@@ -295,7 +295,7 @@ def test_the_plain_renderer_says_a_wait_of_a_second_or_more(capsys: Any) -> None
 def test_the_live_panel_fits_80_by_24_and_counts_a_wait_down() -> None:
     from rich.console import Console
 
-    from vendorkit._cli import _RichProgress
+    from vendorkit._cli._progress import _RichProgress
     from vendorkit.export import Progress
 
     console = Console(width=80, height=24, record=True, force_terminal=True, color_system=None)

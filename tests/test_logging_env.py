@@ -106,7 +106,7 @@ def test_the_handler_is_added_once_and_the_cli_uses_it(tmp_path: object) -> None
     program = (
         "import logging, vendorkit, vendorkit._logging as L\n"
         "L.configure_from_env(); L.install(logging.DEBUG)\n"
-        "from vendorkit._cli import _setup_logging\n"
+        "from vendorkit._cli._output import _setup_logging\n"
         "_setup_logging(); _setup_logging()\n"
         "handlers = logging.getLogger('vendorkit').handlers\n"
         "print(len(handlers), type(handlers[0]).__name__, handlers[0].scrub is not None)\n"

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import vendorkit
-from vendorkit import _cli
 from vendorkit._registry import REGISTRY, VENDORS, vendor_entry
 from vendorkit.sandbox import VENDORS as SANDBOX_VENDORS
 from vendorkit.sandbox import Emulator
@@ -28,10 +27,13 @@ def test_every_vendor_has_its_public_client_and_an_emulator() -> None:
 
 
 def test_the_cli_and_the_sandbox_read_the_same_registry() -> None:
-    assert _cli.VENDORS is VENDORS
+    from vendorkit._cli import _demo, _export, _get, _resources
+
+    for module in (_demo, _export, _get, _resources):
+        assert module.VENDORS is VENDORS
     assert SANDBOX_VENDORS is VENDORS
     for name in VENDORS:
-        assert _cli._client_class(name) is vendor_entry(name).client_class()
+        assert _resources._client_class(name) is vendor_entry(name).client_class()
 
 
 @pytest.mark.parametrize("name", ["acme", "", "MakeLeaps", None])

@@ -14,24 +14,14 @@ from __future__ import annotations
 
 import click
 
-from vendorkit._registry import VENDORS as VENDORS
 from vendorkit._version import __version__
 
 from ._demo import demo
 from ._export import export_cmd
 from ._get import get_cmd
 from ._output import _set_output
-from ._output import _setup_logging as _setup_logging
-from ._progress import _PlainProgress as _PlainProgress
-from ._progress import _RichProgress as _RichProgress
-from ._resources import _client_class as _client_class
 from ._sandbox import sandbox
-from ._text import visible as visible
-from ._text import visible_json as visible_json
 
-# The ``name as name`` imports are what the tests import from ``vendorkit._cli``, where these
-# names lived before the package: they are imported and called, never monkeypatched (a patch
-# must target the module that looks the name up, e.g. ``vendorkit._cli._output``).
 __all__ = ["cli", "main"]
 
 
