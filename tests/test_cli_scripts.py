@@ -143,33 +143,32 @@ async def test_get_tells_not_found_refused_and_unreachable_apart() -> None:
     assert code == 2 and "VENDORKIT_LEANLAW_API_KEY" in err  # usage: a variable is missing
 
 
-async def test_sandbox_serve_env_points_export_at_the_sandbox(tmp_path: Path) -> None:
+async def _serve_env(*options: str) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    """``sandbox serve --env`` started with ``options``, and the variables it printed."""
     proc = await asyncio.create_subprocess_exec(
         *VENDORKIT,
         "sandbox",
         "serve",
-        "--vendor",
-        "leanlaw",
-        "--records",
-        "12",
         "--env",
+        *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=clean_env(),
     )
+    assert proc.stdout is not None
+    exports: dict[str, str] = {}
+    while "VENDORKIT_LEANLAW_BASE_URL" not in exports or "VENDORKIT_LEANLAW_API_KEY" not in exports:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        assert line, "serve --env ended before printing its variables"
+        name, _, value = shlex.split(line)[1].partition("=")
+        exports[name] = value
+    return proc, exports
+
+
+async def test_sandbox_serve_env_points_export_at_the_sandbox(tmp_path: Path) -> None:
+    proc, exports = await _serve_env("--vendor", "leanlaw", "--records", "12")
     try:
-        assert proc.stdout is not None and proc.stderr is not None
-        exports: dict[str, str] = {}
-        while (
-            "VENDORKIT_LEANLAW_BASE_URL" not in exports
-            or "VENDORKIT_LEANLAW_API_KEY" not in exports
-        ):
-            line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-            assert line, "serve --env ended before printing its variables"
-            words = shlex.split(line)
-            assert words[0] == "export", line
-            name, _, value = words[1].partition("=")
-            exports[name] = value
+        assert proc.stderr is not None
         running = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
         assert "sandbox running" in running
         code, out, err = await run_split(
@@ -186,6 +185,26 @@ async def test_sandbox_serve_env_points_export_at_the_sandbox(tmp_path: Path) ->
     finally:
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+async def test_sandbox_serve_injects_the_fault_kinds_asked_for() -> None:
+    """``--fault-kind`` picks what ``--fault-rate`` injects: every request here meets a 500 (a
+    kind the default never injects); an unknown kind is a usage error listing the known."""
+    import aiohttp
+
+    proc, env = await _serve_env("--vendor", "leanlaw", "--fault-rate", "1", "--fault-kind", "500")
+    try:
+        headers = {"Authorization": f"Bearer {env['VENDORKIT_LEANLAW_API_KEY']}"}
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                url = env["VENDORKIT_LEANLAW_BASE_URL"] + "/v2/clients"
+                async with session.get(url, headers=headers) as answer:
+                    assert answer.status == 500
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+    code, _, err = await run_split("sandbox", "serve", "--fault-kind", "oops", timeout=60)
+    assert code == 2 and "oops" in err and "drop_after" in err and "Traceback" not in err
 
 
 async def test_a_port_in_use_is_one_line_and_exit_2() -> None:

@@ -8,6 +8,8 @@ import sys
 import click
 
 from vendorkit._registry import VENDORS
+from vendorkit.sandbox._faults import FAULT_KINDS
+from vendorkit.sandbox._serve import DEFAULT_FAULT_KINDS
 
 from ._output import _CommandError, _run
 
@@ -45,7 +47,15 @@ def sandbox() -> None:
     type=click.FloatRange(0, 1),
     default=0.0,
     show_default=True,
-    help="Share of API requests answered with an injected 503, 429 or HTML error page.",
+    help="Share of API requests that meet an injected fault (see --fault-kind).",
+)
+@click.option(
+    "--fault-kind",
+    "fault_kinds",
+    multiple=True,
+    type=click.Choice(sorted(FAULT_KINDS)),
+    help="A fault --fault-rate draws from (repeatable; default: 503, 429 and an HTML error "
+    "page, which a client may retry on any request).",
 )
 @click.option("--no-throttle", is_flag=True, help="Turn the vendors' emulated quotas off.")
 @click.option(
@@ -62,6 +72,7 @@ def sandbox_serve(
     records: int,
     seed: int,
     fault_rate: float,
+    fault_kinds: tuple[str, ...],
     no_throttle: bool,
     as_env: bool,
 ) -> None:
@@ -75,6 +86,7 @@ def sandbox_serve(
       vendorkit sandbox serve --vendor leanlaw --port 8080 --records 1000
       curl -H "Authorization: Bearer <api_key>" http://127.0.0.1:8080/v2/clients
       vendorkit sandbox serve --vendor leanlaw --env > sandbox.env &  # then: . ./sandbox.env
+      vendorkit sandbox serve --fault-rate 0.2 --fault-kind drop_after --fault-kind truncated
     """
     import errno
 
@@ -96,6 +108,7 @@ def sandbox_serve(
                 records=records,
                 seed=seed,
                 fault_rate=fault_rate,
+                fault_kinds=fault_kinds or DEFAULT_FAULT_KINDS,
                 throttle=not no_throttle,
                 echo=echo,
                 env=as_env,

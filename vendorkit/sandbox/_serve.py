@@ -11,7 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from ._faults import FaultProfile
 from ._sandbox import VENDORS, Sandbox
 
-__all__ = ["serve"]
+__all__ = ["DEFAULT_FAULT_KINDS", "serve"]
+
+# What ``--fault-rate`` injects unless ``--fault-kind`` says otherwise: faults a client may
+# retry on any request, a write included (nothing reached the emulator's state).
+DEFAULT_FAULT_KINDS = ("503", "429", "html")
 
 
 async def serve(
@@ -22,6 +26,7 @@ async def serve(
     records: int = 100,
     seed: int = 0,
     fault_rate: float = 0.0,
+    fault_kinds: Sequence[str] = DEFAULT_FAULT_KINDS,
     throttle: bool = True,
     echo: Callable[[str], None] = print,
     stop: asyncio.Event | None = None,
@@ -35,7 +40,7 @@ async def serve(
     note = note or echo
     ports = {v: port + i for i, v in enumerate(vendors)} if port else None
     faults = (
-        FaultProfile(rate=fault_rate, kinds=("503", "429", "html"), retry_after=1, seed=seed)
+        FaultProfile(rate=fault_rate, kinds=tuple(fault_kinds), retry_after=1, seed=seed)
         if fault_rate
         else None
     )
