@@ -77,6 +77,88 @@ async def test_a_streamed_answer_and_a_late_disconnect_are_left_alone() -> None:
     assert [m.get("body") for m in peer.sent[1:]] == [b"a", b"b", b""]
 
 
+async def test_the_body_is_read_at_the_apps_pace_not_ahead_of_it() -> None:
+    """(From the review.) Read ahead without bound, an upload reached memory whole while the
+    app was busy in a vendor call: the server's flow control was defeated. At most one message
+    is read ahead now; the rest stays with the server until the app asks."""
+    parts = [{"type": "http.request", "body": b"x" * 1000, "more_body": True} for _ in range(9)]
+    parts.append({"type": "http.request", "body": b"", "more_body": False})
+    busy, release = asyncio.Event(), asyncio.Event()
+    got: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        busy.set()
+        await release.wait()  # a vendor call before the body is read
+        while True:
+            message = await receive()
+            got.append(len(message.get("body", b"")))
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    peer = Peer(*parts)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.wait_for(busy.wait(), 10)
+    for _ in range(50):  # let the watcher run as far as it will
+        await asyncio.sleep(0)
+    assert peer.incoming.qsize() >= len(parts) - 2  # one in the inbox, one waiting to go in
+    release.set()
+    await asyncio.wait_for(peer.answered.wait(), 10)
+    peer.incoming.put_nowait(DISCONNECT)
+    await asyncio.wait_for(call, 10)
+    assert got == [1000] * 9 + [0]  # every part, in order
+
+
+async def test_a_client_waiting_for_100_continue_is_not_read_before_the_app_asks() -> None:
+    """The server answers "100 Continue" on the first receive: the app may refuse the upload
+    first (here a 413, its body never read)."""
+    scope = {"type": "http", "headers": [(b"expect", b"100-continue")]}
+    peer = Peer(REQUEST)
+
+    async def refuse(scope: Any, receive: Any, send: Any) -> None:
+        for _ in range(50):
+            await asyncio.sleep(0)
+        await send({"type": "http.response.start", "status": 413, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    await asyncio.wait_for(CancelOnDisconnect(refuse)(scope, peer.receive, peer.send), 10)
+    assert peer.incoming.qsize() == 1  # never received: no "100 Continue" went out
+    assert peer.sent[0]["status"] == 413
+
+    async def reads(scope: Any, receive: Any, send: Any) -> None:
+        assert await receive() == REQUEST
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    peer = Peer(REQUEST)
+    call = CancelOnDisconnect(reads)(scope, peer.receive, peer.send)
+    watched = asyncio.ensure_future(call)
+    await asyncio.wait_for(peer.answered.wait(), 10)
+    peer.incoming.put_nowait(DISCONNECT)
+    await asyncio.wait_for(watched, 10)
+
+
+async def test_every_receive_after_the_disconnect_says_it_again() -> None:
+    """A streaming answer listens for the disconnect, and may ask more than once, as servers
+    allow; nothing hangs."""
+    said: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        for _ in range(3):
+            said.append(await receive())
+
+    peer = Peer(REQUEST)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.wait_for(peer.answered.wait(), 10)
+    peer.incoming.put_nowait(DISCONNECT)
+    await asyncio.wait_for(call, 10)
+    assert said == [DISCONNECT] * 3
+
+
 async def test_the_apps_own_error_reaches_the_server() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("the app's bug")
