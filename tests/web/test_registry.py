@@ -6,6 +6,7 @@ ones hold real MakeLeaps clients against the sandbox, with and without Redis."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -139,8 +140,9 @@ async def test_evicting_a_tenant_in_use_closes_its_client_when_the_lease_ends() 
             assert again is not thing
 
 
-async def test_a_closed_registry_refuses_and_closes_what_was_still_opening() -> None:
-    factory = Factory(delay=0.1)
+async def test_a_closed_registry_refuses_and_cancels_what_was_still_opening() -> None:
+    """Its waiter is told the registry closed (not a cancellation it never asked for)."""
+    factory = Factory(delay=3600)
     registry = ClientRegistry(factory)
 
     async def use() -> None:
@@ -149,13 +151,113 @@ async def test_a_closed_registry_refuses_and_closes_what_was_still_opening() -> 
 
     opening = asyncio.ensure_future(use())
     await asyncio.sleep(0.02)
-    await registry.aclose()
+    await asyncio.wait_for(registry.aclose(), 10)  # not held up by the factory's hour
     with pytest.raises(ClientStateError):
         await opening
-    assert [t.closed for t in factory.made] == [True]
+    assert factory.made == []
     with pytest.raises(ClientStateError):
         await use()
     await registry.aclose()  # twice: harmless
+
+
+async def test_a_client_made_as_the_registry_closes_is_closed_too() -> None:
+    """The factory answers (synchronously, so no cancellation can reach it) after the close
+    began: what it made is closed, not left open."""
+    made: list[Thing] = []
+    registry: ClientRegistry[Thing]
+
+    def factory(tenant: str) -> Thing:
+        registry._closed = True  # the close began while the factory ran (as from a signal)
+        made.append(Thing(tenant))
+        return made[-1]
+
+    registry = ClientRegistry(factory)
+    with pytest.raises(ClientStateError):
+        async with registry.client("acme"):
+            pass
+    await registry.aclose()
+    assert [t.closed for t in made] == [True]
+
+
+class StallsOnce:
+    """A factory whose first call never returns (a credentials database that stalled once, a
+    token request stuck on a dead connection); later calls answer at once."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.cancelled = 0
+
+    async def __call__(self, tenant: str) -> Thing:
+        self.calls += 1
+        if self.calls == 1:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
+        return Thing(tenant)
+
+
+async def test_an_opening_nobody_waits_for_any_more_is_cancelled() -> None:
+    """(From the review.) Its only caller gave up: the hung factory call is cancelled, and the
+    next request for the tenant opens anew instead of joining it for ever; the shut-down is not
+    held up either."""
+    factory = StallsOnce()
+    registry = ClientRegistry(factory, max_clients=10)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2), registry.client("acme"):
+            pass
+    await settle()
+    assert factory.cancelled == 1
+    async with asyncio.timeout(10), registry.client("acme") as client:
+        assert client.tenant == "acme"
+    assert factory.calls == 2
+    await asyncio.wait_for(registry.aclose(), 10)
+
+
+async def test_one_caller_giving_up_does_not_cancel_the_opening_for_the_others() -> None:
+    factory = Factory(delay=0.2)
+    async with ClientRegistry(factory) as registry:
+
+        async def use() -> str:
+            async with registry.client("acme") as client:
+                return client.tenant
+
+        impatient = asyncio.ensure_future(use())
+        patient = asyncio.ensure_future(use())
+        await asyncio.sleep(0.05)
+        impatient.cancel()
+        assert await asyncio.wait_for(patient, 10) == "acme"
+        assert impatient.cancelled() and len(factory.made) == 1
+
+
+async def test_an_evict_while_the_tenant_opens_gives_its_waiters_a_new_opening() -> None:
+    """(From the review.) The app rotated a tenant's key and evicted it while its client was
+    still opening with the old key: that client is closed when it ends, the waiters (and every
+    later request) get one made with the new key."""
+    keys = {"acme": "old-key"}
+    made: list[Thing] = []
+
+    async def factory(tenant: str) -> Thing:
+        key = keys[tenant]  # read from the database
+        await asyncio.sleep(0.1)  # then the token request
+        made.append(Thing(key))
+        return made[-1]
+
+    async with ClientRegistry(factory) as registry:
+
+        async def key_used() -> str:
+            async with registry.client("acme") as client:
+                return client.tenant
+
+        waiting = asyncio.ensure_future(key_used())
+        await asyncio.sleep(0.02)  # opening under way with old-key
+        keys["acme"] = "new-key"
+        assert registry.evict("acme") is True
+        assert await asyncio.wait_for(waiting, 10) == "new-key"
+        assert await key_used() == "new-key"
+        await settle()
+        assert [(t.tenant, t.closed) for t in made] == [("old-key", True), ("new-key", False)]
 
 
 @pytest.mark.parametrize("tenant", ["", None, 3, b"acme"])
@@ -198,3 +300,62 @@ async def test_an_evicted_tenants_token_survives_its_client_on_redis(redis: bool
                     assert await ml.clients.list(max_items=1).all()
         tokens = one.emulator("makeleaps").counters.token_requests["client_credentials"]
         assert tokens == (1 if redis else 3)
+
+
+def _cookie_setting_vendor(seen: list[tuple[str, str]]) -> Any:
+    """A LeanLaw-shaped vendor that sets a login cookie on every answer, naming the key."""
+    from aiohttp import web
+
+    async def matters(request: web.Request) -> web.Response:
+        key = request.headers["Authorization"].removeprefix("Bearer ")
+        seen.append((key, request.headers.get("Cookie", "")))
+        answer = web.json_response({"data": [], "pagination": {"limit": 10, "offset": 0}})
+        answer.set_cookie("session", f"logged-in-as-{key}")
+        return answer
+
+    app = web.Application()
+    app.router.add_get("/v2/matters", matters)
+    return app
+
+
+async def test_a_cookie_one_tenants_answer_set_never_goes_out_for_another() -> None:
+    """(From the review.) Every tenant's client shares the app's one session: with aiohttp's
+    default cookie jar, the cookie the vendor set for smith-law went out with jones-llp's
+    requests. The session ``open_clients`` opens keeps no cookies."""
+    from tests._http import serving
+    from vendorkit import LeanLaw
+    from vendorkit.web import open_clients
+
+    keys = {"smith-law": "key-smith-000000", "jones-llp": "key-jones-000000"}
+    seen: list[tuple[str, str]] = []
+    async with serving(_cookie_setting_vendor(seen)) as url:
+        url = url.replace("127.0.0.1", "localhost")  # a host name: aiohttp keeps no IP cookies
+        async with open_clients(
+            leanlaw=lambda s: ClientRegistry(
+                lambda firm: LeanLaw(api_key=keys[firm], base_url=url, session=s)
+            )
+        ) as clients:
+            for firm in ("smith-law", "jones-llp", "smith-law"):
+                async with clients["leanlaw"].client(firm) as ll:
+                    await ll.matters.list().all()
+    assert [key for key, _ in seen] == [keys["smith-law"], keys["jones-llp"], keys["smith-law"]]
+    assert [cookie for _, cookie in seen] == ["", "", ""]
+
+
+async def test_a_borrowed_session_that_keeps_cookies_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import aiohttp
+
+    from vendorkit.web import open_clients
+
+    for jar, warned in ((None, True), (aiohttp.DummyCookieJar(), False)):
+        caplog.clear()
+        options = {} if jar is None else {"cookie_jar": jar}
+        async with (
+            aiohttp.ClientSession(**options) as mine,
+            open_clients(mine, thing=lambda s: Thing("t")),
+        ):
+            pass
+        said = [r.getMessage() for r in caplog.records if "keeps cookies" in r.getMessage()]
+        assert bool(said) is warned, said

@@ -6,12 +6,19 @@ that context for vendorkit clients: every client made by its factory from **one*
 ``aiohttp.ClientSession`` (one connection pool for the app, however many vendors and tenants),
 closed in reverse order at the end, the session last. A factory that fails at start-up closes
 the clients opened before it: an app that could not start leaves no socket behind.
+
+The session opened here keeps no cookies (``aiohttp.DummyCookieJar``): it is shared by every
+client, so a cookie one tenant's answer set (a login session, a sticky load-balancer cookie)
+would go out with the next tenant's requests to the same vendor. The vendors' APIs
+authenticate by header, never by cookie. A borrowed session with a cookie jar is used as it is,
+with a warning saying so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -20,6 +27,8 @@ import aiohttp
 from vendorkit.errors import ConfigurationError
 
 __all__ = ["ClientFactory", "lifespan", "open_clients"]
+
+log = logging.getLogger("vendorkit")
 
 ClientFactory = Callable[[aiohttp.ClientSession], Any]
 """Makes one client (or a ``ClientRegistry``) from the app's shared session; may be async."""
@@ -42,9 +51,11 @@ async def open_clients(
 ) -> AsyncIterator[dict[str, Any]]:
     """``{name: factory(session)}`` for the life of the block, every one closed at its end.
 
-    ``session``: the app's own ``aiohttp.ClientSession``, borrowed (never closed here); without
-    it, one is opened for these clients and closed after them. Each factory is called with it,
-    in the order given, and should pass it on (``MakeLeaps.from_env(session=session)``)::
+    ``session``: the app's own ``aiohttp.ClientSession``, borrowed (never closed here; best
+    made with ``cookie_jar=aiohttp.DummyCookieJar()``, see the module docstring); without it,
+    one that keeps no cookies is opened for these clients and closed after them. Each factory
+    is called with it, in the order given, and should pass it on
+    (``MakeLeaps.from_env(session=session)``)::
 
         async with open_clients(
             makeleaps=lambda s: MakeLeaps.from_env(session=s),
@@ -57,7 +68,15 @@ async def open_clients(
     checked = _checked(factories)
     async with contextlib.AsyncExitStack() as stack:
         if session is None:
-            session = await stack.enter_async_context(aiohttp.ClientSession())
+            session = await stack.enter_async_context(
+                aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+            )
+        elif not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
+            log.warning(
+                "vendorkit: the app's session keeps cookies, and every client on it shares "
+                "them: a cookie one tenant's answer sets goes out with another tenant's "
+                "requests to that vendor; give it cookie_jar=aiohttp.DummyCookieJar()"
+            )
         opened: dict[str, Any] = {}
         for name, factory in checked.items():
             made = factory(session)

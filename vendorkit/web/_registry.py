@@ -13,10 +13,13 @@ idle clients, never a reason to fail a request).
 
 Opening is single-flight per tenant: fifty requests for a tenant not yet open make one client
 (one token request), in a task of its own, so a caller that goes away (a cancelled request) does
-not cancel the opening the others wait for. A factory that fails is not remembered: the next
-request tries again. Tokens and quotas live wherever the factory's clients put them (pass
-``redis_url=`` to share them with other processes; an evicted tenant's token then survives its
-client).
+not cancel the opening the others wait for; once every caller waiting for it has gone, it is
+cancelled, so a factory call that hangs holds no tenant up beyond its callers' patience. A factory
+that fails is not remembered: the next request tries again. A tenant evicted while its client is
+still opening (its credentials rotated meanwhile) gets a new opening: the one under way is
+closed when it ends and none of its waiters is given it. Tokens and quotas live wherever the
+factory's clients put them (pass ``redis_url=`` to share them with other processes; an evicted
+tenant's token then survives its client).
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ class ClientRegistry(Generic[C]):
         self.max_clients = max_clients
         self._entries: OrderedDict[str, _Entry[C]] = OrderedDict()  # least recently used first
         self._opening: dict[str, asyncio.Task[C]] = {}
+        # Openings whose tenant was evicted while they ran: their client is closed, not used.
+        self._stale: set[asyncio.Task[C]] = set()
         self._waiting: Counter[str] = Counter()  # callers waiting for a tenant's opening
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -133,13 +138,26 @@ class ClientRegistry(Generic[C]):
             self._waiting[tenant] += 1
             try:
                 await asyncio.shield(opening)
+            except _Stale:
+                continue  # evicted while it opened: open anew, with what the factory says now
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if opening.cancelled() and task is not None and not task.cancelling():
+                    continue  # the opening was cancelled (the registry closing), not this caller
+                raise
             finally:
                 self._waiting[tenant] -= 1
                 if not self._waiting[tenant]:
                     del self._waiting[tenant]
+                    if not opening.done() and self._opening.get(tenant) is opening:
+                        # Nobody waits for it any more (each gave up: a timeout, a caller gone):
+                        # a factory call that hangs must not hold the tenant up for the next.
+                        opening.cancel()
 
     def _opened(self, tenant: str, opening: asyncio.Task[C]) -> None:
-        self._opening.pop(tenant, None)
+        if self._opening.get(tenant) is opening:  # not a newer one, started after an evict
+            del self._opening[tenant]
+        self._stale.discard(opening)
         if not opening.cancelled():
             # Its error reached whoever waited; with every waiter gone, it is not "never
             # retrieved" either (asyncio would log it at exit).
@@ -149,8 +167,11 @@ class ClientRegistry(Generic[C]):
         made = self._factory(tenant)
         client: C = await made if inspect.isawaitable(made) else made
         if self._closed:
-            await client.aclose()
+            self._close_later(client)  # in a task: a cancelled opening does not cut it short
             raise ClientStateError("the client registry is closed")
+        if asyncio.current_task() in self._stale:
+            self._close_later(client)
+            raise _Stale
         self._entries[tenant] = _Entry(client)
         self._evict()
         return client
@@ -172,10 +193,14 @@ class ClientRegistry(Generic[C]):
 
     def evict(self, tenant: str) -> bool:
         """Forget ``tenant``'s client (rotated credentials, a tenant that left): closed now if
-        idle, when its last lease ends otherwise. True if there was one."""
+        idle, when its last lease ends otherwise. True if there was one, or one opening: that
+        one is closed when it ends, and its waiters open a new one."""
+        opening = self._opening.pop(tenant, None)
+        if opening is not None:
+            self._stale.add(opening)
         entry = self._entries.pop(tenant, None)
         if entry is None:
-            return False
+            return opening is not None
         entry.evicted = True
         if entry.users == 0:
             self._close_later(entry.client)
@@ -195,11 +220,15 @@ class ClientRegistry(Generic[C]):
     # -- closing --------------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close every client (waiting for openings under way to end first). Leases still held
-        raise nothing; their clients are closed under them, as closing an app closes its
+        """Close every client; openings under way are cancelled (a factory that hangs must not
+        hold up the app's shut-down), and a client one of them made is closed too. Leases still
+        held raise nothing; their clients are closed under them, as closing an app closes its
         clients. Calling it twice is harmless."""
         self._closed = True
-        for opening in list(self._opening.values()):
+        openings = [*self._opening.values(), *self._stale]
+        for opening in openings:
+            opening.cancel()
+        for opening in openings:
             with contextlib.suppress(BaseException):
                 await opening
         entries, self._entries = list(self._entries.values()), OrderedDict()
@@ -214,6 +243,10 @@ class ClientRegistry(Generic[C]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class _Stale(Exception):
+    """An opening's tenant was evicted while it ran (see ``ClientRegistry.evict``)."""
 
 
 async def _close_quietly(client: Closable) -> None:
