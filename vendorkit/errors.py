@@ -3,7 +3,9 @@
     VendorkitError
     ├── ConfigurationError    (also ValueError) a missing or invalid setting or VENDORKIT_* variable
     ├── ClientStateError      (also RuntimeError) a closed client, or one used from another loop
-    ├── TransportError        could not connect, timed out, connection dropped
+    ├── TransportError        could not connect, timed out, connection dropped (``vendor``)
+    │   ├── RequestTimeoutError   (also TimeoutError) no answer within the client's ``timeout=``
+    │   └── SharedStateError      the shared token store or quota storage (Redis) failed
     ├── PaginationError       a loop, a foreign-origin link, or a malformed page
     ├── DecodeError           the vendor sent something that does not fit the documented shape
     │   └── ResponseTooLargeError  an answer larger than ``max_response_size``
@@ -45,8 +47,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReadBackError",
+    "RequestTimeoutError",
     "ResponseTooLargeError",
     "ServerError",
+    "SharedStateError",
     "TaskTimeoutError",
     "TransportError",
     "UnprocessableEntityError",
@@ -88,7 +92,26 @@ class ClientStateError(VendorkitError, RuntimeError):
 
 
 class TransportError(VendorkitError):
-    """The request did not get an HTTP answer: connection refused or dropped, or a timeout."""
+    """The request did not get an HTTP answer: connection refused or dropped, or a timeout.
+
+    ``vendor``: the vendor it was for, where a request to one was under way (None for the
+    broker, say)."""
+
+    # A class attribute, set on the instance where known: the constructor stays the plain
+    # exception's, so the error pickles (a Celery worker's result) like any other.
+    vendor: str | None = None
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """The vendor did not answer within the client's ``timeout=`` (connecting included): a
+    gateway's 504, where a refused or dropped connection is its 502. Also a ``TimeoutError``,
+    so ``except TimeoutError`` catches it as it catches ``asyncio.timeout``'s."""
+
+
+class SharedStateError(TransportError):
+    """What the clients of one account share across processes could not be reached: the token
+    store or the quota's storage on Redis (``redis_url=``), or the token lock another process
+    held too long. The app's own infrastructure, not the vendor: a 503 for its callers."""
 
 
 class PaginationError(VendorkitError):

@@ -210,6 +210,8 @@ def _error(cls: type[errors.APIError], **kw: Any) -> errors.APIError:
         (_error(errors.ServerError, status=503), 502, "vendor_failed"),
         (_error(errors.APIError, status=418), 502, "vendor_failed"),
         (errors.TransportError("connection refused"), 502, "vendor_unreachable"),
+        (errors.RequestTimeoutError("GET /x timed out"), 504, "vendor_timeout"),
+        (errors.SharedStateError("the shared token store failed"), 503, "unavailable"),
         (errors.DecodeError("not JSON"), 502, "vendor_failed"),
         (errors.PaginationError("a loop"), 502, "vendor_failed"),
         (errors.ConfigurationError("a typo"), 500, "internal"),
@@ -309,3 +311,72 @@ async def test_aiohttp_cleanup_ctx_shares_the_apps_own_session_and_leaves_it_ope
             assert set(app[clients]) == {"a", "b"}
         assert got == [mine, mine] and closed == [True, True]
         assert not mine.closed  # the app's, not ours to close
+
+
+async def test_a_vendor_that_does_not_answer_in_time_is_a_504_naming_it() -> None:
+    """(From the review.) The client's ``timeout=`` passing was a 502 "could not be reached",
+    and named no vendor: it is a ``RequestTimeoutError`` (a ``TransportError`` and a
+    ``TimeoutError``) with its vendor, and a gateway's 504. A refused connection stays a 502."""
+    from aiohttp import web
+
+    from tests._http import serving
+    from vendorkit import LeanLaw
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(30)
+        return web.json_response({"data": {}})
+
+    app = web.Application()
+    app.router.add_get("/v2/clients/{id}", slow)
+    async with serving(app, shutdown_timeout=0.1) as url:
+        async with LeanLaw(api_key="ll-key-123456789", base_url=url, timeout=0.3) as ll:
+            with pytest.raises(errors.RequestTimeoutError) as caught:
+                await ll.with_options(max_retries=0).clients.get("1")
+    assert isinstance(caught.value, TimeoutError) and caught.value.vendor == "leanlaw"
+    answer = error_answer(caught.value)
+    assert (answer.status, answer.error, answer.vendor) == (504, "vendor_timeout", "leanlaw")
+
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    async with LeanLaw(api_key="ll-key-123456789", base_url=dead, max_retries=0) as ll:
+        with pytest.raises(errors.TransportError) as refused:
+            await ll.clients.get("1")
+    assert not isinstance(refused.value, errors.RequestTimeoutError)
+    assert refused.value.vendor == "leanlaw"
+    assert error_answer(refused.value).status == 502
+
+
+async def test_the_apps_own_redis_down_is_a_503_not_the_vendors_fault() -> None:
+    """A shared quota storage that cannot be reached is the app's infrastructure failing:
+    ``SharedStateError``, a 503, never "the vendor could not be reached"."""
+    import socket
+
+    from aiohttp import web
+
+    from tests._http import serving
+    from vendorkit import LeanLaw
+
+    async def one(request: web.Request) -> web.Response:
+        return web.json_response({"data": {"id": "1"}})
+
+    app = web.Application()
+    app.router.add_get("/v2/clients/{id}", one)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        no_redis = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    async with serving(app) as url:
+        async with LeanLaw(
+            api_key="ll-key-123456789",
+            base_url=url,
+            redis_url=no_redis,
+            rate_limit="100/second",  # LeanLaw documents no quota: one of the app's own
+            max_retries=0,
+        ) as ll:
+            with pytest.raises(errors.SharedStateError) as caught:
+                await ll.clients.get("1")
+    answer = error_answer(caught.value)
+    assert (answer.status, answer.error) == (503, "unavailable")
+    assert "Retry-After" not in answer.headers

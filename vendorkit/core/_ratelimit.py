@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
 
-from vendorkit.errors import ClientStateError, ConfigurationError, TransportError
+from vendorkit.errors import ClientStateError, ConfigurationError, SharedStateError
 
 from ._redact import describe_exception
 
@@ -435,8 +435,8 @@ class RateLimiter:
         """Take a slot in every window, sleeping as long as needed; returns the seconds spent
         waiting (0.0: a slot was free at once). With ``max_wait`` (seconds), a wait longer than
         that raises ``QuotaExhausted`` instead (e.g. a daily budget spent). A storage that cannot
-        be reached (Redis down) raises ``TransportError``. The slot counts from now: ``take``
-        and ``settle`` count it from the request's answer instead."""
+        be reached (Redis down) raises ``SharedStateError`` (a ``TransportError``). The slot
+        counts from now: ``take`` and ``settle`` count it from the request's answer instead."""
         return (await self.take(on_wait, max_wait)).waited
 
     async def take(self, on_wait: OnWait | None = None, max_wait: float | None = None) -> QuotaSlot:
@@ -590,14 +590,14 @@ class RateLimiter:
 
 async def _storage(operation: Callable[[], Awaitable[T]]) -> T:
     """``operation()`` with a failing shared storage (Redis unreachable) as a
-    ``TransportError``, described in redacted words and raised after the handler, so that no
+    ``SharedStateError``, described in redacted words and raised after the handler, so that no
     ``__context__`` keeps the storage's own error."""
     from limits.errors import StorageError
 
-    error: TransportError
+    error: SharedStateError
     try:
         return await operation()
     except StorageError as exc:
         described = describe_exception(exc.storage_error)
-        error = TransportError(f"the shared rate-limit storage failed: {described}")
+        error = SharedStateError(f"the shared rate-limit storage failed: {described}")
     raise error

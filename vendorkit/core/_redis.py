@@ -46,7 +46,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from vendorkit.errors import ClientStateError, ConfigurationError, DecodeError, TransportError
+from vendorkit.errors import (
+    ClientStateError,
+    ConfigurationError,
+    DecodeError,
+    SharedStateError,
+    TransportError,
+)
 
 from ._auth import Token
 from ._redact import describe_exception
@@ -360,7 +366,7 @@ class RedisTokenStore:
 
     def _failed(self, exc: BaseException) -> TransportError:
         described = describe_exception(exc, self._url_secrets)
-        return TransportError(f"the shared token store (Redis) failed: {described}")
+        return SharedStateError(f"the shared token store (Redis) failed: {described}")
 
     async def get(self, key: str) -> Token | None:
         async def read() -> list[Any]:
@@ -393,7 +399,7 @@ class RedisTokenStore:
         await self._run(key, lambda: self._redis.delete(key))
 
     def _wait_exceeded(self, key: str) -> TransportError:
-        return TransportError(
+        return SharedStateError(
             f"waited {self._lock_wait:g}s (the client's timeout) for the token lock of {key}, "
             "held by another process renewing the token; a crashed holder's lock lapses after "
             f"{self._lock_timeout:g}s"

@@ -24,6 +24,7 @@ from yarl import URL
 from vendorkit.errors import (
     ClientStateError,
     ConfigurationError,
+    RequestTimeoutError,
     ResponseTooLargeError,
     TransportError,
 )
@@ -127,6 +128,10 @@ class Transport:
     def _describe(self, exc: BaseException) -> str:
         return describe_exception(exc, self.secrets())
 
+    def _for_vendor(self, error: TransportError) -> TransportError:
+        error.vendor = self.vendor
+        return error
+
     def client_timeout(self, timeout: float | None = None) -> aiohttp.ClientTimeout:
         """aiohttp's timeout for one request: ``timeout`` seconds (a per-call option,
         ``with_options(timeout=)``), else the client's."""
@@ -200,14 +205,17 @@ class Transport:
                 )
         except aiohttp.ClientConnectorCertificateError as exc:
             # Not transient: the same certificate fails the same way on every retry.
-            error = TransportError(
-                f"TLS verification failed for {redact_url(self.origin)}: {self._describe(exc)}"
+            error = self._for_vendor(
+                TransportError(
+                    f"TLS verification failed for {redact_url(self.origin)}: {self._describe(exc)}"
+                )
             )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            kind = RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
             error = Failure(
                 FailureKind.CONNECT,
-                TransportError(
-                    f"could not connect to {redact_url(self.origin)}: {self._describe(exc)}"
+                self._for_vendor(
+                    kind(f"could not connect to {redact_url(self.origin)}: {self._describe(exc)}")
                 ),
                 type(exc).__qualname__,
             )
@@ -215,15 +223,14 @@ class Transport:
             if self.lifecycle.closed:
                 error = self.lifecycle.closed_during(request.method, self.shown(request))
             else:
-                what = (
-                    "timed out"
+                shown = f"{request.method} {self.shown(request)}"
+                failed = (
+                    RequestTimeoutError(f"{shown} timed out")
                     if isinstance(exc, TimeoutError)
-                    else f"failed: {self._describe(exc)}"
+                    else TransportError(f"{shown} failed: {self._describe(exc)}")
                 )
                 error = Failure(
-                    FailureKind.TRANSPORT,
-                    TransportError(f"{request.method} {self.shown(request)} {what}"),
-                    type(exc).__qualname__,
+                    FailureKind.TRANSPORT, self._for_vendor(failed), type(exc).__qualname__
                 )
         except (ValueError, TypeError, LookupError) as exc:
             # aiohttp would not build the request (a header value with a line break, a URL it

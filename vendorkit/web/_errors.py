@@ -4,7 +4,8 @@ A vendor's error is not the browser's: a 401 from MakeLeaps means the app's cred
 wrong, and answering 401 would make a browser ask its user for a password. So the mapping is the
 gateway's view (RFC 9110): the vendor's "not found" and "conflict" and its refusal of the data
 pass through (404, 409, 422), a spent quota is a 503 with ``Retry-After`` (the caller may try
-again then), a vendor that failed or could not be reached is a 502 (504 for a timeout), our own
+again then), a vendor that failed or could not be reached is a 502 (504 when it did not answer
+in time), the app's own shared token or quota store (Redis) unreachable a 503, our own
 misconfiguration a 500. The body names the vendor and its trace id, never the vendor's URL or
 message (which may quote the request): those go to the app's log, ``str(error)``.
 """
@@ -51,6 +52,13 @@ _BY_CLASS: tuple[tuple[type[BaseException], int, str, str], ...] = (
     (errors.PermissionDeniedError, 502, "vendor_auth", "the app's vendor credentials were refused"),
     (errors.ServerError, 502, "vendor_failed", "the vendor failed"),
     (errors.TaskTimeoutError, 504, "vendor_timeout", "the vendor did not answer in time"),
+    (errors.RequestTimeoutError, 504, "vendor_timeout", "the vendor did not answer in time"),
+    (
+        errors.SharedStateError,
+        503,
+        "unavailable",
+        "the app's shared token and quota store could not be reached",
+    ),
     (errors.TransportError, 502, "vendor_unreachable", "the vendor could not be reached"),
     (errors.DecodeError, 502, "vendor_failed", "the vendor's answer could not be read"),
     (errors.PaginationError, 502, "vendor_failed", "the vendor's pages could not be followed"),
