@@ -791,3 +791,26 @@ async def test_the_plan_tells_the_truth_the_job_waits_for_the_quota(tmp_path: Pa
         assert "stops with a checkpoint (for --resume) only if one wait would be longer" in plans[0]
         assert result.jobs[0].waited > 0
         assert sb.emulator("leanlaw").counters.throttled == 0
+
+
+async def test_the_plan_counts_the_other_jobs_on_the_same_quota(tmp_path: Path) -> None:
+    """(From the review.) Judged per job, three jobs that each fit in the 40 requests left, but
+    not together, got no word, and all stopped at the quota. The jobs sharing a quota are now
+    counted together, and said once."""
+    async with Sandbox(
+        vendors=["leanlaw"], records=300, quotas={"leanlaw": "1000/second;40/day"}
+    ) as sb:
+        async with sb.client("leanlaw") as ll:
+            events: list[Progress] = []
+            result = await export(
+                [Job(client=ll, resource=r) for r in ("clients", "matters", "time_entries")],
+                out=tmp_path,
+                page_size=20,
+                on_progress=events.append,
+                max_quota_wait=1,
+            )
+    plans = [e.message for e in events if e.event == "plan"]
+    stopped = [j.job for j in result.jobs if j.status == "stopped"]
+    assert stopped, "the three jobs were to need more than the day's 40 requests"
+    assert len(plans) == 1, plans
+    assert "other job" in plans[0] and "on the same 40/day quota need at least" in plans[0]

@@ -55,6 +55,7 @@ from vendorkit.errors import (
 from ._checkpoint import MAX_SKIPPED_NAMED, Checkpoint
 from ._files import ensure_root, ensure_subdirs, is_regular_file, refuse_link
 from ._names import check_name, check_segment, collision_key
+from ._plan import QuotaPlans, plan_message
 from ._position import FilePosition
 from ._sinks import CsvSink, JsonlSink, Sink
 
@@ -451,8 +452,10 @@ class _JobRun:
         sink_factory: SinkFactory | None,
         emit: Callable[[Progress], None],
         owner: object = None,
+        plans: QuotaPlans | None = None,
     ) -> None:
         self.job = job
+        self.plans = plans if plans is not None else QuotaPlans()
         self.out = out
         self.resume = resume
         self.page_size = page_size
@@ -683,6 +686,7 @@ class _JobRun:
             self._save_quietly(error=result.error)
             emit(self.state.progress("failed", result.error))
         finally:
+            self.plans.finished(self.job.client.rate_limiter, self.job.key)
             if sink is not None:
                 with contextlib.suppress(Exception):
                     await sink.close()
@@ -789,6 +793,8 @@ class _JobRun:
                         result.bytes += await sink.write(page.records)
                         result.records += len(page.records)
                         result.pages += 1
+                        if planned:
+                            self.plans.fetched(self.job.client.rate_limiter, self.job.key)
                         # None from the pager means "complete", in a checkpoint "from the start".
                         ck.resume = None if pager.done else pager.resume_point
                         ck.partition_done = pager.done
@@ -813,19 +819,24 @@ class _JobRun:
         # earlier records, which need no request.
         left_records = max(0, total - self.result.records - first_page)
         needed = math.ceil(left_records / first_page)
+        # With the other jobs on this quota (``_plan``): together they may not fit.
+        others, others_needed = self.plans.plan(limiter, self.job.key, needed)
         remaining = await limiter.remaining()
         if not remaining:
             return
         quota, left = min(remaining.items(), key=lambda kv: kv[1])
-        if needed > left:
-            msg = (
-                f"{left_records} more records need about {needed} more requests but only {left} "
-                f"are left in the {quota} quota: the job will wait for the quota to free slots "
-                "as it goes, and stops with a checkpoint (for --resume) only if one wait would "
-                "be longer than max_quota_wait"
-            )
-            log.warning("vendorkit: %s: %s", self.job.key, msg)
-            self.state.emit(self.state.progress("plan", msg))
+        msg = plan_message(
+            left_records=left_records,
+            needed=needed,
+            others=others,
+            others_needed=others_needed,
+            left=left,
+            quota=str(quota),
+        )
+        if msg is None or (needed <= left and not self.plans.first_warning_together(limiter)):
+            return
+        log.warning("vendorkit: %s: %s", self.job.key, msg)
+        self.state.emit(self.state.progress("plan", msg))
 
 
 def _check_jobs(jobs: Any) -> list[Job]:
@@ -980,6 +991,7 @@ async def export(
     pager_concurrency = max(1, concurrency // max(1, min(len(jobs), concurrency)))
 
     owner = object()  # this export call, as its jobs' progress hooks know it
+    plans = QuotaPlans()  # what the jobs sharing a quota still need between them
 
     async def guarded(job: Job) -> JobResult:
         # The shared bound and the quota wait hold for this job's requests only (its task and
@@ -996,6 +1008,7 @@ async def export(
                     sink_factory=sink_factory,
                     emit=emit,
                     owner=owner,
+                    plans=plans,
                 ).run()
 
     try:
