@@ -283,6 +283,8 @@ return moved
 _QUEUED = 0.002
 # Seconds ``aclose`` gives settles still running on a shared storage.
 _CLOSE_WAIT = 1.0
+# Seconds a settle may take at most when the storage has no timeout of its own.
+_SETTLE_MAX = 30.0
 
 # limits' key prefix for the Redis storage we build (``_from_url``): every key vendorkit writes
 # starts with "vendorkit:" (one prefix for ACLs and clean-ups).
@@ -530,10 +532,10 @@ class RateLimiter:
     def settle_soon(self, slot: QuotaSlot) -> None:
         """``settle``, without holding up the caller: the answer (or the failure, or the
         cancellation) it has goes on at once. In memory the slot moves now; on a shared storage
-        a task moves it, given at most the shortest window or the storage timeout, whichever is
-        shorter (a settle later than a window protects nothing). A storage that hangs then never
-        delays an answer nor a cancelled request's unwinding; the slot stays counted from its
-        sending, as ``settle`` leaves it on failure."""
+        a task moves it, given at most the shortest window or the storage timeout (30 s without
+        one), whichever is shorter (a settle later than a window protects nothing). A storage
+        that hangs then never delays an answer nor a cancelled request's unwinding; the slot
+        stays counted from its sending, as ``settle`` leaves it on failure."""
         if slot.taken is None or self._closed or not self._settles:
             return
         if isinstance(self._limiter, _InMemory):
@@ -544,8 +546,11 @@ class RateLimiter:
         task.add_done_callback(self._settling.discard)
 
     def _settle_cap(self) -> float:
+        # Beyond the shortest window a move protects nothing; beyond the storage's timeout (or
+        # _SETTLE_MAX without one) the storage is not answering, and settles waiting on it
+        # would only pile up, one per request.
         shortest = min(item.get_expiry() for item in self._items)
-        return shortest if self._timeout is None else min(shortest, self._timeout)
+        return min(shortest, _SETTLE_MAX if self._timeout is None else self._timeout)
 
     async def _capped_settle(self, slot: QuotaSlot) -> QuotaSlot:
         try:
