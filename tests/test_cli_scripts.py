@@ -143,6 +143,19 @@ async def test_get_tells_not_found_refused_and_unreachable_apart() -> None:
     assert code == 2 and "VENDORKIT_LEANLAW_API_KEY" in err  # usage: a variable is missing
 
 
+def test_get_says_a_vendor_that_did_not_answer_in_time_apart_from_one_unreachable() -> None:
+    """The words for each failure (the client's timeout is minutes with retries: not waited
+    for here; the subprocess test above covers the refused connection end to end)."""
+    from vendorkit._cli._get import _get_failure
+    from vendorkit.errors import RequestTimeoutError, TransportError
+
+    timed_out = RequestTimeoutError("GET /v2/clients/x timed out")
+    slow = _get_failure("leanlaw", "clients", "x", timed_out)
+    assert slow.startswith("leanlaw did not answer in time: GET /v2/clients/x timed out")
+    gone = _get_failure("leanlaw", "clients", "x", TransportError("could not connect"))
+    assert gone.startswith("could not reach leanlaw: could not connect")
+
+
 async def _serve_env(*options: str) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
     """``sandbox serve --env`` started with ``options``, and the variables it printed."""
     proc = await asyncio.create_subprocess_exec(

@@ -61,12 +61,15 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
 
 
 def _get_failure(vendor: str, resource: str, id: str, error: Exception) -> str:
-    """``get``'s three failures told apart: nothing there, credentials refused, no answer."""
-    from vendorkit.errors import NotFoundError, TransportError
+    """``get``'s failures told apart: nothing there, credentials refused, no answer in time,
+    no connection."""
+    from vendorkit.errors import NotFoundError, RequestTimeoutError, TransportError
 
     variables = f"VENDORKIT_{vendor.upper()}_*"
     if isinstance(error, NotFoundError):
         return f"not found: {vendor} has no {resource} with id {id!r} ({error})"
+    if isinstance(error, RequestTimeoutError):
+        return f"{vendor} did not answer in time: {error}"
     if isinstance(error, TransportError):
         return f"could not reach {vendor}: {error} (check VENDORKIT_{vendor.upper()}_BASE_URL)"
     return f"authentication failed: {vendor} refused the credentials in {variables} ({error})"
