@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from vendorkit.sandbox import Sandbox
@@ -260,6 +261,158 @@ async def test_ctrl_c_exits_130_saying_where_the_files_are_and_how_to_resume(
     text = err.decode()
     assert "Traceback" not in text
     assert str(tmp_path) in text and "--resume" in text
+
+
+async def _interrupted_export(
+    tmp_path: Path, sig: signal.Signals, *flags: str
+) -> tuple[int | None, str, str]:
+    """``export leanlaw clients matters`` one job at a time, stopped by ``sig`` while it waits
+    for the first page of ``matters``: by then ``clients`` (three records) is done."""
+    arrived = asyncio.Event()
+    clients = [{"id": f"00000000-0000-0000-0000-00000000000{i}"} for i in range(3)]
+
+    async def listed(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"data": clients, "pagination": {"limit": 1000, "offset": 0, "total": 3}}
+        )
+
+    async def slow(request: web.Request) -> web.Response:
+        arrived.set()
+        await asyncio.sleep(60)
+        return web.json_response({"data": []})  # pragma: no cover
+
+    app = web.Application()
+    app.router.add_get("/v2/clients", listed)
+    app.router.add_get("/v2/matters", slow)
+    async with serving(app, handler_cancellation=True, shutdown_timeout=1.0) as url:
+        env = clean_env(
+            VENDORKIT_LEANLAW_API_KEY="ll_k_0000000000000000", VENDORKIT_LEANLAW_BASE_URL=url
+        )
+        proc = await asyncio.create_subprocess_exec(
+            *VENDORKIT,
+            "export",
+            "leanlaw",
+            "clients",
+            "matters",
+            "--out",
+            str(tmp_path),
+            # One job at a time: matters asks for its first page only once clients is done.
+            "--concurrency",
+            "1",
+            *flags,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        await asyncio.wait_for(arrived.wait(), 60)
+        proc.send_signal(sig)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    ("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
+async def test_an_interrupted_json_export_prints_its_partial_summary(
+    tmp_path: Path, sig: signal.Signals, status: int
+) -> None:
+    """Ctrl-C, and SIGTERM (timeout(1), systemd, Kubernetes) alike: one JSON object on stdout,
+    what ran with ``"interrupted": true``; the resume line on stderr; 128 + the signal."""
+    code, out, err = await _interrupted_export(tmp_path, sig, "--json")
+    assert code == status, (out, err)
+    summary = json.loads(out)  # the whole of stdout is one JSON object
+    assert summary["interrupted"] is True and summary["ok"] is False
+    assert summary["records"] == 3
+    jobs = {j["resource"]: j for j in summary["jobs"]}
+    assert (jobs["clients"]["status"], jobs["clients"]["records"]) == ("done", 3)
+    assert (jobs["matters"]["status"], jobs["matters"]["records"]) == ("interrupted", 0)
+    assert jobs["clients"]["path"] == str(tmp_path / "leanlaw" / "clients.jsonl")
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [err.strip()]
+    assert str(tmp_path) in err and "--resume" in err
+    # Ended as a cancellation ends: the job in progress saved its checkpoint.
+    assert (tmp_path / ".checkpoints" / "leanlaw" / "matters.jsonl.json").exists()
+
+
+async def test_sigterm_ends_an_export_as_ctrl_c_does(tmp_path: Path) -> None:
+    code, out, err = await _interrupted_export(tmp_path, signal.SIGTERM)
+    assert code == 143, (out, err)
+    assert out.startswith("vendorkit export, interrupted: 3 records in ")
+    assert "leanlaw clients: done, 3 records" in out
+    assert "leanlaw matters: interrupted, 0 records" in out
+    assert "Traceback" not in err and str(tmp_path) in err and "--resume" in err
+
+
+def _json_error(out: str) -> dict[str, Any]:
+    error = json.loads(out)  # the whole of stdout is one JSON object
+    assert set(error) == {"ok", "error", "exit_code"} and error["ok"] is False, error
+    return error  # type: ignore[no-any-return]
+
+
+async def test_json_errors_put_one_object_on_stdout(tmp_path: Path) -> None:
+    """Every end after the options were parsed, an error included: ``{"ok": false, "error":
+    <the line on stderr>, "exit_code": N}``."""
+    (tmp_path / "a-file").write_text("x")
+    async with Sandbox(vendors=["leanlaw"], records=5) as sb:
+        env = leanlaw_env(sb)
+        cases = {
+            "unknown resource": (["leanlaw", "clientz"], env),
+            "missing variable": (["leanlaw"], clean_env()),
+            "bad --out": (["leanlaw", "--out", str(tmp_path / "a-file" / "sub")], env),
+        }
+        errors = {}
+        for name, (args, case_env) in cases.items():
+            if "--out" not in args:
+                args = [*args, "--out", str(tmp_path / "out")]
+            code, out, err = await run_split("export", *args, "--json", env=case_env)
+            assert code == 2, (name, out, err)
+            errors[name] = _json_error(out)
+            assert errors[name]["exit_code"] == 2, name
+            assert err == f"error: {errors[name]['error']}\n", (name, err)
+    assert "clientz" in errors["unknown resource"]["error"]
+    assert "VENDORKIT_LEANLAW_API_KEY" in errors["missing variable"]["error"]
+
+
+async def test_json_usage_errors_after_parsing_are_objects_and_parse_errors_are_not(
+    tmp_path: Path,
+) -> None:
+    """A usage error the command finds once ``--json`` is known keeps click's text on stderr
+    and puts its object on stdout; one click finds while parsing (before ``--json`` is known)
+    is click's text alone."""
+    for args in (
+        ["export", "--out", str(tmp_path), "--json"],  # no VENDOR
+        ["export", "leanlaw", "--out", str(tmp_path), "--json", "-q", "-v"],
+    ):
+        code, out, err = await run_split(*args)
+        assert code == 2, (args, out, err)
+        error = _json_error(out)
+        assert error["exit_code"] == 2
+        assert err.rstrip().endswith(f"Error: {error['error']}"), (args, err)
+    code, out, err = await run_split(
+        "export", "leanlaw", "--out", str(tmp_path), "--json", "--concurrency", "0"
+    )
+    assert (code, out) == (2, "") and "Usage:" in err
+
+
+def test_a_failure_with_status_1_is_an_object_too() -> None:
+    """The one way every error ends (``_fail``), with a status other than usage's."""
+    import subprocess
+
+    script = (
+        "from vendorkit._cli._output import _fail, _set_output\n"
+        "_set_output(True, False, False)\n"
+        "_fail('unexpected ValueError: boom', 1)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=clean_env()
+    )
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {
+        "ok": False,
+        "error": "unexpected ValueError: boom",
+        "exit_code": 1,
+    }
+    assert done.stderr == "error: unexpected ValueError: boom\n"
 
 
 # -- the renderers, fed the engine's own events -------------------------------------------------
