@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shlex
 import signal
 import socket
@@ -206,6 +207,118 @@ async def test_sandbox_serve_injects_the_fault_kinds_asked_for() -> None:
         assert await asyncio.wait_for(proc.wait(), 30) == 0
     code, _, err = await run_split("sandbox", "serve", "--fault-kind", "oops", timeout=60)
     assert code == 2 and "oops" in err and "drop_after" in err and "Traceback" not in err
+
+
+def _ipv6_loopback() -> bool:
+    """Whether this machine can listen on ::1 (a container without IPv6 cannot)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+async def test_sandbox_serve_on_ipv6_prints_urls_from_env_reads(tmp_path: Path) -> None:
+    """``--host ::1``: the base URL has the address in brackets, and export runs against it."""
+    proc, exports = await _serve_env("--vendor", "leanlaw", "--host", "::1", "--records", "4")
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+/?", exports["VENDORKIT_LEANLAW_BASE_URL"])
+        code, out, err = await run_split(
+            "export",
+            "leanlaw",
+            "clients",
+            "--out",
+            str(tmp_path),
+            "--json",
+            env=clean_env(**exports),
+        )
+        assert code == 0, (out, err)
+        assert json.loads(out)["records"] == 4
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+def test_an_ipv6_host_is_bracketed_in_every_url() -> None:
+    from vendorkit.sandbox._sandbox import origin
+
+    assert origin("::1", 8080) == "http://[::1]:8080"
+    assert origin("[::1]", 8080) == "http://[::1]:8080"
+    assert origin("fe80::1%eth0", 80) == "http://[fe80::1%eth0]:80"
+    assert origin("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert origin("localhost", 80) == "http://localhost:80"
+
+
+async def test_ports_past_65535_are_a_usage_error_before_anything_listens() -> None:
+    code, out, err = await run_split("sandbox", "serve", "--port", "65534", timeout=60)
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err and out == ""
+    assert err.strip() == (
+        "error: --port 65534 with 4 vendors needs ports 65534-65537, past 65535: pick --port "
+        "65532 or lower, or leave it out for free ports"
+    )
+
+
+async def test_the_documented_env_file_recipe_runs_under_sh(tmp_path: Path) -> None:
+    """docs/cli.md's ``--env-file`` recipe, exactly as written, run by ``/bin/sh`` in a fresh
+    folder: the export it ends with finds the variables (``--env > file &`` raced: the file
+    was sourced before the sandbox wrote it)."""
+    import os
+    import shutil
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    marker = "<!-- run by tests/test_cli_scripts.py::test_the_documented_env_file_recipe_"
+    recipe = page.split(marker, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    bin_dir = str(Path(sys.executable).parent)
+    assert shutil.which("vendorkit", path=bin_dir), "the vendorkit script is not installed"
+    # Stop the sandbox the recipe left running (the last background job), keep its status.
+    script = recipe + 'status=$?\nkill -TERM $!\nwait $!\necho "sandbox: $?"\nexit $status\n'
+    (tmp_path / "recipe.sh").write_text(script)
+    env = clean_env(PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/sh",
+        "recipe.sh",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out = (await asyncio.wait_for(proc.communicate(), 120))[0].decode()
+    assert proc.returncode == 0, out
+    assert "sandbox: 0" in out
+    exported = (tmp_path / "export" / "leanlaw" / "clients.jsonl").read_text().splitlines()
+    assert len(exported) == 100  # the sandbox's default records
+    env_file = tmp_path / "sandbox.env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "export VENDORKIT_LEANLAW_BASE_URL=" in env_file.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "recipe.sh", "sandbox.env"]
+
+
+async def test_env_file_removes_a_stale_file_before_it_listens(tmp_path: Path) -> None:
+    """A file left by an earlier run is gone at start, even when this run cannot listen."""
+    stale = tmp_path / "sandbox.env"
+    stale.write_text("export VENDORKIT_LEANLAW_BASE_URL=http://127.0.0.1:9\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = await run_split(
+            "sandbox",
+            "serve",
+            "--vendor",
+            "leanlaw",
+            "--port",
+            str(port),
+            "--env-file",
+            str(stale),
+            timeout=60,
+        )
+    assert code == 2 and "already in use" in err, (out, err)
+    assert not stale.exists()
 
 
 async def test_a_port_in_use_is_one_line_and_exit_2() -> None:
