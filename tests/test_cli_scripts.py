@@ -611,6 +611,41 @@ def test_the_live_panel_fits_80_by_24_and_counts_a_wait_down() -> None:
     assert "eta" in text  # running jobs say how long is left, not how long they took
 
 
+def test_a_waiting_row_shows_its_wait_and_no_eta() -> None:
+    """rich's estimate, from the pages before a wait, claimed ``eta 0:00:01`` beside "resumes
+    in 60 s": while a job waits its time column shows the wait; a job running beside it keeps
+    its ETA."""
+    from rich.console import Console
+
+    from vendorkit._cli._progress import _RichProgress
+    from vendorkit.export import Progress
+
+    console = Console(width=80, height=24, record=True, force_terminal=True, color_system=None)
+    panel = _RichProgress(console=console)
+    for job in ("leanlaw/clients", "leady/leads"):
+        panel(Progress(job=job, event="start", total=1000))
+        for records in (100, 200, 300):  # pages: enough for rich to estimate a speed
+            panel(Progress(job=job, event="page", records=records, total=1000))
+    panel(
+        Progress(
+            job="leanlaw/clients",
+            event="wait",
+            records=300,
+            total=1000,
+            message="waiting for quota, resumes in 60 s",
+            resume_in=60,
+        )
+    )
+    console.print(panel.progress.get_renderable())
+    lines = console.export_text().rstrip("\n").splitlines()
+    assert all(len(line) <= 80 for line in lines), "\n".join(lines)
+    waiting = next(line for line in lines if line.startswith("leanlaw/clients"))
+    running = next(line for line in lines if line.startswith("leady/leads"))
+    assert "eta" not in waiting, "\n".join(lines)
+    assert re.search(r"wait 0:0[01]:\d\d", waiting), "\n".join(lines)  # 0:01:00, counting down
+    assert "eta" in running and "wait" not in running, "\n".join(lines)
+
+
 def test_shell_completion_offers_the_named_vendors_resources() -> None:
     import subprocess
 
