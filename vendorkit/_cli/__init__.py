@@ -6,6 +6,7 @@ vendorkit``) and adds one command per module. Each module calls only the ones be
 - ``_text``: what may be shown (``visible``, ``visible_json``) and the secrets scrubber;
 - ``_output``: ``--json``/``--quiet``/``--verbose``, logging, ``_run``, failing and exit statuses;
 - ``_progress`` and ``_summary``: an export's progress on stderr and its summary on stdout;
+- ``_partial``: what an interrupted export had done, kept from its progress events;
 - ``_resources``: a vendor's client class and the completion of its resource names;
 - ``_sandbox``, ``_export``, ``_get``, ``_demo``: the commands (``demo`` runs ``export``'s jobs).
 """

@@ -12,10 +12,10 @@ import click
 
 from vendorkit._registry import VENDORS
 
-from ._export import _export
-from ._output import _exit_for, _output, _output_options, _run, _set_output
+from ._export import _export, _finish, _partial_summary
+from ._output import _output, _output_options, _run
+from ._partial import _Tally
 from ._progress import _renderer
-from ._summary import _summary
 from ._text import visible
 
 DEMO_MAKELEAPS_QUOTA = "100/second;100000/day"
@@ -59,9 +59,6 @@ def demo(
     concurrency: int,
     fmt: str,
     real_quotas: bool,
-    as_json: bool,
-    quiet: bool,
-    verbose: bool,
 ) -> None:
     """Start the embedded sandbox and export every resource of all four vendors, concurrently.
 
@@ -77,8 +74,8 @@ def demo(
     from vendorkit.export import exportable_resources
     from vendorkit.sandbox import FaultProfile, Sandbox
 
-    _set_output(as_json, quiet, verbose)
     target = out or Path(tempfile.mkdtemp(prefix="vendorkit-demo-"))
+    tally = _Tally(target, fmt)
     # Faults that a client may safely retry on a read; an export only reads.
     faults = FaultProfile(
         rate=fault_rate,
@@ -100,6 +97,7 @@ def demo(
                 for vendor in VENDORS:
                     clients[vendor] = await sb.client(vendor).__aenter__()
                 resources = {v: exportable_resources(c) for v, c in clients.items()}
+                tally.expect(f"{v}/{r}" for v, names in resources.items() for r in names)
                 if not (_output.quiet or _output.json):
                     click.echo(
                         visible(
@@ -110,12 +108,11 @@ def demo(
                     )
                 with _renderer() as render:
                     return await _export(
-                        clients, resources, target, fmt, concurrency, False, None, render
+                        clients, resources, target, fmt, concurrency, False, None, tally.tee(render)
                     )
             finally:
                 for c in clients.values():
                     await c.aclose()
 
-    result = _run(run, usage_code=1, interrupted=f"interrupted: the files so far are in {target}")
-    _summary(result)
-    _exit_for(result)
+    interrupted = f"interrupted: the files so far are in {target}"
+    _finish(_run(run, usage_code=1, interrupted=interrupted, on_interrupt=_partial_summary(tally)))

@@ -12,7 +12,8 @@ import click
 
 from vendorkit._registry import VENDORS
 
-from ._output import _exit_for, _fail, _output_options, _run, _set_output
+from ._output import _CommandError, _exit_for, _fail, _output_options, _run
+from ._partial import _Tally
 from ._progress import _renderer
 from ._resources import _client_class, _complete_resources
 from ._summary import _summary
@@ -90,9 +91,6 @@ def export_cmd(
     resume: bool,
     page_size: int | None,
     keep_formulas: bool,
-    as_json: bool,
-    quiet: bool,
-    verbose: bool,
 ) -> None:
     """Export RESOURCES of VENDOR (every resource when none is named) to OUT/<vendor>/, or
     every account of an accounts file (--accounts) to OUT/<account>/.
@@ -110,7 +108,6 @@ def export_cmd(
     """
     from vendorkit.export import exportable_resources
 
-    _set_output(as_json, quiet, verbose)
     if accounts_file is not None:
         if vendor is not None or resources:
             raise click.UsageError("give either VENDOR [RESOURCES] or --accounts, not both")
@@ -129,6 +126,7 @@ def export_cmd(
         raise click.UsageError("name a VENDOR, or list accounts with --accounts accounts.toml")
     if engine != "local":
         raise click.UsageError("--engine celery exports accounts: use it with --accounts")
+    tally = _Tally(out, fmt)
 
     async def run() -> Any:
         async with _client_class(vendor).from_env() as client:
@@ -137,9 +135,12 @@ def export_cmd(
             chosen = list(resources) or known
             unknown = [r for r in chosen if r not in known]
             if unknown:
-                raise click.BadParameter(
-                    f"unknown resource(s) {', '.join(unknown)}; {vendor} has: {', '.join(known)}"
+                # A usage error in one line, as a missing variable is (and in JSON with --json).
+                raise _CommandError(
+                    f"unknown resource(s) {', '.join(unknown)}; {vendor} has: {', '.join(known)}",
+                    2,
                 )
+            tally.expect(f"{vendor}/{r}" for r in chosen)
             with _renderer() as render:
                 return await _export(
                     {vendor: client},
@@ -149,13 +150,21 @@ def export_cmd(
                     concurrency,
                     resume,
                     page_size,
-                    render,
+                    tally.tee(render),
                     neutralise=not keep_formulas,
                 )
 
-    result = _run(run, interrupted=_interrupted(out))
+    _finish(_run(run, interrupted=_interrupted(out), on_interrupt=_partial_summary(tally)))
+
+
+def _finish(result: Any) -> None:
     _summary(result)
     _exit_for(result)
+
+
+def _partial_summary(tally: _Tally) -> Callable[[], None]:
+    """What an interrupted export shows: the summary of what ran (``interrupted`` in JSON)."""
+    return lambda: _summary(tally.result(), interrupted=True)
 
 
 def _interrupted(out: Path) -> str:
@@ -188,9 +197,11 @@ def _export_accounts(
     _secrets.prefixes = [a.env_prefix for a in accounts]
     if not neutralise:
         raise click.UsageError("--no-neutralise is not available with --accounts yet")
+    tally = _Tally(out, fmt, accounts={a.name: a.vendor for a in accounts})
 
     async def run() -> Any:
-        with _renderer() as render:
+        with _renderer() as shown:
+            render = tally.tee(shown)
             if engine == "celery":
                 try:
                     from vendorkit.export.celery import export_accounts_celery
@@ -219,6 +230,4 @@ def _export_accounts(
                 on_clients=lambda clients: setattr(_secrets, "clients", clients),
             )
 
-    result = _run(run, interrupted=_interrupted(out))
-    _summary(result)
-    _exit_for(result)
+    _finish(_run(run, interrupted=_interrupted(out), on_interrupt=_partial_summary(tally)))

@@ -41,10 +41,10 @@ def get_cmd(vendor: str, resource: str, id: str) -> None:
             _secrets.clients = [client]
             if resource not in type(client).resource_names():
                 names = ", ".join(type(client).resource_names())
-                raise click.BadParameter(f"unknown resource {resource}; {vendor} has: {names}")
+                raise _CommandError(f"unknown resource {resource}; {vendor} has: {names}", 2)
             res = getattr(client, resource)
             if not hasattr(res, "get"):
-                raise click.BadParameter(f"{vendor} {resource} cannot be read one by one")
+                raise _CommandError(f"{vendor} {resource} cannot be read one by one", 2)
             try:
                 return await res.get(id)
             except (NotFoundError, AuthenticationError, PermissionDeniedError, TransportError) as e:

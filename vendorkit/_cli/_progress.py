@@ -54,7 +54,7 @@ class _RichProgress:
     counting jobs and records, then one row per running job; a job that ended leaves the panel
     (the summary lists every job). While a job waits (a quota, a 429 pause) its note counts
     down to the moment it resumes, wrapping onto a second line on a narrow terminal; a running
-    job shows its ETA, the first row the time elapsed."""
+    job shows its ETA (while it waits, the wait instead), the first row the time elapsed."""
 
     def __init__(self, console: Any = None) -> None:
         from rich.console import Console
@@ -135,7 +135,8 @@ class _RichProgress:
 
 def _columns() -> tuple[Any, Any]:
     """The note column (the job's note, or, while it waits, "waiting for quota, resumes in 41 s",
-    counting down) and the time column (ETA while a job runs, "took 0:00:12" once it ended).
+    counting down) and the time column (ETA while a job runs, "wait 0:00:41" instead while it
+    waits, "took 0:00:12" once it ended).
     Built here: rich is imported only by a command that draws on a terminal."""
     from rich.progress import ProgressColumn
     from rich.table import Column
@@ -143,9 +144,8 @@ def _columns() -> tuple[Any, Any]:
 
     class NoteColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
-            until = task.fields.get("until")
-            if until is not None and until > time.monotonic():
-                left = math.ceil(until - time.monotonic())
+            left = _wait_left(task)
+            if left is not None:
                 return Text(f"{task.fields.get('wait_for')}, resumes in {left} s")
             return Text(str(task.fields.get("note", "")))
 
@@ -155,12 +155,24 @@ def _columns() -> tuple[Any, Any]:
                 return Text(f"elapsed {_clock(task.elapsed or 0.0)}")
             if task.fields.get("ended"):
                 return Text(f"took {_clock(task.elapsed or 0.0)}")
+            waiting = _wait_left(task)
+            if waiting is not None:
+                # rich's estimate comes from the pages before the wait and knows nothing of it:
+                # "eta 0:00:01" beside "resumes in 60 s" would be false. The wait is what is known.
+                return Text(f"wait {_clock(waiting)}")
             left = task.time_remaining
             return Text("eta -:--:--" if left is None else f"eta {_clock(left)}")
 
     # The note takes what the other columns leave, and wraps rather than push the row past the
     # terminal's width.
     return NoteColumn(table_column=Column(ratio=1)), TimeColumn()
+
+
+def _wait_left(task: Any) -> int | None:
+    """Whole seconds (rounded up) until a waiting job resumes; None when it does not wait."""
+    until = task.fields.get("until")
+    now = time.monotonic()
+    return math.ceil(until - now) if until is not None and until > now else None
 
 
 def _clock(seconds: float) -> str:

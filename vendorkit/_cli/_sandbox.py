@@ -1,9 +1,11 @@
 """``vendorkit sandbox``: the embedded emulators served on local ports (``sandbox serve``), thin
-over ``vendorkit.sandbox._serve``; a port already taken becomes a usage error naming it."""
+over ``vendorkit.sandbox._serve``; a port already taken, or a first port whose followers pass
+65535, becomes a usage error naming it."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,7 +13,9 @@ from vendorkit._registry import VENDORS
 from vendorkit.sandbox._faults import FAULT_KINDS
 from vendorkit.sandbox._serve import DEFAULT_FAULT_KINDS
 
-from ._output import _CommandError, _run
+from ._output import _CommandError, _fail, _run
+
+MAX_PORT = 65535
 
 
 @click.group()
@@ -65,6 +69,13 @@ def sandbox() -> None:
     help="Print only shell export lines of the VENDORKIT_* variables that point from_env() and "
     "vendorkit export at the sandbox (the rest goes to stderr).",
 )
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write those export lines to this file (mode 0600) once every emulator listens, all "
+    "at once: a script waits for it to exist, then sources it. An old one is removed at start.",
+)
 def sandbox_serve(
     vendors: tuple[str, ...],
     host: str,
@@ -75,6 +86,7 @@ def sandbox_serve(
     fault_kinds: tuple[str, ...],
     no_throttle: bool,
     as_env: bool,
+    env_file: Path | None,
 ) -> None:
     """Serve the emulators on 127.0.0.1 until interrupted; prints base URLs and credentials.
 
@@ -85,7 +97,8 @@ def sandbox_serve(
       vendorkit sandbox serve
       vendorkit sandbox serve --vendor leanlaw --port 8080 --records 1000
       curl -H "Authorization: Bearer <api_key>" http://127.0.0.1:8080/v2/clients
-      vendorkit sandbox serve --vendor leanlaw --env > sandbox.env &  # then: . ./sandbox.env
+      vendorkit sandbox serve --vendor leanlaw --env-file sandbox.env &  # once it exists:
+      . ./sandbox.env                                                      # (see docs/cli.md)
       vendorkit sandbox serve --fault-rate 0.2 --fault-kind drop_after --fault-kind truncated
     """
     import errno
@@ -98,6 +111,13 @@ def sandbox_serve(
 
     def note(line: str) -> None:
         click.echo(line, err=True)
+
+    count = len(vendors or VENDORS)
+    problem = _port_problem(port, count)
+    if problem is not None:
+        _fail(problem, 2)  # before anything binds
+    if env_file is not None and not env_file.parent.is_dir():
+        _fail(f"--env-file {env_file}: there is no folder {env_file.parent}", 2)
 
     async def run() -> None:
         try:
@@ -113,6 +133,7 @@ def sandbox_serve(
                 echo=echo,
                 env=as_env,
                 note=note if as_env else None,
+                env_file=env_file,
             )
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
@@ -126,3 +147,16 @@ def sandbox_serve(
             raise
 
     _run(run)
+
+
+def _port_problem(port: int | None, count: int) -> str | None:
+    """Why ``--port`` cannot serve ``count`` vendors on it and the ports after it (their last
+    past 65535), or None: said before anything binds, where the socket would only raise an
+    ``OverflowError``."""
+    if not port or port + count - 1 <= MAX_PORT:
+        return None
+    last = port + count - 1
+    return (
+        f"--port {port} with {count} vendors needs ports {port}-{last}, past {MAX_PORT}: "
+        f"pick --port {MAX_PORT - count + 1} or lower, or leave it out for free ports"
+    )

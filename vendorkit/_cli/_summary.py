@@ -14,21 +14,28 @@ from ._output import _output
 from ._text import _secrets, visible
 
 
-def _summary(result: Any) -> None:
+def _summary(result: Any, interrupted: bool = False) -> None:
     """The run's summary on stdout: a table on a terminal, plain lines elsewhere (whole failure
-    reasons, no box drawing), one JSON object with ``--json``, nothing with ``--quiet``."""
+    reasons, no box drawing), one JSON object with ``--json``, nothing with ``--quiet``.
+    ``interrupted``: what ran before Ctrl-C or SIGTERM (``_partial``), said as such."""
     if _output.json:
-        click.echo(json.dumps(_summary_json(result), ensure_ascii=False))
+        click.echo(json.dumps(_summary_json(result, interrupted), ensure_ascii=False))
         return
     if _output.quiet:
         return
+    title = _title(result, interrupted)
     if not sys.stdout.isatty():
-        _plain_summary(result)
+        _plain_summary(result, title)
         return
-    _table_summary(result)
+    _table_summary(result, title)
 
 
-def _summary_json(result: Any) -> dict[str, Any]:
+def _title(result: Any, interrupted: bool) -> str:
+    what = "vendorkit export, interrupted" if interrupted else "vendorkit export"
+    return f"{what}: {result.records} records in {result.seconds:.1f}s"
+
+
+def _summary_json(result: Any, interrupted: bool = False) -> dict[str, Any]:
     jobs = [
         {
             "job": _secrets.clean(j.job),
@@ -51,12 +58,13 @@ def _summary_json(result: Any) -> dict[str, Any]:
         "records": result.records,
         "seconds": round(result.seconds, 3),
         "out": str(result.out),
+        "interrupted": interrupted,
         "jobs": jobs,
     }
 
 
-def _plain_summary(result: Any) -> None:
-    click.echo(f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
+def _plain_summary(result: Any, title: str) -> None:
+    click.echo(title)
     jobs = sorted(result.jobs, key=lambda j: j.account or "")
     for j in jobs:
         who = " ".join(x for x in (j.account, j.vendor, j.resource) if x)
@@ -70,12 +78,12 @@ def _plain_summary(result: Any) -> None:
     click.echo(visible(f"files in {result.out}"))
 
 
-def _table_summary(result: Any) -> None:
+def _table_summary(result: Any, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"vendorkit export: {result.records} records in {result.seconds:.1f}s")
+    table = Table(title=title)
     # A multi-account run groups its rows by account (each account's resources together).
     by_account = any(j.account is not None for j in result.jobs)
     columns: tuple[str, ...] = ("account",) if by_account else ()

@@ -43,6 +43,14 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def origin(host: str, port: int) -> str:
+    """``http://host:port``, an IPv6 literal in brackets (``http://[::1]:8080``): unbracketed,
+    its colons would read as a port, and no URL parser (``from_env()`` included) takes it."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _per_vendor(value: T | Mapping[str, T], vendor: str, default: T) -> T:
     if isinstance(value, Mapping):
         return value.get(vendor, default)
@@ -118,7 +126,7 @@ class Sandbox:
                 site = web.TCPSite(runner, self._host, self._ports.get(vendor, 0))
                 await site.start()
                 port = runner.addresses[0][1]
-                self._origins[vendor] = f"http://{self._host}:{port}"
+                self._origins[vendor] = origin(self._host, port)
         except BaseException:
             await self.stop()
             raise

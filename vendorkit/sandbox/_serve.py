@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import shlex
 import signal
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from ._faults import FaultProfile
 from ._sandbox import VENDORS, Sandbox
@@ -32,12 +36,18 @@ async def serve(
     stop: asyncio.Event | None = None,
     env: bool = False,
     note: Callable[[str], None] | None = None,
+    env_file: Path | None = None,
 ) -> None:
     """Run until ``stop`` is set, SIGINT or SIGTERM. ``port`` is the first vendor's port; the
     others take the following ones (``port=None``: free ports chosen by the OS). ``env``: echo
     only shell ``export`` lines of the ``VENDORKIT_*`` variables that point ``from_env()`` (and
-    ``vendorkit export``) at each emulator; ``note`` gets the other lines (default: ``echo``)."""
+    ``vendorkit export``) at each emulator; ``note`` gets the other lines (default: ``echo``).
+    ``env_file``: the same lines written to that file once every emulator listens (a stale one
+    removed first), so that a script may wait for the file to exist and then source it."""
     note = note or echo
+    if env_file is not None:
+        # Before anything binds: a file left by an earlier run must not pass for this one's.
+        await asyncio.to_thread(env_file.unlink, missing_ok=True)
     ports = {v: port + i for i, v in enumerate(vendors)} if port else None
     faults = (
         FaultProfile(rate=fault_rate, kinds=tuple(fault_kinds), retry_after=1, seed=seed)
@@ -64,6 +74,9 @@ async def serve(
             host=host,
             ports=ports,
         ) as sb:
+            if env_file is not None:
+                lines = [x for v in sb.vendors for x in export_lines(v, sb.credentials(v))]
+                await asyncio.to_thread(write_env_file, env_file, lines)
             for vendor in sb.vendors:
                 if env:
                     for line in export_lines(vendor, sb.credentials(vendor)):
@@ -90,3 +103,21 @@ def export_lines(vendor: str, credentials: Mapping[str, object]) -> list[str]:
         for field, value in credentials.items()
         if isinstance(value, str | int) and not isinstance(value, bool)
     ]
+
+
+def write_env_file(path: Path, lines: Sequence[str]) -> None:
+    """``lines`` into ``path`` at once: written to a temporary file in the same folder, then
+    renamed over ``path`` (atomic there), so that a reader waiting for ``path`` to exist never
+    reads it half written. Private (0600, as ``mkstemp`` makes it): made-up credentials, but
+    credentials to whatever reads the file. A link at ``path`` is replaced, not followed."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{line}\n" for line in lines))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
