@@ -77,10 +77,10 @@ async def test_a_streamed_answer_and_a_late_disconnect_are_left_alone() -> None:
     assert [m.get("body") for m in peer.sent[1:]] == [b"a", b"b", b""]
 
 
-async def test_the_body_is_read_at_the_apps_pace_not_ahead_of_it() -> None:
-    """(From the review.) Read ahead without bound, an upload reached memory whole while the
-    app was busy in a vendor call: the server's flow control was defeated. At most one message
-    is read ahead now; the rest stays with the server until the app asks."""
+async def test_the_body_is_read_ahead_only_up_to_the_budget() -> None:
+    """(From the first review.) Read ahead without bound, an upload reached memory whole while
+    the app was busy in a vendor call: the server's flow control was defeated. Past
+    ``read_ahead`` unread bytes the rest stays with the server until the app asks."""
     parts = [{"type": "http.request", "body": b"x" * 1000, "more_body": True} for _ in range(9)]
     parts.append({"type": "http.request", "body": b"", "more_body": False})
     busy, release = asyncio.Event(), asyncio.Event()
@@ -98,11 +98,12 @@ async def test_the_body_is_read_at_the_apps_pace_not_ahead_of_it() -> None:
         await send({"type": "http.response.body", "body": b"ok"})
 
     peer = Peer(*parts)
-    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    middleware = CancelOnDisconnect(app, read_ahead=2500)
+    call = asyncio.ensure_future(middleware({"type": "http"}, peer.receive, peer.send))
     await asyncio.wait_for(busy.wait(), 10)
     for _ in range(50):  # let the watcher run as far as it will
         await asyncio.sleep(0)
-    assert peer.incoming.qsize() >= len(parts) - 2  # one in the inbox, one waiting to go in
+    assert len(parts) - peer.incoming.qsize() == 3  # 3,000 bytes: the first past 2,500
     release.set()
     await asyncio.wait_for(peer.answered.wait(), 10)
     peer.incoming.put_nowait(DISCONNECT)
@@ -110,33 +111,70 @@ async def test_the_body_is_read_at_the_apps_pace_not_ahead_of_it() -> None:
     assert got == [1000] * 9 + [0]  # every part, in order
 
 
-async def test_a_client_waiting_for_100_continue_is_not_read_before_the_app_asks() -> None:
-    """The server answers "100 Continue" on the first receive: the app may refuse the upload
-    first (here a 413, its body never read)."""
-    scope = {"type": "http", "headers": [(b"expect", b"100-continue")]}
-    peer = Peer(REQUEST)
+@pytest.mark.parametrize(
+    "headers",
+    [[], [(b"expect", b"100-continue")], [(b"transfer-encoding", b"chunked")]],
+    ids=["plain", "expect-100-continue", "chunked"],
+)
+async def test_a_body_in_parts_the_app_never_reads_still_lets_the_disconnect_through(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """(From the second review.) Reading one message ahead, a body in two parts that the app
+    never read (FastAPI endpoints without a body parameter) kept the disconnect unseen, and so
+    did any request with ``Expect: 100-continue`` (a header any client may send): the vendor
+    call ran on for nobody. Within the read-ahead budget the body is read whether the app takes
+    it or not, and the disconnect after it cancels the app."""
+    parts = [
+        {"type": "http.request", "body": b"hel", "more_body": True},
+        {"type": "http.request", "body": b"lo", "more_body": False},
+    ]
+    started, cancelled = asyncio.Event(), asyncio.Event()
 
-    async def refuse(scope: Any, receive: Any, send: Any) -> None:
-        for _ in range(50):
-            await asyncio.sleep(0)
-        await send({"type": "http.response.start", "status": 413, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)  # a vendor call; the body is never read
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
-    await asyncio.wait_for(CancelOnDisconnect(refuse)(scope, peer.receive, peer.send), 10)
-    assert peer.incoming.qsize() == 1  # never received: no "100 Continue" went out
-    assert peer.sent[0]["status"] == 413
-
-    async def reads(scope: Any, receive: Any, send: Any) -> None:
-        assert await receive() == REQUEST
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    peer = Peer(REQUEST)
-    call = CancelOnDisconnect(reads)(scope, peer.receive, peer.send)
-    watched = asyncio.ensure_future(call)
-    await asyncio.wait_for(peer.answered.wait(), 10)
+    peer = Peer(*parts)
+    scope = {"type": "http", "headers": headers}
+    call = asyncio.ensure_future(CancelOnDisconnect(app)(scope, peer.receive, peer.send))
+    await asyncio.wait_for(started.wait(), 10)
     peer.incoming.put_nowait(DISCONNECT)
-    await asyncio.wait_for(watched, 10)
+    await asyncio.wait_for(call, 10)
+    assert cancelled.is_set()
+
+
+def test_a_read_ahead_that_is_not_a_byte_count_is_a_configuration_error() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    for bad in (0, -1, True, 1.5, "64k"):
+        with pytest.raises(errors.ConfigurationError, match="read_ahead"):
+            CancelOnDisconnect(app, read_ahead=bad)  # type: ignore[arg-type]
+
+
+async def test_every_receive_waiting_at_the_disconnect_is_told() -> None:
+    """(From the second review.) Two receives waiting when the client leaves after the answer
+    (a stream listening for it in two tasks): both return the disconnect, as servers do."""
+    said: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        said.extend(await asyncio.gather(receive(), receive()))
+
+    peer = Peer(REQUEST)
+    call = asyncio.ensure_future(CancelOnDisconnect(app)({"type": "http"}, peer.receive, peer.send))
+    await asyncio.wait_for(peer.answered.wait(), 10)
+    for _ in range(20):
+        await asyncio.sleep(0)  # both receives waiting
+    peer.incoming.put_nowait(DISCONNECT)
+    await asyncio.wait_for(call, 10)
+    assert said == [DISCONNECT, DISCONNECT]
 
 
 async def test_every_receive_after_the_disconnect_says_it_again() -> None:

@@ -12,19 +12,25 @@ Starlette/FastAPI ``app.add_middleware(CancelOnDisconnect)``. Streaming response
 every message reaches the app unchanged, in order. Lifespan and websocket scopes pass straight
 through.
 
-What it reads ahead: at most one message, so the server's flow control still paces an upload
-(an app busy in a vendor call does not make it hold the body in memory). The disconnect is
-seen once the app has taken the body in (at once for a request without one, as a GET); while an
-app leaves a large upload unread, it is seen when the app reads on. A request that waits for
-"100 Continue" is not read before the app first asks: the server answers it then.
+What it reads ahead: at most ``read_ahead`` bytes of body (64 KiB) that the app has not taken
+yet, so the server's flow control still paces a large upload (an app busy in a vendor call does
+not make it hold the body in memory). The disconnect is seen as soon as the body is in, whether
+the app took it or not (at once for a request without one, a GET); only an app that leaves more
+than ``read_ahead`` of an upload unread learns of it when it reads on. A request sent with
+``Expect: 100-continue`` is read like any other: servers answer "100 Continue" on the first
+read, which RFC 9110 allows at any time, and waiting for the app instead would let any client
+switch cancellation off with that one header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from vendorkit.errors import ConfigurationError
 
 __all__ = ["CancelOnDisconnect"]
 
@@ -38,26 +44,20 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class CancelOnDisconnect:
     """Cancel an HTTP request's handling when its client disconnects before the answer ends."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, read_ahead: int = 64 * 1024) -> None:
+        if isinstance(read_ahead, bool) or not isinstance(read_ahead, int) or read_ahead < 1:
+            raise ConfigurationError(
+                f"read_ahead must be a whole number of bytes >= 1, not {read_ahead!r}"
+            )
         self.app = app
+        self.read_ahead = read_ahead
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
-        # At most one message read ahead of the app: the server's flow control (uvicorn stops
-        # reading the socket at 64 KiB for an app that does not read) must keep working, or an
-        # app busy in a vendor call would hold an upload of any size in memory.
-        inbox: asyncio.Queue[Message] = asyncio.Queue(maxsize=1)
-        asked = asyncio.Event()
+        inbox = _Inbox(self.read_ahead)
         done = False
-        gone: Message | None = None  # the disconnect, once the server said it
-
-        async def app_receive() -> Message:
-            asked.set()
-            if gone is not None and inbox.empty():
-                return gone  # as a server does: every receive after it says it again
-            return await inbox.get()
 
         async def relayed_send(message: Message) -> None:
             nonlocal done
@@ -65,24 +65,19 @@ class CancelOnDisconnect:
             if message.get("type") == "http.response.body" and not message.get("more_body"):
                 done = True
 
-        handling = asyncio.ensure_future(self.app(scope, app_receive, relayed_send))
+        handling = asyncio.ensure_future(self.app(scope, inbox.get, relayed_send))
 
         async def watch() -> None:
-            nonlocal gone
-            if _expects_continue(scope):
-                # The server answers "100 Continue" on the first receive: that is the app's to
-                # decide (it may refuse the upload), so nothing is read before it asks.
-                await asked.wait()
             while True:
+                # Paced by the app past ``read_ahead`` unread bytes; once the body is all in,
+                # ``receive`` only returns at the disconnect.
+                await inbox.room()
                 message = await receive()
                 if message.get("type") == "http.disconnect":
-                    gone = message
                     if not done:
                         handling.cancel()
-                    await inbox.put(message)  # for an app already waiting on receive
+                    await inbox.gone(message)
                     return
-                # Blocks while the app has not taken the one before: the body arrives at the
-                # app's pace. Once it is all in, ``receive`` only returns at the disconnect.
                 await inbox.put(message)
 
         watcher = asyncio.ensure_future(watch())
@@ -98,12 +93,42 @@ class CancelOnDisconnect:
                 await watcher
 
 
-def _expects_continue(scope: Scope) -> bool:
-    """Whether the client waits for "100 Continue" before sending its body."""
-    return any(
-        name.lower() == b"expect" and value.strip().lower() == b"100-continue"
-        for name, value in scope.get("headers") or ()
-    )
+class _Inbox:
+    """The messages read ahead of the app, in order, and the disconnect once it came: every
+    ``get`` after it (however many wait at once) returns it, as a server's ``receive`` does."""
+
+    def __init__(self, budget: int) -> None:
+        self._messages: collections.deque[Message] = collections.deque()
+        self._unread = 0  # body bytes read ahead and not yet taken
+        self._budget = budget
+        self._gone: Message | None = None
+        self._changed = asyncio.Condition()
+
+    async def put(self, message: Message) -> None:
+        async with self._changed:
+            self._messages.append(message)
+            self._unread += len(message.get("body") or b"")
+            self._changed.notify_all()
+
+    async def gone(self, message: Message) -> None:
+        async with self._changed:
+            self._gone = message
+            self._changed.notify_all()
+
+    async def get(self) -> Message:
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._messages) or self._gone is not None)
+            if self._messages:
+                message = self._messages.popleft()
+                self._unread -= len(message.get("body") or b"")
+                self._changed.notify_all()  # room for the watcher again
+                return message
+            assert self._gone is not None
+            return self._gone
+
+    async def room(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._unread < self._budget)
 
 
 def _cancelling() -> bool:
