@@ -814,3 +814,36 @@ async def test_the_plan_counts_the_other_jobs_on_the_same_quota(tmp_path: Path) 
     assert stopped, "the three jobs were to need more than the day's 40 requests"
     assert len(plans) == 1, plans
     assert "other job" in plans[0] and "on the same 40/day quota need at least" in plans[0]
+
+
+async def test_a_jobs_planned_need_counts_down_one_per_page_after_the_first(
+    tmp_path: Path,
+) -> None:
+    """(From the second review.) The page that makes the plan is not in its count: counted
+    down for it too, a job was said to need one request less than it did."""
+    from vendorkit.export._engine import _JobRun
+    from vendorkit.export._plan import QuotaPlans
+
+    plans = QuotaPlans()
+    needs: list[int] = []
+    async with Sandbox(vendors=["leanlaw"], records=50, seed=5) as sb:
+        async with sb.client("leanlaw", rate_limit="1000/second") as ll:
+            job = Job(client=ll, resource="clients")
+
+            def seen(event: Progress) -> None:
+                if event.event == "page":
+                    needs.append(plans._needs[id(ll.rate_limiter)][job.key])
+
+            result = await _JobRun(
+                job,
+                out=tmp_path,
+                fmt="jsonl",
+                resume=False,
+                page_size=10,
+                pager_concurrency=1,
+                sink_factory=None,
+                emit=seen,
+                plans=plans,
+            ).run()
+    assert result.status == "done" and result.pages == 5
+    assert needs == [4, 3, 2, 1, 0]

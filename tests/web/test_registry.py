@@ -359,3 +359,89 @@ async def test_a_borrowed_session_that_keeps_cookies_is_warned_about(
             pass
         said = [r.getMessage() for r in caplog.records if "keeps cookies" in r.getMessage()]
         assert bool(said) is warned, said
+
+
+class Counted:
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+        self.closes = 0
+
+    async def aclose(self) -> None:
+        self.closes += 1
+
+
+async def test_after_an_evict_each_opening_is_cancelled_when_its_own_waiters_have_gone() -> None:
+    """(From the second review.) Waiters were counted per tenant: after an evict during an
+    opening, the stale opening's waiter kept the count up when the new opening's only caller
+    gave up, and the new (hung) factory call was never cancelled. They are counted per opening."""
+    calls: list[int] = []
+    cancelled: list[int] = []
+
+    async def factory(tenant: str) -> Counted:
+        calls.append(len(calls) + 1)
+        me = calls[-1]
+        try:
+            await asyncio.Event().wait()  # a credentials look-up that hangs
+        except asyncio.CancelledError:
+            cancelled.append(me)
+            raise
+        raise AssertionError("unreachable")
+
+    registry: ClientRegistry[Counted] = ClientRegistry(factory)
+
+    async def use() -> None:
+        async with registry.client("t"):
+            pass
+
+    first = asyncio.ensure_future(use())  # opening 1
+    await asyncio.sleep(0.05)
+    assert registry.evict("t")  # credentials rotated: opening 1 is stale
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.1):
+            await use()  # opening 2; its only caller gives up
+    await settle()
+    assert cancelled == [2]  # opening 2 at once, though opening 1 still has its waiter
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await settle()
+    assert sorted(cancelled) == [1, 2] and not registry._opening and not registry._waiting
+    await registry.aclose()
+
+
+async def test_a_factory_that_raises_cancelled_error_itself_is_a_failure_not_a_loop() -> None:
+    """(From the second review.) Taken for "the registry closed it", a factory that raised
+    CancelledError without being cancelled (it awaited something its owner cancelled) was
+    called again at once, tens of thousands of times a second. It is now that caller's error,
+    a ``ClientStateError``; the next request tries again, as after any failed factory."""
+    calls = 0
+
+    async def factory(tenant: str) -> Counted:
+        nonlocal calls
+        calls += 1
+        shared: asyncio.Future[Counted] = asyncio.get_running_loop().create_future()
+        shared.cancel()  # cancelled by its owner, not by us
+        return await shared
+
+    async with ClientRegistry(factory) as registry:
+        for expected in (1, 2):
+            with pytest.raises(ClientStateError, match="cancelled inside its factory"):
+                async with asyncio.timeout(10), registry.client("t"):
+                    pass
+            assert calls == expected
+
+
+async def test_a_client_closed_by_aclose_under_a_lease_is_not_closed_again() -> None:
+    """(From the second review.) ``aclose`` closes a leased client at once (documented); the
+    lease's end closed it a second time, which an ``aclose`` that is not idempotent minds."""
+    made: list[Counted] = []
+
+    async def factory(tenant: str) -> Counted:
+        made.append(Counted(tenant))
+        return made[-1]
+
+    registry: ClientRegistry[Counted] = ClientRegistry(factory)
+    async with registry.client("a"):
+        await registry.aclose()
+    await settle()
+    assert made[0].closes == 1

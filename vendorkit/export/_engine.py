@@ -785,6 +785,9 @@ class _JobRun:
                 )
                 async with contextlib.aclosing(pager.pages()) as pages:
                     async for page in pages:
+                        # The page that makes the plan is not in its count (``needed`` is what
+                        # comes after it); each page after it is one request of it made.
+                        counted = planned
                         if page.total is not None and not cursor:
                             result.total = page.total
                             if not planned:
@@ -793,7 +796,7 @@ class _JobRun:
                         result.bytes += await sink.write(page.records)
                         result.records += len(page.records)
                         result.pages += 1
-                        if planned:
+                        if counted:
                             self.plans.fetched(self.job.client.rate_limiter, self.job.key)
                         # None from the pager means "complete", in a checkpoint "from the start".
                         ck.resume = None if pager.done else pager.resume_point

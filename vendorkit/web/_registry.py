@@ -53,6 +53,7 @@ class _Entry(Generic[C]):
     client: C
     users: int = 0
     evicted: bool = False
+    closed: bool = False  # its close is under way or done: never a second one
 
 
 class ClientRegistry(Generic[C]):
@@ -84,7 +85,7 @@ class ClientRegistry(Generic[C]):
         self._opening: dict[str, asyncio.Task[C]] = {}
         # Openings whose tenant was evicted while they ran: their client is closed, not used.
         self._stale: set[asyncio.Task[C]] = set()
-        self._waiting: Counter[str] = Counter()  # callers waiting for a tenant's opening
+        self._waiting: Counter[asyncio.Task[C]] = Counter()  # callers waiting, per opening
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -135,21 +136,29 @@ class ClientRegistry(Generic[C]):
                 opening.add_done_callback(functools.partial(self._opened, tenant))
             # Shielded: this caller going away must not cancel what others wait for. While
             # callers wait, the new client is not evicted (``_evict`` skips waited-for tenants).
-            self._waiting[tenant] += 1
+            # Waiters are counted per opening: after an evict, a stale opening's waiters are
+            # not the new one's.
+            self._waiting[opening] += 1
             try:
                 await asyncio.shield(opening)
             except _Stale:
                 continue  # evicted while it opened: open anew, with what the factory says now
             except asyncio.CancelledError:
                 task = asyncio.current_task()
-                if opening.cancelled() and task is not None and not task.cancelling():
-                    continue  # the opening was cancelled (the registry closing), not this caller
-                raise
+                if task is not None and task.cancelling():
+                    raise  # this caller is cancelled
+                if self._closed:
+                    continue  # the registry closed the opening: the next round says so
+                # The factory itself raised CancelledError (it awaited something its owner
+                # cancelled): a failure like any other, not a reason to call it again at once.
+                raise ClientStateError(
+                    f"opening the client of {tenant!r} was cancelled inside its factory"
+                ) from None
             finally:
-                self._waiting[tenant] -= 1
-                if not self._waiting[tenant]:
-                    del self._waiting[tenant]
-                    if not opening.done() and self._opening.get(tenant) is opening:
+                self._waiting[opening] -= 1
+                if not self._waiting[opening]:
+                    del self._waiting[opening]
+                    if not opening.done():
                         # Nobody waits for it any more (each gave up: a timeout, a caller gone):
                         # a factory call that hangs must not hold the tenant up for the next.
                         opening.cancel()
@@ -179,7 +188,7 @@ class ClientRegistry(Generic[C]):
     def _release(self, tenant: str, entry: _Entry[C]) -> None:
         entry.users -= 1
         if entry.users == 0 and entry.evicted:
-            self._close_later(entry.client)
+            self._close_entry(entry)
         self._evict()
 
     def _evict(self) -> None:
@@ -187,7 +196,8 @@ class ClientRegistry(Generic[C]):
         excess = len(self._entries) - self.max_clients
         if excess <= 0:
             return
-        idle = [t for t, e in self._entries.items() if e.users == 0 and t not in self._waiting]
+        waited = {t for t, opening in self._opening.items() if opening in self._waiting}
+        idle = [t for t, e in self._entries.items() if e.users == 0 and t not in waited]
         for tenant in idle[:excess]:
             self.evict(tenant)
 
@@ -203,8 +213,13 @@ class ClientRegistry(Generic[C]):
             return opening is not None
         entry.evicted = True
         if entry.users == 0:
-            self._close_later(entry.client)
+            self._close_entry(entry)
         return True
+
+    def _close_entry(self, entry: _Entry[C]) -> None:
+        if not entry.closed:
+            entry.closed = True
+            self._close_later(entry.client)
 
     def _close_later(self, client: C) -> None:
         # In a task: the request that caused the eviction does not wait for another tenant's
@@ -234,7 +249,7 @@ class ClientRegistry(Generic[C]):
         entries, self._entries = list(self._entries.values()), OrderedDict()
         for entry in entries:
             entry.evicted = True
-            self._close_later(entry.client)
+            self._close_entry(entry)
         while self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
