@@ -42,6 +42,16 @@ class Factory:
         return thing
 
 
+async def until(condition: Any, seconds: float = 10) -> None:
+    """Wait (event loop turns, no fixed sleep) until ``condition()`` holds; fail after
+    ``seconds``."""
+    for _ in range(int(seconds * 1000)):  # what is awaited is not ours to signal
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"not so after {seconds} s")
+
+
 async def settle() -> None:
     for _ in range(5):  # closes run in tasks of their own
         await asyncio.sleep(0)
@@ -399,13 +409,12 @@ async def test_after_an_evict_each_opening_is_cancelled_when_its_own_waiters_hav
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.1):
             await use()  # opening 2; its only caller gives up
-    await settle()
-    assert cancelled == [2]  # opening 2 at once, though opening 1 still has its waiter
+    await until(lambda: cancelled == [2])  # though opening 1 still has its waiter
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
-    await settle()
-    assert sorted(cancelled) == [1, 2] and not registry._opening and not registry._waiting
+    await until(lambda: sorted(cancelled) == [1, 2])
+    await until(lambda: not registry._opening and not registry._waiting)
     await registry.aclose()
 
 
