@@ -832,7 +832,7 @@ async def test_a_jobs_planned_need_counts_down_one_per_page_after_the_first(
 
             def seen(event: Progress) -> None:
                 if event.event == "page":
-                    needs.append(plans._needs[id(ll.rate_limiter)][job.key])
+                    needs.append(plans._needs[ll.rate_limiter.budget][job.key])
 
             result = await _JobRun(
                 job,

@@ -48,3 +48,28 @@ def test_jobs_are_counted_down_and_forgotten_per_quota() -> None:
     assert plans.plan(a, "v", 1) == (1, 1)  # w; z has nothing left
     assert plans.first_warning_together(a) and not plans.first_warning_together(a)
     assert plans.first_warning_together(b)
+
+
+async def test_limiters_sharing_a_redis_budget_are_one_quota_in_the_plan() -> None:
+    """Two clients of one account, each with its own limiter on the same Redis key, spend one
+    budget: the plan counts their jobs together. In-memory limiters are each their own."""
+    from tests._redis_url import REDIS_URL
+    from vendorkit.core import Quota, RateLimiter
+
+    shared = [RateLimiter([Quota(40, 86400)], key="acct", storage=REDIS_URL) for _ in range(2)]
+    other_key = RateLimiter([Quota(40, 86400)], key="other", storage=REDIS_URL)
+    here = [RateLimiter([Quota(40, 86400)], key="acct") for _ in range(2)]
+    secret = RateLimiter(
+        [Quota(40, 86400)], key="acct", storage="redis://:hunter2-secret@127.0.0.1:6379/6"
+    )
+    try:
+        assert shared[0].budget == shared[1].budget != other_key.budget
+        assert here[0].budget != here[1].budget
+        assert "hunter2-secret" not in repr(secret.budget)
+        plans = QuotaPlans()
+        plans.plan(shared[0], "a/clients", 15)
+        assert plans.plan(shared[1], "a/matters", 15) == (1, 15)
+        assert plans.plan(here[0], "b/clients", 15) == (0, 0)
+    finally:
+        for limiter in (*shared, other_key, secret):
+            await limiter.aclose()

@@ -410,6 +410,17 @@ class RateLimiter:
         if self._pool is not None:
             await self._pool.disconnect()
 
+    @property
+    def budget(self) -> tuple[Any, ...]:
+        """What identifies the budget this limiter counts against: equal for two limiters that
+        share one (the same key on the same Redis server and database), different otherwise
+        (each in-memory limiter is its own). For planning across limiters; holds no password."""
+        if self._pool is not None:
+            where = self._pool.connection_kwargs
+            place = (where.get("host"), where.get("port"), where.get("path"), where.get("db"))
+            return ("redis", *place, self._key)
+        return ("here", id(self._windows), self._key)
+
     def guard(self, item: RateLimitItem) -> float:
         """Seconds a freed slot of this window stays unused (see the module docstring)."""
         if self._guard is not None:

@@ -44,33 +44,39 @@ _WAITS = (
 
 
 class QuotaPlans:
-    """Per quota, the requests each planned, unfinished job of one export still needs."""
+    """Per quota, the requests each planned, unfinished job of one export still needs. A quota
+    is a limiter's ``budget``: two clients of one account whose limiters share a Redis budget
+    are one quota here too."""
 
     def __init__(self) -> None:
-        self._needs: dict[int, dict[str, int]] = {}
-        self._warned_together: set[int] = set()
+        self._needs: dict[Any, dict[str, int]] = {}
+        self._warned_together: set[Any] = set()
 
     def plan(self, limiter: Any, job: str, needed: int) -> tuple[int, int]:
         """Record ``job``'s need; the other jobs on ``limiter`` and what they still need."""
-        needs = self._needs.setdefault(id(limiter), {})
+        needs = self._needs.setdefault(_budget(limiter), {})
         needs[job] = needed
         others = {k: v for k, v in needs.items() if k != job and v > 0}
         return len(others), sum(others.values())
 
     def fetched(self, limiter: Any, job: str) -> None:
         """One more of ``job``'s requests made."""
-        needs = self._needs.get(id(limiter))
+        needs = self._needs.get(_budget(limiter))
         if needs is not None and needs.get(job, 0) > 0:
             needs[job] -= 1
 
     def finished(self, limiter: Any, job: str) -> None:
-        needs = self._needs.get(id(limiter))
+        needs = self._needs.get(_budget(limiter))
         if needs is not None:
             needs.pop(job, None)
 
     def first_warning_together(self, limiter: Any) -> bool:
         """Whether the jobs on ``limiter`` have not been warned yet as a whole (said once)."""
-        if id(limiter) in self._warned_together:
+        if _budget(limiter) in self._warned_together:
             return False
-        self._warned_together.add(id(limiter))
+        self._warned_together.add(_budget(limiter))
         return True
+
+
+def _budget(limiter: Any) -> Any:
+    return getattr(limiter, "budget", None) or id(limiter)
