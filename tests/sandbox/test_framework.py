@@ -275,3 +275,13 @@ async def test_serve_without_throttle_never_answers_429() -> None:
     finally:
         stop.set()
         await task
+
+
+@pytest.mark.parametrize("port", [70000, -1, True, "8080", 1.5])
+def test_a_port_that_cannot_be_is_a_configuration_error(port: object) -> None:
+    """Past 65535 bind() raised OverflowError, which no caller expects of a sandbox."""
+    from vendorkit.errors import ConfigurationError
+    from vendorkit.sandbox import Sandbox
+
+    with pytest.raises(ConfigurationError, match="leanlaw: a port is 0-65535"):
+        Sandbox(vendors=["leanlaw"], ports={"leanlaw": port})  # type: ignore[dict-item]

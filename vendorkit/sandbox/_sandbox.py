@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 from aiohttp import web
 
 from vendorkit._registry import VENDORS, vendor_entry
+from vendorkit.errors import ConfigurationError
 
 from ._emulator import DEFAULT, Emulator
 from ._faults import FaultProfile
@@ -107,6 +108,12 @@ class Sandbox:
         self._quota_overrides = dict(quotas or {})
         self._host = host
         self._ports = dict(ports or {})
+        for vendor, port in self._ports.items():
+            # Checked here, not by bind(): past 65535 it raises OverflowError, not an OSError.
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+                raise ConfigurationError(
+                    f"{vendor}: a port is 0-65535 (0: a free one), not {port!r}"
+                )
         self._runners: dict[str, web.AppRunner] = {}
         self._origins: dict[str, str] = {}
 
