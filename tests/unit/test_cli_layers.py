@@ -8,36 +8,18 @@ name is looked up in one place, the module that defines it.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import vendorkit
 
-from .test_core_layers import find_cycle
+from .test_core_layers import find_cycle, package_imports
 
 CLI = Path(vendorkit.__file__).parent / "_cli"
-PREFIX = "vendorkit._cli"
 
 
 def cli_imports() -> dict[str, set[str]]:
     """Each module of ``vendorkit/_cli/`` and the modules of the package it imports."""
-    modules = {p.stem for p in CLI.glob("*.py")}
-    graph: dict[str, set[str]] = {}
-    for path in CLI.glob("*.py"):
-        deps: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                module = node.module or ""
-                if node.level == 1:
-                    deps.add(module.split(".")[0] or "__init__")
-                elif module.startswith(PREFIX):
-                    deps.add(module.removeprefix(PREFIX).lstrip(".").split(".")[0] or "__init__")
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name.startswith(PREFIX):
-                        deps.add(alias.name.removeprefix(PREFIX).lstrip(".") or "__init__")
-        graph[path.stem] = (deps & modules) - {path.stem}
-    return graph
+    return package_imports(CLI, "vendorkit._cli")
 
 
 def test_the_cli_package_has_no_import_circle() -> None:

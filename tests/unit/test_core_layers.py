@@ -25,28 +25,39 @@ VENDORS = ("makeleaps", "leady", "leaddesk", "leanlaw")
 SEND_STACK = ("_client", "_api", "_call", "_retryloop", "_attempt", "_transport")
 
 
-def core_imports() -> dict[str, set[str]]:
-    """Each core module and the core modules it imports, however it imports them."""
-    modules = {p.stem for p in CORE.glob("*.py")}
+def package_imports(folder: Path, package: str) -> dict[str, set[str]]:
+    """Each module of the package in ``folder`` (named ``package``) and the modules of that
+    package it imports, however it imports them (relative or absolute, a module or a name from
+    it); a name taken from the package itself counts as importing ``__init__``."""
+    modules = {p.stem for p in folder.glob("*.py")}
+
+    def inside(module: str, names: list[str]) -> set[str]:
+        # ``module``: the part after the package ("" for the package itself).
+        if module:
+            return {module.split(".")[0]}
+        return {n if n in modules else "__init__" for n in names}
+
     graph: dict[str, set[str]] = {}
-    for path in CORE.glob("*.py"):
+    for path in folder.glob("*.py"):
         deps: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                if node.level == 1 and node.module:
-                    deps.add(node.module.split(".")[0])
-                elif node.level == 1:
-                    deps.update(alias.name for alias in node.names)
-                elif node.module and node.module.startswith("vendorkit.core."):
-                    deps.add(node.module.split(".")[2])
-                elif node.module == "vendorkit.core":
-                    deps.update(alias.name for alias in node.names)
+                names = [alias.name for alias in node.names]
+                if node.level == 1:
+                    deps |= inside(node.module or "", names)
+                elif node.module == package or (node.module or "").startswith(package + "."):
+                    deps |= inside(node.module.removeprefix(package).lstrip("."), names)
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name.startswith("vendorkit.core."):
-                        deps.add(alias.name.split(".")[2])
+                    if alias.name.startswith(package + "."):
+                        deps |= inside(alias.name.removeprefix(package + "."), [])
         graph[path.stem] = (deps & modules) - {path.stem}
     return graph
+
+
+def core_imports() -> dict[str, set[str]]:
+    """Each core module and the core modules it imports."""
+    return package_imports(CORE, "vendorkit.core")
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

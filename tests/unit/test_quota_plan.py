@@ -35,7 +35,10 @@ def test_said_exactly_when_the_jobs_do_not_fit(
 
 
 def test_jobs_are_counted_down_and_forgotten_per_quota() -> None:
-    plans, a, b = QuotaPlans(), object(), object()
+    from vendorkit.core import Quota, RateLimiter
+
+    plans = QuotaPlans()
+    a, b = (RateLimiter([Quota(40, 86400)], key="acct") for _ in range(2))  # two budgets
     assert plans.plan(a, "x", 10) == (0, 0)
     assert plans.plan(b, "y", 7) == (0, 0)  # another quota: not counted with x
     for _ in range(4):

@@ -686,7 +686,9 @@ class _JobRun:
             self._save_quietly(error=result.error)
             emit(self.state.progress("failed", result.error))
         finally:
-            self.plans.finished(self.job.client.rate_limiter, self.job.key)
+            limiter = self.job.client.rate_limiter
+            if limiter is not None:
+                self.plans.finished(limiter, self.job.key)
             if sink is not None:
                 with contextlib.suppress(Exception):
                     await sink.close()
@@ -757,6 +759,7 @@ class _JobRun:
         job, ck, result, state = self.job, self.ck, self.result, self.state
         resuming = ck.partition is not None
         planned = False
+        limiter = self.job.client.rate_limiter  # the quota the plan counts this job against
         parts = _partitions(job.client, self.resource, job.filters, ck.partition, self._skip_parent)
         async with contextlib.aclosing(parts) as partitions:
             async for args, cursor in partitions:
@@ -796,8 +799,8 @@ class _JobRun:
                         result.bytes += await sink.write(page.records)
                         result.records += len(page.records)
                         result.pages += 1
-                        if counted:
-                            self.plans.fetched(self.job.client.rate_limiter, self.job.key)
+                        if counted and limiter is not None:
+                            self.plans.fetched(limiter, self.job.key)
                         # None from the pager means "complete", in a checkpoint "from the start".
                         ck.resume = None if pager.done else pager.resume_point
                         ck.partition_done = pager.done

@@ -11,7 +11,10 @@ started yet cannot be counted: the message says "at least".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vendorkit.core import RateLimiter
 
 __all__ = ["QuotaPlans", "plan_message"]
 
@@ -52,31 +55,27 @@ class QuotaPlans:
         self._needs: dict[Any, dict[str, int]] = {}
         self._warned_together: set[Any] = set()
 
-    def plan(self, limiter: Any, job: str, needed: int) -> tuple[int, int]:
+    def plan(self, limiter: RateLimiter, job: str, needed: int) -> tuple[int, int]:
         """Record ``job``'s need; the other jobs on ``limiter`` and what they still need."""
-        needs = self._needs.setdefault(_budget(limiter), {})
+        needs = self._needs.setdefault(limiter.budget, {})
         needs[job] = needed
         others = {k: v for k, v in needs.items() if k != job and v > 0}
         return len(others), sum(others.values())
 
-    def fetched(self, limiter: Any, job: str) -> None:
+    def fetched(self, limiter: RateLimiter, job: str) -> None:
         """One more of ``job``'s requests made."""
-        needs = self._needs.get(_budget(limiter))
+        needs = self._needs.get(limiter.budget)
         if needs is not None and needs.get(job, 0) > 0:
             needs[job] -= 1
 
-    def finished(self, limiter: Any, job: str) -> None:
-        needs = self._needs.get(_budget(limiter))
+    def finished(self, limiter: RateLimiter, job: str) -> None:
+        needs = self._needs.get(limiter.budget)
         if needs is not None:
             needs.pop(job, None)
 
-    def first_warning_together(self, limiter: Any) -> bool:
+    def first_warning_together(self, limiter: RateLimiter) -> bool:
         """Whether the jobs on ``limiter`` have not been warned yet as a whole (said once)."""
-        if _budget(limiter) in self._warned_together:
+        if limiter.budget in self._warned_together:
             return False
-        self._warned_together.add(_budget(limiter))
+        self._warned_together.add(limiter.budget)
         return True
-
-
-def _budget(limiter: Any) -> Any:
-    return getattr(limiter, "budget", None) or id(limiter)

@@ -5,14 +5,13 @@ missing) makes it exit 1 with a line naming the variable."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 from pathlib import Path
 
 import redis.asyncio as aioredis
 
 from tests._redis_url import REDIS_URL
+from tests.test_cli import run_split
 from vendorkit.sandbox import Sandbox
 
 from ..conftest import output_ids, store_ids
@@ -93,10 +92,7 @@ async def test_the_command_submits_to_workers_and_sums_up_by_account(
 async def _export(
     tmp_path: Path, out: Path, env: dict[str, str], *options: str
 ) -> tuple[int | None, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "vendorkit",
+    return await run_split(
         "export",
         "--accounts",
         str(tmp_path / "accounts.toml"),
@@ -105,9 +101,6 @@ async def _export(
         "--engine",
         "celery",
         *options,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
         env=env,
+        timeout=150,
     )
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), 150)
-    return proc.returncode, stdout.decode(), stderr.decode()
